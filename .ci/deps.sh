@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian/Ubuntu machine with Rust lacks to build
+# assetgraph: libclang (RocksDB's bindings are generated at build time) and,
+# when available, sccache to cache RocksDB's C++ between builds.
+set -euo pipefail
+
+need=()
+if ! ldconfig -p 2>/dev/null | grep -q 'libclang[-.0-9]*\.so'; then
+  need+=(libclang-dev)
+fi
+if ! command -v sccache >/dev/null 2>&1; then
+  need+=(sccache)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "installing: ${need[*]}" >&2
+  $sudo apt-get update -qq
+  # sccache is a speed-up only: go on without it if the distribution lacks it.
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" \
+    || $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libclang-dev
+fi

@@ -1,0 +1,17 @@
+# The two commands of the README. Both install libclang first when missing.
+.PHONY: demo test deps bench
+
+deps:
+	@bash .ci/deps.sh
+
+## Run the service on ./data with the demo taxonomy, on http://127.0.0.1:7878
+demo: deps
+	cargo run -- serve --demo
+
+## Run every test (tests that need ../shared/data skip with a notice without it)
+test: deps
+	cargo test --all-targets
+
+## Measure load and replacement speed (see BENCHMARKS.md)
+bench: deps
+	cargo bench --bench taxonomy

@@ -1,0 +1,174 @@
+//! Taxonomy write-path benchmarks (issue targets in BENCHMARKS.md):
+//!
+//! 1. **Bulk load**: a 1M-triple N-Triples taxonomy loaded into a fresh store
+//!    by `assetgraph load`'s pipeline (parse, normalise, version hash, diff,
+//!    one atomic commit with audit entry) and, in the same run, by oxigraph's
+//!    own bulk loader on the same file.
+//! 2. **Replacement**: STW (6,244 concepts) replaced by a new version
+//!    (relabelled, moved and added concepts), median of several pushes.
+//!
+//! `cargo bench --bench taxonomy` (set `ASSETGRAPH_BENCH_TRIPLES` to change
+//! the size of the first). The second needs ../shared/data and is skipped
+//! without it.
+
+use assetgraph::ingest::rdf;
+use assetgraph::store::Store;
+use assetgraph::taxonomy::{self, Push, PushMode};
+use oxigraph::io::RdfFormat;
+use oxigraph::model::Quad;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn main() {
+    let triples: usize = std::env::var("ASSETGRAPH_BENCH_TRIPLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    bulk_load(triples);
+    stw_replacement();
+}
+
+fn bulk_load(triples: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("taxonomy.nt");
+    std::fs::write(&file, synthetic_taxonomy(triples)).unwrap();
+    let bytes = std::fs::metadata(&file).unwrap().len();
+    println!(
+        "bulk load: {triples} triples, {:.1} MB of N-Triples",
+        bytes as f64 / 1e6
+    );
+
+    for round in 1..=2 {
+        let oxigraph_time = {
+            let store = oxigraph::store::Store::open(dir.path().join(format!("ox{round}"))).unwrap();
+            let start = Instant::now();
+            let mut loader = store.bulk_loader();
+            loader
+                .load_from_reader(RdfFormat::NTriples, std::fs::File::open(&file).unwrap())
+                .unwrap();
+            loader.commit().unwrap();
+            let elapsed = start.elapsed();
+            assert_eq!(store.len().unwrap(), triples);
+            elapsed
+        };
+        let assetgraph_time = {
+            let store = Store::open(&dir.path().join(format!("ag{round}"))).unwrap();
+            let start = Instant::now();
+            let data = std::fs::read(&file).unwrap();
+            let quads = rdf::parse("taxonomy.nt", RdfFormat::NTriples, &data, &|_| {}).unwrap();
+            let report = push(&store, "bench", quads);
+            let elapsed = start.elapsed();
+            assert_eq!(report.counts.triples, triples);
+            elapsed
+        };
+        let rate = |d: Duration| triples as f64 / d.as_secs_f64();
+        println!(
+            "  round {round}: oxigraph bulk loader {:.2} s ({:.0} triples/s); assetgraph load {:.2} s ({:.0} triples/s); ratio {:.2}x",
+            oxigraph_time.as_secs_f64(),
+            rate(oxigraph_time),
+            assetgraph_time.as_secs_f64(),
+            rate(assetgraph_time),
+            rate(assetgraph_time) / rate(oxigraph_time)
+        );
+    }
+}
+
+fn stw_replacement() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/skos/stw/stw-skos.ttl");
+    let Ok(original) = std::fs::read_to_string(&path) else {
+        println!("stw replacement: skipped, {} is absent", path.display());
+        return;
+    };
+    let modified = new_release_of(&original);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    push(&store, "stw", parse_turtle(&original));
+    let mut times = Vec::new();
+    for i in 0..6 {
+        let text = if i % 2 == 0 { &modified } else { &original };
+        let start = Instant::now();
+        let report = push(&store, "stw", parse_turtle(text));
+        times.push(start.elapsed());
+        if i == 0 {
+            println!("stw replacement: diff {}", report.diff.summary());
+        }
+    }
+    times.sort();
+    println!(
+        "  replace STW ({} concepts), parse + push: median {:.3} s, min {:.3} s, max {:.3} s over {} pushes",
+        6244,
+        times[times.len() / 2].as_secs_f64(),
+        times[0].as_secs_f64(),
+        times[times.len() - 1].as_secs_f64(),
+        times.len()
+    );
+}
+
+fn parse_turtle(text: &str) -> Vec<Quad> {
+    rdf::parse("stw-skos.ttl", RdfFormat::Turtle, text.as_bytes(), &|_| {}).unwrap()
+}
+
+fn push(store: &Store, project: &str, quads: Vec<Quad>) -> taxonomy::PushReport {
+    taxonomy::push(
+        store,
+        Push {
+            project: project.into(),
+            mode: PushMode::Replace,
+            quads,
+            default_graph: None,
+            actor: "bench".into(),
+            tenant: "default".into(),
+        },
+    )
+    .unwrap()
+}
+
+/// A plausible next release: 100 English labels edited, 20 concepts added.
+fn new_release_of(original: &str) -> String {
+    let mut out = String::with_capacity(original.len() + 10_000);
+    let mut edited = 0;
+    for line in original.lines() {
+        if edited < 100 && line.contains("skos:prefLabel") && line.contains("@en") {
+            out.push_str(&line.replacen("\"@en", " (rev.)\"@en", 1));
+            edited += 1;
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    for i in 0..20 {
+        out.push_str(&format!(
+            "<http://zbw.eu/stw/descriptor/new-{i}> a <http://www.w3.org/2004/02/skos/core#Concept> ; <http://www.w3.org/2004/02/skos/core#prefLabel> \"New concept {i}\"@en ; <http://www.w3.org/2004/02/skos/core#broader> <http://zbw.eu/stw/thsys/70897> .\n"
+        ));
+    }
+    out
+}
+
+/// A SKOS taxonomy of about `triples` triples: concepts in a 10-ary tree,
+/// each typed, with an English and a German label.
+fn synthetic_taxonomy(triples: usize) -> String {
+    let skos = "http://www.w3.org/2004/02/skos/core#";
+    let mut out =
+        format!("<http://bench.example/s> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{skos}ConceptScheme> .\n");
+    let mut written = 1;
+    let mut i = 0;
+    while written < triples {
+        let c = format!("<http://bench.example/c/{i}>");
+        let lines = [
+            format!("{c} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{skos}Concept> .\n"),
+            format!("{c} <{skos}prefLabel> \"Concept number {i}\"@en .\n"),
+            format!("{c} <{skos}prefLabel> \"Begriff Nummer {i}\"@de .\n"),
+            if i == 0 {
+                format!("{c} <{skos}topConceptOf> <http://bench.example/s> .\n")
+            } else {
+                format!("{c} <{skos}broader> <http://bench.example/c/{}> .\n", (i - 1) / 10)
+            },
+        ];
+        for line in lines.iter().take(triples - written) {
+            out.push_str(line);
+            written += 1;
+        }
+        i += 1;
+    }
+    out
+}

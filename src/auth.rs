@@ -1,0 +1,170 @@
+//! API keys and roles.
+//!
+//! Roles are ordered: reader < analyst < editor < admin; a key may do what
+//! its role and every lower role may do. Readers search and read; analysts
+//! also query with SPARQL; editors also write; admins also operate the
+//! service. Secrets are kept only as SHA-256 digests once loaded.
+
+use crate::config::KeyConfig;
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Reader,
+    Analyst,
+    Editor,
+    Admin,
+}
+
+impl std::str::FromStr for Role {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "reader" => Ok(Role::Reader),
+            "analyst" => Ok(Role::Analyst),
+            "editor" => Ok(Role::Editor),
+            "admin" => Ok(Role::Admin),
+            _ => Err(Error::invalid_field(
+                "role",
+                format!("'{s}' is not a role: use reader, analyst, editor or admin"),
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Role::Reader => "reader",
+            Role::Analyst => "analyst",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        })
+    }
+}
+
+/// Who is calling, once their key is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub name: String,
+    pub role: Role,
+    /// The tenants whose graphs the key may see; the first one owns what it writes.
+    pub tenants: Vec<String>,
+}
+
+impl Principal {
+    /// The caller when no keys are configured: a local operator with every right.
+    pub fn local(default_tenant: &str) -> Self {
+        Principal {
+            name: "local".into(),
+            role: Role::Admin,
+            tenants: vec![default_tenant.into()],
+        }
+    }
+
+    pub fn may(&self, role: Role) -> bool {
+        self.role >= role
+    }
+
+    pub fn write_tenant(&self) -> &str {
+        &self.tenants[0]
+    }
+}
+
+#[derive(Default)]
+pub struct KeyRing {
+    by_digest: HashMap<[u8; 32], Principal>,
+}
+
+impl KeyRing {
+    pub fn new(keys: &[KeyConfig], default_tenant: &str) -> Result<Self> {
+        let mut ring = KeyRing::default();
+        for key in keys {
+            let digest = match (&key.secret, &key.secret_sha256) {
+                (Some(secret), None) if !secret.is_empty() => Sha256::digest(secret.as_bytes()).into(),
+                (None, Some(hex_digest)) => decode_digest(hex_digest).ok_or_else(|| {
+                    Error::invalid_field(
+                        "secret_sha256",
+                        format!("key '{}': secret_sha256 must be 64 hex digits", key.name),
+                    )
+                })?,
+                _ => {
+                    return Err(Error::invalid_field(
+                        "secret",
+                        format!("key '{}' needs exactly one of secret or secret_sha256", key.name),
+                    ))
+                }
+            };
+            let tenants = if key.tenants.is_empty() {
+                vec![default_tenant.to_owned()]
+            } else {
+                key.tenants.clone()
+            };
+            let principal = Principal {
+                name: key.name.clone(),
+                role: key.role,
+                tenants,
+            };
+            if ring.by_digest.insert(digest, principal).is_some() {
+                return Err(Error::invalid_field(
+                    "secret",
+                    format!("key '{}' reuses another key's secret", key.name),
+                ));
+            }
+        }
+        Ok(ring)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_digest.is_empty()
+    }
+
+    /// The principal whose secret this is.
+    pub fn verify(&self, secret: &str) -> Option<&Principal> {
+        self.by_digest.get(&<[u8; 32]>::from(Sha256::digest(secret.as_bytes())))
+    }
+}
+
+fn decode_digest(text: &str) -> Option<[u8; 32]> {
+    hex::decode(text.trim()).ok()?.try_into().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered() {
+        assert!(Role::Admin > Role::Editor && Role::Editor > Role::Analyst && Role::Analyst > Role::Reader);
+    }
+
+    #[test]
+    fn keys_verify_by_secret_or_digest() {
+        let digest = hex::encode(Sha256::digest(b"other"));
+        let keys = vec![
+            KeyConfig {
+                name: "pp".into(),
+                role: Role::Editor,
+                secret: Some("s3cret".into()),
+                secret_sha256: None,
+                tenants: vec![],
+            },
+            KeyConfig {
+                name: "bi".into(),
+                role: Role::Analyst,
+                secret: None,
+                secret_sha256: Some(digest),
+                tenants: vec!["acme".into()],
+            },
+        ];
+        let ring = KeyRing::new(&keys, "default").unwrap();
+        assert_eq!(ring.verify("s3cret").unwrap().name, "pp");
+        assert_eq!(ring.verify("s3cret").unwrap().tenants, vec!["default"]);
+        assert_eq!(ring.verify("other").unwrap().tenants, vec!["acme"]);
+        assert!(ring.verify("wrong").is_none());
+    }
+}

@@ -1,0 +1,104 @@
+//! The command line: `serve`, `load`, `query`. Each subcommand is a small
+//! module that reads its arguments, calls the core and reports. Errors end
+//! in one place ([`main`]), which prints what went wrong and what to do next.
+
+mod load;
+mod query;
+mod serve;
+
+use crate::config::Config;
+use crate::error::Error;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "assetgraph",
+    version,
+    about = "Semantic metadata knowledge graph for licensed assets, rights and taxonomies"
+)]
+pub struct Cli {
+    /// TOML configuration file (see README, "Configuration").
+    #[arg(long, global = true, env = "ASSETGRAPH_CONFIG")]
+    config: Option<PathBuf>,
+
+    /// Log format: text or json.
+    #[arg(long, global = true, default_value = "text", env = "ASSETGRAPH_LOG_FORMAT")]
+    log_format: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service.
+    Serve(serve::Args),
+    /// Load taxonomy files (Turtle, TriG, N-Triples, N-Quads, N3, RDF/XML, JSON-LD) into the store.
+    Load(load::Args),
+    /// Run a SPARQL query on the store and print the results.
+    Query(query::Args),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log_format);
+    let result = Config::load(cli.config.as_deref()).and_then(|config| match cli.command {
+        Command::Serve(args) => serve::run(args, config),
+        Command::Load(args) => load::run(args, config),
+        Command::Query(args) => query::run(args, config),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            if let Some(hint) = hint(&error) {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What to do next, for the errors where that is not obvious.
+fn hint(error: &Error) -> Option<&'static str> {
+    match error {
+        Error::Syntax { .. } => {
+            Some("fix the document at the position shown, or check that its extension or --format matches its syntax")
+        }
+        Error::UnsupportedFormat { .. } => Some("pass --format turtle|trig|ntriples|nquads|n3|rdfxml|jsonld"),
+        Error::Query { .. } => Some("check the query at the position shown; prefixes must be declared with PREFIX"),
+        Error::Unacceptable { .. } => Some("use --merge to add triples to an existing project"),
+        Error::File { .. } => Some("check the path and its permissions"),
+        _ => None,
+    }
+}
+
+fn init_logging(format: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// `--data` shared by every command that opens the store.
+#[derive(clap::Args)]
+struct DataArg {
+    /// Data directory (default: ./data, or `data` in the config file).
+    #[arg(long, env = "ASSETGRAPH_DATA")]
+    data: Option<PathBuf>,
+}
+
+impl DataArg {
+    fn resolve(&self, config: &Config) -> PathBuf {
+        self.data.clone().unwrap_or_else(|| config.data.clone())
+    }
+}

@@ -1,0 +1,106 @@
+//! `assetgraph serve`: open the store, install the shipped vocabularies,
+//! optionally load the demo taxonomy, check the listen address against the
+//! keys, and serve until SIGINT/SIGTERM.
+
+use super::DataArg;
+use crate::auth::KeyRing;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::http::{self, AppState};
+use crate::ingest::rdf;
+use crate::store::Store;
+use crate::taxonomy::{self, Push, PushMode};
+use oxigraph::io::RdfFormat;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub const DEMO_TAXONOMY: &str = include_str!("../../demo/campaigns.ttl");
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    data: DataArg,
+    /// Address to listen on (default 127.0.0.1:7878).
+    #[arg(long, env = "ASSETGRAPH_LISTEN")]
+    listen: Option<String>,
+    /// Load the demo taxonomy (project "demo") before serving.
+    #[arg(long)]
+    demo: bool,
+}
+
+pub fn run(args: Args, mut config: Config) -> Result<()> {
+    config.data = args.data.resolve(&config);
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    let address: SocketAddr = config.listen.parse().map_err(|_| {
+        Error::invalid_field(
+            "listen",
+            format!("'{}' is not an address like 127.0.0.1:7878", config.listen),
+        )
+    })?;
+    let keys = KeyRing::new(&config.keys, &config.default_tenant)?;
+    check_exposure(&address, &keys)?;
+
+    let store = Store::open(&config.data)?;
+    crate::ontologies::install(&store)?;
+    if args.demo {
+        load_demo(&store)?;
+    }
+    let state = AppState {
+        store: Arc::new(store),
+        keys: Arc::new(keys),
+        config: Arc::new(config),
+    };
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| Error::Storage(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|e| Error::invalid_field("listen", format!("cannot listen on {address}: {e}")))?;
+        tracing::info!(address = %listener.local_addr().unwrap_or(address), data = %state.config.data.display(), generation = state.store.generation(), "assetgraph listening");
+        http::serve(listener, state).await.map_err(|e| Error::Storage(format!("server error: {e}")))
+    })?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Without keys every caller may do anything, so only this machine may call.
+fn check_exposure(address: &SocketAddr, keys: &KeyRing) -> Result<()> {
+    if !keys.is_empty() {
+        return Ok(());
+    }
+    if !address.ip().is_loopback() {
+        return Err(Error::invalid_field(
+            "listen",
+            format!(
+                "refusing to listen on {address} without API keys: anyone who can reach it could change the store. \
+                 Configure [[keys]] in the config file or ASSETGRAPH_API_KEYS, or listen on 127.0.0.1"
+            ),
+        ));
+    }
+    tracing::warn!("no API keys configured: every local client has full access; listening on loopback only");
+    Ok(())
+}
+
+fn load_demo(store: &Store) -> Result<()> {
+    let quads = rdf::parse(
+        "demo/campaigns.ttl",
+        RdfFormat::Turtle,
+        DEMO_TAXONOMY.as_bytes(),
+        &|_| {},
+    )?;
+    let report = taxonomy::push(
+        store,
+        Push {
+            project: "demo".into(),
+            mode: PushMode::Replace,
+            quads,
+            default_graph: None,
+            actor: "demo".into(),
+            tenant: crate::store::DEFAULT_TENANT.into(),
+        },
+    )?;
+    tracing::info!(project = "demo", concepts = report.counts.concepts, version = %report.version, changed = report.changed, "demo taxonomy loaded");
+    Ok(())
+}

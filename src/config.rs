@@ -1,0 +1,180 @@
+//! Configuration: a TOML file, environment overrides, sensible defaults.
+//!
+//! Precedence, highest first: command-line flags, `ASSETGRAPH_*` environment
+//! variables, the file given with `--config`, defaults. With nothing at all,
+//! `assetgraph serve` keeps its data in `./data` and listens on
+//! `127.0.0.1:7878`.
+//!
+//! ```toml
+//! data = "./data"
+//! listen = "127.0.0.1:7878"
+//! max_body_bytes = 67108864
+//! default_tenant = "default"
+//!
+//! [[keys]]
+//! name = "poolparty"          # recorded in the audit trail
+//! role = "editor"             # reader | analyst | editor | admin
+//! secret = "…"                # or secret_sha256 = "<hex>" to keep it out of the file
+//! tenants = ["default"]
+//! ```
+//!
+//! `ASSETGRAPH_API_KEYS="name:role:secret,…"` adds keys from the environment.
+
+use crate::auth::Role;
+use crate::error::{Error, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default = "defaults::data")]
+    pub data: PathBuf,
+    #[serde(default = "defaults::listen")]
+    pub listen: String,
+    /// Largest request body accepted, in bytes (larger ones get 413).
+    #[serde(default = "defaults::max_body_bytes")]
+    pub max_body_bytes: usize,
+    /// The tenant of graphs written by keys that name no tenant.
+    #[serde(default = "defaults::tenant")]
+    pub default_tenant: String,
+    #[serde(default)]
+    pub keys: Vec<KeyConfig>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyConfig {
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub secret_sha256: Option<String>,
+    #[serde(default)]
+    pub tenants: Vec<String>,
+}
+
+impl std::fmt::Debug for KeyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets never reach logs, not even through a debug print.
+        f.debug_struct("KeyConfig")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("tenants", &self.tenants)
+            .finish_non_exhaustive()
+    }
+}
+
+mod defaults {
+    pub fn data() -> std::path::PathBuf {
+        "./data".into()
+    }
+    pub fn listen() -> String {
+        "127.0.0.1:7878".into()
+    }
+    pub fn max_body_bytes() -> usize {
+        64 * 1024 * 1024
+    }
+    pub fn tenant() -> String {
+        crate::store::DEFAULT_TENANT.into()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        toml::from_str("").expect("an empty config is valid")
+    }
+}
+
+impl Config {
+    /// Reads the file (if any), then applies the environment.
+    pub fn load(path: Option<&Path>) -> Result<Self> {
+        let mut config = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| Error::File {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|e| Error::Invalid {
+                    message: format!("{}: {}", path.display(), e.message()),
+                    field: e.span().map(|span| format!("byte {}", span.start)),
+                })?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
+        if let Some(v) = var("ASSETGRAPH_DATA") {
+            self.data = v.into();
+        }
+        if let Some(v) = var("ASSETGRAPH_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = var("ASSETGRAPH_MAX_BODY_BYTES") {
+            self.max_body_bytes = v.parse().map_err(|_| {
+                Error::invalid_field("ASSETGRAPH_MAX_BODY_BYTES", format!("'{v}' is not a number of bytes"))
+            })?;
+        }
+        if let Some(v) = var("ASSETGRAPH_DEFAULT_TENANT") {
+            self.default_tenant = v;
+        }
+        if let Some(v) = var("ASSETGRAPH_API_KEYS") {
+            for entry in v.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                self.keys.push(parse_key_entry(entry)?);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `name:role:secret`, as in `ASSETGRAPH_API_KEYS`.
+fn parse_key_entry(entry: &str) -> Result<KeyConfig> {
+    let mut parts = entry.splitn(3, ':');
+    let (Some(name), Some(role), Some(secret)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(Error::invalid_field(
+            "ASSETGRAPH_API_KEYS",
+            "each key is name:role:secret, for example poolparty:editor:s3cret",
+        ));
+    };
+    let role = role.parse()?;
+    Ok(KeyConfig {
+        name: name.into(),
+        role,
+        secret: Some(secret.into()),
+        secret_sha256: None,
+        tenants: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_the_file_and_adds_keys() {
+        let mut config: Config =
+            toml::from_str("listen = \"127.0.0.1:9000\"\n[[keys]]\nname = \"a\"\nrole = \"reader\"\nsecret = \"x\"\n")
+                .unwrap();
+        config
+            .apply_env(|name| match name {
+                "ASSETGRAPH_LISTEN" => Some("127.0.0.1:9001".into()),
+                "ASSETGRAPH_API_KEYS" => Some("pp:editor:s3:cret".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.listen, "127.0.0.1:9001");
+        assert_eq!(config.keys.len(), 2);
+        assert_eq!(config.keys[1].role, Role::Editor);
+        assert_eq!(config.keys[1].secret.as_deref(), Some("s3:cret"));
+        assert!(!format!("{:?}", config.keys[1]).contains("s3:cret"));
+    }
+
+    #[test]
+    fn unknown_settings_are_refused() {
+        assert!(toml::from_str::<Config>("lisen = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,116 @@
+//! The error type of the core.
+//!
+//! Every failure the core can report is one [`Error`] variant that says what
+//! went wrong in terms of the user's input (which record, which line and
+//! column) rather than in terms of the code. The HTTP layer turns each variant
+//! into an RFC 9457 problem in one place (`http::problem`), the CLI into a
+//! message with a hint; neither inspects error strings.
+
+use std::fmt;
+
+/// A position in a document, both counted from 1 as editors show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Position {
+    pub line: u64,
+    pub column: u64,
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}, column {}", self.line, self.column)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input is not well-formed in its declared format.
+    #[error("{document}: {format} syntax error{}: {message}", .position.map(|p| format!(" at {p}")).unwrap_or_default())]
+    Syntax {
+        /// The file name or "request body".
+        document: String,
+        format: String,
+        message: String,
+        position: Option<Position>,
+    },
+
+    /// The input is well-formed but not acceptable (wrong shape, bad value).
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        /// The parameter or field at fault, when there is one.
+        field: Option<String>,
+    },
+
+    /// The input is well-formed but cannot be accepted as what it claims to be
+    /// (a replacement taxonomy without any SKOS concept, say).
+    #[error("{message}")]
+    Unacceptable { message: String },
+
+    /// The media type or file extension names a format the service cannot read.
+    #[error("unsupported format '{given}': {expected}")]
+    UnsupportedFormat { given: String, expected: String },
+
+    /// The thing asked for does not exist.
+    #[error("{what} not found")]
+    NotFound { what: String },
+
+    /// The request contradicts what the store holds (e.g. a graph owned by another project).
+    #[error("{message}")]
+    Conflict { message: String },
+
+    /// A SPARQL query could not be parsed or evaluated.
+    #[error("SPARQL: {message}")]
+    Query {
+        message: String,
+        position: Option<Position>,
+    },
+
+    /// The embedded store failed (I/O, corruption, lock held by another process).
+    #[error("storage: {0}")]
+    Storage(String),
+
+    /// An I/O error on a file named by the user.
+    #[error("{path}: {source}")]
+    File {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Error::Invalid {
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Invalid {
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Error::NotFound { what: what.into() }
+    }
+}
+
+impl From<oxigraph::store::StorageError> for Error {
+    fn from(e: oxigraph::store::StorageError) -> Self {
+        Error::Storage(e.to_string())
+    }
+}
+
+impl From<oxigraph::sparql::QueryEvaluationError> for Error {
+    fn from(e: oxigraph::sparql::QueryEvaluationError) -> Self {
+        Error::Query {
+            message: e.to_string(),
+            position: None,
+        }
+    }
+}

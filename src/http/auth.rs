@@ -1,0 +1,72 @@
+//! Who is calling: `Authorization: Bearer <secret>` or HTTP Basic with the
+//! key's name as user and its secret as password (what PoolParty's loaders
+//! send). With no keys configured every caller is the local operator, which
+//! is why the server then refuses to listen beyond loopback.
+
+use super::{AppState, Problem};
+use crate::auth::{Principal, Role};
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use base64::Engine;
+
+/// The authenticated caller.
+pub struct Caller(pub Principal);
+
+impl Caller {
+    /// Refuses callers below `role`.
+    pub fn require(&self, role: Role) -> Result<&Principal, Problem> {
+        if self.0.may(role) {
+            Ok(&self.0)
+        } else {
+            Err(Problem::forbidden(format!(
+                "key '{}' has role {}; this needs {role} or above",
+                self.0.name, self.0.role
+            )))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        if state.keys.is_empty() {
+            return Ok(Caller(Principal::local(&state.config.default_tenant)));
+        }
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| {
+                Problem::unauthorized("send an API key as 'Authorization: Bearer <key>' or with HTTP Basic")
+            })?
+            .to_str()
+            .map_err(|_| Problem::unauthorized("the Authorization header is not readable text"))?;
+        let (scheme, credentials) = header.split_once(' ').unwrap_or((header, ""));
+        let principal = match scheme.to_ascii_lowercase().as_str() {
+            "bearer" => state.keys.verify(credentials.trim()),
+            "basic" => basic(credentials.trim()).and_then(|(user, password)| {
+                state
+                    .keys
+                    .verify(&password)
+                    .filter(|p| user.is_empty() || p.name == user)
+            }),
+            _ => {
+                return Err(Problem::unauthorized(format!(
+                    "unsupported authorization scheme '{scheme}': use Bearer or Basic"
+                )))
+            }
+        };
+        principal
+            .cloned()
+            .map(Caller)
+            .ok_or_else(|| Problem::unauthorized("the API key is not valid"))
+    }
+}
+
+fn basic(encoded: &str) -> Option<(String, String)> {
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}

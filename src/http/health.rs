@@ -1,0 +1,20 @@
+//! `GET /health`: liveness and the store generation, without auth, for load
+//! balancers and operators.
+
+use super::AppState;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/health", get(health))
+}
+
+async fn health(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "generation": state.store.generation(),
+    }))
+}

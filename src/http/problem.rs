@@ -1,0 +1,173 @@
+//! Errors as `application/problem+json` (RFC 9457), in one place.
+//!
+//! Every failure a handler can meet becomes a [`Problem`]: a status, a
+//! stable `type`, a human `title` and `detail`, and — where they apply — the
+//! `field`, `line` and `column` at fault. Server-side failures are logged
+//! with their cause and answered without internals.
+
+use crate::error::Error;
+use axum::http::{header, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Where in the submitted document or query the fault is.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Box<Location>>,
+    #[serde(skip)]
+    pub challenge: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Location {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
+    pub line: u64,
+    pub column: u64,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, kind: &str, title: &str, detail: impl Into<String>) -> Self {
+        Problem {
+            kind: format!("https://w3id.org/assetgraph/problems/{kind}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            field: None,
+            location: None,
+            challenge: false,
+        }
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        let mut p = Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Authentication required",
+            detail,
+        );
+        p.challenge = true;
+        p
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed for this key", detail)
+    }
+
+    pub fn too_large(limit: usize) -> Self {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            "Request body too large",
+            format!("the body exceeds the configured limit of {limit} bytes (max_body_bytes)"),
+        )
+    }
+
+    pub fn bad_request(field: &str, detail: impl Into<String>) -> Self {
+        let mut p = Problem::new(StatusCode::BAD_REQUEST, "invalid-request", "Invalid request", detail);
+        p.field = Some(field.to_owned());
+        p
+    }
+
+    pub fn internal(detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        tracing::error!(%detail, "internal error");
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "the server failed to complete the request; the cause is in its log",
+        )
+    }
+}
+
+impl From<Error> for Problem {
+    fn from(error: Error) -> Self {
+        let detail = error.to_string();
+        match error {
+            Error::Syntax { document, position, .. } => {
+                let mut p = Problem::new(StatusCode::BAD_REQUEST, "syntax", "Malformed document", detail);
+                p.location = position.map(|at| {
+                    Box::new(Location {
+                        document: Some(document),
+                        line: at.line,
+                        column: at.column,
+                    })
+                });
+                p
+            }
+            Error::Query { position, .. } => {
+                let mut p = Problem::new(StatusCode::BAD_REQUEST, "query", "Invalid query", detail);
+                p.location = position.map(|at| {
+                    Box::new(Location {
+                        document: None,
+                        line: at.line,
+                        column: at.column,
+                    })
+                });
+                p
+            }
+            Error::Invalid { field, .. } => {
+                let mut p = Problem::new(StatusCode::BAD_REQUEST, "invalid-request", "Invalid request", detail);
+                p.field = field;
+                p
+            }
+            Error::Unacceptable { .. } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unacceptable",
+                "Content not acceptable",
+                detail,
+            ),
+            Error::UnsupportedFormat { .. } => Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                detail,
+            ),
+            Error::NotFound { .. } => Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail),
+            Error::Conflict { .. } => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
+            Error::Storage(_) | Error::File { .. } => Problem::internal(detail),
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        if self.challenge {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Basic realm=\"assetgraph\", Bearer realm=\"assetgraph\""),
+            );
+        }
+        response
+    }
+}
+
+pub(super) async fn not_found(uri: Uri) -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        "Not found",
+        format!("no resource at {}", uri.path()),
+    )
+}
+
+pub(super) async fn method_not_allowed(uri: Uri) -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        format!("{} does not accept this method", uri.path()),
+    )
+}

@@ -1,0 +1,143 @@
+//! Taxonomy pushes and reads:
+//!
+//! - `PUT /api/taxonomies/{id}` replaces the project with the body,
+//!   `POST` merges the body into it; `Content-Type` names the format,
+//!   `?graph=IRI` where triples sent without a graph go;
+//! - `GET /api/taxonomies`, `GET /api/taxonomies/{id}`;
+//! - `GET /api/concepts?iri=…&lang=…`.
+
+use super::auth::Caller;
+use super::{blocking, AppState, Problem};
+use crate::auth::Role;
+use crate::ingest::rdf;
+use crate::taxonomy::{self, Push, PushMode};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use oxigraph::model::NamedNode;
+use serde::Deserialize;
+use serde_json::json;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/taxonomies", get(list))
+        .route("/api/taxonomies/{id}", get(show).put(push).post(push))
+        .route("/api/concepts", get(concept))
+}
+
+async fn list(State(state): State<AppState>, caller: Caller) -> Result<impl IntoResponse, Problem> {
+    caller.require(Role::Reader)?;
+    let projects = blocking(move || taxonomy::list(&state.store)).await?;
+    Ok(Json(json!({ "projects": projects })))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, Problem> {
+    caller.require(Role::Reader)?;
+    let project = blocking(move || taxonomy::get(&state.store, &id)).await?;
+    Ok(Json(project))
+}
+
+#[derive(Deserialize)]
+struct PushParams {
+    graph: Option<String>,
+}
+
+/// PUT replaces the project with the body, POST merges the body into it.
+async fn push(
+    State(state): State<AppState>,
+    caller: Caller,
+    method: Method,
+    Path(id): Path<String>,
+    Query(params): Query<PushParams>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<impl IntoResponse, Problem> {
+    let mode = if method == Method::PUT {
+        PushMode::Replace
+    } else {
+        PushMode::Merge
+    };
+    let principal = caller.require(Role::Editor)?.clone();
+    taxonomy::validate_project_id(&id)?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            Problem::from(crate::Error::UnsupportedFormat {
+                given: "(none)".into(),
+                expected: "send a Content-Type such as text/turtle, application/trig or application/rdf+xml".into(),
+            })
+        })?;
+    let format = rdf::format_from_media_type(content_type)?;
+    let default_graph = params
+        .graph
+        .map(|g| NamedNode::new(&g).map_err(|e| Problem::bad_request("graph", format!("'{g}' is not an IRI: {e}"))))
+        .transpose()?;
+    let bytes = read_body(body, state.config.max_body_bytes).await?;
+    let store = state.store.clone();
+    let report = blocking(move || {
+        let quads = rdf::parse("request body", format, &bytes, &|_| {})?;
+        taxonomy::push(
+            &store,
+            Push {
+                project: id,
+                mode,
+                quads,
+                default_graph,
+                actor: principal.name.clone(),
+                tenant: principal.write_tenant().to_owned(),
+            },
+        )
+    })
+    .await?;
+    let status = if report.previous_version.is_none() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(report)))
+}
+
+/// Reads the whole body, refusing it with 413 beyond `limit` bytes.
+async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, Problem> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let too_large = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+            || e.to_string().contains("length limit");
+        if too_large {
+            Problem::too_large(limit)
+        } else {
+            Problem::bad_request("body", format!("the request body could not be read: {e}"))
+        }
+    })
+}
+
+#[derive(Deserialize)]
+struct ConceptParams {
+    iri: Option<String>,
+    #[serde(default = "english")]
+    lang: String,
+}
+
+fn english() -> String {
+    "en".into()
+}
+
+async fn concept(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<ConceptParams>,
+) -> Result<impl IntoResponse, Problem> {
+    caller.require(Role::Reader)?;
+    let iri = params
+        .iri
+        .ok_or_else(|| Problem::bad_request("iri", "pass the concept's IRI as ?iri=…"))?;
+    let detail = blocking(move || taxonomy::concept(&state.store, &iri, &params.lang)).await?;
+    Ok(Json(detail))
+}

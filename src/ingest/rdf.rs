@@ -1,0 +1,231 @@
+//! RDF documents in every syntax oxigraph reads: format detection from media
+//! types, file extensions and PoolParty's format names, and parsing with
+//! errors that name the line and column.
+
+use crate::error::{Error, Position, Result};
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::{GraphName, Quad};
+use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+const SUPPORTED: &str = "use text/turtle, application/trig, application/n-triples, application/n-quads, \
+                         text/n3, application/rdf+xml or application/ld+json";
+
+/// The format named by a `Content-Type` value.
+pub fn format_from_media_type(media_type: &str) -> Result<RdfFormat> {
+    let essence = media_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if let Some(hint) = unsupported_poolparty_format(&essence) {
+        return Err(Error::UnsupportedFormat {
+            given: media_type.to_owned(),
+            expected: hint.to_owned(),
+        });
+    }
+    RdfFormat::from_media_type(media_type).ok_or_else(|| Error::UnsupportedFormat {
+        given: media_type.to_owned(),
+        expected: SUPPORTED.to_owned(),
+    })
+}
+
+/// The format named by a format name as PoolParty and people spell it
+/// (`TriG`, `trig`, `NTriples`, `N-Triples`, `RDFXML`, `RDF/XML`, `JsonLD`…),
+/// or by a file extension (`ttl`, `nt`, `rdf`…).
+pub fn format_from_name(name: &str) -> Result<RdfFormat> {
+    let key: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let format = match key.as_str() {
+        "turtle" | "ttl" => RdfFormat::Turtle,
+        "trig" => RdfFormat::TriG,
+        "ntriples" | "nt" => RdfFormat::NTriples,
+        "nquads" | "nq" => RdfFormat::NQuads,
+        "n3" => RdfFormat::N3,
+        "rdfxml" | "rdf" | "xml" | "owl" => RdfFormat::RdfXml,
+        "jsonld" | "json" => RdfFormat::JsonLd {
+            profile: Default::default(),
+        },
+        _ => {
+            let expected = unsupported_poolparty_format(&key)
+                .unwrap_or("use turtle, trig, ntriples, nquads, n3, rdfxml or jsonld");
+            return Err(Error::UnsupportedFormat {
+                given: name.to_owned(),
+                expected: expected.to_owned(),
+            });
+        }
+    };
+    Ok(format)
+}
+
+/// The format of a file, from its extension.
+pub fn format_from_path(path: &std::path::Path) -> Result<RdfFormat> {
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    format_from_name(extension).map_err(|_| Error::UnsupportedFormat {
+        given: path.display().to_string(),
+        expected: "name the file .ttl, .trig, .nt, .nq, .n3, .rdf, .xml or .jsonld, or pass --format".to_owned(),
+    })
+}
+
+/// PoolParty exports formats oxigraph cannot read; say what to export instead.
+fn unsupported_poolparty_format(key: &str) -> Option<&'static str> {
+    match key {
+        "trix" | "application/trix" => Some("TriX is not supported; export the project as TriG instead"),
+        "binaryrdf" | "application/x-binary-rdf" => {
+            Some("BinaryRDF is not supported; export the project as TriG or N-Quads instead")
+        }
+        "rdfjson" | "application/rdf+json" => {
+            Some("RDF/JSON is not supported; export the project as JSON-LD or TriG instead")
+        }
+        _ => None,
+    }
+}
+
+/// Parses a whole document. Triples outside a named graph stay in the
+/// default graph; the caller decides where they belong. `progress` is told
+/// how many bytes have been read, from time to time.
+pub fn parse(document: &str, format: RdfFormat, bytes: &[u8], progress: &dyn Fn(u64)) -> Result<Vec<Quad>> {
+    let read = Arc::new(AtomicU64::new(0));
+    let reader = CountingReader {
+        inner: bytes,
+        read: read.clone(),
+    };
+    let mut quads = Vec::new();
+    let report = |n: usize| {
+        if n % 16_384 == 0 {
+            progress(read.load(Ordering::Relaxed));
+        }
+    };
+    if format == RdfFormat::RdfXml {
+        // Parsed directly to learn the byte offset of an error.
+        let mut parser = oxrdfxml::RdfXmlParser::new().for_reader(reader);
+        while let Some(triple) = parser.next() {
+            match triple {
+                Ok(t) => quads.push(t.in_graph(GraphName::DefaultGraph)),
+                Err(e) => {
+                    let offset = parser.buffer_position().min(bytes.len() as u64);
+                    return Err(syntax_error(
+                        document,
+                        format,
+                        e.to_string(),
+                        Some(position_at(bytes, offset)),
+                    ));
+                }
+            }
+            report(quads.len());
+        }
+    } else {
+        for quad in RdfParser::from_format(format).for_reader(reader) {
+            match quad {
+                Ok(q) => quads.push(q),
+                Err(oxigraph::io::RdfParseError::Syntax(e)) => {
+                    let position = e.location().map(|r| Position {
+                        line: r.start.line + 1,
+                        column: r.start.column + 1,
+                    });
+                    return Err(syntax_error(document, format, e.to_string(), position));
+                }
+                Err(oxigraph::io::RdfParseError::Io(e)) => {
+                    return Err(syntax_error(document, format, e.to_string(), None));
+                }
+            }
+            report(quads.len());
+        }
+    }
+    progress(bytes.len() as u64);
+    Ok(quads)
+}
+
+fn syntax_error(document: &str, format: RdfFormat, message: String, position: Option<Position>) -> Error {
+    Error::Syntax {
+        document: document.to_owned(),
+        format: format.name().to_owned(),
+        message,
+        position,
+    }
+}
+
+/// Line and column (from 1, columns in characters) of a byte offset.
+fn position_at(bytes: &[u8], offset: u64) -> Position {
+    let before = &bytes[..offset as usize];
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() as u64 + 1;
+    Position { line, column }
+}
+
+struct CountingReader<'a> {
+    inner: &'a [u8],
+    read: Arc<AtomicU64>,
+}
+
+impl Read for CountingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poolparty_format_names_are_accepted_in_any_spelling() {
+        for (name, format) in [
+            ("TriG", RdfFormat::TriG),
+            ("trig", RdfFormat::TriG),
+            ("NTriples", RdfFormat::NTriples),
+            ("N-Triples", RdfFormat::NTriples),
+            ("RDFXML", RdfFormat::RdfXml),
+            ("RDF/XML", RdfFormat::RdfXml),
+            ("N-Quads", RdfFormat::NQuads),
+        ] {
+            assert_eq!(format_from_name(name).unwrap(), format, "{name}");
+        }
+        assert!(
+            matches!(format_from_name("TriX"), Err(Error::UnsupportedFormat { expected, .. }) if expected.contains("TriG"))
+        );
+    }
+
+    #[test]
+    fn turtle_errors_name_line_and_column() {
+        let doc = b"@prefix ex: <http://example.com/> .\nex:a ex:b ex:c .\nex:d ex:e \"unterminated .\n";
+        let err = parse("body", RdfFormat::Turtle, doc, &|_| {}).unwrap_err();
+        let Error::Syntax { position: Some(p), .. } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(p.line, 3);
+    }
+
+    #[test]
+    fn rdf_xml_errors_name_line_and_column() {
+        let doc = b"<?xml version=\"1.0\"?>\n<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n  <rdf:Description rdf:about=\"http://example.com/a\">\n  </rdf:Descriptio>\n</rdf:RDF>\n";
+        let err = parse("body", RdfFormat::RdfXml, doc, &|_| {}).unwrap_err();
+        let Error::Syntax { position: Some(p), .. } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(p.line, 4, "{p:?}");
+    }
+
+    #[test]
+    fn media_types_map_to_formats() {
+        assert_eq!(
+            format_from_media_type("text/turtle; charset=utf-8").unwrap(),
+            RdfFormat::Turtle
+        );
+        assert_eq!(
+            format_from_media_type("application/rdf+xml").unwrap(),
+            RdfFormat::RdfXml
+        );
+        assert!(matches!(
+            format_from_media_type("image/png"),
+            Err(Error::UnsupportedFormat { .. })
+        ));
+        assert!(matches!(
+            format_from_media_type("application/trix"),
+            Err(Error::UnsupportedFormat { .. })
+        ));
+    }
+}

@@ -1,0 +1,28 @@
+//! assetgraph: a semantic metadata knowledge graph for licensed assets, their
+//! rights and the taxonomies that describe them.
+//!
+//! # Layers
+//! Dependencies point one way, from the edges to the core:
+//!
+//! - [`cli`] and [`http`] are the edges: argument parsing, HTTP, auth headers,
+//!   progress bars. They call the core and never touch oxigraph themselves.
+//! - [`taxonomy`] owns taxonomy projects (push, diff, version, read model).
+//! - [`ingest`] parses and maps what sources send; it never writes.
+//! - [`sparql`] evaluates queries on the store.
+//! - [`store`] owns oxigraph and **the single write path** every mutation
+//!   goes through.
+//! - [`config`], [`auth`], [`error`] and [`vocab`] are shared by all.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod ingest;
+pub mod ontologies;
+pub mod sparql;
+pub mod store;
+pub mod taxonomy;
+pub mod vocab;
+
+pub use error::{Error, Result};

@@ -1,0 +1,140 @@
+//! SPARQL evaluation on the store: the union of all graphs as the default
+//! graph, results streamed to a writer in the format asked for.
+//!
+//! This is what `assetgraph query` runs today; the HTTP SPARQL Protocol
+//! endpoint will call the same function.
+
+use crate::error::{Error, Position, Result};
+use crate::store::Store;
+use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
+use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use std::io::Write;
+
+/// How to write results: one format for solutions and booleans, one for graphs.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputFormat {
+    pub results: QueryResultsFormat,
+    pub graph: RdfFormat,
+    /// Whether the user named a format (so a mismatch is an error, not a default).
+    pub explicit: bool,
+}
+
+impl Default for OutputFormat {
+    fn default() -> Self {
+        OutputFormat {
+            results: QueryResultsFormat::Json,
+            graph: RdfFormat::Turtle,
+            explicit: false,
+        }
+    }
+}
+
+impl OutputFormat {
+    /// `json`, `xml`, `csv`, `tsv` for SELECT/ASK; an RDF format name for CONSTRUCT/DESCRIBE.
+    pub fn from_name(name: &str) -> Result<Self> {
+        let results = match name.to_ascii_lowercase().as_str() {
+            "json" => Some(QueryResultsFormat::Json),
+            "xml" => Some(QueryResultsFormat::Xml),
+            "csv" => Some(QueryResultsFormat::Csv),
+            "tsv" => Some(QueryResultsFormat::Tsv),
+            _ => None,
+        };
+        match results {
+            Some(results) => Ok(OutputFormat {
+                results,
+                graph: RdfFormat::Turtle,
+                explicit: true,
+            }),
+            None => {
+                let graph = crate::ingest::rdf::format_from_name(name).map_err(|_| {
+                    Error::invalid_field("format", format!("'{name}' is not an output format: use json, xml, csv or tsv for SELECT and ASK, turtle, ntriples, nquads, trig, rdfxml or jsonld for CONSTRUCT and DESCRIBE"))
+                })?;
+                Ok(OutputFormat {
+                    results: QueryResultsFormat::Json,
+                    graph,
+                    explicit: true,
+                })
+            }
+        }
+    }
+}
+
+/// Evaluates `query` and writes its results to `out`.
+pub fn evaluate(store: &Store, query: &str, format: OutputFormat, out: impl Write) -> Result<()> {
+    let mut prepared = SparqlEvaluator::new().parse_query(query).map_err(syntax_error)?;
+    prepared.dataset_mut().set_default_graph_as_union();
+    let results = prepared.on_store(store.db()).execute()?;
+    let io = |e: std::io::Error| Error::Storage(format!("writing results: {e}"));
+    match results {
+        QueryResults::Solutions(solutions) => {
+            let mut writer = QueryResultsSerializer::from_format(format.results)
+                .serialize_solutions_to_writer(out, solutions.variables().to_vec())
+                .map_err(io)?;
+            for solution in solutions {
+                writer.serialize(&solution?).map_err(io)?;
+            }
+            writer.finish().map_err(io)?;
+        }
+        QueryResults::Boolean(value) => {
+            QueryResultsSerializer::from_format(format.results)
+                .serialize_boolean_to_writer(out, value)
+                .map_err(io)?;
+        }
+        QueryResults::Graph(triples) => {
+            if format.explicit
+                && format.graph == RdfFormat::Turtle
+                && !matches!(format.results, QueryResultsFormat::Json)
+            {
+                return Err(Error::invalid_field(
+                    "format",
+                    "this query returns a graph: use --format turtle, ntriples, nquads, trig, rdfxml or jsonld",
+                ));
+            }
+            let mut writer = RdfSerializer::from_format(format.graph).for_writer(out);
+            for triple in triples {
+                writer.serialize_triple(&triple?).map_err(io)?;
+            }
+            writer.finish().map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
+fn syntax_error(e: oxigraph::sparql::SparqlSyntaxError) -> Error {
+    let message = e.to_string();
+    Error::Query {
+        position: position_in_message(&message),
+        message,
+    }
+}
+
+/// The parser reports positions only in its message ("error at 3:14: …").
+fn position_in_message(message: &str) -> Option<Position> {
+    let rest = &message[message.find("at ")? + 3..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == ':'))
+        .unwrap_or(rest.len());
+    let (line, column) = rest[..end].trim_end_matches(':').split_once(':')?;
+    Some(Position {
+        line: line.parse().ok()?,
+        column: column.parse().ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_carry_their_position() {
+        let err = SparqlEvaluator::new()
+            .parse_query("SELECT * WHERE {\n ?s ?p }")
+            .map(|_| ())
+            .unwrap_err();
+        let Error::Query { position: Some(p), .. } = syntax_error(err) else {
+            panic!("no position")
+        };
+        assert_eq!(p.line, 2);
+    }
+}

@@ -1,0 +1,152 @@
+//! The store: oxigraph on RocksDB, and the single write path.
+//!
+//! # Layout
+//! Everything is a named graph (DESIGN §2). A thing that is replaced as a
+//! whole — a taxonomy project, later an asset record — owns one or more named
+//! graphs, so an upsert is "replace these graphs" and a delete is "drop these
+//! graphs". Two graphs belong to the service itself:
+//!
+//! - the **registry** (`urn:assetgraph:graph:registry`) records, for every graph
+//!   written through the write path, its tenant and kind. Tenancy is recorded
+//!   from the first write so that isolation can be enforced later without a
+//!   data migration;
+//! - the **audit trail** (`urn:assetgraph:graph:audit`) is append-only: one
+//!   PROV-O activity per committed change (who, when, which graphs, how many
+//!   triples added and removed).
+//!
+//! # The write path
+//! [`Store::write`] is the only function that mutates the store. It takes the
+//! writer lock (one writer at a time; readers never wait), lets the caller
+//! build its [`Change`] from the current state, validates it, computes the
+//! exact triple delta of every graph, and commits data, registry and audit
+//! entry in **one** atomic commit. Readers see the state before or after,
+//! never a mix. Each commit advances the store *generation* by one, and
+//! registered [`ChangeListener`]s (the search index, later) are told which
+//! graphs changed. No other code writes to oxigraph; the read-only handle
+//! [`Store::db`] is for queries.
+//!
+//! Small and medium changes commit as an oxigraph transaction. A change that
+//! only adds triples, and many of them (a first load of a large taxonomy),
+//! commits through oxigraph's bulk loader, which writes sorted files and
+//! ingests them atomically: same guarantees, several times faster.
+
+mod audit;
+mod fault;
+mod write;
+
+pub(crate) use audit::date_time;
+
+pub use write::{Change, ChangeListener, GraphDelta, GraphWrite, Receipt};
+
+use crate::error::{Error, Result};
+use crate::vocab::{ag, graphs};
+use oxigraph::model::{GraphNameRef, NamedNodeRef, Term, Triple};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The tenant that owns graphs when no tenant is configured.
+pub const DEFAULT_TENANT: &str = "default";
+
+pub struct Store {
+    db: oxigraph::store::Store,
+    path: PathBuf,
+    writer: Mutex<()>,
+    generation: AtomicU64,
+    listeners: RwLock<Vec<Arc<dyn ChangeListener>>>,
+    bulk_threshold: usize,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|source| Error::File {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let db = oxigraph::store::Store::open(dir.join("store")).map_err(|e| {
+            let message = e.to_string();
+            if message.contains("lock") || message.contains("LOCK") {
+                Error::Storage(format!(
+                    "the data directory {} is in use by another assetgraph process; \
+                     stop that process or pass another --data directory",
+                    dir.display()
+                ))
+            } else {
+                Error::Storage(format!("cannot open the store in {}: {message}", dir.display()))
+            }
+        })?;
+        let generation = read_generation(&db)?;
+        Ok(Store {
+            db,
+            path: dir.to_path_buf(),
+            writer: Mutex::new(()),
+            generation: AtomicU64::new(generation),
+            listeners: RwLock::new(Vec::new()),
+            bulk_threshold: 100_000,
+        })
+    }
+
+    /// Sets how many added triples (with nothing removed) make a change
+    /// commit through the bulk loader instead of a transaction.
+    pub fn with_bulk_threshold(mut self, triples: usize) -> Self {
+        self.bulk_threshold = triples;
+        self
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The read-only handle for queries. Never write through it: every
+    /// mutation goes through [`Store::write`].
+    pub fn db(&self) -> &oxigraph::store::Store {
+        &self.db
+    }
+
+    /// The number of changes committed since the store was created.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Registers a listener told about every commit, after it is durable.
+    pub fn subscribe(&self, listener: Arc<dyn ChangeListener>) {
+        self.listeners.write().expect("listener lock").push(listener);
+    }
+
+    /// All triples of one named graph.
+    pub fn graph_triples(&self, graph: NamedNodeRef<'_>) -> Result<Vec<Triple>> {
+        self.db
+            .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph)))
+            .map(|q| q.map(Triple::from).map_err(Error::from))
+            .collect()
+    }
+
+    /// The tenant recorded for a graph in the registry, if the graph is managed.
+    pub fn graph_tenant(&self, graph: NamedNodeRef<'_>) -> Result<Option<String>> {
+        let registry = NamedNodeRef::new_unchecked(graphs::REGISTRY);
+        let found = self
+            .db
+            .quads_for_pattern(Some(graph.into()), Some(ag::TENANT), None, Some(registry.into()))
+            .next()
+            .transpose()?;
+        Ok(found.and_then(|q| match q.object {
+            Term::NamedNode(n) => n.as_str().strip_prefix("urn:assetgraph:tenant:").map(str::to_owned),
+            _ => None,
+        }))
+    }
+}
+
+/// The highest generation recorded in the audit trail (0 for a new store).
+fn read_generation(db: &oxigraph::store::Store) -> Result<u64> {
+    let audit = NamedNodeRef::new_unchecked(graphs::AUDIT);
+    let mut max = 0;
+    for quad in db.quads_for_pattern(None, Some(ag::GENERATION), None, Some(audit.into())) {
+        if let Term::Literal(l) = quad?.object {
+            if let Ok(n) = l.value().parse::<u64>() {
+                max = max.max(n);
+            }
+        }
+    }
+    Ok(max)
+}

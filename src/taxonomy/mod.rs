@@ -1,0 +1,418 @@
+//! Taxonomy projects: pushes, versions, diffs, and the read model.
+//!
+//! A project (one PoolParty project, say) is replaced or merged as a whole.
+//! It owns:
+//!
+//! - the graphs holding its triples exactly as pushed: its main graph
+//!   `urn:assetgraph:taxonomy:{id}` for triples sent without a graph (Turtle,
+//!   RDF/XML…), plus every named graph of a TriG or N-Quads push under its
+//!   own IRI (PoolParty's `…/thesaurus`, for instance);
+//! - a derived graph (`…:derived`) with what normalisation inferred;
+//! - a meta graph (`…:meta`) describing the project: version id, counts,
+//!   schemes, languages, graphs, tenant, last update.
+//!
+//! A push reads the current version, builds the new one, diffs the two and
+//! hands every graph to the store's write path as one change, all under the
+//! writer lock, so two concurrent pushes cannot interleave.
+
+mod diff;
+mod read;
+mod version;
+
+pub use diff::{ConceptRef, Moved, Relabelled, Snapshot, TaxonomyDiff};
+pub use read::{concept, get, list, ConceptDetail, ProjectSummary, SchemeSummary};
+pub use version::version_id;
+
+use crate::error::{Error, Result};
+use crate::ingest::poolparty;
+use crate::store::{Change, GraphDelta, GraphWrite, Store};
+use crate::vocab::{ag, dcterms, graphs, rdfs, skos};
+use oxigraph::model::vocab::{rdf, xsd};
+use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term, TermRef, Triple};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PushMode {
+    /// The push is the whole new version of the project.
+    Replace,
+    /// The push is added to the current version.
+    Merge,
+}
+
+/// A new version of a project, parsed but not yet stored.
+pub struct Push {
+    pub project: String,
+    pub mode: PushMode,
+    /// The parsed quads; those in the default graph go to `default_graph`.
+    pub quads: Vec<Quad>,
+    /// Where triples sent without a graph go (default: the main graph).
+    pub default_graph: Option<NamedNode>,
+    pub actor: String,
+    pub tenant: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PushReport {
+    pub project: String,
+    pub mode: PushMode,
+    /// False when the push changed nothing (same version as before).
+    pub changed: bool,
+    pub version: String,
+    pub previous_version: Option<String>,
+    pub generation: u64,
+    pub graphs: Vec<String>,
+    pub counts: Counts,
+    pub diff: TaxonomyDiff,
+    /// Triples added and removed per graph by this push.
+    pub delta: Vec<GraphDelta>,
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct Counts {
+    pub triples: usize,
+    pub derived_triples: usize,
+    pub concepts: usize,
+    pub deprecated: usize,
+    pub schemes: usize,
+}
+
+pub fn main_graph(project: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("urn:assetgraph:taxonomy:{project}"))
+}
+pub fn derived_graph(project: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("urn:assetgraph:taxonomy:{project}:derived"))
+}
+pub fn meta_graph(project: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("urn:assetgraph:taxonomy:{project}:meta"))
+}
+pub fn project_iri(project: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("urn:assetgraph:project:{project}"))
+}
+
+/// Project ids appear in URLs and IRIs: letters, digits, `-`, `_`, `.`.
+pub fn validate_project_id(id: &str) -> Result<()> {
+    let ok = !id.is_empty()
+        && id.len() <= 128
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !id.starts_with('.');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_field(
+            "project",
+            format!("'{id}' is not a valid project id: use 1 to 128 letters, digits, '-', '_' or '.'"),
+        ))
+    }
+}
+
+/// Stores a new version of a project through the write path.
+pub fn push(store: &Store, push: Push) -> Result<PushReport> {
+    validate_project_id(&push.project)?;
+    let actor = push.actor.clone();
+    let tenant = push.tenant.clone();
+    let mode = push.mode;
+    let (receipt, prepared) = store.write(|store| {
+        let prepared = prepare(store, push)?;
+        let change = Change {
+            actor,
+            operation: format!(
+                "taxonomy.{}",
+                if mode == PushMode::Replace { "replace" } else { "merge" }
+            ),
+            tenant,
+            note: Some(format!(
+                "project {}: {}",
+                prepared.report.project,
+                prepared.report.diff.summary()
+            )),
+            writes: if prepared.report.changed {
+                prepared.writes.clone()
+            } else {
+                Vec::new()
+            },
+        };
+        Ok((change, prepared))
+    })?;
+    let mut report = prepared.report;
+    report.generation = receipt.generation;
+    report.delta = receipt.graphs;
+    Ok(report)
+}
+
+struct Prepared {
+    writes: Vec<GraphWrite>,
+    report: PushReport,
+}
+
+/// Builds the writes and the report of a push against the current version.
+fn prepare(store: &Store, push: Push) -> Result<Prepared> {
+    let id = push.project.as_str();
+    let main = main_graph(id);
+    let previous = read::project_meta(store, id)?;
+    let old_graphs: Vec<NamedNode> = previous.as_ref().map(|p| p.graphs.clone()).unwrap_or_default();
+    let target = push.default_graph.clone().unwrap_or_else(|| main.clone());
+    validate_graph_name(store, id, &target, &main)?;
+
+    let mut incoming: Vec<Quad> = Vec::with_capacity(push.quads.len());
+    let mut checked = HashSet::new();
+    for mut quad in push.quads {
+        match &quad.graph_name {
+            GraphName::DefaultGraph => quad.graph_name = target.clone().into(),
+            GraphName::NamedNode(g) => {
+                if checked.insert(g.clone()) {
+                    validate_graph_name(store, id, g, &main)?;
+                }
+            }
+            GraphName::BlankNode(_) => {
+                return Err(Error::invalid_field(
+                    "graph",
+                    "graphs named by blank nodes cannot be stored; name them with IRIs",
+                ))
+            }
+        }
+        incoming.push(quad);
+    }
+
+    let old_quads = read_graphs(store, &old_graphs)?;
+    let new_quads: Vec<Quad> = match push.mode {
+        PushMode::Replace => dedupe(incoming),
+        PushMode::Merge => dedupe(old_quads.iter().cloned().chain(incoming).collect()),
+    };
+    if push.mode == PushMode::Replace && !new_quads.iter().any(is_skos_type) {
+        return Err(Error::Unacceptable {
+            message: "the body holds no skos:Concept and no skos:ConceptScheme; a replacement must be a whole SKOS taxonomy (use POST to add triples to a project)".into(),
+        });
+    }
+
+    let version = version_id(new_quads.iter().map(Quad::as_ref), main.as_ref())?;
+    let derived = poolparty::derive(&new_quads);
+    let old_derived = if previous.is_some() {
+        store.graph_triples(derived_graph(id).as_ref())?
+    } else {
+        Vec::new()
+    };
+    let old_snapshot = Snapshot::from_triples(
+        old_quads
+            .iter()
+            .map(triple_of)
+            .collect::<Vec<_>>()
+            .iter()
+            .chain(&old_derived),
+    );
+    let new_triples: Vec<Triple> = new_quads.iter().map(triple_of).collect();
+    let new_snapshot = Snapshot::from_triples(new_triples.iter().chain(&derived));
+    let diff = TaxonomyDiff::between(&old_snapshot, &new_snapshot);
+
+    let new_graphs: BTreeSet<NamedNode> = new_quads
+        .iter()
+        .filter_map(|q| match &q.graph_name {
+            GraphName::NamedNode(g) => Some(g.clone()),
+            _ => None,
+        })
+        .collect();
+    let schemes = scheme_summaries(&new_triples, &derived);
+    let counts = Counts {
+        triples: new_quads.len(),
+        derived_triples: derived.len(),
+        concepts: new_snapshot.live_count(),
+        deprecated: new_snapshot.deprecated_count(),
+        schemes: schemes.len(),
+    };
+    let languages = label_languages(&new_triples, &derived);
+    let meta = meta_triples(id, &version, &push.tenant, &new_graphs, &counts, &languages, &schemes);
+
+    let mut by_graph: BTreeMap<NamedNode, Vec<Triple>> = new_graphs.iter().map(|g| (g.clone(), Vec::new())).collect();
+    for quad in new_quads {
+        if let GraphName::NamedNode(g) = &quad.graph_name {
+            let g = g.clone();
+            by_graph.entry(g).or_default().push(triple_of(&quad));
+        }
+    }
+    let mut writes: Vec<GraphWrite> = by_graph
+        .into_iter()
+        .map(|(graph, triples)| GraphWrite::Replace {
+            graph,
+            kind: "taxonomy",
+            triples,
+        })
+        .collect();
+    writes.extend(
+        old_graphs
+            .iter()
+            .filter(|g| !new_graphs.contains(*g))
+            .map(|g| GraphWrite::Drop { graph: g.clone() }),
+    );
+    writes.push(GraphWrite::Replace {
+        graph: derived_graph(id),
+        kind: "taxonomy-derived",
+        triples: derived,
+    });
+    writes.push(GraphWrite::Replace {
+        graph: meta_graph(id),
+        kind: "taxonomy-meta",
+        triples: meta,
+    });
+
+    let previous_version = previous.map(|p| p.version);
+    let changed = previous_version.as_deref() != Some(version.as_str());
+    Ok(Prepared {
+        writes,
+        report: PushReport {
+            project: id.to_owned(),
+            mode: push.mode,
+            changed,
+            version,
+            previous_version,
+            generation: 0,
+            graphs: new_graphs.iter().map(|g| g.as_str().to_owned()).collect(),
+            counts,
+            diff,
+            delta: Vec::new(),
+        },
+    })
+}
+
+/// A project may write its own main graph and any graph that is not the
+/// service's and not another project's.
+fn validate_graph_name(store: &Store, project: &str, graph: &NamedNode, main: &NamedNode) -> Result<()> {
+    if graph == main {
+        return Ok(());
+    }
+    if graph.as_str().starts_with(graphs::RESERVED_PREFIX) {
+        return Err(Error::invalid_field(
+            "graph",
+            format!(
+                "<{}> is a service graph name; push into your own graph IRIs",
+                graph.as_str()
+            ),
+        ));
+    }
+    let owner = read::graph_owner(store, graph.as_ref())?;
+    match owner {
+        Some(owner) if owner != project => Err(Error::Conflict {
+            message: format!("graph <{}> belongs to taxonomy project '{owner}'", graph.as_str()),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn read_graphs(store: &Store, graphs: &[NamedNode]) -> Result<Vec<Quad>> {
+    let mut quads = Vec::new();
+    for g in graphs {
+        quads.extend(
+            store
+                .graph_triples(g.as_ref())?
+                .into_iter()
+                .map(|t| t.in_graph(g.clone())),
+        );
+    }
+    Ok(quads)
+}
+
+fn dedupe(quads: Vec<Quad>) -> Vec<Quad> {
+    let mut seen = HashSet::with_capacity(quads.len());
+    quads.into_iter().filter(|q| seen.insert(q.clone())).collect()
+}
+
+fn triple_of(q: &Quad) -> Triple {
+    Triple::new(q.subject.clone(), q.predicate.clone(), q.object.clone())
+}
+
+fn is_skos_type(q: &Quad) -> bool {
+    q.predicate.as_ref() == rdf::TYPE
+        && matches!(q.object.as_ref(), TermRef::NamedNode(o) if o == skos::CONCEPT || o == skos::CONCEPT_SCHEME)
+}
+
+/// Schemes of the project with their titles and how many concepts they hold.
+fn scheme_summaries(triples: &[Triple], derived: &[Triple]) -> BTreeMap<NamedNode, (Vec<Literal>, usize)> {
+    let mut schemes: BTreeMap<NamedNode, (Vec<Literal>, usize)> = BTreeMap::new();
+    for t in triples.iter().chain(derived) {
+        if t.predicate.as_ref() == rdf::TYPE && t.object.as_ref() == TermRef::NamedNode(skos::CONCEPT_SCHEME) {
+            if let oxigraph::model::NamedOrBlankNode::NamedNode(s) = &t.subject {
+                schemes.entry(s.clone()).or_default();
+            }
+        }
+    }
+    for t in triples.iter().chain(derived) {
+        let oxigraph::model::NamedOrBlankNode::NamedNode(s) = &t.subject else {
+            continue;
+        };
+        let p = t.predicate.as_ref();
+        if p == dcterms::TITLE || p == skos::PREF_LABEL || p == rdfs::LABEL {
+            if let (Some(entry), Term::Literal(l)) = (schemes.get_mut(s), &t.object) {
+                entry.0.push(l.clone());
+            }
+        } else if p == skos::IN_SCHEME {
+            if let Term::NamedNode(scheme) = &t.object {
+                if let Some(entry) = schemes.get_mut(scheme) {
+                    entry.1 += 1;
+                }
+            }
+        }
+    }
+    schemes
+}
+
+fn label_languages(triples: &[Triple], derived: &[Triple]) -> BTreeSet<String> {
+    triples
+        .iter()
+        .chain(derived)
+        .filter(|t| {
+            let p = t.predicate.as_ref();
+            p == skos::PREF_LABEL || p == skos::ALT_LABEL || p == skos::HIDDEN_LABEL
+        })
+        .filter_map(|t| match &t.object {
+            Term::Literal(l) => l.language().map(str::to_owned),
+            _ => None,
+        })
+        .collect()
+}
+
+fn meta_triples(
+    id: &str,
+    version: &str,
+    tenant: &str,
+    graphs: &BTreeSet<NamedNode>,
+    counts: &Counts,
+    languages: &BTreeSet<String>,
+    schemes: &BTreeMap<NamedNode, (Vec<Literal>, usize)>,
+) -> Vec<Triple> {
+    let p = project_iri(id);
+    let int = |n: usize| Literal::new_typed_literal(n.to_string(), xsd::INTEGER);
+    let mut t = vec![
+        Triple::new(p.clone(), rdf::TYPE, ag::TAXONOMY_PROJECT),
+        Triple::new(p.clone(), ag::PROJECT_ID, Literal::new_simple_literal(id)),
+        Triple::new(p.clone(), ag::VERSION, Literal::new_simple_literal(version)),
+        Triple::new(p.clone(), ag::TENANT, NamedNode::new_unchecked(graphs::tenant(tenant))),
+        Triple::new(
+            p.clone(),
+            dcterms::MODIFIED,
+            crate::store::date_time(OffsetDateTime::now_utc()),
+        ),
+        Triple::new(p.clone(), ag::DERIVED_GRAPH, derived_graph(id)),
+        Triple::new(p.clone(), ag::CONCEPT_COUNT, int(counts.concepts)),
+        Triple::new(p.clone(), ag::DEPRECATED_COUNT, int(counts.deprecated)),
+        Triple::new(p.clone(), ag::TRIPLE_COUNT, int(counts.triples)),
+    ];
+    t.extend(graphs.iter().map(|g| Triple::new(p.clone(), ag::GRAPH, g.clone())));
+    t.extend(
+        languages
+            .iter()
+            .map(|l| Triple::new(p.clone(), ag::LANGUAGE, Literal::new_simple_literal(l))),
+    );
+    for (scheme, (titles, concepts)) in schemes {
+        t.push(Triple::new(p.clone(), ag::SCHEME, scheme.clone()));
+        t.push(Triple::new(scheme.clone(), ag::CONCEPT_COUNT, int(*concepts)));
+        t.extend(
+            titles
+                .iter()
+                .map(|l| Triple::new(scheme.clone(), dcterms::TITLE, l.clone())),
+        );
+    }
+    t
+}

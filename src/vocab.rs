@@ -1,0 +1,140 @@
+//! IRIs of the vocabularies the service reads and writes, and the names of
+//! the graphs it manages itself.
+//!
+//! Service-owned graphs live under the `urn:assetgraph:` namespace so that
+//! they never collide with a source's own graph IRIs (PoolParty's
+//! `…/thesaurus` graphs, for instance), and so that the write path can refuse
+//! any attempt by a client to write into them.
+
+use oxigraph::model::NamedNodeRef;
+
+macro_rules! iris {
+    ($($name:ident = $iri:expr;)*) => {
+        $(pub const $name: NamedNodeRef<'static> = NamedNodeRef::new_unchecked($iri);)*
+    };
+}
+
+pub const AG: &str = "https://w3id.org/assetgraph/ns#";
+
+pub mod ag {
+    use super::*;
+    iris! {
+        TENANT = "https://w3id.org/assetgraph/ns#tenant";
+        MANAGED_GRAPH = "https://w3id.org/assetgraph/ns#ManagedGraph";
+        GRAPH_KIND = "https://w3id.org/assetgraph/ns#graphKind";
+        TAXONOMY_PROJECT = "https://w3id.org/assetgraph/ns#TaxonomyProject";
+        PROJECT_ID = "https://w3id.org/assetgraph/ns#projectId";
+        GRAPH = "https://w3id.org/assetgraph/ns#graph";
+        DERIVED_GRAPH = "https://w3id.org/assetgraph/ns#derivedGraph";
+        VERSION = "https://w3id.org/assetgraph/ns#version";
+        CONCEPT_COUNT = "https://w3id.org/assetgraph/ns#conceptCount";
+        DEPRECATED_COUNT = "https://w3id.org/assetgraph/ns#deprecatedCount";
+        TRIPLE_COUNT = "https://w3id.org/assetgraph/ns#tripleCount";
+        LANGUAGE = "https://w3id.org/assetgraph/ns#language";
+        SCHEME = "https://w3id.org/assetgraph/ns#scheme";
+        CHANGE = "https://w3id.org/assetgraph/ns#Change";
+        GRAPH_CHANGE_CLASS = "https://w3id.org/assetgraph/ns#GraphChange";
+        GENERATION = "https://w3id.org/assetgraph/ns#generation";
+        OPERATION = "https://w3id.org/assetgraph/ns#operation";
+        GRAPH_CHANGE = "https://w3id.org/assetgraph/ns#graphChange";
+        CHANGED_GRAPH = "https://w3id.org/assetgraph/ns#changedGraph";
+        TRIPLES_ADDED = "https://w3id.org/assetgraph/ns#triplesAdded";
+        TRIPLES_REMOVED = "https://w3id.org/assetgraph/ns#triplesRemoved";
+        GRAPH_DROPPED = "https://w3id.org/assetgraph/ns#graphDropped";
+        API_KEY = "https://w3id.org/assetgraph/ns#ApiKey";
+    }
+}
+
+pub mod skos {
+    use super::*;
+    iris! {
+        CONCEPT = "http://www.w3.org/2004/02/skos/core#Concept";
+        CONCEPT_SCHEME = "http://www.w3.org/2004/02/skos/core#ConceptScheme";
+        IN_SCHEME = "http://www.w3.org/2004/02/skos/core#inScheme";
+        HAS_TOP_CONCEPT = "http://www.w3.org/2004/02/skos/core#hasTopConcept";
+        TOP_CONCEPT_OF = "http://www.w3.org/2004/02/skos/core#topConceptOf";
+        BROADER = "http://www.w3.org/2004/02/skos/core#broader";
+        NARROWER = "http://www.w3.org/2004/02/skos/core#narrower";
+        RELATED = "http://www.w3.org/2004/02/skos/core#related";
+        PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel";
+        ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel";
+        HIDDEN_LABEL = "http://www.w3.org/2004/02/skos/core#hiddenLabel";
+        NOTATION = "http://www.w3.org/2004/02/skos/core#notation";
+        DEFINITION = "http://www.w3.org/2004/02/skos/core#definition";
+        SCOPE_NOTE = "http://www.w3.org/2004/02/skos/core#scopeNote";
+        EXACT_MATCH = "http://www.w3.org/2004/02/skos/core#exactMatch";
+        CLOSE_MATCH = "http://www.w3.org/2004/02/skos/core#closeMatch";
+        BROAD_MATCH = "http://www.w3.org/2004/02/skos/core#broadMatch";
+        NARROW_MATCH = "http://www.w3.org/2004/02/skos/core#narrowMatch";
+        RELATED_MATCH = "http://www.w3.org/2004/02/skos/core#relatedMatch";
+    }
+}
+
+pub mod skosxl {
+    use super::*;
+    iris! {
+        PREF_LABEL = "http://www.w3.org/2008/05/skos-xl#prefLabel";
+        ALT_LABEL = "http://www.w3.org/2008/05/skos-xl#altLabel";
+        HIDDEN_LABEL = "http://www.w3.org/2008/05/skos-xl#hiddenLabel";
+        LITERAL_FORM = "http://www.w3.org/2008/05/skos-xl#literalForm";
+    }
+}
+
+pub mod dcterms {
+    use super::*;
+    iris! {
+        TITLE = "http://purl.org/dc/terms/title";
+        MODIFIED = "http://purl.org/dc/terms/modified";
+        IS_REPLACED_BY = "http://purl.org/dc/terms/isReplacedBy";
+        REPLACES = "http://purl.org/dc/terms/replaces";
+    }
+}
+
+pub mod prov {
+    use super::*;
+    iris! {
+        WAS_ASSOCIATED_WITH = "http://www.w3.org/ns/prov#wasAssociatedWith";
+        STARTED_AT_TIME = "http://www.w3.org/ns/prov#startedAtTime";
+        ENDED_AT_TIME = "http://www.w3.org/ns/prov#endedAtTime";
+        AGENT = "http://www.w3.org/ns/prov#Agent";
+    }
+}
+
+pub mod owl {
+    use super::*;
+    iris! {
+        DEPRECATED = "http://www.w3.org/2002/07/owl#deprecated";
+    }
+}
+
+pub mod rdfs {
+    use super::*;
+    iris! {
+        LABEL = "http://www.w3.org/2000/01/rdf-schema#label";
+        COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment";
+    }
+}
+
+/// Graphs and resources the service manages itself.
+pub mod graphs {
+    /// Prefix of every service-owned IRI; clients may not write graphs under it.
+    pub const RESERVED_PREFIX: &str = "urn:assetgraph:";
+    /// The registry: for every managed graph, its tenant and kind.
+    pub const REGISTRY: &str = "urn:assetgraph:graph:registry";
+    /// The append-only audit trail.
+    pub const AUDIT: &str = "urn:assetgraph:graph:audit";
+    /// The project's own ontology.
+    pub const ONTOLOGY: &str = "urn:assetgraph:graph:ontology";
+    /// The shipped territories vocabulary.
+    pub const TERRITORIES: &str = "urn:assetgraph:graph:territories";
+
+    pub fn tenant(id: &str) -> String {
+        format!("urn:assetgraph:tenant:{id}")
+    }
+    pub fn agent(name: &str) -> String {
+        format!("urn:assetgraph:agent:{name}")
+    }
+    pub fn audit_entry(generation: u64) -> String {
+        format!("urn:assetgraph:change:{generation}")
+    }
+}
