@@ -20,24 +20,21 @@
 
 use crate::vocab::{dcterms, owl, skos, skosxl};
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{NamedNodeRef, NamedOrBlankNode, Quad, Term, TermRef, Triple};
+use oxigraph::model::{NamedNodeRef, NamedOrBlankNode, Quad, Term, TermRef, Triple, TripleRef};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// The triples normalisation adds to a project, none of which it already holds.
-pub fn derive<'a>(pushed: impl IntoIterator<Item = &'a Quad>) -> Vec<Triple> {
+pub fn derive(pushed: &[Quad]) -> Vec<Triple> {
     let mut facts = Facts::default();
     for quad in pushed {
         facts.observe(quad);
     }
-    let mut out = Derived {
-        present: &facts.present,
-        seen: HashSet::new(),
-        triples: Vec::new(),
-    };
+    let mut out = Derived::default();
     derive_inverses(&facts, &mut out);
     derive_skosxl_labels(&facts, &mut out);
     derive_schemes(&facts, &mut out);
-    out.triples
+    drop(facts);
+    out.without_pushed(pushed)
 }
 
 /// Whether a literal says "true" as `owl:deprecated` values do.
@@ -49,7 +46,6 @@ pub fn is_true(term: TermRef<'_>) -> bool {
 /// mostly holds labels and notes, which need no index here).
 #[derive(Default)]
 struct Facts {
-    present: HashSet<Triple>,
     /// (subject, predicate, object) of the relations that have inverses.
     relations: Vec<Triple>,
     /// concept → SKOS-XL label resources, per label predicate.
@@ -74,12 +70,8 @@ impl Facts {
         let triple = || Triple::new(quad.subject.clone(), quad.predicate.clone(), quad.object.clone());
         if INVERSES.iter().any(|(from, _)| *from == p) || p == skos::RELATED {
             self.relations.push(triple());
-            self.present.insert(triple());
         } else if p == skos::IN_SCHEME {
             self.explicit_schemes.insert(quad.subject.clone());
-            self.present.insert(triple());
-        } else if p == skos::PREF_LABEL || p == skos::ALT_LABEL || p == skos::HIDDEN_LABEL {
-            self.present.insert(triple());
         } else if let Some(plain) = plain_label_of(p) {
             self.xl_labels.push((quad.subject.clone(), plain, quad.object.clone()));
         } else if p == skosxl::LITERAL_FORM {
@@ -105,21 +97,33 @@ fn plain_label_of(p: NamedNodeRef<'_>) -> Option<NamedNodeRef<'static>> {
     }
 }
 
-struct Derived<'a> {
-    present: &'a HashSet<Triple>,
-    seen: HashSet<Triple>,
-    triples: Vec<Triple>,
+/// Candidate triples, each once; those the push already states are dropped
+/// at the end, in one borrowed pass over the push.
+#[derive(Default)]
+struct Derived {
+    candidates: HashSet<Triple>,
 }
 
-impl Derived<'_> {
+impl Derived {
     fn add(&mut self, triple: Triple) {
-        if !self.present.contains(&triple) && self.seen.insert(triple.clone()) {
-            self.triples.push(triple);
-        }
+        self.candidates.insert(triple);
+    }
+
+    fn without_pushed(self, pushed: &[Quad]) -> Vec<Triple> {
+        let stated: HashSet<TripleRef<'_>> = {
+            let candidates: HashSet<TripleRef<'_>> = self.candidates.iter().map(Triple::as_ref).collect();
+            pushed
+                .iter()
+                .map(|q| TripleRef::new(q.subject.as_ref(), q.predicate.as_ref(), q.object.as_ref()))
+                .filter(|t| candidates.contains(t))
+                .collect()
+        };
+        let stated: HashSet<Triple> = stated.into_iter().map(TripleRef::into_owned).collect();
+        self.candidates.into_iter().filter(|t| !stated.contains(t)).collect()
     }
 }
 
-fn derive_inverses(facts: &Facts, out: &mut Derived<'_>) {
+fn derive_inverses(facts: &Facts, out: &mut Derived) {
     for t in &facts.relations {
         let Some(subject) = as_resource(&t.object) else {
             continue;
@@ -136,7 +140,7 @@ fn derive_inverses(facts: &Facts, out: &mut Derived<'_>) {
     }
 }
 
-fn derive_skosxl_labels(facts: &Facts, out: &mut Derived<'_>) {
+fn derive_skosxl_labels(facts: &Facts, out: &mut Derived) {
     for (concept, plain, label) in &facts.xl_labels {
         for form in facts.literal_forms.get(label).into_iter().flatten() {
             out.add(Triple::new(concept.clone(), *plain, form.clone()));
@@ -146,7 +150,7 @@ fn derive_skosxl_labels(facts: &Facts, out: &mut Derived<'_>) {
 
 /// Scheme membership flows from top concepts down the narrower links (both
 /// the stated ones and those implied by `broader`).
-fn derive_schemes(facts: &Facts, out: &mut Derived<'_>) {
+fn derive_schemes(facts: &Facts, out: &mut Derived) {
     let mut children: HashMap<NamedOrBlankNode, Vec<NamedOrBlankNode>> = HashMap::new();
     let mut schemes: HashMap<NamedOrBlankNode, HashSet<NamedOrBlankNode>> = HashMap::new();
     for t in &facts.relations {

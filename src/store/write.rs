@@ -98,9 +98,9 @@ impl Store {
     pub fn write<T>(&self, build: impl FnOnce(&Store) -> Result<(Change, T)>) -> Result<(Receipt, T)> {
         let _guard = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let started = OffsetDateTime::now_utc();
-        let (change, value) = build(self)?;
+        let (mut change, value) = build(self)?;
         validate(&change)?;
-        let deltas = self.deltas(&change.writes)?;
+        let deltas = self.deltas(std::mem::take(&mut change.writes))?;
         if deltas
             .iter()
             .all(|d| d.added.is_empty() && d.removed.is_empty() && !d.dropped)
@@ -124,7 +124,7 @@ impl Store {
             && deltas.iter().map(|d| d.added.len()).sum::<usize>() >= self.bulk_threshold;
         fault::pause_point("before-commit");
         if bulk {
-            self.commit_bulk(&deltas, registry_added, audit_quads)?;
+            self.commit_bulk(deltas, registry_added, audit_quads)?;
         } else {
             self.commit_transaction(&deltas, registry_added, registry_removed, audit_quads)?;
         }
@@ -150,54 +150,35 @@ impl Store {
         Ok((receipt, value))
     }
 
-    /// The exact triples each write adds and removes, given what the store holds.
-    fn deltas(&self, writes: &[GraphWrite]) -> Result<Vec<Delta>> {
+    /// The exact triples each write adds and removes, given what the store
+    /// holds. Consumes the writes: a 1M-triple load is not copied again.
+    fn deltas(&self, writes: Vec<GraphWrite>) -> Result<Vec<Delta>> {
         writes
-            .iter()
+            .into_iter()
             .map(|write| {
-                let graph = write.graph().clone();
+                let (graph, kind, new, replace) = match write {
+                    GraphWrite::Replace { graph, kind, triples } => (graph, Some(kind), triples, true),
+                    GraphWrite::Merge { graph, kind, triples } => (graph, Some(kind), triples, false),
+                    GraphWrite::Drop { graph } => (graph, None, Vec::new(), true),
+                };
                 let exists = self.db.contains_named_graph(&graph)?;
                 let old: HashSet<Triple> = if exists {
                     self.graph_triples(graph.as_ref())?.into_iter().collect()
                 } else {
                     HashSet::new()
                 };
-                Ok(match write {
-                    GraphWrite::Replace { kind, triples, .. } => {
-                        let new: HashSet<&Triple> = triples.iter().collect();
-                        Delta {
-                            added: new
-                                .iter()
-                                .filter(|t| !old.contains(**t))
-                                .map(|t| (*t).clone())
-                                .collect(),
-                            removed: old.iter().filter(|t| !new.contains(t)).cloned().collect(),
-                            kind: Some(kind),
-                            dropped: false,
-                            graph,
-                        }
-                    }
-                    GraphWrite::Merge { kind, triples, .. } => {
-                        let mut seen = HashSet::new();
-                        Delta {
-                            added: triples
-                                .iter()
-                                .filter(|t| !old.contains(*t) && seen.insert(*t))
-                                .cloned()
-                                .collect(),
-                            removed: Vec::new(),
-                            kind: Some(kind),
-                            dropped: false,
-                            graph,
-                        }
-                    }
-                    GraphWrite::Drop { .. } => Delta {
-                        removed: old.into_iter().collect(),
-                        kind: None,
-                        dropped: exists,
-                        added: Vec::new(),
-                        graph,
-                    },
+                let new: HashSet<Triple> = new.into_iter().collect();
+                let removed = if replace {
+                    old.iter().filter(|t| !new.contains(*t)).cloned().collect()
+                } else {
+                    Vec::new()
+                };
+                Ok(Delta {
+                    added: new.into_iter().filter(|t| !old.contains(t)).collect(),
+                    removed,
+                    dropped: kind.is_none() && exists,
+                    kind,
+                    graph,
                 })
             })
             .collect()
@@ -261,10 +242,11 @@ impl Store {
         Ok(())
     }
 
-    fn commit_bulk(&self, deltas: &[Delta], registry_added: Vec<Quad>, audit_quads: Vec<Quad>) -> Result<()> {
-        let data = deltas
-            .iter()
-            .flat_map(|d| d.added.iter().map(|t| t.clone().in_graph(d.graph.clone())));
+    fn commit_bulk(&self, deltas: Vec<Delta>, registry_added: Vec<Quad>, audit_quads: Vec<Quad>) -> Result<()> {
+        let data = deltas.into_iter().flat_map(|d| {
+            let graph = d.graph;
+            d.added.into_iter().map(move |t| t.in_graph(graph.clone()))
+        });
         let mut loader = self.db.bulk_loader();
         loader.load_quads(data.chain(registry_added).chain(audit_quads))?;
         loader.commit()?;

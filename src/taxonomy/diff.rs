@@ -4,7 +4,7 @@
 use crate::ingest::poolparty::is_true;
 use crate::vocab::{owl, skos};
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{NamedOrBlankNode, Term, TermRef, Triple};
+use oxigraph::model::{NamedOrBlankNodeRef, TermRef, TripleRef};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -23,29 +23,29 @@ struct ConceptState {
 }
 
 impl Snapshot {
-    pub fn from_triples<'a>(triples: impl IntoIterator<Item = &'a Triple>) -> Self {
+    pub fn from_triples<'a>(triples: impl IntoIterator<Item = TripleRef<'a>>) -> Self {
         let mut concepts: HashMap<String, ConceptState> = HashMap::new();
         for t in triples {
-            let NamedOrBlankNode::NamedNode(subject) = &t.subject else {
+            let NamedOrBlankNodeRef::NamedNode(subject) = t.subject else {
                 continue;
             };
-            let p = t.predicate.as_ref();
+            let p = t.predicate;
             if ![rdf::TYPE, owl::DEPRECATED, skos::PREF_LABEL, skos::BROADER].contains(&p) {
                 continue;
             }
             let state = concepts.entry(subject.as_str().to_owned()).or_default();
-            if p == rdf::TYPE && t.object.as_ref() == TermRef::NamedNode(skos::CONCEPT) {
+            if p == rdf::TYPE && t.object == TermRef::NamedNode(skos::CONCEPT) {
                 state.is_concept = true;
-            } else if p == owl::DEPRECATED && is_true(t.object.as_ref()) {
+            } else if p == owl::DEPRECATED && is_true(t.object) {
                 state.deprecated = true;
             } else if p == skos::PREF_LABEL {
-                if let Term::Literal(l) = &t.object {
+                if let TermRef::Literal(l) = t.object {
                     state
                         .pref_labels
                         .insert(l.language().unwrap_or("").to_owned(), l.value().to_owned());
                 }
             } else if p == skos::BROADER {
-                if let Term::NamedNode(o) = &t.object {
+                if let TermRef::NamedNode(o) = t.object {
                     state.broader.insert(o.as_str().to_owned());
                 }
             }

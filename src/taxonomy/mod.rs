@@ -28,7 +28,7 @@ use crate::ingest::poolparty;
 use crate::store::{Change, GraphDelta, GraphWrite, Store};
 use crate::vocab::{ag, dcterms, graphs, rdfs, skos};
 use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{GraphName, Literal, NamedNode, Quad, Term, TermRef, Triple};
+use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNodeRef, Quad, TermRef, Triple, TripleRef};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use time::OffsetDateTime;
@@ -196,26 +196,21 @@ fn prepare(store: &Store, push: Push) -> Result<Prepared> {
     } else {
         Vec::new()
     };
-    let old_snapshot = Snapshot::from_triples(
-        old_quads
-            .iter()
-            .map(triple_of)
-            .collect::<Vec<_>>()
-            .iter()
-            .chain(&old_derived),
-    );
-    let new_triples: Vec<Triple> = new_quads.iter().map(triple_of).collect();
-    let new_snapshot = Snapshot::from_triples(new_triples.iter().chain(&derived));
+    let old_snapshot = Snapshot::from_triples(triple_refs(&old_quads, &old_derived));
+    let new_snapshot = Snapshot::from_triples(triple_refs(&new_quads, &derived));
     let diff = TaxonomyDiff::between(&old_snapshot, &new_snapshot);
 
     let new_graphs: BTreeSet<NamedNode> = new_quads
         .iter()
         .filter_map(|q| match &q.graph_name {
-            GraphName::NamedNode(g) => Some(g.clone()),
+            GraphName::NamedNode(g) => Some(g),
             _ => None,
         })
+        .collect::<HashSet<&NamedNode>>()
+        .into_iter()
+        .cloned()
         .collect();
-    let schemes = scheme_summaries(&new_triples, &derived);
+    let schemes = scheme_summaries(&new_quads, &derived);
     let counts = Counts {
         triples: new_quads.len(),
         derived_triples: derived.len(),
@@ -223,14 +218,22 @@ fn prepare(store: &Store, push: Push) -> Result<Prepared> {
         deprecated: new_snapshot.deprecated_count(),
         schemes: schemes.len(),
     };
-    let languages = label_languages(&new_triples, &derived);
+    let languages = label_languages(&new_quads, &derived);
     let meta = meta_triples(id, &version, &push.tenant, &new_graphs, &counts, &languages, &schemes);
 
     let mut by_graph: BTreeMap<NamedNode, Vec<Triple>> = new_graphs.iter().map(|g| (g.clone(), Vec::new())).collect();
-    for quad in new_quads {
-        if let GraphName::NamedNode(g) = &quad.graph_name {
-            let g = g.clone();
-            by_graph.entry(g).or_default().push(triple_of(&quad));
+    for Quad {
+        subject,
+        predicate,
+        object,
+        graph_name,
+    } in new_quads
+    {
+        if let GraphName::NamedNode(g) = graph_name {
+            by_graph
+                .get_mut(&g)
+                .expect("every graph has an entry")
+                .push(Triple::new(subject, predicate, object));
         }
     }
     let mut writes: Vec<GraphWrite> = by_graph
@@ -314,13 +317,23 @@ fn read_graphs(store: &Store, graphs: &[NamedNode]) -> Result<Vec<Quad>> {
     Ok(quads)
 }
 
-fn dedupe(quads: Vec<Quad>) -> Vec<Quad> {
-    let mut seen = HashSet::with_capacity(quads.len());
-    quads.into_iter().filter(|q| seen.insert(q.clone())).collect()
+/// Drops repeated quads (RDF/XML exports repeat statements across blocks).
+fn dedupe(mut quads: Vec<Quad>) -> Vec<Quad> {
+    let first: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(quads.len());
+        quads.iter().map(|q| seen.insert(q.as_ref())).collect()
+    };
+    let mut keep = first.into_iter();
+    quads.retain(|_| keep.next().unwrap_or(false));
+    quads
 }
 
-fn triple_of(q: &Quad) -> Triple {
-    Triple::new(q.subject.clone(), q.predicate.clone(), q.object.clone())
+/// The pushed quads as triples, followed by the derived triples.
+fn triple_refs<'a>(quads: &'a [Quad], derived: &'a [Triple]) -> impl Iterator<Item = TripleRef<'a>> {
+    quads
+        .iter()
+        .map(|q| TripleRef::new(q.subject.as_ref(), q.predicate.as_ref(), q.object.as_ref()))
+        .chain(derived.iter().map(Triple::as_ref))
 }
 
 fn is_skos_type(q: &Quad) -> bool {
@@ -329,27 +342,27 @@ fn is_skos_type(q: &Quad) -> bool {
 }
 
 /// Schemes of the project with their titles and how many concepts they hold.
-fn scheme_summaries(triples: &[Triple], derived: &[Triple]) -> BTreeMap<NamedNode, (Vec<Literal>, usize)> {
+fn scheme_summaries(quads: &[Quad], derived: &[Triple]) -> BTreeMap<NamedNode, (Vec<Literal>, usize)> {
     let mut schemes: BTreeMap<NamedNode, (Vec<Literal>, usize)> = BTreeMap::new();
-    for t in triples.iter().chain(derived) {
-        if t.predicate.as_ref() == rdf::TYPE && t.object.as_ref() == TermRef::NamedNode(skos::CONCEPT_SCHEME) {
-            if let oxigraph::model::NamedOrBlankNode::NamedNode(s) = &t.subject {
-                schemes.entry(s.clone()).or_default();
+    for t in triple_refs(quads, derived) {
+        if t.predicate == rdf::TYPE && t.object == TermRef::NamedNode(skos::CONCEPT_SCHEME) {
+            if let NamedOrBlankNodeRef::NamedNode(s) = t.subject {
+                schemes.entry(s.into_owned()).or_default();
             }
         }
     }
-    for t in triples.iter().chain(derived) {
-        let oxigraph::model::NamedOrBlankNode::NamedNode(s) = &t.subject else {
+    for t in triple_refs(quads, derived) {
+        let NamedOrBlankNodeRef::NamedNode(s) = t.subject else {
             continue;
         };
-        let p = t.predicate.as_ref();
+        let p = t.predicate;
         if p == dcterms::TITLE || p == skos::PREF_LABEL || p == rdfs::LABEL {
-            if let (Some(entry), Term::Literal(l)) = (schemes.get_mut(s), &t.object) {
-                entry.0.push(l.clone());
+            if let (Some(entry), TermRef::Literal(l)) = (schemes.get_mut(&s.into_owned()), t.object) {
+                entry.0.push(l.into_owned());
             }
         } else if p == skos::IN_SCHEME {
-            if let Term::NamedNode(scheme) = &t.object {
-                if let Some(entry) = schemes.get_mut(scheme) {
+            if let TermRef::NamedNode(scheme) = t.object {
+                if let Some(entry) = schemes.get_mut(&scheme.into_owned()) {
                     entry.1 += 1;
                 }
             }
@@ -358,19 +371,22 @@ fn scheme_summaries(triples: &[Triple], derived: &[Triple]) -> BTreeMap<NamedNod
     schemes
 }
 
-fn label_languages(triples: &[Triple], derived: &[Triple]) -> BTreeSet<String> {
-    triples
-        .iter()
-        .chain(derived)
-        .filter(|t| {
-            let p = t.predicate.as_ref();
-            p == skos::PREF_LABEL || p == skos::ALT_LABEL || p == skos::HIDDEN_LABEL
-        })
-        .filter_map(|t| match &t.object {
-            Term::Literal(l) => l.language().map(str::to_owned),
-            _ => None,
-        })
-        .collect()
+fn label_languages(quads: &[Quad], derived: &[Triple]) -> BTreeSet<String> {
+    let mut languages = BTreeSet::new();
+    for t in triple_refs(quads, derived) {
+        let p = t.predicate;
+        if p == skos::PREF_LABEL || p == skos::ALT_LABEL || p == skos::HIDDEN_LABEL {
+            if let TermRef::Literal(l) = t.object {
+                match l.language() {
+                    Some(lang) if !languages.contains(lang) => {
+                        languages.insert(lang.to_owned());
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    languages
 }
 
 fn meta_triples(
