@@ -256,3 +256,52 @@ async fn without_keys_the_local_operator_may_write() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert_eq!(response.headers()["content-type"], "application/problem+json");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_rdf_format_is_accepted_and_gives_the_same_version() {
+    use oxigraph::io::{RdfFormat, RdfParser, RdfSerializer};
+    let quads: Vec<oxigraph::model::Quad> = RdfParser::from_format(RdfFormat::Turtle)
+        .for_slice(V1)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let serialise = |format: RdfFormat| {
+        let mut writer = RdfSerializer::from_format(format).for_writer(Vec::new());
+        for quad in &quads {
+            if format.supports_datasets() {
+                writer.serialize_quad(quad).unwrap();
+            } else {
+                writer
+                    .serialize_triple(oxigraph::model::TripleRef::from(quad.as_ref()))
+                    .unwrap();
+            }
+        }
+        writer.finish().unwrap()
+    };
+    let server = start_server(config_with_keys(1 << 20)).await;
+    let client = Client::new();
+    let mut versions = std::collections::BTreeSet::new();
+    for (i, (format, media_type)) in [
+        (RdfFormat::Turtle, "text/turtle"),
+        (RdfFormat::TriG, "application/trig"),
+        (RdfFormat::NTriples, "application/n-triples"),
+        (RdfFormat::NQuads, "application/n-quads"),
+        (RdfFormat::N3, "text/n3"),
+        (RdfFormat::RdfXml, "application/rdf+xml"),
+        (
+            RdfFormat::JsonLd {
+                profile: Default::default(),
+            },
+            "application/ld+json",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let url = format!("{}/api/taxonomies/format-{i}", server.base);
+        let (status, _, report) = put(&client, &url, media_type, serialise(format)).await;
+        assert_eq!(status, StatusCode::CREATED, "{media_type}: {report}");
+        assert_eq!(report["counts"]["concepts"], 6, "{media_type}");
+        versions.insert(report["version"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(versions.len(), 1, "{versions:?}");
+}
