@@ -31,26 +31,24 @@ fn main() {
 fn bulk_load(triples: usize) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("taxonomy.nt");
-    std::fs::write(&file, synthetic_taxonomy(triples)).unwrap();
+    let (text, kind) = match replicated_stw(triples) {
+        Some(text) => (text, "STW replicated under distinct IRIs"),
+        None => (synthetic_taxonomy(triples), "synthetic 10-ary tree (../shared absent)"),
+    };
+    std::fs::write(&file, text).unwrap();
     let bytes = std::fs::metadata(&file).unwrap().len();
     println!(
-        "bulk load: {triples} triples, {:.1} MB of N-Triples",
+        "bulk load: {triples} triples, {:.1} MB of N-Triples, {kind}",
         bytes as f64 / 1e6
     );
 
+    // oxigraph keeps default-graph triples in three indexes and named-graph
+    // quads in six. assetgraph stores every taxonomy in a named graph, so the
+    // like-for-like baseline is the bulk loader loading into a named graph;
+    // the default-graph figure is shown too.
     for round in 1..=2 {
-        let oxigraph_time = {
-            let store = oxigraph::store::Store::open(dir.path().join(format!("ox{round}"))).unwrap();
-            let start = Instant::now();
-            let mut loader = store.bulk_loader();
-            loader
-                .load_from_reader(RdfFormat::NTriples, std::fs::File::open(&file).unwrap())
-                .unwrap();
-            loader.commit().unwrap();
-            let elapsed = start.elapsed();
-            assert_eq!(store.len().unwrap(), triples);
-            elapsed
-        };
+        let into_default = oxigraph_bulk_load(&file, &dir.path().join(format!("ox-default{round}")), None);
+        let into_named = oxigraph_bulk_load(&file, &dir.path().join(format!("ox-named{round}")), Some("urn:bench:g"));
         let assetgraph_time = {
             let store = Store::open(&dir.path().join(format!("ag{round}"))).unwrap();
             let start = Instant::now();
@@ -58,19 +56,54 @@ fn bulk_load(triples: usize) {
             let quads = rdf::parse("taxonomy.nt", RdfFormat::NTriples, &data, &|_| {}).unwrap();
             let report = push(&store, "bench", quads);
             let elapsed = start.elapsed();
-            assert_eq!(report.counts.triples, triples);
+            // Copies of STW share the few triples that carry no STW IRI.
+            assert!(report.counts.triples > triples * 9 / 10);
+            if round == 1 {
+                println!(
+                    "  stored: {} distinct triples, {} derived, {} concepts",
+                    report.counts.triples, report.counts.derived_triples, report.counts.concepts
+                );
+            }
             elapsed
         };
         let rate = |d: Duration| triples as f64 / d.as_secs_f64();
+        println!("  round {round}:");
         println!(
-            "  round {round}: oxigraph bulk loader {:.2} s ({:.0} triples/s); assetgraph load {:.2} s ({:.0} triples/s); ratio {:.2}x",
-            oxigraph_time.as_secs_f64(),
-            rate(oxigraph_time),
+            "    oxigraph bulk loader, default graph: {:6.2} s {:9.0} triples/s",
+            into_default.as_secs_f64(),
+            rate(into_default)
+        );
+        println!(
+            "    oxigraph bulk loader, named graph:   {:6.2} s {:9.0} triples/s",
+            into_named.as_secs_f64(),
+            rate(into_named)
+        );
+        println!(
+            "    assetgraph load (parse, normalise, version, diff, audit, commit): {:6.2} s {:9.0} triples/s = {:.2}x named-graph loader, {:.2}x default-graph loader",
             assetgraph_time.as_secs_f64(),
             rate(assetgraph_time),
-            rate(assetgraph_time) / rate(oxigraph_time)
+            rate(assetgraph_time) / rate(into_named),
+            rate(assetgraph_time) / rate(into_default)
         );
     }
+}
+
+/// Loads the file with oxigraph's own bulk loader into a fresh store.
+fn oxigraph_bulk_load(file: &Path, dir: &Path, graph: Option<&str>) -> Duration {
+    let store = oxigraph::store::Store::open(dir).unwrap();
+    let mut parser = oxigraph::io::RdfParser::from_format(RdfFormat::NTriples);
+    if let Some(graph) = graph {
+        parser = parser.with_default_graph(oxigraph::model::NamedNode::new(graph).unwrap());
+    }
+    let start = Instant::now();
+    let mut loader = store.bulk_loader();
+    loader
+        .load_from_reader(parser, std::fs::File::open(file).unwrap())
+        .unwrap();
+    loader.commit().unwrap();
+    let elapsed = start.elapsed();
+    assert!(store.len().unwrap() > 0);
+    elapsed
 }
 
 fn stw_replacement() {
@@ -142,6 +175,27 @@ fn new_release_of(original: &str) -> String {
         ));
     }
     out
+}
+
+/// A real taxonomy's shape at scale: STW copied as often as needed, each
+/// copy's IRIs moved under `/copy{n}/`, cut at `triples` triples.
+fn replicated_stw(triples: usize) -> Option<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/skos/stw/stw-skos.ttl");
+    let quads = parse_turtle(&std::fs::read_to_string(path).ok()?);
+    let mut out = String::new();
+    let mut written = 0;
+    for copy in 0.. {
+        for quad in &quads {
+            if written == triples {
+                return Some(out);
+            }
+            let line = oxigraph::model::Triple::from(quad.clone()).to_string();
+            out.push_str(&line.replace("<http://zbw.eu/stw/", &format!("<http://zbw.eu/stw/copy{copy}/")));
+            out.push_str(" .\n");
+            written += 1;
+        }
+    }
+    unreachable!()
 }
 
 /// A SKOS taxonomy of about `triples` triples: concepts in a 10-ary tree,

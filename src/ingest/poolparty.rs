@@ -20,21 +20,17 @@
 
 use crate::vocab::{dcterms, owl, skos, skosxl};
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{NamedNodeRef, NamedOrBlankNode, Quad, Term, TermRef, Triple, TripleRef};
+use oxigraph::model::{NamedNodeRef, NamedOrBlankNodeRef, Quad, TermRef, Triple, TripleRef};
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// The triples normalisation adds to a project, none of which it already holds.
 pub fn derive(pushed: &[Quad]) -> Vec<Triple> {
-    let mut facts = Facts::default();
-    for quad in pushed {
-        facts.observe(quad);
-    }
-    let mut out = Derived::default();
-    derive_inverses(&facts, &mut out);
-    derive_skosxl_labels(&facts, &mut out);
-    derive_schemes(&facts, &mut out);
-    drop(facts);
-    out.without_pushed(pushed)
+    let facts = Facts::collect(pushed);
+    let mut derived = Vec::new();
+    facts.missing_inverses(&mut derived);
+    facts.skosxl_labels(pushed, &mut derived);
+    facts.schemes(&mut derived);
+    derived
 }
 
 /// Whether a literal says "true" as `owl:deprecated` values do.
@@ -42,45 +38,147 @@ pub fn is_true(term: TermRef<'_>) -> bool {
     matches!(term, TermRef::Literal(l) if l.value() == "true" || l.value() == "1")
 }
 
-/// The triples normalisation looks at, and nothing else (a 1M-triple export
-/// mostly holds labels and notes, which need no index here).
-#[derive(Default)]
-struct Facts {
-    /// (subject, predicate, object) of the relations that have inverses.
-    relations: Vec<Triple>,
-    /// concept → SKOS-XL label resources, per label predicate.
-    xl_labels: Vec<(NamedOrBlankNode, NamedNodeRef<'static>, Term)>,
-    literal_forms: HashMap<Term, Vec<Term>>,
-    deprecated: HashSet<NamedOrBlankNode>,
-    explicit_schemes: HashSet<NamedOrBlankNode>,
+/// What normalisation needs to know of a push, borrowed from it: only the
+/// derived triples themselves are allocated, so a million-triple export
+/// that is already clean costs one pass and a hash set of its relations.
+struct Facts<'a> {
+    /// Statements of the relations that have inverses.
+    relations: Vec<TripleRef<'a>>,
+    relation_set: HashSet<TripleRef<'a>>,
+    /// (concept, plain label predicate, SKOS-XL label resource)
+    xl_labels: Vec<(NamedOrBlankNodeRef<'a>, NamedNodeRef<'static>, NamedOrBlankNodeRef<'a>)>,
+    literal_forms: HashMap<NamedOrBlankNodeRef<'a>, Vec<TermRef<'a>>>,
+    deprecated: HashSet<NamedOrBlankNodeRef<'a>>,
+    /// concept → the schemes it states itself
+    stated_schemes: HashMap<NamedOrBlankNodeRef<'a>, Vec<NamedOrBlankNodeRef<'a>>>,
 }
 
-const INVERSES: [(NamedNodeRef<'static>, NamedNodeRef<'static>); 6] = [
+const INVERSES: [(NamedNodeRef<'static>, NamedNodeRef<'static>); 7] = [
     (skos::BROADER, skos::NARROWER),
     (skos::NARROWER, skos::BROADER),
     (skos::TOP_CONCEPT_OF, skos::HAS_TOP_CONCEPT),
     (skos::HAS_TOP_CONCEPT, skos::TOP_CONCEPT_OF),
+    (skos::RELATED, skos::RELATED),
     (dcterms::IS_REPLACED_BY, dcterms::REPLACES),
     (dcterms::REPLACES, dcterms::IS_REPLACED_BY),
 ];
 
-impl Facts {
-    fn observe(&mut self, quad: &Quad) {
-        let p = quad.predicate.as_ref();
-        let triple = || Triple::new(quad.subject.clone(), quad.predicate.clone(), quad.object.clone());
-        if INVERSES.iter().any(|(from, _)| *from == p) || p == skos::RELATED {
-            self.relations.push(triple());
-        } else if p == skos::IN_SCHEME {
-            self.explicit_schemes.insert(quad.subject.clone());
-        } else if let Some(plain) = plain_label_of(p) {
-            self.xl_labels.push((quad.subject.clone(), plain, quad.object.clone()));
-        } else if p == skosxl::LITERAL_FORM {
-            self.literal_forms
-                .entry(quad.subject.clone().into())
-                .or_default()
-                .push(quad.object.clone());
-        } else if p == owl::DEPRECATED && is_true(quad.object.as_ref()) {
-            self.deprecated.insert(quad.subject.clone());
+fn inverse_of(p: NamedNodeRef<'_>) -> Option<NamedNodeRef<'static>> {
+    INVERSES
+        .iter()
+        .find(|(from, _)| *from == p)
+        .map(|(_, inverse)| *inverse)
+}
+
+impl<'a> Facts<'a> {
+    fn collect(pushed: &'a [Quad]) -> Self {
+        let mut facts = Facts {
+            relations: Vec::new(),
+            relation_set: HashSet::new(),
+            xl_labels: Vec::new(),
+            literal_forms: HashMap::new(),
+            deprecated: HashSet::new(),
+            stated_schemes: HashMap::new(),
+        };
+        for quad in pushed {
+            let t = TripleRef::new(quad.subject.as_ref(), quad.predicate.as_ref(), quad.object.as_ref());
+            let p = t.predicate;
+            if inverse_of(p).is_some() {
+                facts.relations.push(t);
+                facts.relation_set.insert(t);
+            } else if p == skos::IN_SCHEME {
+                if let Some(scheme) = as_resource(t.object) {
+                    facts.stated_schemes.entry(t.subject).or_default().push(scheme);
+                }
+            } else if let (Some(plain), Some(label)) = (plain_label_of(p), as_resource(t.object)) {
+                facts.xl_labels.push((t.subject, plain, label));
+            } else if p == skosxl::LITERAL_FORM {
+                facts.literal_forms.entry(t.subject).or_default().push(t.object);
+            } else if p == owl::DEPRECATED && is_true(t.object) {
+                facts.deprecated.insert(t.subject);
+            }
+        }
+        facts
+    }
+
+    fn missing_inverses(&self, out: &mut Vec<Triple>) {
+        for t in &self.relations {
+            let (Some(subject), Some(inverse)) = (as_resource(t.object), inverse_of(t.predicate)) else {
+                continue;
+            };
+            let candidate = TripleRef::new(subject, inverse, TermRef::from(t.subject));
+            if !self.relation_set.contains(&candidate) {
+                out.push(candidate.into_owned());
+            }
+        }
+    }
+
+    /// Plain labels from SKOS-XL literal forms, unless the push states them.
+    fn skosxl_labels(&self, pushed: &'a [Quad], out: &mut Vec<Triple>) {
+        if self.xl_labels.is_empty() {
+            return;
+        }
+        let concepts: HashSet<NamedOrBlankNodeRef<'_>> = self.xl_labels.iter().map(|(c, _, _)| *c).collect();
+        let mut present: HashSet<TripleRef<'_>> = pushed
+            .iter()
+            .filter(|q| concepts.contains(&q.subject.as_ref()))
+            .map(|q| TripleRef::new(q.subject.as_ref(), q.predicate.as_ref(), q.object.as_ref()))
+            .collect();
+        for (concept, plain, label) in &self.xl_labels {
+            for form in self.literal_forms.get(label).into_iter().flatten() {
+                let candidate = TripleRef::new(*concept, *plain, *form);
+                if present.insert(candidate) {
+                    out.push(candidate.into_owned());
+                }
+            }
+        }
+    }
+
+    /// Scheme membership flows from top concepts and stated schemes down the
+    /// narrower links (stated, or implied by `broader`); concepts that state
+    /// a scheme of their own, and tombstones, get none.
+    fn schemes(&self, out: &mut Vec<Triple>) {
+        let mut children: HashMap<NamedOrBlankNodeRef<'a>, Vec<NamedOrBlankNodeRef<'a>>> = HashMap::new();
+        let mut schemes: HashMap<NamedOrBlankNodeRef<'a>, HashSet<NamedOrBlankNodeRef<'a>>> = HashMap::new();
+        for (concept, stated) in &self.stated_schemes {
+            schemes.entry(*concept).or_default().extend(stated.iter().copied());
+        }
+        for t in &self.relations {
+            let Some(object) = as_resource(t.object) else { continue };
+            match t.predicate {
+                p if p == skos::BROADER => children.entry(object).or_default().push(t.subject),
+                p if p == skos::NARROWER => children.entry(t.subject).or_default().push(object),
+                p if p == skos::TOP_CONCEPT_OF => {
+                    schemes.entry(t.subject).or_default().insert(object);
+                }
+                p if p == skos::HAS_TOP_CONCEPT => {
+                    schemes.entry(object).or_default().insert(t.subject);
+                }
+                _ => {}
+            }
+        }
+        let mut queue: VecDeque<NamedOrBlankNodeRef<'a>> = schemes.keys().copied().collect();
+        while let Some(parent) = queue.pop_front() {
+            let inherited: Vec<NamedOrBlankNodeRef<'a>> = schemes
+                .get(&parent)
+                .map(|s| s.iter().copied().collect())
+                .unwrap_or_default();
+            for child in children.get(&parent).into_iter().flatten() {
+                let own = schemes.entry(*child).or_default();
+                let before = own.len();
+                own.extend(inherited.iter().copied());
+                if own.len() > before {
+                    queue.push_back(*child);
+                }
+            }
+        }
+        for (concept, concept_schemes) in schemes {
+            if self.deprecated.contains(&concept) || self.stated_schemes.contains_key(&concept) {
+                continue;
+            }
+            for scheme in concept_schemes {
+                out.push(TripleRef::new(concept, skos::IN_SCHEME, TermRef::from(scheme)).into_owned());
+            }
         }
     }
 }
@@ -97,101 +195,10 @@ fn plain_label_of(p: NamedNodeRef<'_>) -> Option<NamedNodeRef<'static>> {
     }
 }
 
-/// Candidate triples, each once; those the push already states are dropped
-/// at the end, in one borrowed pass over the push.
-#[derive(Default)]
-struct Derived {
-    candidates: HashSet<Triple>,
-}
-
-impl Derived {
-    fn add(&mut self, triple: Triple) {
-        self.candidates.insert(triple);
-    }
-
-    fn without_pushed(self, pushed: &[Quad]) -> Vec<Triple> {
-        let stated: HashSet<TripleRef<'_>> = {
-            let candidates: HashSet<TripleRef<'_>> = self.candidates.iter().map(Triple::as_ref).collect();
-            pushed
-                .iter()
-                .map(|q| TripleRef::new(q.subject.as_ref(), q.predicate.as_ref(), q.object.as_ref()))
-                .filter(|t| candidates.contains(t))
-                .collect()
-        };
-        let stated: HashSet<Triple> = stated.into_iter().map(TripleRef::into_owned).collect();
-        self.candidates.into_iter().filter(|t| !stated.contains(t)).collect()
-    }
-}
-
-fn derive_inverses(facts: &Facts, out: &mut Derived) {
-    for t in &facts.relations {
-        let Some(subject) = as_resource(&t.object) else {
-            continue;
-        };
-        let inverse = if t.predicate.as_ref() == skos::RELATED {
-            skos::RELATED
-        } else {
-            match INVERSES.iter().find(|(from, _)| *from == t.predicate.as_ref()) {
-                Some((_, inverse)) => *inverse,
-                None => continue,
-            }
-        };
-        out.add(Triple::new(subject, inverse, t.subject.clone()));
-    }
-}
-
-fn derive_skosxl_labels(facts: &Facts, out: &mut Derived) {
-    for (concept, plain, label) in &facts.xl_labels {
-        for form in facts.literal_forms.get(label).into_iter().flatten() {
-            out.add(Triple::new(concept.clone(), *plain, form.clone()));
-        }
-    }
-}
-
-/// Scheme membership flows from top concepts down the narrower links (both
-/// the stated ones and those implied by `broader`).
-fn derive_schemes(facts: &Facts, out: &mut Derived) {
-    let mut children: HashMap<NamedOrBlankNode, Vec<NamedOrBlankNode>> = HashMap::new();
-    let mut schemes: HashMap<NamedOrBlankNode, HashSet<NamedOrBlankNode>> = HashMap::new();
-    for t in &facts.relations {
-        let Some(object) = as_resource(&t.object) else { continue };
-        let p = t.predicate.as_ref();
-        if p == skos::BROADER {
-            children.entry(object).or_default().push(t.subject.clone());
-        } else if p == skos::NARROWER {
-            children.entry(t.subject.clone()).or_default().push(object);
-        } else if p == skos::TOP_CONCEPT_OF {
-            schemes.entry(t.subject.clone()).or_default().insert(object);
-        } else if p == skos::HAS_TOP_CONCEPT {
-            schemes.entry(object).or_default().insert(t.subject.clone());
-        }
-    }
-    let mut queue: VecDeque<NamedOrBlankNode> = schemes.keys().cloned().collect();
-    while let Some(parent) = queue.pop_front() {
-        let inherited = schemes.get(&parent).cloned().unwrap_or_default();
-        for child in children.get(&parent).into_iter().flatten() {
-            let own = schemes.entry(child.clone()).or_default();
-            let before = own.len();
-            own.extend(inherited.iter().cloned());
-            if own.len() > before {
-                queue.push_back(child.clone());
-            }
-        }
-    }
-    for (concept, concept_schemes) in schemes {
-        if facts.deprecated.contains(&concept) || facts.explicit_schemes.contains(&concept) {
-            continue;
-        }
-        for scheme in concept_schemes {
-            out.add(Triple::new(concept.clone(), skos::IN_SCHEME, scheme));
-        }
-    }
-}
-
-fn as_resource(term: &Term) -> Option<NamedOrBlankNode> {
+fn as_resource(term: TermRef<'_>) -> Option<NamedOrBlankNodeRef<'_>> {
     match term {
-        Term::NamedNode(n) => Some(n.clone().into()),
-        Term::BlankNode(b) => Some(b.clone().into()),
+        TermRef::NamedNode(n) => Some(n.into()),
+        TermRef::BlankNode(b) => Some(b.into()),
         _ => None,
     }
 }

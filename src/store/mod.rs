@@ -36,7 +36,7 @@ mod write;
 
 pub(crate) use audit::date_time;
 
-pub use write::{Change, ChangeListener, GraphDelta, GraphWrite, Receipt};
+pub use write::{Change, ChangeListener, GraphDelta, GraphWrite, Receipt, WriteView};
 
 use crate::error::{Error, Result};
 use crate::vocab::{ag, graphs};

@@ -6,8 +6,10 @@ use crate::error::{Error, Result};
 use crate::vocab::{ag, graphs};
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, Quad, Triple};
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// What to do with one named graph.
@@ -72,6 +74,84 @@ pub struct Receipt {
     pub committed_at: OffsetDateTime,
 }
 
+/// The store as seen by a change being built, under the writer lock.
+///
+/// Reads of whole graphs are remembered for the rest of the write: a
+/// taxonomy push reads the previous version to diff it, and the write path
+/// then needs the same triples for the delta. Decoding a large graph from
+/// RocksDB is the costliest read there is; this way it happens once.
+pub struct WriteView<'a> {
+    store: &'a Store,
+    graphs: RefCell<HashMap<NamedNode, Arc<Vec<Triple>>>>,
+}
+
+impl<'a> WriteView<'a> {
+    /// The store, for reads other than whole graphs.
+    pub fn store(&self) -> &'a Store {
+        self.store
+    }
+
+    /// All triples of a named graph (empty for a graph that does not exist).
+    pub fn graph_triples(&self, graph: &NamedNode) -> Result<Arc<Vec<Triple>>> {
+        if let Some(triples) = self.graphs.borrow().get(graph) {
+            return Ok(triples.clone());
+        }
+        let triples = Arc::new(self.store.graph_triples(graph.as_ref())?);
+        self.graphs.borrow_mut().insert(graph.clone(), triples.clone());
+        Ok(triples)
+    }
+}
+
+impl WriteView<'_> {
+    /// The exact triples each write adds and removes, given what the store
+    /// holds. Consumes the writes: a 1M-triple load is not copied again.
+    fn deltas(&self, writes: Vec<GraphWrite>) -> Result<Vec<Delta>> {
+        writes
+            .into_iter()
+            .map(|write| {
+                let (graph, kind, new, replace) = match write {
+                    GraphWrite::Replace { graph, kind, triples } => (graph, Some(kind), triples, true),
+                    GraphWrite::Merge { graph, kind, triples } => (graph, Some(kind), triples, false),
+                    GraphWrite::Drop { graph } => (graph, None, Vec::new(), true),
+                };
+                let exists = self.store.db.contains_named_graph(&graph)?;
+                let old_triples = if exists {
+                    self.graph_triples(&graph)?
+                } else {
+                    Arc::default()
+                };
+                let old: HashSet<&Triple> = old_triples.iter().collect();
+                // Which new triples to add: first occurrences not already stored.
+                let (keep, removed) = {
+                    let mut seen: HashSet<&Triple> = HashSet::with_capacity(new.len());
+                    let keep: Vec<bool> = new.iter().map(|t| seen.insert(t) && !old.contains(t)).collect();
+                    let removed: Vec<Triple> = if replace {
+                        old.iter()
+                            .filter(|t| !seen.contains(**t))
+                            .map(|t| (*t).clone())
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    (keep, removed)
+                };
+                let added = new
+                    .into_iter()
+                    .zip(keep)
+                    .filter_map(|(t, keep)| keep.then_some(t))
+                    .collect();
+                Ok(Delta {
+                    added,
+                    removed,
+                    dropped: kind.is_none() && exists,
+                    kind,
+                    graph,
+                })
+            })
+            .collect()
+    }
+}
+
 /// Told about every commit once it is durable (the search index, webhooks).
 pub trait ChangeListener: Send + Sync {
     fn committed(&self, receipt: &Receipt);
@@ -95,12 +175,16 @@ impl Store {
     /// The write path. `build` runs under the writer lock, so what it reads
     /// from the store stays current until the commit; it returns the change
     /// to apply and any value the caller wants back (a diff, say).
-    pub fn write<T>(&self, build: impl FnOnce(&Store) -> Result<(Change, T)>) -> Result<(Receipt, T)> {
+    pub fn write<T>(&self, build: impl FnOnce(&WriteView<'_>) -> Result<(Change, T)>) -> Result<(Receipt, T)> {
         let _guard = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let started = OffsetDateTime::now_utc();
-        let (mut change, value) = build(self)?;
+        let view = WriteView {
+            store: self,
+            graphs: RefCell::new(HashMap::new()),
+        };
+        let (mut change, value) = tracing::debug_span!("build").in_scope(|| build(&view))?;
         validate(&change)?;
-        let deltas = self.deltas(std::mem::take(&mut change.writes))?;
+        let deltas = tracing::debug_span!("delta").in_scope(|| view.deltas(std::mem::take(&mut change.writes)))?;
         if deltas
             .iter()
             .all(|d| d.added.is_empty() && d.removed.is_empty() && !d.dropped)
@@ -123,11 +207,13 @@ impl Store {
             && registry_removed.is_empty()
             && deltas.iter().map(|d| d.added.len()).sum::<usize>() >= self.bulk_threshold;
         fault::pause_point("before-commit");
+        let _commit = tracing::debug_span!("commit", bulk).entered();
         if bulk {
             self.commit_bulk(deltas, registry_added, audit_quads)?;
         } else {
             self.commit_transaction(&deltas, registry_added, registry_removed, audit_quads)?;
         }
+        drop(_commit);
         self.generation.store(generation, Ordering::SeqCst);
         let receipt = Receipt {
             generation,
@@ -148,40 +234,6 @@ impl Store {
             listener.committed(&receipt);
         }
         Ok((receipt, value))
-    }
-
-    /// The exact triples each write adds and removes, given what the store
-    /// holds. Consumes the writes: a 1M-triple load is not copied again.
-    fn deltas(&self, writes: Vec<GraphWrite>) -> Result<Vec<Delta>> {
-        writes
-            .into_iter()
-            .map(|write| {
-                let (graph, kind, new, replace) = match write {
-                    GraphWrite::Replace { graph, kind, triples } => (graph, Some(kind), triples, true),
-                    GraphWrite::Merge { graph, kind, triples } => (graph, Some(kind), triples, false),
-                    GraphWrite::Drop { graph } => (graph, None, Vec::new(), true),
-                };
-                let exists = self.db.contains_named_graph(&graph)?;
-                let old: HashSet<Triple> = if exists {
-                    self.graph_triples(graph.as_ref())?.into_iter().collect()
-                } else {
-                    HashSet::new()
-                };
-                let new: HashSet<Triple> = new.into_iter().collect();
-                let removed = if replace {
-                    old.iter().filter(|t| !new.contains(*t)).cloned().collect()
-                } else {
-                    Vec::new()
-                };
-                Ok(Delta {
-                    added: new.into_iter().filter(|t| !old.contains(t)).collect(),
-                    removed,
-                    dropped: kind.is_none() && exists,
-                    kind,
-                    graph,
-                })
-            })
-            .collect()
     }
 
     /// Registry triples to add (new graphs: tenant and kind) and to remove (dropped graphs).
@@ -243,11 +295,20 @@ impl Store {
     }
 
     fn commit_bulk(&self, deltas: Vec<Delta>, registry_added: Vec<Quad>, audit_quads: Vec<Quad>) -> Result<()> {
+        let total = deltas.iter().map(|d| d.added.len()).sum::<usize>() + registry_added.len() + audit_quads.len();
         let data = deltas.into_iter().flat_map(|d| {
             let graph = d.graph;
             d.added.into_iter().map(move |t| t.in_graph(graph.clone()))
         });
-        let mut loader = self.db.bulk_loader();
+        // The loader gives each batch to one thread: one batch per core keeps
+        // every core busy. (Its memory setting is batch size × threads / 1000.)
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let batch = total.div_ceil(threads).max(10_000);
+        let mut loader = self
+            .db
+            .bulk_loader()
+            .with_num_threads(threads)
+            .with_max_memory_size_in_megabytes((batch * threads).div_ceil(1000));
         loader.load_quads(data.chain(registry_added).chain(audit_quads))?;
         loader.commit()?;
         Ok(())

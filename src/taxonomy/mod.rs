@@ -25,7 +25,7 @@ pub use version::version_id;
 
 use crate::error::{Error, Result};
 use crate::ingest::poolparty;
-use crate::store::{Change, GraphDelta, GraphWrite, Store};
+use crate::store::{Change, GraphDelta, GraphWrite, Store, WriteView};
 use crate::vocab::{ag, dcterms, graphs, rdfs, skos};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNodeRef, Quad, TermRef, Triple, TripleRef};
@@ -117,7 +117,7 @@ pub fn push(store: &Store, push: Push) -> Result<PushReport> {
     let tenant = push.tenant.clone();
     let mode = push.mode;
     let (receipt, prepared) = store.write(|store| {
-        let prepared = prepare(store, push)?;
+        let mut prepared = prepare(store, push)?;
         let change = Change {
             actor,
             operation: format!(
@@ -130,8 +130,9 @@ pub fn push(store: &Store, push: Push) -> Result<PushReport> {
                 prepared.report.project,
                 prepared.report.diff.summary()
             )),
+            // An unchanged version writes nothing, not even new metadata.
             writes: if prepared.report.changed {
-                prepared.writes.clone()
+                std::mem::take(&mut prepared.writes)
             } else {
                 Vec::new()
             },
@@ -150,38 +151,24 @@ struct Prepared {
 }
 
 /// Builds the writes and the report of a push against the current version.
-fn prepare(store: &Store, push: Push) -> Result<Prepared> {
+fn prepare(view: &WriteView<'_>, push: Push) -> Result<Prepared> {
+    let store = view.store();
     let id = push.project.as_str();
     let main = main_graph(id);
     let previous = read::project_meta(store, id)?;
     let old_graphs: Vec<NamedNode> = previous.as_ref().map(|p| p.graphs.clone()).unwrap_or_default();
-    let target = push.default_graph.clone().unwrap_or_else(|| main.clone());
-    validate_graph_name(store, id, &target, &main)?;
-
-    let mut incoming: Vec<Quad> = Vec::with_capacity(push.quads.len());
-    let mut checked = HashSet::new();
-    for mut quad in push.quads {
-        match &quad.graph_name {
-            GraphName::DefaultGraph => quad.graph_name = target.clone().into(),
-            GraphName::NamedNode(g) => {
-                if checked.insert(g.clone()) {
-                    validate_graph_name(store, id, g, &main)?;
-                }
-            }
-            GraphName::BlankNode(_) => {
-                return Err(Error::invalid_field(
-                    "graph",
-                    "graphs named by blank nodes cannot be stored; name them with IRIs",
-                ))
-            }
-        }
-        incoming.push(quad);
-    }
-
-    let old_quads = read_graphs(store, &old_graphs)?;
+    let incoming = assign_graphs(store, id, push.quads, push.default_graph.as_ref(), &main)?;
     let new_quads: Vec<Quad> = match push.mode {
         PushMode::Replace => dedupe(incoming),
-        PushMode::Merge => dedupe(old_quads.iter().cloned().chain(incoming).collect()),
+        PushMode::Merge => {
+            let mut merged = Vec::new();
+            for graph in &old_graphs {
+                let triples = view.graph_triples(graph)?;
+                merged.extend(triples.iter().map(|t| t.clone().in_graph(graph.clone())));
+            }
+            merged.extend(incoming);
+            dedupe(merged)
+        }
     };
     if push.mode == PushMode::Replace && !new_quads.iter().any(is_skos_type) {
         return Err(Error::Unacceptable {
@@ -189,17 +176,16 @@ fn prepare(store: &Store, push: Push) -> Result<Prepared> {
         });
     }
 
-    let version = version_id(new_quads.iter().map(Quad::as_ref), main.as_ref())?;
-    let derived = poolparty::derive(&new_quads);
-    let old_derived = if previous.is_some() {
-        store.graph_triples(derived_graph(id).as_ref())?
-    } else {
-        Vec::new()
-    };
-    let old_snapshot = Snapshot::from_triples(triple_refs(&old_quads, &old_derived));
-    let new_snapshot = Snapshot::from_triples(triple_refs(&new_quads, &derived));
-    let diff = TaxonomyDiff::between(&old_snapshot, &new_snapshot);
-
+    // The version hash runs on a second core while this one reads the
+    // previous version, normalises and diffs.
+    let (version, (derived, diff, (live, deprecated))) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| {
+            tracing::debug_span!("version").in_scope(|| version_id(new_quads.iter().map(Quad::as_ref), main.as_ref()))
+        });
+        let analysed = analyse(view, id, previous.is_some(), &old_graphs, &new_quads);
+        let version = hashing.join().expect("the version hash does not panic");
+        Ok::<_, Error>((version?, analysed?))
+    })?;
     let new_graphs: BTreeSet<NamedNode> = new_quads
         .iter()
         .filter_map(|q| match &q.graph_name {
@@ -214,8 +200,8 @@ fn prepare(store: &Store, push: Push) -> Result<Prepared> {
     let counts = Counts {
         triples: new_quads.len(),
         derived_triples: derived.len(),
-        concepts: new_snapshot.live_count(),
-        deprecated: new_snapshot.deprecated_count(),
+        concepts: live,
+        deprecated,
         schemes: schemes.len(),
     };
     let languages = label_languages(&new_quads, &derived);
@@ -280,6 +266,65 @@ fn prepare(store: &Store, push: Push) -> Result<Prepared> {
     })
 }
 
+/// Puts triples sent without a graph into `target` (default: the main
+/// graph) and checks every named graph the push uses.
+fn assign_graphs(
+    store: &Store,
+    project: &str,
+    quads: Vec<Quad>,
+    target: Option<&NamedNode>,
+    main: &NamedNode,
+) -> Result<Vec<Quad>> {
+    let target = target.unwrap_or(main);
+    validate_graph_name(store, project, target, main)?;
+    let mut checked = HashSet::new();
+    let mut assigned = Vec::with_capacity(quads.len());
+    for mut quad in quads {
+        match &quad.graph_name {
+            GraphName::DefaultGraph => quad.graph_name = target.clone().into(),
+            GraphName::NamedNode(g) => {
+                if checked.insert(g.clone()) {
+                    validate_graph_name(store, project, g, main)?;
+                }
+            }
+            GraphName::BlankNode(_) => {
+                return Err(Error::invalid_field(
+                    "graph",
+                    "graphs named by blank nodes cannot be stored; name them with IRIs",
+                ))
+            }
+        }
+        assigned.push(quad);
+    }
+    Ok(assigned)
+}
+
+/// Normalises the new version and diffs it against the previous one.
+/// Returns the derived triples, the diff, and the live and deprecated counts.
+fn analyse(
+    view: &WriteView<'_>,
+    id: &str,
+    existed: bool,
+    old_graphs: &[NamedNode],
+    new_quads: &[Quad],
+) -> Result<(Vec<Triple>, TaxonomyDiff, (usize, usize))> {
+    let mut old = tracing::debug_span!("read_previous").in_scope(|| {
+        old_graphs
+            .iter()
+            .map(|g| view.graph_triples(g))
+            .collect::<Result<Vec<_>>>()
+    })?;
+    if existed {
+        old.push(view.graph_triples(&derived_graph(id))?);
+    }
+    let derived = tracing::debug_span!("normalise").in_scope(|| poolparty::derive(new_quads));
+    let _diff = tracing::debug_span!("diff").entered();
+    let old_snapshot = Snapshot::from_triples(old.iter().flat_map(|g| g.iter().map(Triple::as_ref)));
+    let new_snapshot = Snapshot::from_triples(triple_refs(new_quads, &derived));
+    let counts = (new_snapshot.live_count(), new_snapshot.deprecated_count());
+    Ok((derived, TaxonomyDiff::between(&old_snapshot, &new_snapshot), counts))
+}
+
 /// A project may write its own main graph and any graph that is not the
 /// service's and not another project's.
 fn validate_graph_name(store: &Store, project: &str, graph: &NamedNode, main: &NamedNode) -> Result<()> {
@@ -302,19 +347,6 @@ fn validate_graph_name(store: &Store, project: &str, graph: &NamedNode, main: &N
         }),
         _ => Ok(()),
     }
-}
-
-fn read_graphs(store: &Store, graphs: &[NamedNode]) -> Result<Vec<Quad>> {
-    let mut quads = Vec::new();
-    for g in graphs {
-        quads.extend(
-            store
-                .graph_triples(g.as_ref())?
-                .into_iter()
-                .map(|t| t.in_graph(g.clone())),
-        );
-    }
-    Ok(quads)
 }
 
 /// Drops repeated quads (RDF/XML exports repeat statements across blocks).
