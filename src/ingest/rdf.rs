@@ -84,7 +84,42 @@ fn unsupported_poolparty_format(key: &str) -> Option<&'static str> {
 /// Parses a whole document. Triples outside a named graph stay in the
 /// default graph; the caller decides where they belong. `progress` is told
 /// how many bytes have been read, from time to time.
+///
+/// Large N-Triples and N-Quads documents, one statement per line, are parsed
+/// on every core; if that finds an error, the document is parsed again in
+/// one piece so that the error names its true line.
 pub fn parse(document: &str, format: RdfFormat, bytes: &[u8], progress: &dyn Fn(u64)) -> Result<Vec<Quad>> {
+    let line_based = matches!(format, RdfFormat::NTriples | RdfFormat::NQuads);
+    if line_based && bytes.len() >= PARALLEL_PARSE_BYTES {
+        if let Some(quads) = parse_in_parallel(format, bytes) {
+            progress(bytes.len() as u64);
+            return Ok(quads);
+        }
+    }
+    parse_sequentially(document, format, bytes, progress)
+}
+
+const PARALLEL_PARSE_BYTES: usize = 4 << 20;
+
+/// The quads of a line-based document, or None if any part has an error.
+fn parse_in_parallel(format: RdfFormat, bytes: &[u8]) -> Option<Vec<Quad>> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let parts = RdfParser::from_format(format).split_slice_for_parallel_parsing(bytes, threads);
+    let parsed: Vec<Option<Vec<Quad>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(move || part.collect::<Result<Vec<_>, _>>().ok()))
+            .collect();
+        handles.into_iter().map(|h| h.join().ok().flatten()).collect()
+    });
+    let mut quads = Vec::new();
+    for part in parsed {
+        quads.append(&mut part?);
+    }
+    Some(quads)
+}
+
+fn parse_sequentially(document: &str, format: RdfFormat, bytes: &[u8], progress: &dyn Fn(u64)) -> Result<Vec<Quad>> {
     let read = Arc::new(AtomicU64::new(0));
     let reader = CountingReader {
         inner: bytes,
@@ -207,6 +242,26 @@ mod tests {
             panic!("{err:?}")
         };
         assert_eq!(p.line, 4, "{p:?}");
+    }
+
+    #[test]
+    fn large_line_based_documents_parse_in_parallel_with_exact_errors() {
+        let mut doc = String::new();
+        for i in 0..60_000 {
+            doc.push_str(&format!(
+                "<http://e/s{i}> <http://e/p> \"a value long enough to fill the lines {i}\" .\n"
+            ));
+        }
+        assert!(doc.len() >= PARALLEL_PARSE_BYTES);
+        let quads = parse("big.nt", RdfFormat::NTriples, doc.as_bytes(), &|_| {}).unwrap();
+        assert_eq!(quads.len(), 60_000);
+        assert_eq!(quads[59_999].subject.to_string(), "<http://e/s59999>");
+        doc.push_str("<http://e/broken> <http://e/p> .\n");
+        let err = parse("big.nt", RdfFormat::NTriples, doc.as_bytes(), &|_| {}).unwrap_err();
+        let Error::Syntax { position: Some(p), .. } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(p.line, 60_001);
     }
 
     #[test]

@@ -30,7 +30,7 @@ use crate::vocab::{ag, dcterms, graphs, rdfs, skos};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{GraphName, Literal, NamedNode, NamedOrBlankNodeRef, Quad, TermRef, Triple, TripleRef};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -375,11 +375,11 @@ fn is_skos_type(q: &Quad) -> bool {
 
 /// Schemes of the project with their titles and how many concepts they hold.
 fn scheme_summaries(quads: &[Quad], derived: &[Triple]) -> BTreeMap<NamedNode, (Vec<Literal>, usize)> {
-    let mut schemes: BTreeMap<NamedNode, (Vec<Literal>, usize)> = BTreeMap::new();
+    let mut schemes: HashMap<&str, (Vec<Literal>, usize)> = HashMap::new();
     for t in triple_refs(quads, derived) {
         if t.predicate == rdf::TYPE && t.object == TermRef::NamedNode(skos::CONCEPT_SCHEME) {
             if let NamedOrBlankNodeRef::NamedNode(s) = t.subject {
-                schemes.entry(s.into_owned()).or_default();
+                schemes.entry(s.as_str()).or_default();
             }
         }
     }
@@ -389,18 +389,21 @@ fn scheme_summaries(quads: &[Quad], derived: &[Triple]) -> BTreeMap<NamedNode, (
         };
         let p = t.predicate;
         if p == dcterms::TITLE || p == skos::PREF_LABEL || p == rdfs::LABEL {
-            if let (Some(entry), TermRef::Literal(l)) = (schemes.get_mut(&s.into_owned()), t.object) {
+            if let (Some(entry), TermRef::Literal(l)) = (schemes.get_mut(s.as_str()), t.object) {
                 entry.0.push(l.into_owned());
             }
         } else if p == skos::IN_SCHEME {
             if let TermRef::NamedNode(scheme) = t.object {
-                if let Some(entry) = schemes.get_mut(&scheme.into_owned()) {
+                if let Some(entry) = schemes.get_mut(scheme.as_str()) {
                     entry.1 += 1;
                 }
             }
         }
     }
     schemes
+        .into_iter()
+        .map(|(iri, summary)| (NamedNode::new_unchecked(iri), summary))
+        .collect()
 }
 
 fn label_languages(quads: &[Quad], derived: &[Triple]) -> BTreeSet<String> {
