@@ -10,7 +10,7 @@ demo: deps
 
 ## Run every test (tests that need ../shared/data skip with a notice without it)
 test: deps
-	cargo test --all-targets
+	cargo test
 
 ## Measure load and replacement speed (see BENCHMARKS.md)
 bench: deps

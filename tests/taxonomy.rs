@@ -354,3 +354,31 @@ pub fn synthetic_taxonomy(concepts: usize, version: &str) -> String {
     }
     out
 }
+
+#[test]
+fn repeated_statements_are_stored_and_counted_once() {
+    let (_dir, store) = open_store();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("repeated.nt");
+    let line = "<http://e/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/2004/02/skos/core#Concept> .\n";
+    std::fs::write(&file, line.repeat(3)).unwrap();
+    let report = push_file(&store, "t", &file, PushMode::Replace);
+    assert_eq!(report.counts.triples, 1);
+    assert_eq!(report.counts.concepts, 1);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:assetgraph:taxonomy:t> { ?s ?p ?o } }"
+        ),
+        1
+    );
+    assert_eq!(
+        report
+            .delta
+            .iter()
+            .find(|d| d.graph == "urn:assetgraph:taxonomy:t")
+            .unwrap()
+            .added,
+        1
+    );
+}

@@ -7,7 +7,9 @@ use crate::vocab::{ag, graphs};
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, Quad, Triple};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+// ahash: randomly keyed like std's SipHash, several times faster on
+// the million-key sets of a large push.
+use ahash::{AHashMap as HashMap, AHashSet as HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use time::OffsetDateTime;

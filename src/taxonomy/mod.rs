@@ -159,7 +159,7 @@ fn prepare(view: &WriteView<'_>, push: Push) -> Result<Prepared> {
     let old_graphs: Vec<NamedNode> = previous.as_ref().map(|p| p.graphs.clone()).unwrap_or_default();
     let incoming = assign_graphs(store, id, push.quads, push.default_graph.as_ref(), &main)?;
     let new_quads: Vec<Quad> = match push.mode {
-        PushMode::Replace => dedupe(incoming),
+        PushMode::Replace => incoming,
         PushMode::Merge => {
             let mut merged = Vec::new();
             for graph in &old_graphs {
@@ -167,7 +167,7 @@ fn prepare(view: &WriteView<'_>, push: Push) -> Result<Prepared> {
                 merged.extend(triples.iter().map(|t| t.clone().in_graph(graph.clone())));
             }
             merged.extend(incoming);
-            dedupe(merged)
+            merged
         }
     };
     if push.mode == PushMode::Replace && !new_quads.iter().any(is_skos_type) {
@@ -178,9 +178,10 @@ fn prepare(view: &WriteView<'_>, push: Push) -> Result<Prepared> {
 
     // The version hash runs on a second core while this one reads the
     // previous version, normalises and diffs.
-    let (version, (derived, diff, (live, deprecated))) = std::thread::scope(|scope| {
+    let ((version, distinct_quads), (derived, diff, (live, deprecated))) = std::thread::scope(|scope| {
         let hashing = scope.spawn(|| {
-            tracing::debug_span!("version").in_scope(|| version_id(new_quads.iter().map(Quad::as_ref), main.as_ref()))
+            tracing::debug_span!("version")
+                .in_scope(|| version::canonical_digest(new_quads.iter().map(Quad::as_ref), main.as_ref()))
         });
         let analysed = analyse(view, id, previous.is_some(), &old_graphs, &new_quads);
         let version = hashing.join().expect("the version hash does not panic");
@@ -198,7 +199,7 @@ fn prepare(view: &WriteView<'_>, push: Push) -> Result<Prepared> {
         .collect();
     let schemes = scheme_summaries(&new_quads, &derived);
     let counts = Counts {
-        triples: new_quads.len(),
+        triples: distinct_quads,
         derived_triples: derived.len(),
         concepts: live,
         deprecated,
@@ -349,17 +350,6 @@ fn validate_graph_name(store: &Store, project: &str, graph: &NamedNode, main: &N
     }
 }
 
-/// Drops repeated quads (RDF/XML exports repeat statements across blocks).
-fn dedupe(mut quads: Vec<Quad>) -> Vec<Quad> {
-    let first: Vec<bool> = {
-        let mut seen = HashSet::with_capacity(quads.len());
-        quads.iter().map(|q| seen.insert(q.as_ref())).collect()
-    };
-    let mut keep = first.into_iter();
-    quads.retain(|_| keep.next().unwrap_or(false));
-    quads
-}
-
 /// The pushed quads as triples, followed by the derived triples.
 fn triple_refs<'a>(quads: &'a [Quad], derived: &'a [Triple]) -> impl Iterator<Item = TripleRef<'a>> {
     quads
@@ -375,7 +365,7 @@ fn is_skos_type(q: &Quad) -> bool {
 
 /// Schemes of the project with their titles and how many concepts they hold.
 fn scheme_summaries(quads: &[Quad], derived: &[Triple]) -> BTreeMap<NamedNode, (Vec<Literal>, usize)> {
-    let mut schemes: HashMap<&str, (Vec<Literal>, usize)> = HashMap::new();
+    let mut schemes: HashMap<&str, (Vec<Literal>, HashSet<&str>)> = HashMap::new();
     for t in triple_refs(quads, derived) {
         if t.predicate == rdf::TYPE && t.object == TermRef::NamedNode(skos::CONCEPT_SCHEME) {
             if let NamedOrBlankNodeRef::NamedNode(s) = t.subject {
@@ -394,15 +384,17 @@ fn scheme_summaries(quads: &[Quad], derived: &[Triple]) -> BTreeMap<NamedNode, (
             }
         } else if p == skos::IN_SCHEME {
             if let TermRef::NamedNode(scheme) = t.object {
-                if let Some(entry) = schemes.get_mut(scheme.as_str()) {
-                    entry.1 += 1;
+                if let (Some(entry), NamedOrBlankNodeRef::NamedNode(concept)) =
+                    (schemes.get_mut(scheme.as_str()), t.subject)
+                {
+                    entry.1.insert(concept.as_str());
                 }
             }
         }
     }
     schemes
         .into_iter()
-        .map(|(iri, summary)| (NamedNode::new_unchecked(iri), summary))
+        .map(|(iri, (titles, members))| (NamedNode::new_unchecked(iri), (titles, members.len())))
         .collect()
 }
 

@@ -24,6 +24,15 @@ use std::io::Write;
 type SophiaQuad<'a> = ([SimpleTerm<'a>; 3], Option<SimpleTerm<'a>>);
 
 pub fn version_id<'a>(quads: impl IntoIterator<Item = QuadRef<'a>>, main_graph: NamedNodeRef<'_>) -> Result<String> {
+    canonical_digest(quads, main_graph).map(|(version, _)| version)
+}
+
+/// The version id, and how many distinct quads the project holds (the
+/// canonical form counts them anyway, so pushes need no dedupe of their own).
+pub(crate) fn canonical_digest<'a>(
+    quads: impl IntoIterator<Item = QuadRef<'a>>,
+    main_graph: NamedNodeRef<'_>,
+) -> Result<(String, usize)> {
     let quads: Vec<QuadRef<'a>> = quads.into_iter().collect();
     let with_blank_nodes: Vec<QuadRef<'a>> = quads.iter().copied().filter(has_blank_node).collect();
     let labels = if with_blank_nodes.is_empty() {
@@ -58,7 +67,7 @@ fn hash_canonical_lines(
     quads: &[QuadRef<'_>],
     main_graph: NamedNodeRef<'_>,
     labels: &HashMap<String, String>,
-) -> String {
+) -> (String, usize) {
     let mut text = String::with_capacity(quads.len() * 128);
     let mut lines: Vec<(usize, usize)> = Vec::with_capacity(quads.len());
     for q in quads {
@@ -90,7 +99,7 @@ fn hash_canonical_lines(
     for l in &lines {
         hasher.update(line(l).as_bytes());
     }
-    hex::encode(hasher.finalize())
+    (hex::encode(hasher.finalize()), lines.len())
 }
 
 /// A term in canonical N-Quads, escaped as RDFC-1.0 (and sophia) do.
