@@ -76,3 +76,56 @@ fn serve_refuses_a_public_address_without_keys() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn serve_answers_health_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_assetgraph"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .env("ASSETGRAPH_DATA", dir.path())
+        .env_remove("ASSETGRAPH_API_KEYS")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = lines
+        .by_ref()
+        .map(|line| serde_json::from_str::<serde_json::Value>(&line.unwrap()).unwrap())
+        .find(|entry| entry["fields"]["message"] == "assetgraph listening")
+        .map(|entry| entry["fields"]["address"].as_str().unwrap().to_owned())
+        .expect("the server says where it listens");
+
+    let response = http_get(&address, "/health");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let body: serde_json::Value = serde_json::from_str(response.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["generation"], 2); // the ontologies, then the demo taxonomy
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
+    assert!(child.wait().unwrap().success(), "{rest:?}");
+    assert!(rest.iter().any(|l| l.contains("shutdown requested")), "{rest:?}");
+    assert!(rest.iter().any(|l| l.contains("\"stopped\"")), "{rest:?}");
+    // the store is closed and reopens with its data
+    let store = assetgraph::store::Store::open(dir.path()).unwrap();
+    assert_eq!(assetgraph::taxonomy::get(&store, "demo").unwrap().concepts, 15);
+}
+
+/// A one-shot HTTP/1.1 GET over a plain socket.
+fn http_get(address: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
