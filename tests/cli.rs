@@ -89,14 +89,23 @@ fn serve_answers_health_and_stops_cleanly_on_sigterm() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let address = lines
-        .by_ref()
-        .map(|line| serde_json::from_str::<serde_json::Value>(&line.unwrap()).unwrap())
-        .find(|entry| entry["fields"]["message"] == "assetgraph listening")
-        .map(|entry| entry["fields"]["address"].as_str().unwrap().to_owned())
-        .expect("the server says where it listens");
+    let mut seen = Vec::new();
+    let address = loop {
+        let line = lines.next().expect("the server says where it listens").unwrap();
+        let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+        seen.push(line);
+        if entry["fields"]["message"] == "assetgraph listening" {
+            break entry["fields"]["address"].as_str().unwrap().to_owned();
+        }
+    };
 
-    let response = http_get(&address, "/health");
+    let secret_request = http_get(
+        &address,
+        "/api/taxonomies?token=s3cr3t-in-query",
+        "Bearer s3cr3t-in-header",
+    );
+    assert!(secret_request.starts_with("HTTP/1.1 200"), "{secret_request}");
+    let response = http_get(&address, "/health", "");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     let body: serde_json::Value = serde_json::from_str(response.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     assert_eq!(body["status"], "ok");
@@ -111,18 +120,34 @@ fn serve_answers_health_and_stops_cleanly_on_sigterm() {
     assert!(child.wait().unwrap().success(), "{rest:?}");
     assert!(rest.iter().any(|l| l.contains("shutdown requested")), "{rest:?}");
     assert!(rest.iter().any(|l| l.contains("\"stopped\"")), "{rest:?}");
+    // every request is logged, with its status, and no credential is
+    assert!(
+        rest.iter()
+            .chain(&seen)
+            .any(|l| l.contains("/api/taxonomies") && l.contains("200")),
+        "{rest:?}"
+    );
+    assert!(
+        !rest.iter().chain(&seen).any(|l| l.contains("s3cr3t")),
+        "a secret reached the log"
+    );
     // the store is closed and reopens with its data
     let store = assetgraph::store::Store::open(dir.path()).unwrap();
     assert_eq!(assetgraph::taxonomy::get(&store, "demo").unwrap().concepts, 15);
 }
 
-/// A one-shot HTTP/1.1 GET over a plain socket.
-fn http_get(address: &str, path: &str) -> String {
+/// A one-shot HTTP/1.1 GET over a plain socket, with an Authorization header when given.
+fn http_get(address: &str, path: &str, authorization: &str) -> String {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let auth = if authorization.is_empty() {
+        String::new()
+    } else {
+        format!("Authorization: {authorization}\r\n")
+    };
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\n{auth}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut response = String::new();

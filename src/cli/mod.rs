@@ -78,8 +78,8 @@ fn hint(error: &Error) -> Option<&'static str> {
 
 fn init_logging(format: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
-    // Span close events carry each stage's time (RUST_LOG=assetgraph=debug).
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Span close events carry each write stage's time (RUST_LOG=assetgraph=debug).
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)

@@ -31,7 +31,24 @@ pub fn router(state: AppState) -> Router {
         .merge(taxonomies::routes())
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            // One line per request at INFO, when its span closes: method,
+            // path (never the query string or headers, where credentials may
+            // be), status, and time.
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        status = tracing::field::Empty
+                    )
+                })
+                .on_request(())
+                .on_response(|response: &axum::http::Response<_>, _latency, span: &tracing::Span| {
+                    span.record("status", response.status().as_u16());
+                }),
+        )
         .with_state(state)
 }
 
