@@ -11,10 +11,6 @@
 //! the size of the first). The second needs ../shared/data and is skipped
 //! without it.
 
-/// The allocator of the `assetgraph` binary, so that its figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use assetgraph::ingest::rdf;
 use assetgraph::store::Store;
 use assetgraph::taxonomy::{self, Push, PushMode};

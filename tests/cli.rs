@@ -66,6 +66,19 @@ fn errors_name_the_position_and_what_to_do() {
 }
 
 #[test]
+fn a_store_in_use_by_another_process_is_reported_not_crashed_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let _held = assetgraph::store::Store::open(dir.path()).unwrap();
+    let out = assetgraph(&["query", "ASK {}"], dir.path());
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("in use by another assetgraph process"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn serve_refuses_a_public_address_without_keys() {
     let dir = tempfile::tempdir().unwrap();
     let out = assetgraph(&["serve", "--listen", "0.0.0.0:0"], dir.path());
