@@ -104,6 +104,15 @@ impl KeyRing {
             } else {
                 key.tenants.clone()
             };
+            if let Some(bad) = tenants.iter().find(|t| !is_tenant_id(t)) {
+                return Err(Error::invalid_field(
+                    "tenants",
+                    format!(
+                        "key '{}': '{bad}' is not a tenant id; use letters, digits, '-' and '_'",
+                        key.name
+                    ),
+                ));
+            }
             let principal = Principal {
                 name: key.name.clone(),
                 role: key.role,
@@ -127,6 +136,11 @@ impl KeyRing {
     pub fn verify(&self, secret: &str) -> Option<&Principal> {
         self.by_digest.get(&<[u8; 32]>::from(Sha256::digest(secret.as_bytes())))
     }
+}
+
+/// Tenant ids name graphs' owners in IRIs: letters, digits, `-`, `_`.
+pub fn is_tenant_id(id: &str) -> bool {
+    !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn decode_digest(text: &str) -> Option<[u8; 32]> {
@@ -166,5 +180,17 @@ mod tests {
         assert_eq!(ring.verify("s3cret").unwrap().tenants, vec!["default"]);
         assert_eq!(ring.verify("other").unwrap().tenants, vec!["acme"]);
         assert!(ring.verify("wrong").is_none());
+    }
+
+    #[test]
+    fn bad_tenant_ids_are_refused_when_keys_load() {
+        let key = KeyConfig {
+            name: "agency".into(),
+            role: Role::Editor,
+            secret: Some("s".into()),
+            secret_sha256: None,
+            tenants: vec!["acme corp".into()],
+        };
+        assert!(matches!(KeyRing::new(&[key], "default"), Err(Error::Invalid { .. })));
     }
 }

@@ -104,6 +104,15 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(|name| std::env::var(name).ok())?;
+        if !crate::auth::is_tenant_id(&config.default_tenant) {
+            return Err(Error::invalid_field(
+                "default_tenant",
+                format!(
+                    "'{}' is not a tenant id; use letters, digits, '-' and '_'",
+                    config.default_tenant
+                ),
+            ));
+        }
         Ok(config)
     }
 

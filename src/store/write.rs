@@ -346,12 +346,7 @@ fn validate(change: &Change) -> Result<()> {
             ));
         }
     }
-    if change.tenant.is_empty()
-        || !change
-            .tenant
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if !crate::auth::is_tenant_id(&change.tenant) {
         return Err(Error::invalid_field(
             "tenant",
             format!("'{}' is not a valid tenant id", change.tenant),
