@@ -20,6 +20,7 @@ pub mod error;
 pub mod http;
 pub mod ingest;
 pub mod ontologies;
+pub mod rights;
 pub mod sparql;
 pub mod store;
 pub mod taxonomy;
