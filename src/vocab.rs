@@ -42,6 +42,43 @@ pub mod ag {
         TRIPLES_REMOVED = "https://w3id.org/assetgraph/ns#triplesRemoved";
         GRAPH_DROPPED = "https://w3id.org/assetgraph/ns#graphDropped";
         API_KEY = "https://w3id.org/assetgraph/ns#ApiKey";
+        ASSET = "https://w3id.org/assetgraph/ns#Asset";
+        SOURCE = "https://w3id.org/assetgraph/ns#source";
+        KEYWORD = "https://w3id.org/assetgraph/ns#keyword";
+        CONTENT_TYPE = "https://w3id.org/assetgraph/ns#contentType";
+        EDITORIAL_ONLY = "https://w3id.org/assetgraph/ns#editorialOnly";
+        CANCELLED = "https://w3id.org/assetgraph/ns#cancelled";
+        MAX_DOWNLOADS = "https://w3id.org/assetgraph/ns#maxDownloads";
+        DOWNLOADS = "https://w3id.org/assetgraph/ns#downloads";
+        RESTRICTION_KIND = "https://w3id.org/assetgraph/ns#restrictionKind";
+    }
+}
+
+pub mod odrl {
+    use super::*;
+    iris! {
+        SET = "http://www.w3.org/ns/odrl/2/Set";
+        PERMISSION_CLASS = "http://www.w3.org/ns/odrl/2/Permission";
+        PROHIBITION_CLASS = "http://www.w3.org/ns/odrl/2/Prohibition";
+        TARGET = "http://www.w3.org/ns/odrl/2/target";
+        PERMISSION = "http://www.w3.org/ns/odrl/2/permission";
+        PROHIBITION = "http://www.w3.org/ns/odrl/2/prohibition";
+        ACTION = "http://www.w3.org/ns/odrl/2/action";
+        USE = "http://www.w3.org/ns/odrl/2/use";
+        CONSTRAINT = "http://www.w3.org/ns/odrl/2/constraint";
+        LEFT_OPERAND = "http://www.w3.org/ns/odrl/2/leftOperand";
+        OPERATOR = "http://www.w3.org/ns/odrl/2/operator";
+        RIGHT_OPERAND = "http://www.w3.org/ns/odrl/2/rightOperand";
+        IS_ANY_OF = "http://www.w3.org/ns/odrl/2/isAnyOf";
+        GTEQ = "http://www.w3.org/ns/odrl/2/gteq";
+        LT = "http://www.w3.org/ns/odrl/2/lt";
+        DATE_TIME = "http://www.w3.org/ns/odrl/2/dateTime";
+        SPATIAL = "http://www.w3.org/ns/odrl/2/spatial";
+        DELIVERY_CHANNEL = "http://www.w3.org/ns/odrl/2/deliveryChannel";
+        PURPOSE = "http://www.w3.org/ns/odrl/2/purpose";
+        RECIPIENT = "http://www.w3.org/ns/odrl/2/recipient";
+        INDUSTRY = "http://www.w3.org/ns/odrl/2/industry";
+        LANGUAGE = "http://www.w3.org/ns/odrl/2/language";
     }
 }
 
@@ -86,6 +123,10 @@ pub mod dcterms {
         TITLE = "http://purl.org/dc/terms/title";
         MODIFIED = "http://purl.org/dc/terms/modified";
         IS_REPLACED_BY = "http://purl.org/dc/terms/isReplacedBy";
+        IDENTIFIER = "http://purl.org/dc/terms/identifier";
+        DESCRIPTION = "http://purl.org/dc/terms/description";
+        SUBJECT = "http://purl.org/dc/terms/subject";
+        LANGUAGE = "http://purl.org/dc/terms/language";
         REPLACES = "http://purl.org/dc/terms/replaces";
     }
 }

@@ -6,5 +6,6 @@
 //! [`crate::store`] by the layer that owns the records (for taxonomies,
 //! [`crate::taxonomy`]).
 
+pub mod assetgraph;
 pub mod poolparty;
 pub mod rdf;

@@ -31,11 +31,16 @@
 //! allocating; [`AssetRights::explain`] answers the same question with the
 //! reasons (which grant admitted, which rule blocked).
 
+mod odrl;
 mod territory;
 #[cfg(test)]
 mod tests;
 
+pub use odrl::{compile, parse_time, restriction_kind, RightsStatement, Rule};
 pub use territory::{Territories, TerritoryId};
+
+/// ODRL triples of a rights statement.
+pub use odrl::triples as odrl_triples;
 
 use serde::Serialize;
 

@@ -1,0 +1,283 @@
+//! Rights as ODRL 2.2 policies, and back.
+//!
+//! One policy per asset, `<asset#policy>` (an `odrl:Set` targeting the
+//! asset); each grant an `odrl:Permission` of `odrl:use`, each restriction an
+//! `odrl:Prohibition` with its kind (`ag:restrictionKind`). Constraints use
+//! `odrl:spatial`, `odrl:deliveryChannel`, `odrl:purpose`, `odrl:recipient`,
+//! `odrl:industry`, `odrl:language` with `odrl:isAnyOf`, and the term two
+//! `odrl:dateTime` constraints (`odrl:gteq` from, `odrl:lt` until).
+//! Territories the vocabulary knows become its IRIs; every other value is
+//! kept as the literal the source sent. Every node is named after the asset,
+//! so the same rights give the same triples and a re-ingest changes nothing.
+
+use super::{
+    AssetRights, Constraints, Dimension, Grant, Key, Restriction, RestrictionKind, Territories, Window, DIMENSIONS,
+};
+use crate::vocab::{ag, odrl};
+use oxigraph::model::vocab::{rdf, xsd};
+use oxigraph::model::{Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
+use std::collections::{BTreeMap, HashMap};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+const TERRITORY: &str = "https://w3id.org/assetgraph/territory/";
+
+/// A grant or a restriction as a source states it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rule {
+    /// Values per dimension, as the source wrote them; empty = open.
+    pub values: [Vec<String>; 6],
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+    /// `None` for a grant.
+    pub restriction: Option<RestrictionKind>,
+}
+
+/// What an asset's record says about its rights.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RightsStatement {
+    pub cancelled: bool,
+    pub editorial_only: bool,
+    /// (used, allowed)
+    pub downloads: Option<(u32, u32)>,
+    pub grants: Vec<Rule>,
+    pub restrictions: Vec<Rule>,
+}
+
+fn left_operand(d: Dimension) -> NamedNodeRef<'static> {
+    match d {
+        Dimension::Territory => odrl::SPATIAL,
+        Dimension::Channel => odrl::DELIVERY_CHANNEL,
+        Dimension::Usage => odrl::PURPOSE,
+        Dimension::Audience => odrl::RECIPIENT,
+        Dimension::Industry => odrl::INDUSTRY,
+        Dimension::Language => odrl::LANGUAGE,
+    }
+}
+
+fn restriction_kind_name(kind: RestrictionKind) -> &'static str {
+    match kind {
+        RestrictionKind::Restricted => "restricted",
+        RestrictionKind::ExclusiveRightsOut => "exclusive-rights-out",
+        RestrictionKind::Holdback => "holdback",
+    }
+}
+
+pub fn restriction_kind(name: &str) -> Option<RestrictionKind> {
+    match name {
+        "restricted" => Some(RestrictionKind::Restricted),
+        "exclusive-rights-out" => Some(RestrictionKind::ExclusiveRightsOut),
+        "holdback" => Some(RestrictionKind::Holdback),
+        _ => None,
+    }
+}
+
+/// The triples of an asset's rights.
+pub fn triples(asset: &NamedNode, rights: &RightsStatement, territories: &Territories) -> Vec<Triple> {
+    let node = |suffix: &str| NamedNode::new_unchecked(format!("{}#{suffix}", asset.as_str()));
+    let policy = node("policy");
+    let mut out = vec![
+        Triple::new(policy.clone(), rdf::TYPE, odrl::SET),
+        Triple::new(policy.clone(), odrl::TARGET, asset.clone()),
+    ];
+    if rights.cancelled {
+        out.push(Triple::new(asset.clone(), ag::CANCELLED, Literal::from(true)));
+    }
+    if rights.editorial_only {
+        out.push(Triple::new(asset.clone(), ag::EDITORIAL_ONLY, Literal::from(true)));
+    }
+    if let Some((used, allowed)) = rights.downloads {
+        out.push(Triple::new(asset.clone(), ag::DOWNLOADS, integer(used.into())));
+        out.push(Triple::new(asset.clone(), ag::MAX_DOWNLOADS, integer(allowed.into())));
+    }
+    let rules = rights
+        .grants
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (format!("grant-{}", i + 1), r));
+    let rules = rules.chain(
+        rights
+            .restrictions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("restriction-{}", i + 1), r)),
+    );
+    for (name, rule) in rules {
+        let rule_node = node(&name);
+        let (link, class) = match rule.restriction {
+            None => (odrl::PERMISSION, odrl::PERMISSION_CLASS),
+            Some(_) => (odrl::PROHIBITION, odrl::PROHIBITION_CLASS),
+        };
+        out.push(Triple::new(policy.clone(), link, rule_node.clone()));
+        out.push(Triple::new(rule_node.clone(), rdf::TYPE, class));
+        out.push(Triple::new(rule_node.clone(), odrl::ACTION, odrl::USE));
+        if let Some(kind) = rule.restriction {
+            out.push(Triple::new(
+                rule_node.clone(),
+                ag::RESTRICTION_KIND,
+                Literal::new_simple_literal(restriction_kind_name(kind)),
+            ));
+        }
+        for d in DIMENSIONS {
+            let values = &rule.values[d as usize];
+            if values.is_empty() {
+                continue;
+            }
+            let constraint = node(&format!("{name}-{}", d.name()));
+            out.push(Triple::new(rule_node.clone(), odrl::CONSTRAINT, constraint.clone()));
+            out.push(Triple::new(constraint.clone(), odrl::LEFT_OPERAND, left_operand(d)));
+            out.push(Triple::new(constraint.clone(), odrl::OPERATOR, odrl::IS_ANY_OF));
+            for value in values {
+                out.push(Triple::new(
+                    constraint.clone(),
+                    odrl::RIGHT_OPERAND,
+                    operand(d, value, territories),
+                ));
+            }
+        }
+        for (suffix, operator, at) in [("from", odrl::GTEQ, rule.from), ("until", odrl::LT, rule.until)] {
+            let Some(at) = at else { continue };
+            let constraint = node(&format!("{name}-{suffix}"));
+            out.push(Triple::new(rule_node.clone(), odrl::CONSTRAINT, constraint.clone()));
+            out.push(Triple::new(constraint.clone(), odrl::LEFT_OPERAND, odrl::DATE_TIME));
+            out.push(Triple::new(constraint.clone(), odrl::OPERATOR, operator));
+            out.push(Triple::new(constraint.clone(), odrl::RIGHT_OPERAND, date_time(at)));
+        }
+    }
+    out
+}
+
+/// A territory the vocabulary knows becomes its IRI; anything else stays the literal sent.
+fn operand(d: Dimension, value: &str, territories: &Territories) -> Term {
+    if d == Dimension::Territory {
+        if let Some(id) = territories.resolve(value) {
+            return NamedNode::new_unchecked(format!("{TERRITORY}{}", territories.name(id))).into();
+        }
+    }
+    Literal::new_simple_literal(value).into()
+}
+
+fn integer(n: i64) -> Literal {
+    Literal::new_typed_literal(n.to_string(), xsd::INTEGER)
+}
+
+fn date_time(unix: i64) -> Literal {
+    let text = OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| unix.to_string());
+    Literal::new_typed_literal(text, xsd::DATE_TIME)
+}
+
+/// The rights of an asset compiled from its graph, for the engine.
+pub fn compile(asset: &NamedNode, triples: &[Triple], territories: &Territories) -> AssetRights {
+    let mut by_subject: HashMap<&str, Vec<&Triple>> = HashMap::new();
+    for t in triples {
+        if let NamedOrBlankNode::NamedNode(s) = &t.subject {
+            by_subject.entry(s.as_str()).or_default().push(t);
+        }
+    }
+    let about = |s: &str| by_subject.get(s).map(Vec::as_slice).unwrap_or_default();
+    let flag = |p: NamedNodeRef<'_>| {
+        about(asset.as_str())
+            .iter()
+            .any(|t| t.predicate.as_ref() == p && literal(&t.object) == Some("true"))
+    };
+    let number = |p: NamedNodeRef<'_>| {
+        about(asset.as_str())
+            .iter()
+            .find(|t| t.predicate.as_ref() == p)
+            .and_then(|t| literal(&t.object)?.parse::<u32>().ok())
+    };
+    let mut rights = AssetRights {
+        cancelled: flag(ag::CANCELLED),
+        editorial_only: flag(ag::EDITORIAL_ONLY),
+        downloads: number(ag::DOWNLOADS).zip(number(ag::MAX_DOWNLOADS)),
+        ..Default::default()
+    };
+    let policy = format!("{}#policy", asset.as_str());
+    let mut rules: BTreeMap<&str, bool> = BTreeMap::new(); // rule node → is prohibition
+    for t in about(&policy) {
+        if let Term::NamedNode(rule) = &t.object {
+            if t.predicate.as_ref() == odrl::PERMISSION {
+                rules.insert(rule.as_str(), false);
+            } else if t.predicate.as_ref() == odrl::PROHIBITION {
+                rules.insert(rule.as_str(), true);
+            }
+        }
+    }
+    for (rule, prohibition) in rules {
+        let mut constraints = Constraints::default();
+        let mut term = Window::default();
+        let mut kind = RestrictionKind::Restricted;
+        for t in about(rule) {
+            if t.predicate.as_ref() == ag::RESTRICTION_KIND {
+                if let Some(k) = literal(&t.object).and_then(restriction_kind) {
+                    kind = k;
+                }
+            }
+            let Term::NamedNode(c) = &t.object else { continue };
+            if t.predicate.as_ref() != odrl::CONSTRAINT {
+                continue;
+            }
+            let parts = about(c.as_str());
+            let find = |p: NamedNodeRef<'static>| {
+                parts
+                    .iter()
+                    .filter(move |t| t.predicate.as_ref() == p)
+                    .map(|t| &t.object)
+            };
+            let Some(Term::NamedNode(left)) = find(odrl::LEFT_OPERAND).next() else {
+                continue;
+            };
+            if left.as_ref() == odrl::DATE_TIME {
+                let at = find(odrl::RIGHT_OPERAND).next().and_then(literal).and_then(parse_time);
+                match find(odrl::OPERATOR).next() {
+                    Some(Term::NamedNode(op)) if op.as_ref() == odrl::GTEQ => term.from = at,
+                    Some(Term::NamedNode(op)) if op.as_ref() == odrl::LT => term.until = at,
+                    _ => {}
+                }
+                continue;
+            }
+            let Some(d) = DIMENSIONS.iter().copied().find(|&d| left_operand(d) == left.as_ref()) else {
+                continue;
+            };
+            let keys = find(odrl::RIGHT_OPERAND)
+                .map(|o| match o {
+                    Term::NamedNode(n) => Key::resolve(d, n.as_str(), territories),
+                    Term::Literal(l) => Key::resolve(d, l.value(), territories),
+                    Term::BlankNode(b) => Key::Unknown(b.as_str().into()),
+                })
+                .collect();
+            constraints.set(d, keys);
+        }
+        let id = rule.to_owned();
+        if prohibition {
+            rights.restrictions.push(Restriction {
+                id,
+                kind,
+                constraints,
+                term,
+            });
+        } else {
+            rights.grants.push(Grant { id, constraints, term });
+        }
+    }
+    rights
+}
+
+fn literal(term: &Term) -> Option<&str> {
+    match term {
+        Term::Literal(l) => Some(l.value()),
+        _ => None,
+    }
+}
+
+/// Unix seconds of an RFC 3339 date-time or a plain date (midnight UTC).
+pub fn parse_time(text: &str) -> Option<i64> {
+    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(t.unix_timestamp());
+    }
+    let date = time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp())
+}
