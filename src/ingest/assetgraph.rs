@@ -8,7 +8,7 @@
 //! field's path (`rights.grants[0].from`).
 
 use crate::error::{Error, Position, Result};
-use crate::rights::{self, Dimension, RightsStatement, Rule, Territories, DIMENSIONS};
+use crate::rights::{self, RestrictionKind, RightsStatement, Rule, Territories, DIMENSIONS};
 use crate::vocab::{ag, dcterms};
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{Literal, NamedNode, Triple};
@@ -353,7 +353,7 @@ impl<'a> Reader<'a> {
         }
         if restriction {
             let name = self.optional_string("kind")?.unwrap_or_else(|| "restricted".into());
-            rule.restriction = Some(rights::restriction_kind(&name).ok_or_else(|| {
+            rule.restriction = Some(RestrictionKind::from_name(&name).ok_or_else(|| {
                 (
                     self.at("kind"),
                     format!("'{name}' is not a restriction kind: use restricted, holdback or exclusive-rights-out"),
@@ -445,9 +445,4 @@ pub fn triples(record: &AssetRecord, source: &str, territories: &Territories) ->
     }
     out.extend(rights::odrl_triples(&asset, &record.rights, territories));
     out
-}
-
-/// Which dimension a context parameter names.
-pub fn dimension(name: &str) -> Option<Dimension> {
-    DIMENSIONS.iter().copied().find(|d| d.name() == name)
 }

@@ -19,7 +19,6 @@
 //! `rdfs:label` for lookup and their replacement link, and get no scheme.
 
 use crate::vocab::{dcterms, owl, skos, skosxl};
-use oxigraph::model::vocab::rdf;
 use oxigraph::model::{NamedNodeRef, NamedOrBlankNodeRef, Quad, TermRef, Triple, TripleRef};
 // ahash: randomly keyed like std's SipHash, several times faster on
 // the million-key sets of a large push.
@@ -201,9 +200,4 @@ fn as_resource(term: TermRef<'_>) -> Option<NamedOrBlankNodeRef<'_>> {
         TermRef::BlankNode(b) => Some(b.into()),
         _ => None,
     }
-}
-
-/// Whether a subject is typed as a SKOS concept in these quads.
-pub fn is_concept_type(quad: &Quad) -> bool {
-    quad.predicate.as_ref() == rdf::TYPE && quad.object.as_ref() == TermRef::NamedNode(skos::CONCEPT)
 }

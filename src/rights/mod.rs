@@ -36,7 +36,7 @@ mod territory;
 #[cfg(test)]
 mod tests;
 
-pub use odrl::{compile, parse_time, restriction_kind, RightsStatement, Rule};
+pub use odrl::{compile, parse_time, RightsStatement, Rule};
 pub use territory::{Territories, TerritoryId};
 
 /// ODRL triples of a rights statement.
@@ -94,11 +94,6 @@ impl Key {
     pub fn resolve(dimension: Dimension, raw: &str, territories: &Territories) -> Key {
         let trimmed = raw.trim();
         if dimension == Dimension::Territory {
-            if trimmed.eq_ignore_ascii_case("any") {
-                return territories
-                    .resolve("any")
-                    .map_or(Key::Word("any".into()), Key::Territory);
-            }
             return territories
                 .resolve(trimmed)
                 .map_or_else(|| Key::Unknown(trimmed.into()), Key::Territory);
@@ -181,6 +176,27 @@ pub enum RestrictionKind {
     ExclusiveRightsOut,
     /// A holdback.
     Holdback,
+}
+
+impl RestrictionKind {
+    /// The name used in records, in `ag:restrictionKind` and as a reason's rule.
+    pub fn name(self) -> &'static str {
+        match self {
+            RestrictionKind::Restricted => "restricted",
+            RestrictionKind::ExclusiveRightsOut => "exclusive-rights-out",
+            RestrictionKind::Holdback => "holdback",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            RestrictionKind::Restricted,
+            RestrictionKind::ExclusiveRightsOut,
+            RestrictionKind::Holdback,
+        ]
+        .into_iter()
+        .find(|kind| kind.name() == name)
+    }
 }
 
 /// A rule that forbids a use the grants may admit.
@@ -422,11 +438,7 @@ fn restriction_hit(
             ),
         ));
     }
-    let rule = match restriction.kind {
-        RestrictionKind::Restricted => "restricted",
-        RestrictionKind::ExclusiveRightsOut => "exclusive-rights-out",
-        RestrictionKind::Holdback => "holdback",
-    };
+    let rule = restriction.kind.name();
     let scope: Vec<String> = DIMENSIONS
         .iter()
         .filter(|&&d| !restriction.constraints.get(d).is_empty())

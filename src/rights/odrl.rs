@@ -55,23 +55,6 @@ fn left_operand(d: Dimension) -> NamedNodeRef<'static> {
     }
 }
 
-fn restriction_kind_name(kind: RestrictionKind) -> &'static str {
-    match kind {
-        RestrictionKind::Restricted => "restricted",
-        RestrictionKind::ExclusiveRightsOut => "exclusive-rights-out",
-        RestrictionKind::Holdback => "holdback",
-    }
-}
-
-pub fn restriction_kind(name: &str) -> Option<RestrictionKind> {
-    match name {
-        "restricted" => Some(RestrictionKind::Restricted),
-        "exclusive-rights-out" => Some(RestrictionKind::ExclusiveRightsOut),
-        "holdback" => Some(RestrictionKind::Holdback),
-        _ => None,
-    }
-}
-
 /// The triples of an asset's rights.
 pub fn triples(asset: &NamedNode, rights: &RightsStatement, territories: &Territories) -> Vec<Triple> {
     let node = |suffix: &str| NamedNode::new_unchecked(format!("{}#{suffix}", asset.as_str()));
@@ -115,7 +98,7 @@ pub fn triples(asset: &NamedNode, rights: &RightsStatement, territories: &Territ
             out.push(Triple::new(
                 rule_node.clone(),
                 ag::RESTRICTION_KIND,
-                Literal::new_simple_literal(restriction_kind_name(kind)),
+                Literal::new_simple_literal(kind.name()),
             ));
         }
         for d in DIMENSIONS {
@@ -212,7 +195,7 @@ pub fn compile(asset: &NamedNode, triples: &[Triple], territories: &Territories)
         let mut kind = RestrictionKind::Restricted;
         for t in about(rule) {
             if t.predicate.as_ref() == ag::RESTRICTION_KIND {
-                if let Some(k) = literal(&t.object).and_then(restriction_kind) {
+                if let Some(k) = literal(&t.object).and_then(RestrictionKind::from_name) {
                     kind = k;
                 }
             }

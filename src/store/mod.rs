@@ -87,13 +87,6 @@ impl Store {
         })
     }
 
-    /// Sets how many added triples (with nothing removed) make a change
-    /// commit through the bulk loader instead of a transaction.
-    pub fn with_bulk_threshold(mut self, triples: usize) -> Self {
-        self.bulk_threshold = triples;
-        self
-    }
-
     pub fn path(&self) -> &Path {
         &self.path
     }
