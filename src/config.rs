@@ -40,6 +40,10 @@ pub struct Config {
     pub default_tenant: String,
     #[serde(default)]
     pub keys: Vec<KeyConfig>,
+    /// Which Rightsline characteristics hold the rights dimensions, and
+    /// which templates and statuses mean what (tenant-specific).
+    #[serde(default)]
+    pub rightsline: crate::ingest::RightslineMapping,
 }
 
 #[derive(Clone, Deserialize)]

@@ -50,6 +50,14 @@ pub enum Error {
     #[error("unsupported format '{given}': {expected}")]
     UnsupportedFormat { given: String, expected: String },
 
+    /// Records of a batch failed validation; nothing of the batch was stored.
+    #[error("{} of the {system} records are invalid: {}", errors.len(), errors.first().map(|e| e.to_string()).unwrap_or_default())]
+    Records {
+        /// The source system of the batch.
+        system: String,
+        errors: Vec<crate::ingest::RecordError>,
+    },
+
     /// The thing asked for does not exist.
     #[error("{what} not found")]
     NotFound { what: String },

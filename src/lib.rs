@@ -7,12 +7,16 @@
 //! - [`cli`] and [`http`] are the edges: argument parsing, HTTP, auth headers,
 //!   progress bars. They call the core and never touch oxigraph themselves.
 //! - [`taxonomy`] owns taxonomy projects (push, diff, version, read model).
+//! - [`assets`] owns asset records: upserts through the write path, reads,
+//!   clearance answers.
+//! - [`rights`] is the clearance engine and the ODRL mapping.
 //! - [`ingest`] parses and maps what sources send; it never writes.
 //! - [`sparql`] evaluates queries on the store.
 //! - [`store`] owns oxigraph and **the single write path** every mutation
 //!   goes through.
 //! - [`config`], [`auth`], [`error`] and [`vocab`] are shared by all.
 
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod config;

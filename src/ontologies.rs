@@ -1,6 +1,7 @@
-//! The vocabularies the service ships: its own ontology and the territories
-//! (ISO 3166-1 countries grouped into regions). Both are compiled into the
-//! binary and installed through the write path at every start; an unchanged
+//! The vocabularies the service ships: its own ontology, the territories
+//! (ISO 3166-1 countries grouped into regions) and the other rights
+//! dimensions (channels, usages, audiences, industries, languages). All are
+//! compiled into the binary and installed through the write path at every start; an unchanged
 //! vocabulary is a no-op, a new release replaces the old one atomically.
 
 use crate::error::Result;
@@ -17,6 +18,11 @@ pub fn install(store: &Store) -> Result<Receipt> {
     let writes = [
         (graphs::ONTOLOGY, ASSETGRAPH_TTL, "ontologies/assetgraph.ttl"),
         (graphs::TERRITORIES, TERRITORIES_TTL, "ontologies/territories.ttl"),
+        (
+            graphs::RIGHTS_VOCABULARIES,
+            crate::rights::words::RIGHTS_VOCABULARIES_TTL,
+            "ontologies/rights-vocabularies.ttl",
+        ),
     ]
     .into_iter()
     .map(|(graph, text, name)| {

@@ -51,6 +51,16 @@ pub mod ag {
         MAX_DOWNLOADS = "https://w3id.org/assetgraph/ns#maxDownloads";
         DOWNLOADS = "https://w3id.org/assetgraph/ns#downloads";
         RESTRICTION_KIND = "https://w3id.org/assetgraph/ns#restrictionKind";
+        SOURCE_VERSION = "https://w3id.org/assetgraph/ns#sourceVersion";
+        RIGHTS_RECORD = "https://w3id.org/assetgraph/ns#RightsRecord";
+        COLLECTION = "https://w3id.org/assetgraph/ns#collection";
+    }
+
+    /// A term of the project's ontology by its local name, for the many
+    /// source-specific facts (`provider`, `licenseType`, …) that only one
+    /// mapping writes; each is declared in ontologies/assetgraph.ttl.
+    pub fn term(local: &str) -> oxigraph::model::NamedNode {
+        oxigraph::model::NamedNode::new_unchecked(format!("{}{local}", super::AG))
     }
 }
 
@@ -128,6 +138,15 @@ pub mod dcterms {
         SUBJECT = "http://purl.org/dc/terms/subject";
         LANGUAGE = "http://purl.org/dc/terms/language";
         REPLACES = "http://purl.org/dc/terms/replaces";
+        CREATOR = "http://purl.org/dc/terms/creator";
+        RIGHTS = "http://purl.org/dc/terms/rights";
+        CREATED = "http://purl.org/dc/terms/created";
+        PUBLISHER = "http://purl.org/dc/terms/publisher";
+        LICENSE = "http://purl.org/dc/terms/license";
+        RIGHTS_HOLDER = "http://purl.org/dc/terms/rightsHolder";
+        FORMAT = "http://purl.org/dc/terms/format";
+        IS_PART_OF = "http://purl.org/dc/terms/isPartOf";
+        EXTENT = "http://purl.org/dc/terms/extent";
     }
 }
 
@@ -168,6 +187,8 @@ pub mod graphs {
     pub const ONTOLOGY: &str = "urn:assetgraph:graph:ontology";
     /// The shipped territories vocabulary.
     pub const TERRITORIES: &str = "urn:assetgraph:graph:territories";
+    /// The shipped channels, usages, audiences, industries and languages.
+    pub const RIGHTS_VOCABULARIES: &str = "urn:assetgraph:graph:rights-vocabularies";
 
     pub fn tenant(id: &str) -> String {
         format!("urn:assetgraph:tenant:{id}")

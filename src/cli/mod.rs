@@ -1,7 +1,8 @@
-//! The command line: `serve`, `load`, `query`. Each subcommand is a small
+//! The command line: `serve`, `load`, `import`, `query`. Each subcommand is a small
 //! module that reads its arguments, calls the core and reports. Errors end
 //! in one place ([`main`]), which prints what went wrong and what to do next.
 
+mod import;
 mod load;
 mod query;
 mod serve;
@@ -39,6 +40,9 @@ enum Command {
     Load(load::Args),
     /// Run a SPARQL query on the store and print the results.
     Query(query::Args),
+    /// Import asset and rights records of a source (smintio, rightsline, photoshelter, dropbox, scaleflex,
+    /// assetgraph) or image files with embedded metadata (files).
+    Import(import::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -49,6 +53,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args, config),
         Command::Load(args) => load::run(args, config),
         Command::Query(args) => query::run(args, config),
+        Command::Import(args) => import::run(args, config),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -72,6 +77,7 @@ fn hint(error: &Error) -> Option<&'static str> {
         Error::Query { .. } => Some("check the query at the position shown; prefixes must be declared with PREFIX"),
         Error::Unacceptable { .. } => Some("use --merge to add triples to an existing project"),
         Error::File { .. } => Some("check the path and its permissions"),
+        Error::Records { .. } => Some("fix the records named above, or pass --skip-invalid to store the valid ones"),
         _ => None,
     }
 }

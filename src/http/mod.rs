@@ -3,6 +3,7 @@
 //! ([`problem`]). Handlers parse the request, check the caller's role, and
 //! run the core on the blocking pool (oxigraph calls block).
 
+mod assets;
 mod auth;
 mod health;
 mod problem;
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(taxonomies::routes())
+        .merge(assets::routes())
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         .layer(
@@ -60,6 +62,18 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| Problem::internal(format!("a worker failed: {e}")))?
         .map_err(Problem::from)
+}
+
+/// Reads the whole body, refusing it with 413 beyond `limit` bytes.
+pub(crate) async fn read_body(body: axum::body::Body, limit: usize) -> Result<bytes::Bytes, Problem> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let too_large = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            Problem::too_large(limit)
+        } else {
+            Problem::bad_request("body", format!("the request body could not be read: {e}"))
+        }
+    })
 }
 
 /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.

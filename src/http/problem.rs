@@ -22,8 +22,18 @@ pub struct Problem {
     /// Where in the submitted document or query the fault is.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub location: Option<Box<Location>>,
+    /// Per-record errors of a rejected batch: index, id, field, message.
+    #[serde(skip_serializing_if = "no_errors")]
+    #[allow(clippy::box_collection)]
+    pub errors: Box<Vec<crate::ingest::RecordError>>,
     #[serde(skip)]
     pub challenge: bool,
+}
+
+// Boxed: most problems have none, and a small Problem keeps Results small.
+#[allow(clippy::borrowed_box)]
+fn no_errors(errors: &Box<Vec<crate::ingest::RecordError>>) -> bool {
+    errors.is_empty()
 }
 
 #[derive(Debug, Serialize)]
@@ -43,6 +53,7 @@ impl Problem {
             detail: detail.into(),
             field: None,
             location: None,
+            errors: Box::default(),
             challenge: false,
         }
     }
@@ -132,6 +143,17 @@ impl From<Error> for Problem {
                 "Unsupported media type",
                 detail,
             ),
+            Error::Records { errors, .. } => {
+                let mut p = Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid-records",
+                    "Invalid records; nothing was stored",
+                    detail,
+                );
+                p.field = errors.first().map(|e| e.field.clone());
+                p.errors = Box::new(errors);
+                p
+            }
             Error::NotFound { .. } => Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail),
             Error::Conflict { .. } => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
             Error::Storage(_) | Error::File { .. } => Problem::internal(detail),

@@ -7,7 +7,7 @@
 //! - `GET /api/concepts?iri=…&lang=…`.
 
 use super::auth::Caller;
-use super::{blocking, AppState, Problem};
+use super::{blocking, read_body, AppState, Problem};
 use crate::auth::Role;
 use crate::ingest::rdf;
 use crate::taxonomy::{self, Push, PushMode};
@@ -103,18 +103,6 @@ async fn push(
         StatusCode::OK
     };
     Ok((status, Json(report)))
-}
-
-/// Reads the whole body, refusing it with 413 beyond `limit` bytes.
-async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, Problem> {
-    axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let too_large = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-        if too_large {
-            Problem::too_large(limit)
-        } else {
-            Problem::bad_request("body", format!("the request body could not be read: {e}"))
-        }
-    })
 }
 
 #[derive(Deserialize)]

@@ -7,12 +7,13 @@
 //! silently drops data — and every error names the record's index and the
 //! field's path (`rights.grants[0].from`).
 
-use crate::error::{Error, Position, Result};
+use super::json::kind;
+use super::{Action, Mapped, RecordError};
+use crate::error::{Error, Result};
 use crate::rights::{self, RestrictionKind, RightsStatement, Rule, Territories, DIMENSIONS};
 use crate::vocab::{ag, dcterms};
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::{Literal, NamedNode, Triple};
-use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -38,28 +39,14 @@ pub struct Variant {
     pub keywords: Vec<String>,
 }
 
-/// Why one record of a batch was refused.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RecordError {
-    pub index: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub field: String,
-    pub message: String,
-}
-
 /// Parses a batch; a body that is not JSON, or not a list of records, is an
 /// error of the whole request; each record is then valid or not on its own.
 pub fn parse_batch(body: &[u8]) -> Result<Vec<std::result::Result<AssetRecord, RecordError>>> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| Error::Syntax {
-        document: "request body".into(),
-        format: "JSON".into(),
-        message: e.to_string(),
-        position: Some(Position {
-            line: e.line() as u64,
-            column: e.column() as u64,
-        }),
-    })?;
+    parse_value(super::parse_json(body)?)
+}
+
+/// The records of a parsed batch: an array, or `{"records": [...]}`.
+pub fn parse_value(value: Value) -> Result<Vec<std::result::Result<AssetRecord, RecordError>>> {
     let records = match value {
         Value::Array(records) => records,
         Value::Object(mut object) if object.contains_key("records") => match object.remove("records") {
@@ -83,6 +70,16 @@ pub fn parse_batch(body: &[u8]) -> Result<Vec<std::result::Result<AssetRecord, R
         .enumerate()
         .map(|(index, record)| parse_record(index, record))
         .collect())
+}
+
+/// A record of the project's own format, ready for the store. It has no
+/// version stamp: the record as sent is the truth.
+pub fn mapped(record: &AssetRecord, territories: &Territories) -> Mapped {
+    Mapped {
+        id: record.id.clone(),
+        stamp: None,
+        action: Action::Upsert(triples(record, "assetgraph", territories)),
+    }
 }
 
 fn parse_record(index: usize, value: Value) -> std::result::Result<AssetRecord, RecordError> {
@@ -364,28 +361,22 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 /// The IRI of an asset (also the name of its graph).
 pub fn asset_iri(id: &str) -> NamedNode {
-    let mut iri = String::from("urn:assetgraph:asset:");
-    for byte in id.bytes() {
+    NamedNode::new_unchecked(format!("urn:assetgraph:asset:{}", percent_encode(id)))
+}
+
+/// Percent-encodes what may not stand in an IRI path as it is.
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&byte) {
-            iri.push(byte as char);
+            out.push(byte as char);
         } else {
-            iri.push_str(&format!("%{byte:02X}"));
+            out.push_str(&format!("%{byte:02X}"));
         }
     }
-    NamedNode::new_unchecked(iri)
+    out
 }
 
 /// The triples of a record: descriptive metadata and its ODRL policy.

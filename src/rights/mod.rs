@@ -35,12 +35,13 @@ mod odrl;
 mod territory;
 #[cfg(test)]
 mod tests;
+pub mod words;
 
-pub use odrl::{compile, parse_time, RightsStatement, Rule};
+pub use odrl::{compile, date_time as date_time_literal, parse_time, RightsStatement, Rule};
 pub use territory::{Territories, TerritoryId};
 
 /// ODRL triples of a rights statement.
-pub use odrl::triples as odrl_triples;
+pub use odrl::{policy_triples, triples as odrl_triples};
 
 use serde::Serialize;
 
@@ -82,15 +83,17 @@ impl Dimension {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Key {
     Territory(TerritoryId),
-    /// A normalised word: lower case, without the dimension's prefix
-    /// (`channel_web` → `web`).
+    /// A canonical key of the shipped word vocabularies (`channel_web` and
+    /// `web` → `digital_web`), or a key under one of their families.
     Word(Box<str>),
     /// A value no vocabulary knows, kept as given.
     Unknown(Box<str>),
 }
 
 impl Key {
-    /// Resolves what a source or a user wrote for a dimension.
+    /// Resolves what a source or a user wrote for a dimension: an ISO code,
+    /// a source's key, a plain word or label of the shipped vocabularies, or
+    /// a vocabulary IRI. What none of them knows stays [`Key::Unknown`].
     pub fn resolve(dimension: Dimension, raw: &str, territories: &Territories) -> Key {
         let trimmed = raw.trim();
         if dimension == Dimension::Territory {
@@ -98,16 +101,14 @@ impl Key {
                 .resolve(trimmed)
                 .map_or_else(|| Key::Unknown(trimmed.into()), Key::Territory);
         }
-        let lower = trimmed.to_lowercase();
-        if lower.is_empty() {
-            return Key::Unknown(trimmed.into());
+        match words::shipped().resolve(dimension, trimmed) {
+            Some(words::Resolved::Concept(key) | words::Resolved::InFamily(key)) => Key::Word(key),
+            None => Key::Unknown(trimmed.into()),
         }
-        let prefix = format!("{}_", dimension.name());
-        let word = lower.strip_prefix(&prefix).unwrap_or(&lower);
-        Key::Word(word.into())
     }
 
-    fn describe(&self, territories: &Territories) -> String {
+    /// The value as a person reads it: a territory's name, a word's key.
+    pub fn describe(&self, territories: &Territories) -> String {
         match self {
             Key::Territory(id) => territories.name(*id).to_owned(),
             Key::Word(w) | Key::Unknown(w) => w.to_string(),

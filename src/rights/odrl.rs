@@ -20,8 +20,6 @@ use std::collections::{BTreeMap, HashMap};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-const TERRITORY: &str = "https://w3id.org/assetgraph/territory/";
-
 /// A grant or a restriction as a source states it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rule {
@@ -55,14 +53,9 @@ fn left_operand(d: Dimension) -> NamedNodeRef<'static> {
     }
 }
 
-/// The triples of an asset's rights.
+/// The triples of an asset's rights: its flags and its own policy.
 pub fn triples(asset: &NamedNode, rights: &RightsStatement, territories: &Territories) -> Vec<Triple> {
-    let node = |suffix: &str| NamedNode::new_unchecked(format!("{}#{suffix}", asset.as_str()));
-    let policy = node("policy");
-    let mut out = vec![
-        Triple::new(policy.clone(), rdf::TYPE, odrl::SET),
-        Triple::new(policy.clone(), odrl::TARGET, asset.clone()),
-    ];
+    let mut out = Vec::new();
     if rights.cancelled {
         out.push(Triple::new(asset.clone(), ag::CANCELLED, Literal::from(true)));
     }
@@ -72,6 +65,25 @@ pub fn triples(asset: &NamedNode, rights: &RightsStatement, territories: &Territ
     if let Some((used, allowed)) = rights.downloads {
         out.push(Triple::new(asset.clone(), ag::DOWNLOADS, integer(used.into())));
         out.push(Triple::new(asset.clone(), ag::MAX_DOWNLOADS, integer(allowed.into())));
+    }
+    out.extend(policy_triples(asset, std::slice::from_ref(asset), rights, territories));
+    out
+}
+
+/// The policy `<record#policy>` of a record's grants and restrictions, for
+/// the assets it targets (the record itself, or the titles a rights record
+/// belongs to).
+pub fn policy_triples(
+    record: &NamedNode,
+    targets: &[NamedNode],
+    rights: &RightsStatement,
+    territories: &Territories,
+) -> Vec<Triple> {
+    let node = |suffix: &str| NamedNode::new_unchecked(format!("{}#{suffix}", record.as_str()));
+    let policy = node("policy");
+    let mut out = vec![Triple::new(policy.clone(), rdf::TYPE, odrl::SET)];
+    for target in targets {
+        out.push(Triple::new(policy.clone(), odrl::TARGET, target.clone()));
     }
     let rules = rights
         .grants
@@ -130,21 +142,26 @@ pub fn triples(asset: &NamedNode, rights: &RightsStatement, territories: &Territ
     out
 }
 
-/// A territory the vocabulary knows becomes its IRI; anything else stays the literal sent.
+/// A value a shipped vocabulary knows becomes the concept's IRI (so SPARQL
+/// can follow skos:broader from it); anything else stays the literal sent.
 fn operand(d: Dimension, value: &str, territories: &Territories) -> Term {
-    if d == Dimension::Territory {
-        if let Some(id) = territories.resolve(value) {
-            return NamedNode::new_unchecked(format!("{TERRITORY}{}", territories.name(id))).into();
-        }
+    let concept = match Key::resolve(d, value, territories) {
+        Key::Territory(id) => Some(territories.name(id).to_owned()),
+        Key::Word(key) if super::words::shipped().is_concept(d, &key) => Some(key.into()),
+        _ => None,
+    };
+    match concept {
+        Some(local) => NamedNode::new_unchecked(format!("{}{local}", super::words::namespace(d))).into(),
+        None => Literal::new_simple_literal(value).into(),
     }
-    Literal::new_simple_literal(value).into()
 }
 
 fn integer(n: i64) -> Literal {
     Literal::new_typed_literal(n.to_string(), xsd::INTEGER)
 }
 
-fn date_time(unix: i64) -> Literal {
+/// An `xsd:dateTime` literal of Unix seconds, in UTC.
+pub fn date_time(unix: i64) -> Literal {
     let text = OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| t.format(&Rfc3339).ok())
@@ -152,7 +169,8 @@ fn date_time(unix: i64) -> Literal {
     Literal::new_typed_literal(text, xsd::DATE_TIME)
 }
 
-/// The rights of an asset compiled from its graph, for the engine.
+/// The rights of an asset compiled from the triples of its graph and of the
+/// graphs of the rights records that target it, for the engine.
 pub fn compile(asset: &NamedNode, triples: &[Triple], territories: &Territories) -> AssetRights {
     let mut by_subject: HashMap<&str, Vec<&Triple>> = HashMap::new();
     for t in triples {
@@ -178,14 +196,25 @@ pub fn compile(asset: &NamedNode, triples: &[Triple], territories: &Territories)
         downloads: number(ag::DOWNLOADS).zip(number(ag::MAX_DOWNLOADS)),
         ..Default::default()
     };
-    let policy = format!("{}#policy", asset.as_str());
+    // Every policy that targets the asset: its own, and those of rights
+    // records kept in graphs of their own (a Rightsline right of a title).
+    let policies = triples.iter().filter_map(|t| match (&t.subject, &t.object) {
+        (NamedOrBlankNode::NamedNode(policy), Term::NamedNode(target))
+            if t.predicate.as_ref() == odrl::TARGET && target == asset =>
+        {
+            Some(policy.as_str())
+        }
+        _ => None,
+    });
     let mut rules: BTreeMap<&str, bool> = BTreeMap::new(); // rule node → is prohibition
-    for t in about(&policy) {
-        if let Term::NamedNode(rule) = &t.object {
-            if t.predicate.as_ref() == odrl::PERMISSION {
-                rules.insert(rule.as_str(), false);
-            } else if t.predicate.as_ref() == odrl::PROHIBITION {
-                rules.insert(rule.as_str(), true);
+    for policy in policies {
+        for t in about(policy) {
+            if let Term::NamedNode(rule) = &t.object {
+                if t.predicate.as_ref() == odrl::PERMISSION {
+                    rules.insert(rule.as_str(), false);
+                } else if t.predicate.as_ref() == odrl::PROHIBITION {
+                    rules.insert(rule.as_str(), true);
+                }
             }
         }
     }
@@ -256,11 +285,23 @@ fn literal(term: &Term) -> Option<&str> {
     }
 }
 
-/// Unix seconds of an RFC 3339 date-time or a plain date (midnight UTC).
+/// Unix seconds of an RFC 3339 date-time, a plain date (midnight UTC), or a
+/// date and time without an offset (`2024-03-01 10:00:00`, read as UTC).
 pub fn parse_time(text: &str) -> Option<i64> {
+    let text = text.trim();
     if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
         return Some(t.unix_timestamp());
     }
-    let date = time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
-    Some(date.midnight().assume_utc().unix_timestamp())
+    if let Ok(date) = time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")) {
+        return Some(date.midnight().assume_utc().unix_timestamp());
+    }
+    let local = time::macros::format_description!("[year]-[month]-[day][first [T][ ]][hour]:[minute]:[second]");
+    let head = text.get(..19)?;
+    let at = time::PrimitiveDateTime::parse(head, local).ok()?;
+    // Fractions of a second are allowed after the seconds; nothing else is.
+    let rest = &text[19..];
+    if !(rest.is_empty() || rest.starts_with('.') && rest[1..].chars().all(|c| c.is_ascii_digit())) {
+        return None;
+    }
+    Some(at.assume_utc().unix_timestamp())
 }

@@ -31,6 +31,12 @@ impl Territories {
         Self::from_turtle(crate::ontologies::TERRITORIES_TTL)
     }
 
+    /// The shipped vocabulary, parsed once for the process.
+    pub fn global() -> &'static Territories {
+        static SHIPPED: std::sync::OnceLock<Territories> = std::sync::OnceLock::new();
+        SHIPPED.get_or_init(|| Territories::shipped().expect("the shipped territories parse (tested)"))
+    }
+
     pub fn from_turtle(text: &str) -> Result<Self> {
         let quads = rdf::parse(
             "ontologies/territories.ttl",

@@ -1,0 +1,321 @@
+//! Assets: upserting mapped records through the write path, reading an
+//! asset back with its licences, and answering clearance questions.
+//!
+//! Every record lives in its own named graph (the asset's IRI), so an upsert
+//! is "replace this graph" and a delete is "drop this graph". A batch is
+//! committed as **one** store transaction with one audit entry: either every
+//! record's graph is written or none is. Invalid records are handled by
+//! [`OnError`]: `Reject` (the default) refuses the whole batch and stores
+//! nothing; `Skip` stores the valid records and reports each invalid one.
+//!
+//! Each record gets an outcome: `created`, `updated`, `unchanged` (the same
+//! triples: nothing is written, no audit entry), `stale` (the source's
+//! version stamp is older than the one stored: nothing is written),
+//! `deleted`, `absent` (a delete of something not held), `skipped` (the
+//! source said not to sync it), `superseded` (a later record of the same
+//! batch has the same id) or `rejected`.
+
+use crate::error::{Error, Result};
+use crate::ingest::{self, Action, Mapped, RecordError, RecordResult, Stamp};
+use crate::rights::{self, AssetRights, Clearance, Context, Territories};
+use crate::store::{Change, GraphWrite, Store, WriteView};
+use crate::vocab::{ag, odrl};
+use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, Triple};
+use serde::Serialize;
+use std::collections::HashSet;
+
+mod view;
+
+pub use view::{AssetView, ClearanceSummary};
+
+/// What to do with the invalid records of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnError {
+    /// Store nothing if any record is invalid.
+    #[default]
+    Reject,
+    /// Store the valid records; report the invalid ones.
+    Skip,
+}
+
+/// Who ingests, for the registry and the audit trail.
+pub struct Ingest<'a> {
+    pub source: ingest::Source,
+    pub actor: &'a str,
+    pub tenant: &'a str,
+    pub on_error: OnError,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordOutcome {
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct IngestReport {
+    pub source: String,
+    pub records: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub deleted: usize,
+    /// Deletions of records not held.
+    pub absent: usize,
+    pub stale: usize,
+    pub skipped: usize,
+    pub rejected: usize,
+    /// The store generation after the batch.
+    pub generation: u64,
+    pub outcomes: Vec<RecordOutcome>,
+}
+
+/// Writes a mapped batch: validates, then one transaction for all records.
+pub fn upsert(store: &Store, records: Vec<RecordResult>, how: &Ingest<'_>) -> Result<IngestReport> {
+    let errors: Vec<RecordError> = records.iter().filter_map(|r| r.as_ref().err().cloned()).collect();
+    if !errors.is_empty() && how.on_error == OnError::Reject {
+        return Err(Error::Records {
+            system: how.source.name().to_owned(),
+            errors,
+        });
+    }
+    let total = records.len();
+    let mut outcomes: Vec<Option<RecordOutcome>> = vec![None; total];
+    let mut pending: Vec<(usize, Mapped)> = Vec::new();
+    for (index, record) in records.into_iter().enumerate() {
+        match record {
+            Ok(mapped) => pending.push((index, mapped)),
+            Err(e) => {
+                outcomes[index] = Some(RecordOutcome {
+                    index,
+                    id: e.id,
+                    outcome: "rejected",
+                    field: Some(e.field),
+                    message: Some(e.message),
+                })
+            }
+        }
+    }
+    // The last record of an id wins; earlier ones are superseded.
+    let mut seen = HashSet::new();
+    let mut latest = Vec::with_capacity(pending.len());
+    for (index, mapped) in pending.into_iter().rev() {
+        if seen.insert(mapped.id.clone()) {
+            latest.push((index, mapped));
+        } else {
+            outcomes[index] = Some(outcome(index, &mapped.id, "superseded"));
+        }
+    }
+    latest.reverse();
+
+    let source = how.source.name();
+    let (receipt, decided) = store.write(|view| {
+        let mut writes = Vec::new();
+        let mut decided = Vec::with_capacity(latest.len());
+        for (index, mapped) in latest {
+            let (verdict, mut graph_writes) = decide(view, &mapped)?;
+            writes.append(&mut graph_writes);
+            decided.push(outcome(index, &mapped.id, verdict));
+        }
+        let change = Change {
+            actor: how.actor.to_owned(),
+            operation: format!("assets.ingest.{source}"),
+            tenant: how.tenant.to_owned(),
+            note: Some(format!("{total} record(s) from {source}")),
+            writes,
+        };
+        Ok((change, decided))
+    })?;
+    for o in decided {
+        let index = o.index;
+        outcomes[index] = Some(o);
+    }
+    let outcomes: Vec<RecordOutcome> = outcomes.into_iter().flatten().collect();
+    let count = |name: &str| outcomes.iter().filter(|o| o.outcome == name).count();
+    Ok(IngestReport {
+        source: source.to_owned(),
+        records: total,
+        created: count("created"),
+        updated: count("updated"),
+        unchanged: count("unchanged"),
+        deleted: count("deleted"),
+        absent: count("absent"),
+        stale: count("stale"),
+        skipped: count("skipped") + count("superseded"),
+        rejected: count("rejected"),
+        generation: receipt.generation,
+        outcomes,
+    })
+}
+
+fn outcome(index: usize, id: &str, verdict: &'static str) -> RecordOutcome {
+    RecordOutcome {
+        index,
+        id: Some(id.to_owned()),
+        outcome: verdict,
+        field: None,
+        message: None,
+    }
+}
+
+/// What one record does to the store, given what the store holds.
+fn decide(view: &WriteView<'_>, mapped: &Mapped) -> Result<(&'static str, Vec<GraphWrite>)> {
+    let graph = ingest::asset_iri(&mapped.id);
+    match &mapped.action {
+        Action::Skip(_) => Ok(("skipped", Vec::new())),
+        Action::Delete => {
+            let exists = !view.graph_triples(&graph)?.is_empty();
+            Ok(if exists {
+                ("deleted", vec![GraphWrite::Drop { graph }])
+            } else {
+                ("absent", Vec::new())
+            })
+        }
+        Action::DeletePath(path) => {
+            let graphs = graphs_at_path(view.store(), path)?;
+            Ok(if graphs.is_empty() {
+                ("absent", Vec::new())
+            } else {
+                (
+                    "deleted",
+                    graphs.into_iter().map(|graph| GraphWrite::Drop { graph }).collect(),
+                )
+            })
+        }
+        Action::Upsert(triples) => {
+            let previous = view.graph_triples(&graph)?;
+            if previous.is_empty() {
+                return Ok((
+                    "created",
+                    vec![GraphWrite::Replace {
+                        graph,
+                        kind: "asset",
+                        triples: triples.clone(),
+                    }],
+                ));
+            }
+            if let (Some(new), Some(stored)) = (mapped.stamp, stored_stamp(&previous, &graph)) {
+                if new.is_older_than(stored) {
+                    return Ok(("stale", Vec::new()));
+                }
+            }
+            let old: HashSet<&Triple> = previous.iter().collect();
+            let same = old.len() == triples.len() && triples.iter().all(|t| old.contains(t));
+            if same {
+                return Ok(("unchanged", Vec::new()));
+            }
+            Ok((
+                "updated",
+                vec![GraphWrite::Replace {
+                    graph,
+                    kind: "asset",
+                    triples: triples.clone(),
+                }],
+            ))
+        }
+    }
+}
+
+fn stored_stamp(triples: &[Triple], subject: &NamedNode) -> Option<Stamp> {
+    triples.iter().find_map(|t| match (&t.subject, &t.object) {
+        (NamedOrBlankNode::NamedNode(s), Term::Literal(l)) if s == subject && t.predicate == ag::SOURCE_VERSION => {
+            Stamp::from_literal(l)
+        }
+        _ => None,
+    })
+}
+
+/// Graphs of records at a path or under it (Dropbox deletions).
+fn graphs_at_path(store: &Store, path: &str) -> Result<Vec<NamedNode>> {
+    let under = format!("{path}/");
+    let mut out = Vec::new();
+    for quad in store
+        .db()
+        .quads_for_pattern(None, Some(ag::term("pathLower").as_ref()), None, None)
+    {
+        let quad = quad?;
+        let oxigraph::model::GraphName::NamedNode(graph) = quad.graph_name else {
+            continue;
+        };
+        if let Term::Literal(l) = &quad.object {
+            if l.value() == path || l.value().starts_with(&under) {
+                out.push(graph);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Removes an asset's record. Rights records that target it stay (they are
+/// records of their own source) but no longer find it.
+pub fn delete(store: &Store, id: &str, actor: &str, tenant: &str) -> Result<u64> {
+    let graph = ingest::asset_iri(id);
+    if !store.db().contains_named_graph(&graph)? {
+        return Err(Error::not_found(format!("asset '{id}'")));
+    }
+    let receipt = store.apply(Change {
+        actor: actor.to_owned(),
+        operation: "assets.delete".into(),
+        tenant: tenant.to_owned(),
+        note: Some(format!("delete {id}")),
+        writes: vec![GraphWrite::Drop { graph }],
+    })?;
+    Ok(receipt.generation)
+}
+
+/// The triples that decide an asset's rights: its own graph and the graphs
+/// of every rights record whose policy targets it.
+pub fn rights_triples(store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
+    let mut triples = store.graph_triples(asset.as_ref())?;
+    let mut graphs: Vec<NamedNode> = Vec::new();
+    for quad in store
+        .db()
+        .quads_for_pattern(None, Some(odrl::TARGET), Some(asset.as_ref().into()), None)
+    {
+        if let oxigraph::model::GraphName::NamedNode(graph) = quad?.graph_name {
+            if &graph != asset && !graphs.contains(&graph) {
+                graphs.push(graph);
+            }
+        }
+    }
+    for graph in graphs {
+        triples.extend(store.graph_triples(graph.as_ref())?);
+    }
+    Ok(triples)
+}
+
+/// An asset's rights, compiled for the engine; `None` if the asset is unknown.
+pub fn rights(store: &Store, id: &str, territories: &Territories) -> Result<Option<AssetRights>> {
+    let asset = ingest::asset_iri(id);
+    if !store.db().contains_named_graph(&asset)? {
+        return Ok(None);
+    }
+    let triples = rights_triples(store, &asset)?;
+    Ok(Some(rights::compile(&asset, &triples, territories)))
+}
+
+/// Whether an asset is cleared for a context, with the reasons.
+pub fn clearance(store: &Store, id: &str, ctx: &Context, territories: &Territories) -> Result<Clearance> {
+    let rights = rights(store, id, territories)?.ok_or_else(|| Error::not_found(format!("asset '{id}'")))?;
+    Ok(rights.explain(ctx, territories))
+}
+
+/// An asset with its metadata, tags, licences and clearance summary.
+pub fn get(store: &Store, id: &str, territories: &Territories, now: i64) -> Result<AssetView> {
+    let asset = ingest::asset_iri(id);
+    let own = store.graph_triples(asset.as_ref())?;
+    if own.is_empty() {
+        return Err(Error::not_found(format!("asset '{id}'")));
+    }
+    let all = rights_triples(store, &asset)?;
+    let compiled = rights::compile(&asset, &all, territories);
+    Ok(view::build(id, &asset, &own, &compiled, territories, now))
+}

@@ -1,0 +1,235 @@
+//! Asset ingest, reads and clearance:
+//!
+//! - `POST /api/ingest/{source}` — a batch of a source's records
+//!   (`?on_error=reject|skip`, `?type=` for Rightsline char types); for
+//!   `files`, the file as the body with `?name=`, or multipart with one or
+//!   more files;
+//! - `GET /api/assets/{id}` — metadata, tags, licences, clearance summary;
+//! - `GET /api/assets/{id}/clearance?territory=&channel=&usage=&audience=&industry=&language=&at=`;
+//! - `DELETE /api/assets/{id}`.
+//!
+//! Asset ids contain colons and may contain slashes (`files:shoot/a.jpg`),
+//! so the id is the rest of the path.
+
+use super::auth::Caller;
+use super::{blocking, read_body, AppState, Problem};
+use crate::assets::{self, Ingest, OnError};
+use crate::auth::Role;
+use crate::ingest::{self, Mapping, RecordResult, Source};
+use crate::rights::{Context, Dimension, Key, Territories, DIMENSIONS};
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/ingest/{source}", post(ingest_batch))
+        .route("/api/assets/{*id}", get(show).delete(remove))
+}
+
+#[derive(Deserialize, Default)]
+struct IngestParams {
+    on_error: Option<String>,
+    #[serde(rename = "type")]
+    record_type: Option<String>,
+    /// A file's name, when the body is the file.
+    name: Option<String>,
+    /// A file's asset id, when the caller has one (`dropbox:id:…`).
+    id: Option<String>,
+}
+
+async fn ingest_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(source): Path<String>,
+    Query(params): Query<IngestParams>,
+    request: Request,
+) -> Result<impl IntoResponse, Problem> {
+    let principal = caller.require(Role::Editor)?.clone();
+    let source = Source::from_name(&source).ok_or_else(|| {
+        Problem::bad_request(
+            "source",
+            format!("'{source}' is not a source; use one of: {}", Source::names()),
+        )
+    })?;
+    let on_error = match params.on_error.as_deref() {
+        None | Some("reject") => OnError::Reject,
+        Some("skip") => OnError::Skip,
+        Some(other) => {
+            return Err(Problem::bad_request(
+                "on_error",
+                format!("'{other}' is not a choice: use reject (store nothing if a record is invalid) or skip"),
+            ))
+        }
+    };
+    let limit = state.config.max_body_bytes;
+    let records: Vec<RecordResult> = if source == Source::Files {
+        read_files(request, &params, limit).await?
+    } else {
+        let bytes = read_body(request.into_body(), limit).await?;
+        let config = state.config.clone();
+        blocking(move || {
+            let mapping = Mapping {
+                territories: Territories::global(),
+                rightsline: &config.rightsline,
+                record_type: params.record_type.as_deref(),
+            };
+            ingest::map_batch(source, &bytes, &mapping)
+        })
+        .await?
+    };
+    let store = state.store.clone();
+    let report = blocking(move || {
+        assets::upsert(
+            &store,
+            records,
+            &Ingest {
+                source,
+                actor: &principal.name,
+                tenant: principal.write_tenant(),
+                on_error,
+            },
+        )
+    })
+    .await?;
+    let status = if report.created > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(report)))
+}
+
+/// The files of a request: multipart parts with file names, or the body
+/// itself named by `?name=`.
+async fn read_files(request: Request, params: &IngestParams, limit: usize) -> Result<Vec<RecordResult>, Problem> {
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let mut files: Vec<(String, Option<String>, bytes::Bytes)> = Vec::new();
+    if is_multipart {
+        let mut multipart = Multipart::from_request(request, &())
+            .await
+            .map_err(|e| Problem::bad_request("body", format!("the multipart body cannot be read: {e}")))?;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| Problem::bad_request("body", format!("the multipart body cannot be read: {e}")))?
+        {
+            let Some(name) = field.file_name().map(str::to_owned) else {
+                continue;
+            };
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| Problem::bad_request("body", format!("part '{name}' cannot be read: {e}")))?;
+            files.push((name, None, bytes));
+        }
+        if files.is_empty() {
+            return Err(Problem::bad_request(
+                "body",
+                "the multipart body holds no file part (a part with a filename)",
+            ));
+        }
+    } else {
+        let name = params.name.clone().ok_or_else(|| {
+            Problem::bad_request(
+                "name",
+                "name the file: POST /api/ingest/files?name=photo.jpg with the file as the body, or send multipart",
+            )
+        })?;
+        let bytes = read_body(request.into_body(), limit).await?;
+        files.push((name, params.id.clone(), bytes));
+    }
+    blocking(move || {
+        Ok(files
+            .iter()
+            .enumerate()
+            .map(|(index, (name, id, bytes))| {
+                ingest::files::map_file(index, name, id.as_deref(), bytes, Territories::global())
+            })
+            .collect())
+    })
+    .await
+}
+
+async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(path): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<axum::response::Response, Problem> {
+    caller.require(Role::Reader)?;
+    let store = state.store.clone();
+    if let Some(id) = path.strip_suffix("/clearance") {
+        let id = id.to_owned();
+        let context = context_from(&query)?;
+        let answer = blocking(move || assets::clearance(&store, &id, &context, Territories::global())).await?;
+        return Ok(Json(answer).into_response());
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let view = blocking(move || assets::get(&store, &path, Territories::global(), now)).await?;
+    Ok(Json(view).into_response())
+}
+
+async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Body, Problem> {
+    let principal = caller.require(Role::Editor)?.clone();
+    let store = state.store.clone();
+    blocking(move || assets::delete(&store, &id, &principal.name, principal.write_tenant())).await?;
+    Ok(Body::empty())
+}
+
+/// A clearance context from query parameters. Unknown parameters are an
+/// error (a typo must not widen the answer); a dimension left out is open.
+fn context_from(query: &HashMap<String, String>) -> Result<Context, Problem> {
+    let at = match query.get("at") {
+        Some(text) => crate::rights::parse_time(text).ok_or_else(|| {
+            Problem::bad_request(
+                "at",
+                format!("'{text}' is not a date (2026-12-01) or date-time (2026-12-01T10:00:00Z)"),
+            )
+        })?,
+        None => time::OffsetDateTime::now_utc().unix_timestamp(),
+    };
+    let mut context = Context::at(at);
+    for (name, value) in query {
+        if name == "at" {
+            continue;
+        }
+        let Some(dimension) = DIMENSIONS.iter().copied().find(|d| d.name() == name) else {
+            let known: Vec<&str> = DIMENSIONS.iter().map(|d| d.name()).collect();
+            return Err(Problem::bad_request(
+                name,
+                format!("'{name}' is not a dimension; use at, {}", known.join(", ")),
+            ));
+        };
+        let key = Key::resolve(dimension, value, Territories::global());
+        if let Key::Unknown(_) = key {
+            return Err(Problem::bad_request(name, unknown_value_hint(dimension, value)));
+        }
+        context = context.with(dimension, key);
+    }
+    Ok(context)
+}
+
+fn unknown_value_hint(dimension: Dimension, value: &str) -> String {
+    let example = match dimension {
+        Dimension::Territory => "an ISO code (DE), a region (europe_any) or a name (Germany)",
+        Dimension::Channel => "web, social, print, broadcast, or a source key such as channel_web",
+        Dimension::Usage => "advertising, editorial, marketing, or a source key such as advertising_any",
+        Dimension::Audience => "internal, agency, partner, press, public",
+        Dimension::Industry => "alcohol, tobacco, financial, or a source key such as industry_tobacco",
+        Dimension::Language => "an ISO code (de), a name (German) or a source key (language_german)",
+    };
+    format!(
+        "no shipped vocabulary knows {} '{value}'; use {example}",
+        dimension.name()
+    )
+}
