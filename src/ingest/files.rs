@@ -42,12 +42,7 @@ pub fn map_file(
         field: field.to_owned(),
         message,
     };
-    let packet = find_packet(bytes).ok_or_else(|| {
-        fail(
-            "xmp",
-            format!("{name}: no embedded XMP metadata found; the file carries no title, keywords or rights to read"),
-        )
-    })?;
+    let packet = find_packet(bytes).map_err(|why| fail("xmp", format!("{name}: {why}")))?;
     let triples = parse_packet(packet).map_err(|message| fail("xmp", format!("{name}: {message}")))?;
     let xmp = Xmp::new(&triples);
 
@@ -117,12 +112,15 @@ pub fn is_media_file(name: &str) -> bool {
 
 /// The `<rdf:RDF>` element of the first XMP packet: the RDF/XML document
 /// inside the `<x:xmpmeta>` wrapper.
-fn find_packet(bytes: &[u8]) -> Option<&[u8]> {
-    let meta = find(bytes, b"<x:xmpmeta")?;
-    let start = meta + find(&bytes[meta..], b"<rdf:RDF")?;
+fn find_packet(bytes: &[u8]) -> Result<&[u8], &'static str> {
+    let meta = find(bytes, b"<x:xmpmeta")
+        .ok_or("no embedded XMP metadata found; the file carries no title, keywords or rights to read")?;
+    let start = meta + find(&bytes[meta..], b"<rdf:RDF").ok_or("the embedded XMP packet holds no rdf:RDF element")?;
     let end_tag = b"</rdf:RDF>";
-    let end = start + find(&bytes[start..], end_tag)? + end_tag.len();
-    Some(&bytes[start..end])
+    let end = start
+        + find(&bytes[start..], end_tag).ok_or("the embedded XMP packet is cut off (no closing </rdf:RDF>)")?
+        + end_tag.len();
+    Ok(&bytes[start..end])
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
