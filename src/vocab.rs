@@ -52,6 +52,7 @@ pub mod ag {
         DOWNLOADS = "https://w3id.org/assetgraph/ns#downloads";
         RESTRICTION_KIND = "https://w3id.org/assetgraph/ns#restrictionKind";
         SOURCE_VERSION = "https://w3id.org/assetgraph/ns#sourceVersion";
+        RECORD_DIGEST = "https://w3id.org/assetgraph/ns#recordDigest";
         RIGHTS_RECORD = "https://w3id.org/assetgraph/ns#RightsRecord";
         COLLECTION = "https://w3id.org/assetgraph/ns#collection";
     }

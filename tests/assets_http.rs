@@ -117,7 +117,7 @@ async fn ingest_read_clear_and_delete_a_purchase() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let (status, problem) = get(&client, &format!("{base}/api/assets/smintio:79468")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(problem["status"], 404);

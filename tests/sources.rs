@@ -430,3 +430,104 @@ fn iptc_reference_images_ingest_with_their_rights_fields() {
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
+
+#[test]
+fn every_term_the_mappings_write_is_declared_in_the_ontology() {
+    let (_dir, store) = open_store();
+    for (source, name) in [
+        (Source::SmintIo, "smintio-sync.json"),
+        (Source::Rightsline, "rightsline-entities.json"),
+        (Source::Rightsline, "rightsline-sns.json"),
+        (Source::Dropbox, "dropbox-list-folder.json"),
+        (Source::Scaleflex, "scaleflex-file.json"),
+        (Source::PhotoShelter, "photoshelter-gallery-images.json"),
+    ] {
+        ingest_fixture(&store, source, name);
+    }
+    let ontology = assetgraph::ontologies::ASSETGRAPH_TTL;
+    let terms = select(
+        &store,
+        "SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s a ?t } FILTER(STRSTARTS(STR(?t), 'https://w3id.org/assetgraph/ns#')) }",
+    );
+    assert!(terms.len() > 40, "{}", terms.len());
+    for row in terms {
+        let local = row[0].trim_start_matches("https://w3id.org/assetgraph/ns#");
+        assert!(
+            ontology.contains(&format!("\nag:{local} a ")),
+            "ag:{local} is not declared"
+        );
+    }
+}
+
+#[test]
+fn demo_assets_clear_differently_by_territory_channel_and_date() {
+    let (_dir, store) = open_store();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo");
+    for (source, name) in [
+        (Source::AssetGraph, "assets.json"),
+        (Source::SmintIo, "smintio.json"),
+        (Source::Rightsline, "rightsline.json"),
+    ] {
+        let report = ingest_bytes(&store, source, &std::fs::read(root.join(name)).unwrap(), None);
+        assert_eq!(report.created, report.records, "{name}");
+    }
+    use Dimension::*;
+    // Two grants (DE/print, FR/social) never combine into DE/social.
+    let two_grants = "brand:recyclable-002";
+    assert!(cleared(
+        &store,
+        two_grants,
+        "2026-06-01",
+        &[(Territory, "DE"), (Channel, "print")]
+    ));
+    assert!(!cleared(
+        &store,
+        two_grants,
+        "2026-06-01",
+        &[(Territory, "DE"), (Channel, "social")]
+    ));
+    // Web only until the end of 2026.
+    let web_until_2027 = "brand:carbon-neutral-003";
+    assert!(cleared(
+        &store,
+        web_until_2027,
+        "2026-06-01",
+        &[(Territory, "JP"), (Channel, "web")]
+    ));
+    assert!(!cleared(
+        &store,
+        web_until_2027,
+        "2027-02-01",
+        &[(Territory, "JP"), (Channel, "web")]
+    ));
+    // Cancelled, downloads used up, editorial only.
+    assert!(!cleared(&store, "smintio:88104", "2026-06-01", &[]));
+    assert!(!cleared(&store, "smintio:88105", "2026-06-01", &[]));
+    assert!(!cleared(
+        &store,
+        "smintio:88107",
+        "2026-06-01",
+        &[(Usage, "advertising")]
+    ));
+    assert!(cleared(&store, "smintio:88107", "2026-06-01", &[(Usage, "editorial")]));
+    // A Rightsline title with an exclusive Rights Out for German internet use in the second half of 2026.
+    let title = "rightsline:catalog-item:501";
+    assert!(cleared(
+        &store,
+        title,
+        "2026-03-01",
+        &[(Territory, "DE"), (Channel, "web")]
+    ));
+    assert!(!cleared(
+        &store,
+        title,
+        "2026-07-01",
+        &[(Territory, "DE"), (Channel, "web")]
+    ));
+    assert!(cleared(
+        &store,
+        title,
+        "2026-07-01",
+        &[(Territory, "FR"), (Channel, "web")]
+    ));
+}

@@ -16,6 +16,19 @@ use std::sync::Arc;
 
 pub const DEMO_TAXONOMY: &str = include_str!("../../demo/campaigns.ttl");
 
+/// Demo assets and rights (demo/tools/gen_demo_assets.py writes them).
+const DEMO_ASSETS: [(crate::ingest::Source, &str); 3] = [
+    (
+        crate::ingest::Source::AssetGraph,
+        include_str!("../../demo/assets.json"),
+    ),
+    (crate::ingest::Source::SmintIo, include_str!("../../demo/smintio.json")),
+    (
+        crate::ingest::Source::Rightsline,
+        include_str!("../../demo/rightsline.json"),
+    ),
+];
+
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -23,7 +36,7 @@ pub struct Args {
     /// Address to listen on (default 127.0.0.1:7878).
     #[arg(long, env = "ASSETGRAPH_LISTEN")]
     listen: Option<String>,
-    /// Load the demo taxonomy (project "demo") before serving.
+    /// Load the demo taxonomy (project "demo") and demo assets with rights before serving.
     #[arg(long)]
     demo: bool,
 }
@@ -102,5 +115,30 @@ fn load_demo(store: &Store) -> Result<()> {
         },
     )?;
     tracing::info!(project = "demo", concepts = report.counts.concepts, version = %report.version, changed = report.changed, "demo taxonomy loaded");
+    let rightsline = crate::ingest::RightslineMapping::default();
+    let mapping = crate::ingest::Mapping {
+        territories: crate::rights::Territories::global(),
+        rightsline: &rightsline,
+        record_type: None,
+    };
+    for (source, body) in DEMO_ASSETS {
+        let records = crate::ingest::map_batch(source, body.as_bytes(), &mapping)?;
+        let report = crate::assets::upsert(
+            store,
+            records,
+            &crate::assets::Ingest {
+                source,
+                actor: "demo",
+                tenant: crate::store::DEFAULT_TENANT,
+                on_error: crate::assets::OnError::Reject,
+            },
+        )?;
+        tracing::info!(
+            source = source.name(),
+            records = report.records,
+            created = report.created,
+            "demo assets loaded"
+        );
+    }
     Ok(())
 }

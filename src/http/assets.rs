@@ -17,7 +17,6 @@ use crate::assets::{self, Ingest, OnError};
 use crate::auth::Role;
 use crate::ingest::{self, Mapping, RecordResult, Source};
 use crate::rights::{Context, Dimension, Key, Territories, DIMENSIONS};
-use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -179,11 +178,11 @@ async fn show(
     Ok(Json(view).into_response())
 }
 
-async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Body, Problem> {
+async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, Problem> {
     let principal = caller.require(Role::Editor)?.clone();
     let store = state.store.clone();
     blocking(move || assets::delete(&store, &id, &principal.name, principal.write_tenant())).await?;
-    Ok(Body::empty())
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A clearance context from query parameters. Unknown parameters are an
