@@ -12,6 +12,8 @@ demo: deps
 test: deps
 	cargo test
 
-## Measure load and replacement speed (see BENCHMARKS.md)
+## Measure load, replacement, clearance and ingest speed (see BENCHMARKS.md)
 bench: deps
 	cargo bench --bench taxonomy
+	cargo bench --bench clearance
+	cargo bench --bench ingest

@@ -122,7 +122,8 @@ fn serve_answers_health_and_stops_cleanly_on_sigterm() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     let body: serde_json::Value = serde_json::from_str(response.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     assert_eq!(body["status"], "ok");
-    assert_eq!(body["generation"], 2); // the ontologies, then the demo taxonomy
+    // The ontologies, the demo taxonomy, then the demo assets of three sources.
+    assert_eq!(body["generation"], 5);
 
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -147,6 +148,8 @@ fn serve_answers_health_and_stops_cleanly_on_sigterm() {
     // the store is closed and reopens with its data
     let store = assetgraph::store::Store::open(dir.path()).unwrap();
     assert_eq!(assetgraph::taxonomy::get(&store, "demo").unwrap().concepts, 15);
+    let demo_asset = assetgraph::ingest::asset_iri("brand:recyclable-002");
+    assert!(!store.graph_triples(demo_asset.as_ref()).unwrap().is_empty());
 }
 
 /// A one-shot HTTP/1.1 GET over a plain socket, with an Authorization header when given.
