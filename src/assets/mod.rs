@@ -119,7 +119,7 @@ pub fn upsert(store: &Store, records: Vec<RecordResult>, how: &Ingest<'_>) -> Re
         let mut writes = Vec::new();
         let mut decided = Vec::with_capacity(latest.len());
         for (index, mapped) in latest {
-            let (verdict, mut graph_writes) = decide(view, &mapped)?;
+            let (verdict, mut graph_writes) = decide(view, &mapped.id, mapped.stamp, mapped.action)?;
             writes.append(&mut graph_writes);
             decided.push(outcome(index, &mapped.id, verdict));
         }
@@ -165,12 +165,18 @@ fn outcome(index: usize, id: &str, verdict: &'static str) -> RecordOutcome {
 }
 
 /// What one record does to the store, given what the store holds.
-fn decide(view: &WriteView<'_>, mapped: &Mapped) -> Result<(&'static str, Vec<GraphWrite>)> {
-    let graph = ingest::asset_iri(&mapped.id);
-    match &mapped.action {
+/// Consumes the record's triples: a batch is not copied on its way to the store.
+fn decide(
+    view: &WriteView<'_>,
+    id: &str,
+    stamp: Option<Stamp>,
+    action: Action,
+) -> Result<(&'static str, Vec<GraphWrite>)> {
+    let graph = ingest::asset_iri(id);
+    match action {
         Action::Skip(_) => Ok(("skipped", Vec::new())),
         Action::Delete => {
-            let exists = !view.graph_triples(&graph)?.is_empty();
+            let exists = view.store().db().contains_named_graph(&graph)?;
             Ok(if exists {
                 ("deleted", vec![GraphWrite::Drop { graph }])
             } else {
@@ -178,7 +184,7 @@ fn decide(view: &WriteView<'_>, mapped: &Mapped) -> Result<(&'static str, Vec<Gr
             })
         }
         Action::DeletePath(path) => {
-            let graphs = graphs_at_path(view.store(), path)?;
+            let graphs = graphs_at_path(view.store(), &path)?;
             Ok(if graphs.is_empty() {
                 ("absent", Vec::new())
             } else {
@@ -188,10 +194,9 @@ fn decide(view: &WriteView<'_>, mapped: &Mapped) -> Result<(&'static str, Vec<Gr
                 )
             })
         }
-        Action::Upsert(triples) => {
+        Action::Upsert(mut record) => {
             let store = view.store();
-            let digest = record_digest(triples);
-            let mut record = triples.clone();
+            let digest = record_digest(&record);
             record.push(Triple::new(
                 graph.clone(),
                 ag::RECORD_DIGEST,
@@ -211,7 +216,7 @@ fn decide(view: &WriteView<'_>, mapped: &Mapped) -> Result<(&'static str, Vec<Gr
                 return Ok(("unchanged", Vec::new()));
             }
             let stored = stored_value(store, &graph, ag::SOURCE_VERSION)?.and_then(|l| Stamp::from_literal(&l));
-            if let (Some(new), Some(stored)) = (mapped.stamp, stored) {
+            if let (Some(new), Some(stored)) = (stamp, stored) {
                 if new.is_older_than(stored) {
                     return Ok(("stale", Vec::new()));
                 }
@@ -301,6 +306,13 @@ pub fn delete(store: &Store, id: &str, actor: &str, tenant: &str) -> Result<u64>
 /// of every rights record whose policy targets it.
 pub fn rights_triples(store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
     let mut triples = store.graph_triples(asset.as_ref())?;
+    triples.extend(targeting_records(store, asset)?);
+    Ok(triples)
+}
+
+/// The triples of the other records (rights) whose policies target the asset.
+fn targeting_records(store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
+    let mut triples = Vec::new();
     let mut graphs: Vec<NamedNode> = Vec::new();
     for quad in store
         .db()
@@ -341,7 +353,8 @@ pub fn get(store: &Store, id: &str, territories: &Territories, now: i64) -> Resu
     if own.is_empty() {
         return Err(Error::not_found(format!("asset '{id}'")));
     }
-    let all = rights_triples(store, &asset)?;
+    let mut all = own.clone();
+    all.extend(targeting_records(store, &asset)?);
     let compiled = rights::compile(&asset, &all, territories);
     Ok(view::build(id, &asset, &own, &compiled, territories, now))
 }

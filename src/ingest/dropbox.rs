@@ -82,7 +82,7 @@ fn map_file(file: &Obj<'_>, mapping: &Mapping<'_>) -> FieldResult<Mapped> {
     extra.time(dcterms::CREATED, file.time("client_modified")?);
     extra.time(dcterms::MODIFIED, file.time("server_modified")?);
     let mut record = Texts::default().into_record(id.clone(), name);
-    record.content_type = content_type_of(name).map(str::to_owned);
+    record.content_type = super::content_type_of(name).map(str::to_owned);
     let triples = asset_triples(&record, Source::Dropbox, extra.triples, stamp, mapping.territories);
     Ok(Mapped {
         id,
@@ -108,17 +108,5 @@ fn map_folder(folder: &Obj<'_>) -> FieldResult<Mapped> {
         id,
         stamp: None,
         action: Action::Upsert(extra.triples),
-    })
-}
-
-/// The kind of content a file name suggests.
-pub fn content_type_of(name: &str) -> Option<&'static str> {
-    let extension = name.rsplit_once('.')?.1.to_ascii_lowercase();
-    Some(match extension.as_str() {
-        "jpg" | "jpeg" | "png" | "gif" | "webp" | "tif" | "tiff" | "heic" | "heif" | "avif" | "svg" | "dng" => "image",
-        "mp4" | "mov" | "m4v" | "avi" | "mkv" | "webm" | "mxf" => "video",
-        "mp3" | "wav" | "aac" | "flac" | "m4a" | "ogg" => "audio",
-        "pdf" | "doc" | "docx" | "txt" | "pptx" | "xlsx" | "indd" => "document",
-        _ => return None,
     })
 }

@@ -93,7 +93,7 @@ pub fn map_file(
     extra.integer(ag::term("fileSize").as_ref(), i64::try_from(bytes.len()).ok());
 
     let mut record = texts.into_record(id.clone(), name);
-    record.content_type = super::dropbox::content_type_of(name).map(str::to_owned);
+    record.content_type = super::content_type_of(name).map(str::to_owned);
     let triples = asset_triples(&record, Source::Files, extra.triples, None, territories);
     Ok(Mapped {
         id,
@@ -106,8 +106,7 @@ pub fn map_file(
 /// sidecars (other files are not assets).
 pub fn is_media_file(name: &str) -> bool {
     let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    matches!(extension.as_deref(), Some("xmp"))
-        || matches!(super::dropbox::content_type_of(name), Some("image" | "video"))
+    matches!(extension.as_deref(), Some("xmp")) || matches!(super::content_type_of(name), Some("image" | "video"))
 }
 
 /// The `<rdf:RDF>` element of the first XMP packet: the RDF/XML document

@@ -118,7 +118,8 @@ pub enum Action {
 }
 
 /// A source's version stamp: a version number or a modification time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// Stamps of different kinds are not comparable: see [`Stamp::is_older_than`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stamp {
     Version(i64),
     /// Unix seconds.
@@ -399,4 +400,16 @@ pub fn asset_triples(
         triples.push(Triple::new(asset_iri(&record.id), ag::SOURCE_VERSION, stamp.literal()));
     }
     triples
+}
+
+/// The kind of content a file name suggests.
+pub fn content_type_of(name: &str) -> Option<&'static str> {
+    let extension = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match extension.as_str() {
+        "jpg" | "jpeg" | "png" | "gif" | "webp" | "tif" | "tiff" | "heic" | "heif" | "avif" | "svg" | "dng" => "image",
+        "mp4" | "mov" | "m4v" | "avi" | "mkv" | "webm" | "mxf" => "video",
+        "mp3" | "wav" | "aac" | "flac" | "m4a" | "ogg" => "audio",
+        "pdf" | "doc" | "docx" | "txt" | "pptx" | "xlsx" | "indd" => "document",
+        _ => return None,
+    })
 }

@@ -119,7 +119,7 @@ fn map_file(file: &Obj<'_>, mapping: &Mapping<'_>) -> FieldResult<Mapped> {
         .next()
         .filter(|t| matches!(*t, "image" | "video" | "audio"))
         .map(str::to_owned)
-        .or_else(|| name.and_then(super::dropbox::content_type_of).map(str::to_owned));
+        .or_else(|| name.and_then(super::content_type_of).map(str::to_owned));
     let triples = asset_triples(&record, Source::Scaleflex, extra.triples, stamp, mapping.territories);
     Ok(Mapped {
         id,
