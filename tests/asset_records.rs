@@ -80,6 +80,51 @@ fn rights_survive_the_trip_through_the_store() {
     assert!(ask_sparql(&store));
 }
 
+#[test]
+fn rules_of_one_policy_share_equal_constraints() {
+    let t = Territories::shipped().unwrap();
+    let record = r#"[{"id": "brand:shared-001", "title": "Shared window", "rights": {
+        "grants": [{"territory": "DE", "from": "2026-01-01", "until": "2027-01-01"}],
+        "restrictions": [
+          {"kind": "holdback", "territory": "DE", "channel": "tv", "from": "2026-01-01", "until": "2027-01-01"},
+          {"kind": "restricted", "channel": "social", "from": "2026-01-01", "until": "2027-01-01"}
+        ]}}]"#;
+    let record = parse_batch(record.as_bytes()).unwrap().pop().unwrap().unwrap();
+    let out = triples(&record, "assetgraph", &t);
+    let count = |p: &str, o: &str| {
+        out.iter()
+            .filter(|x| x.predicate.as_str() == p && x.object.to_string() == o)
+            .count()
+    };
+    let odrl = "http://www.w3.org/ns/odrl/2/";
+    // one window (two constraints) and one territory list for three rules
+    assert_eq!(count(&format!("{odrl}leftOperand"), &format!("<{odrl}dateTime>")), 2);
+    assert_eq!(count(&format!("{odrl}leftOperand"), &format!("<{odrl}spatial>")), 1);
+    assert_eq!(
+        out.iter()
+            .filter(|x| x.predicate.as_str() == format!("{odrl}constraint"))
+            .count(),
+        3 + 4 + 3,
+        "every rule still links each of its constraints"
+    );
+    let graph = asset_iri(&record.id);
+    let rights = compile(&graph, &out, &t);
+    assert_eq!(rights.restrictions.len(), 2);
+    for r in &rights.restrictions {
+        assert_eq!(r.term.from, parse_time("2026-01-01"));
+        assert_eq!(r.term.until, parse_time("2027-01-01"));
+    }
+    assert!(
+        !ask(&rights, &t, "2026-06-01", "DE", "tv"),
+        "the holdback keeps its window"
+    );
+    assert!(
+        !ask(&rights, &t, "2026-06-01", "AT", "print"),
+        "the grant keeps its territory"
+    );
+    assert!(ask(&rights, &t, "2026-06-01", "DE", "print"));
+}
+
 fn ask_sparql(store: &assetgraph::store::Store) -> bool {
     common::ask(
         store,

@@ -226,16 +226,26 @@ fn decide(
     }
 }
 
-/// A digest of a record's triples, independent of their order and repetition.
+/// A digest of a record's triples, independent of their order and repetition:
+/// each triple is hashed on its own, and the sorted distinct hashes are
+/// hashed again (cheaper than sorting the triples' text).
 fn record_digest(triples: &[Triple]) -> String {
     use sha2::{Digest, Sha256};
-    let mut lines: Vec<String> = triples.iter().map(Triple::to_string).collect();
-    lines.sort_unstable();
-    lines.dedup();
+    use std::fmt::Write;
+    let mut line = String::new();
+    let mut hashes: Vec<[u8; 32]> = triples
+        .iter()
+        .map(|t| {
+            line.clear();
+            write!(line, "{t}").expect("writing to a String cannot fail");
+            Sha256::digest(line.as_bytes()).into()
+        })
+        .collect();
+    hashes.sort_unstable();
+    hashes.dedup();
     let mut hasher = Sha256::new();
-    for line in &lines {
-        hasher.update(line.as_bytes());
-        hasher.update(b"\n");
+    for hash in &hashes {
+        hasher.update(hash);
     }
     hex::encode(hasher.finalize())
 }

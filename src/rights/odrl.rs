@@ -8,7 +8,10 @@
 //! `odrl:dateTime` constraints (`odrl:gteq` from, `odrl:lt` until).
 //! Territories the vocabulary knows become its IRIs; every other value is
 //! kept as the literal the source sent. Every node is named after the asset,
-//! so the same rights give the same triples and a re-ingest changes nothing.
+//! so the same rights give the same triples and a re-ingest changes nothing;
+//! constraints are named after what they say (`#from-2026-01-01T00:00:00Z`,
+//! `#territory-3f2a…`), so the rules of one policy that share a window or a
+//! list — a licence term's grant and its restrictions — share the node.
 
 use super::{
     AssetRights, Constraints, Dimension, Grant, Key, Restriction, RestrictionKind, Territories, Window, DIMENSIONS,
@@ -16,7 +19,7 @@ use super::{
 use crate::vocab::{ag, odrl};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -97,6 +100,18 @@ pub fn policy_triples(
             .enumerate()
             .map(|(i, r)| (format!("restriction-{}", i + 1), r)),
     );
+    // Constraints are named after what they say, so rules of one policy that
+    // share a window or a value list (a term's grant and its restrictions)
+    // share the constraint node instead of repeating it.
+    let mut written: HashSet<String> = HashSet::new();
+    let mut constraint =
+        |out: &mut Vec<Triple>, rule: &NamedNode, name: String, body: &dyn Fn(&NamedNode) -> Vec<Triple>| {
+            let node = node(&name);
+            out.push(Triple::new(rule.clone(), odrl::CONSTRAINT, node.clone()));
+            if written.insert(name) {
+                out.extend(body(&node));
+            }
+        };
     for (name, rule) in rules {
         let rule_node = node(&name);
         let (link, class) = match rule.restriction {
@@ -118,28 +133,50 @@ pub fn policy_triples(
             if values.is_empty() {
                 continue;
             }
-            let constraint = node(&format!("{name}-{}", d.name()));
-            out.push(Triple::new(rule_node.clone(), odrl::CONSTRAINT, constraint.clone()));
-            out.push(Triple::new(constraint.clone(), odrl::LEFT_OPERAND, left_operand(d)));
-            out.push(Triple::new(constraint.clone(), odrl::OPERATOR, odrl::IS_ANY_OF));
-            for value in values {
-                out.push(Triple::new(
-                    constraint.clone(),
-                    odrl::RIGHT_OPERAND,
-                    operand(d, value, territories),
-                ));
-            }
+            let body = |c: &NamedNode| {
+                let mut t = vec![
+                    Triple::new(c.clone(), odrl::LEFT_OPERAND, left_operand(d)),
+                    Triple::new(c.clone(), odrl::OPERATOR, odrl::IS_ANY_OF),
+                ];
+                t.extend(
+                    values
+                        .iter()
+                        .map(|v| Triple::new(c.clone(), odrl::RIGHT_OPERAND, operand(d, v, territories))),
+                );
+                t
+            };
+            constraint(
+                &mut out,
+                &rule_node,
+                format!("{}-{}", d.name(), list_digest(values)),
+                &body,
+            );
         }
         for (suffix, operator, at) in [("from", odrl::GTEQ, rule.from), ("until", odrl::LT, rule.until)] {
             let Some(at) = at else { continue };
-            let constraint = node(&format!("{name}-{suffix}"));
-            out.push(Triple::new(rule_node.clone(), odrl::CONSTRAINT, constraint.clone()));
-            out.push(Triple::new(constraint.clone(), odrl::LEFT_OPERAND, odrl::DATE_TIME));
-            out.push(Triple::new(constraint.clone(), odrl::OPERATOR, operator));
-            out.push(Triple::new(constraint.clone(), odrl::RIGHT_OPERAND, date_time(at)));
+            let at = date_time(at);
+            let body = |c: &NamedNode| {
+                vec![
+                    Triple::new(c.clone(), odrl::LEFT_OPERAND, odrl::DATE_TIME),
+                    Triple::new(c.clone(), odrl::OPERATOR, operator),
+                    Triple::new(c.clone(), odrl::RIGHT_OPERAND, at.clone()),
+                ]
+            };
+            constraint(&mut out, &rule_node, format!("{suffix}-{}", at.value()), &body);
         }
     }
     out
+}
+
+/// A short name for a list of values: the same list, the same name.
+fn list_digest(values: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for value in values {
+        hasher.update(value.as_bytes());
+        hasher.update([0]);
+    }
+    hex::encode(&hasher.finalize()[..6])
 }
 
 /// A value a shipped vocabulary knows becomes the concept's IRI (so SPARQL

@@ -25,10 +25,12 @@
 //! graphs changed. No other code writes to oxigraph; the read-only handle
 //! [`Store::db`] is for queries.
 //!
-//! Small and medium changes commit as an oxigraph transaction. A change that
-//! only adds triples, and many of them (a first load of a large taxonomy),
-//! commits through oxigraph's bulk loader, which writes sorted files and
-//! ingests them atomically: same guarantees, several times faster.
+//! A change that only adds triples, a few thousand or more (a first load of
+//! a taxonomy, a batch of new records), commits through oxigraph's bulk
+//! loader, which writes sorted files and ingests them atomically: same
+//! guarantees, and from about 1,500 quads on faster than a transaction
+//! (measured: 5,000 quads 26 ms against 86 ms, 20,000 quads 44 ms against
+//! 415 ms). Everything else commits as an oxigraph transaction.
 
 mod audit;
 mod fault;
@@ -83,7 +85,8 @@ impl Store {
             writer: Mutex::new(()),
             generation: AtomicU64::new(generation),
             listeners: RwLock::new(Vec::new()),
-            bulk_threshold: 100_000,
+            // Where the bulk loader overtakes a transaction, with margin (see above).
+            bulk_threshold: 4_096,
         })
     }
 
