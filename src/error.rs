@@ -77,6 +77,10 @@ pub enum Error {
     #[error("storage: {0}")]
     Storage(String),
 
+    /// The search index failed; it can be rebuilt from the store (`assetgraph reindex`).
+    #[error("search index: {0}")]
+    Index(String),
+
     /// An I/O error on a file named by the user.
     #[error("{path}: {source}")]
     File {

@@ -10,6 +10,8 @@
 //! - [`assets`] owns asset records: upserts through the write path, reads,
 //!   clearance answers.
 //! - [`rights`] is the clearance engine and the ODRL mapping.
+//! - [`index`] is the tantivy search index, derived from the store and
+//!   kept in step with every commit.
 //! - [`ingest`] parses and maps what sources send; it never writes.
 //! - [`sparql`] evaluates queries on the store.
 //! - [`store`] owns oxigraph and **the single write path** every mutation
@@ -22,6 +24,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod index;
 pub mod ingest;
 pub mod ontologies;
 pub mod rights;

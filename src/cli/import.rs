@@ -48,7 +48,7 @@ pub fn run(args: Args, config: Config) -> Result<()> {
             format!("'{}' is not a source; use one of: {}", args.source, Source::names()),
         )
     })?;
-    let store = Store::open(&args.data.resolve(&config))?;
+    let store = super::open_indexed(&args.data.resolve(&config))?;
     crate::ontologies::install(&store)?;
     let records = if source == Source::Files {
         read_files(&args.paths)?

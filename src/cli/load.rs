@@ -9,7 +9,6 @@ use super::DataArg;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::rdf;
-use crate::store::Store;
 use crate::taxonomy::{self, Push, PushMode};
 use indicatif::{ProgressBar, ProgressStyle};
 use oxigraph::model::{NamedNode, Quad};
@@ -37,7 +36,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, config: Config) -> Result<()> {
-    let store = Store::open(&args.data.resolve(&config))?;
+    let store = super::open_indexed(&args.data.resolve(&config))?;
     crate::ontologies::install(&store)?;
     let graph = args
         .graph

@@ -5,10 +5,12 @@
 mod import;
 mod load;
 mod query;
+mod search;
 mod serve;
 
 use crate::config::Config;
-use crate::error::Error;
+use crate::error::{Error, Result};
+use crate::store::Store;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -43,6 +45,10 @@ enum Command {
     /// Import asset and rights records of a source (smintio, rightsline, photoshelter, dropbox, scaleflex,
     /// assetgraph) or image files with embedded metadata (files).
     Import(import::Args),
+    /// Rebuild the search index from the store.
+    Reindex(search::ReindexArgs),
+    /// Search assets by text, as the search API does.
+    Search(search::SearchArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -54,6 +60,8 @@ pub fn main() -> ExitCode {
         Command::Load(args) => load::run(args, config),
         Command::Query(args) => query::run(args, config),
         Command::Import(args) => import::run(args, config),
+        Command::Reindex(args) => search::reindex(args, config),
+        Command::Search(args) => search::search(args, config),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -78,6 +86,7 @@ fn hint(error: &Error) -> Option<&'static str> {
         Error::Unacceptable { .. } => Some("use --merge to add triples to an existing project"),
         Error::File { .. } => Some("check the path and its permissions"),
         Error::Records { .. } => Some("fix the records named above, or pass --skip-invalid to store the valid ones"),
+        Error::Index(_) => Some("rebuild the search index from the store with `assetgraph reindex`"),
         _ => None,
     }
 }
@@ -95,6 +104,15 @@ fn init_logging(format: &str) {
     } else {
         builder.init();
     }
+}
+
+/// Opens the store with its search index following every commit, for the
+/// commands that write: what they store is searchable when they return.
+fn open_indexed(data: &std::path::Path) -> Result<Store> {
+    let store = Store::open(data)?;
+    let index = crate::index::SearchIndex::open(&data.join("index"), &store)?;
+    store.subscribe(std::sync::Arc::new(index));
+    Ok(store)
 }
 
 /// `--data` shared by every command that opens the store.

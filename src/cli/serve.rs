@@ -7,6 +7,7 @@ use crate::auth::KeyRing;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http::{self, AppState};
+use crate::index::SearchIndex;
 use crate::ingest::rdf;
 use crate::store::Store;
 use crate::taxonomy::{self, Push, PushMode};
@@ -56,12 +57,16 @@ pub fn run(args: Args, mut config: Config) -> Result<()> {
     check_exposure(&address, &keys)?;
 
     let store = Store::open(&config.data)?;
+    // Opened first, so that it follows every commit from here on.
+    let index = Arc::new(SearchIndex::open(&config.data.join("index"), &store)?);
+    store.subscribe(index.clone());
     crate::ontologies::install(&store)?;
     if args.demo {
         load_demo(&store)?;
     }
     let state = AppState {
         store: Arc::new(store),
+        index,
         keys: Arc::new(keys),
         config: Arc::new(config),
     };

@@ -7,6 +7,7 @@ mod assets;
 mod auth;
 mod health;
 mod problem;
+mod search;
 mod taxonomies;
 
 pub use problem::Problem;
@@ -22,6 +23,7 @@ use tower_http::trace::TraceLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<Store>,
+    pub index: Arc<crate::index::SearchIndex>,
     pub keys: Arc<KeyRing>,
     pub config: Arc<Config>,
 }
@@ -31,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(taxonomies::routes())
         .merge(assets::routes())
+        .merge(search::routes())
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         .layer(

@@ -156,7 +156,7 @@ impl From<Error> for Problem {
             }
             Error::NotFound { .. } => Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail),
             Error::Conflict { .. } => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
-            Error::Storage(_) | Error::File { .. } => Problem::internal(detail),
+            Error::Storage(_) | Error::Index(_) | Error::File { .. } => Problem::internal(detail),
         }
     }
 }

@@ -156,7 +156,10 @@ impl WriteView<'_> {
 
 /// Told about every commit once it is durable (the search index, webhooks).
 pub trait ChangeListener: Send + Sync {
-    fn committed(&self, receipt: &Receipt);
+    /// Called under the writer lock, after the commit is durable and before
+    /// the write returns: what the listener does is done when the caller
+    /// hears back.
+    fn committed(&self, store: &Store, receipt: &Receipt);
 }
 
 /// The triples one graph gains and loses.
@@ -233,7 +236,7 @@ impl Store {
             "committed"
         );
         for listener in self.listeners.read().expect("listener lock").iter() {
-            listener.committed(&receipt);
+            listener.committed(self, &receipt);
         }
         Ok((receipt, value))
     }

@@ -6,6 +6,7 @@
 use assetgraph::auth::KeyRing;
 use assetgraph::config::Config;
 use assetgraph::http::{router, AppState};
+use assetgraph::index::SearchIndex;
 use assetgraph::ingest::rdf;
 use assetgraph::store::Store;
 use assetgraph::taxonomy::{self, Push, PushMode, PushReport};
@@ -103,20 +104,29 @@ pub fn count(store: &Store, query: &str) -> usize {
 pub struct TestServer {
     pub base: String,
     pub store: Arc<Store>,
+    pub index: Arc<SearchIndex>,
     _dir: TempDir,
 }
 
 pub async fn start_server(config: Config) -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path()).unwrap());
+    let index = Arc::new(SearchIndex::open(&dir.path().join("index"), &store).unwrap());
+    store.subscribe(index.clone());
     let keys = Arc::new(KeyRing::new(&config.keys, &config.default_tenant).unwrap());
     let state = AppState {
         store: store.clone(),
+        index: index.clone(),
         keys,
         config: Arc::new(config),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
-    TestServer { base, store, _dir: dir }
+    TestServer {
+        base,
+        store,
+        index,
+        _dir: dir,
+    }
 }

@@ -1,0 +1,61 @@
+//! `assetgraph reindex` rebuilds the search index from the store;
+//! `assetgraph search` queries it.
+
+use super::DataArg;
+use crate::config::Config;
+use crate::error::Result;
+use crate::index::SearchIndex;
+use crate::store::Store;
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(clap::Args)]
+pub struct ReindexArgs {
+    #[command(flatten)]
+    data: DataArg,
+}
+
+#[derive(clap::Args)]
+pub struct SearchArgs {
+    #[command(flatten)]
+    data: DataArg,
+    /// Language of the query (en, de, fr…): its stemmed text ranks first.
+    #[arg(long)]
+    lang: Option<String>,
+    /// How many hits to print.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// What to search for.
+    query: String,
+}
+
+pub fn reindex(args: ReindexArgs, config: Config) -> Result<()> {
+    let data = args.data.resolve(&config);
+    let store = Store::open(&data)?;
+    // Opening rebuilds an index that is behind; reindex rebuilds in any case.
+    let index = SearchIndex::open(&data.join("index"), &store)?;
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("reindexing [{bar:30}] {pos}/{len} records ({per_sec}, {eta})")
+            .expect("the template is valid"),
+    );
+    let count = index.rebuild(&store, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    eprintln!(
+        "reindexed {count} record graphs: {} assets searchable at generation {}",
+        index.len(),
+        store.generation()
+    );
+    Ok(())
+}
+
+pub fn search(args: SearchArgs, config: Config) -> Result<()> {
+    let data = args.data.resolve(&config);
+    let store = Store::open(&data)?;
+    let index = SearchIndex::open(&data.join("index"), &store)?;
+    for hit in index.search_text(&args.query, args.lang.as_deref(), args.limit)? {
+        println!("{:>8.3}  {}  {}", hit.score, hit.id, hit.title.unwrap_or_default());
+    }
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! The asset document: schema, analyzers, and how a record graph becomes
+//! one tantivy document.
+
+use crate::error::Result;
+use crate::store::Store;
+use crate::vocab::{ag, dcterms};
+use oxigraph::model::vocab::rdf;
+use oxigraph::model::{NamedNode, NamedOrBlankNode, Term};
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
+};
+use tantivy::{Index, TantivyDocument};
+
+/// Every asset record lives in a graph under this prefix.
+pub const ASSET_GRAPH_PREFIX: &str = "urn:assetgraph:asset:";
+
+/// Languages with a stemmed text field of their own (ISO 639-1), and
+/// tantivy's stemmer for each.
+pub const STEMMED_LANGUAGES: [(&str, Language); 17] = [
+    ("ar", Language::Arabic),
+    ("da", Language::Danish),
+    ("de", Language::German),
+    ("el", Language::Greek),
+    ("en", Language::English),
+    ("es", Language::Spanish),
+    ("fi", Language::Finnish),
+    ("fr", Language::French),
+    ("hu", Language::Hungarian),
+    ("it", Language::Italian),
+    ("nl", Language::Dutch),
+    ("no", Language::Norwegian),
+    ("pt", Language::Portuguese),
+    ("ro", Language::Romanian),
+    ("ru", Language::Russian),
+    ("sv", Language::Swedish),
+    ("tr", Language::Turkish),
+];
+
+const FOLDED: &str = "folded";
+
+/// The stemmed text field of a language (`text_de`), for a tag like `de-AT` too.
+pub fn language_field_name(tag: &str) -> Option<String> {
+    let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+    let primary = match primary.as_str() {
+        "nb" | "nn" => "no".to_owned(),
+        _ => primary,
+    };
+    STEMMED_LANGUAGES
+        .iter()
+        .any(|(code, _)| *code == primary)
+        .then(|| format!("text_{primary}"))
+}
+
+fn text_options(tokenizer: &str) -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    )
+}
+
+pub fn schema() -> Schema {
+    let mut builder = Schema::builder();
+    builder.add_text_field("graph", STRING);
+    builder.add_text_field("id", STRING | STORED);
+    builder.add_text_field("title", STORED);
+    builder.add_text_field("text", text_options(FOLDED));
+    for (code, _) in STEMMED_LANGUAGES {
+        builder.add_text_field(&format!("text_{code}"), text_options(&format!("stem_{code}")));
+    }
+    builder.add_text_field("concept", STRING | STORED);
+    builder.add_text_field("source", STRING | FAST | STORED);
+    builder.add_text_field("content_type", STRING | FAST | STORED);
+    builder.add_text_field("license_type", STRING | FAST | STORED);
+    builder.build()
+}
+
+fn folding() -> tantivy::tokenizer::TextAnalyzerBuilder<impl tantivy::tokenizer::Tokenizer> {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+}
+
+pub fn register_analyzers(index: &Index) {
+    let tokenizers = index.tokenizers();
+    tokenizers.register(FOLDED, folding().build());
+    for (code, language) in STEMMED_LANGUAGES {
+        tokenizers.register(
+            &format!("stem_{code}"),
+            folding().filter(Stemmer::new(language)).build(),
+        );
+    }
+}
+
+/// The schema's fields, looked up once.
+pub struct Fields {
+    pub graph: Field,
+    pub id: Field,
+    pub title: Field,
+    pub text: Field,
+    pub concept: Field,
+    pub source: Field,
+    pub content_type: Field,
+    pub license_type: Field,
+    schema: Schema,
+}
+
+impl Fields {
+    pub fn new(schema: &Schema) -> Self {
+        let field = |name: &str| schema.get_field(name).expect("the schema defines every field");
+        Fields {
+            graph: field("graph"),
+            id: field("id"),
+            title: field("title"),
+            text: field("text"),
+            concept: field("concept"),
+            source: field("source"),
+            content_type: field("content_type"),
+            license_type: field("license_type"),
+            schema: schema.clone(),
+        }
+    }
+
+    /// The stemmed field of a language, if it has one.
+    pub fn stemmed(&self, tag: &str) -> Option<Field> {
+        language_field_name(tag).and_then(|name| self.schema.get_field(&name).ok())
+    }
+}
+
+/// The graphs of every asset record in the store.
+pub fn asset_graphs(store: &Store) -> Result<Vec<NamedNode>> {
+    let mut graphs = Vec::new();
+    for graph in store.db().named_graphs() {
+        if let NamedOrBlankNode::NamedNode(graph) = graph? {
+            if graph.as_str().starts_with(ASSET_GRAPH_PREFIX) {
+                graphs.push(graph);
+            }
+        }
+    }
+    Ok(graphs)
+}
+
+/// The document of one record graph; `None` when the graph is gone or holds
+/// no asset (a rights record, say).
+pub fn build(store: &Store, graph: &NamedNode, fields: &Fields) -> Result<Option<TantivyDocument>> {
+    let triples = store.graph_triples(graph.as_ref())?;
+    let about_asset = |t: &&oxigraph::model::Triple| t.subject.as_ref() == graph.as_ref().into();
+    let is_asset = triples
+        .iter()
+        .filter(about_asset)
+        .any(|t| t.predicate.as_ref() == rdf::TYPE && t.object == Term::NamedNode(ag::ASSET.into_owned()));
+    if !is_asset {
+        return Ok(None);
+    }
+    let mut doc = TantivyDocument::default();
+    doc.add_text(fields.graph, graph.as_str());
+    let mut titles: Vec<&oxigraph::model::Literal> = Vec::new();
+    let mut language = None;
+    for t in triples.iter().filter(about_asset) {
+        let p = t.predicate.as_ref();
+        match &t.object {
+            Term::Literal(l) if p == dcterms::IDENTIFIER => doc.add_text(fields.id, l.value()),
+            Term::Literal(l) if p == dcterms::LANGUAGE => language = Some(l.value()),
+            Term::Literal(l) if p == dcterms::TITLE || p == dcterms::DESCRIPTION || p == ag::KEYWORD => {
+                if p == dcterms::TITLE {
+                    titles.push(l);
+                }
+                doc.add_text(fields.text, l.value());
+                if let Some(field) = l.language().and_then(|lang| fields.stemmed(lang)) {
+                    doc.add_text(field, l.value());
+                }
+            }
+            Term::NamedNode(concept) if p == dcterms::SUBJECT => doc.add_text(fields.concept, concept.as_str()),
+            Term::Literal(l) if p == ag::SOURCE => doc.add_text(fields.source, l.value()),
+            Term::Literal(l) if p == ag::CONTENT_TYPE => doc.add_text(fields.content_type, l.value()),
+            Term::Literal(l) if p.as_str() == ag::term("licenseType").as_str() => {
+                doc.add_text(fields.license_type, l.value())
+            }
+            _ => {}
+        }
+    }
+    // The title shown is the one in the record's own language.
+    let shown = titles.iter().find(|l| l.language() == language).or(titles.first());
+    if let Some(title) = shown {
+        doc.add_text(fields.title, title.value());
+    }
+    Ok(Some(doc))
+}

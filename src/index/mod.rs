@@ -1,0 +1,214 @@
+//! The search index: tantivy on disk, derived from the store and kept in
+//! step with it.
+//!
+//! # Design
+//! The store is the truth; the index is a projection that can always be
+//! rebuilt from it. Each asset record graph (`urn:assetgraph:asset:…`) is
+//! one tantivy document, keyed by its graph IRI, so that the two things the
+//! write path does to a record — replace its graph, drop it — are one
+//! delete-by-key followed, for a replacement, by one add.
+//!
+//! **In step.** Every commit of the store's write path calls
+//! [`SearchIndex::committed`] before the write returns to its caller, which
+//! re-reads the graphs the commit touched, rewrites their documents and
+//! commits tantivy with the store generation as the commit payload. A write
+//! acknowledged by any endpoint is therefore visible to search at once.
+//! [`SearchIndex::open`] compares that payload with the store's generation:
+//! an index that is behind (the process died between the two commits, or
+//! the index directory was deleted) is rebuilt from the store before the
+//! service answers, so the two never silently diverge.
+//!
+//! **Text.** Titles, descriptions and keywords go into one accent- and
+//! case-folded field for every language, and into a stemmed field of their
+//! own language where tantivy has a stemmer for it; a query in a language
+//! searches both, with the stemmed field ranked higher.
+
+mod document;
+
+use crate::error::{Error, Result};
+use crate::store::{ChangeListener, Receipt, Store};
+use document::{Fields, ASSET_GRAPH_PREFIX};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser};
+use tantivy::schema::{Term, Value};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+
+pub use document::{language_field_name, STEMMED_LANGUAGES};
+
+/// Memory for tantivy's indexing buffers (it splits it across its threads).
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+pub struct SearchIndex {
+    index: Index,
+    fields: Fields,
+    writer: Mutex<IndexWriter>,
+    reader: IndexReader,
+    /// Set when an update failed: the next commit rebuilds instead, so a
+    /// later payload never hides a missed change.
+    stale: AtomicBool,
+}
+
+/// One search result.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Hit {
+    /// The asset id as ingested.
+    pub id: String,
+    pub title: Option<String>,
+    pub score: f32,
+}
+
+impl From<tantivy::TantivyError> for Error {
+    fn from(e: tantivy::TantivyError) -> Self {
+        Error::Index(e.to_string())
+    }
+}
+
+impl From<tantivy::query::QueryParserError> for Error {
+    fn from(e: tantivy::query::QueryParserError) -> Self {
+        Error::invalid_field("q", format!("cannot read the query: {e}"))
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir` (creating it if needed) and brings it up to
+    /// the store's generation, rebuilding it when it is behind.
+    pub fn open(dir: &Path, store: &Store) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|source| Error::File {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let schema = document::schema();
+        let directory = tantivy::directory::MmapDirectory::open(dir).map_err(|e| Error::Index(e.to_string()))?;
+        let index = Index::open_or_create(directory, schema.clone())?;
+        document::register_analyzers(&index);
+        let fields = Fields::new(&schema);
+        let writer = index.writer(WRITER_MEMORY)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let search = SearchIndex {
+            index,
+            fields,
+            writer: Mutex::new(writer),
+            reader,
+            stale: AtomicBool::new(false),
+        };
+        if search.generation()? != Some(store.generation()) {
+            tracing::info!(
+                index = ?search.generation()?,
+                store = store.generation(),
+                "search index behind the store: rebuilding"
+            );
+            search.rebuild(store, &|_, _| {})?;
+        }
+        Ok(search)
+    }
+
+    /// The store generation the index reflects (`None` for an index never committed).
+    pub fn generation(&self) -> Result<Option<u64>> {
+        let metas = self.index.load_metas()?;
+        Ok(metas.payload.as_deref().and_then(|p| p.parse().ok()))
+    }
+
+    /// Rebuilds every document from the store. `progress(done, total)` is
+    /// called as records are read.
+    pub fn rebuild(&self, store: &Store, progress: &dyn Fn(usize, usize)) -> Result<usize> {
+        let graphs = document::asset_graphs(store)?;
+        let mut writer = self.lock_writer();
+        // Read before the records: a commit landing meanwhile is indexed
+        // again by its own listener call, which is harmless.
+        let generation = store.generation();
+        writer.delete_all_documents()?;
+        for (done, graph) in graphs.iter().enumerate() {
+            if let Some(doc) = document::build(store, graph, &self.fields)? {
+                writer.add_document(doc)?;
+            }
+            if done % 1000 == 0 {
+                progress(done, graphs.len());
+            }
+        }
+        progress(graphs.len(), graphs.len());
+        self.commit(&mut writer, generation)?;
+        self.stale.store(false, Ordering::SeqCst);
+        Ok(graphs.len())
+    }
+
+    /// Rewrites the documents of the graphs a commit touched.
+    pub fn update(&self, store: &Store, receipt: &Receipt) -> Result<()> {
+        if self.stale.load(Ordering::SeqCst) {
+            return self.rebuild(store, &|_, _| {}).map(drop);
+        }
+        let mut writer = self.lock_writer();
+        for change in &receipt.graphs {
+            if !change.graph.starts_with(ASSET_GRAPH_PREFIX) {
+                continue;
+            }
+            writer.delete_term(Term::from_field_text(self.fields.graph, &change.graph));
+            let graph = oxigraph::model::NamedNode::new_unchecked(change.graph.as_str());
+            if let Some(doc) = document::build(store, &graph, &self.fields)? {
+                writer.add_document(doc)?;
+            }
+        }
+        self.commit(&mut writer, receipt.generation)
+    }
+
+    fn commit(&self, writer: &mut IndexWriter, generation: u64) -> Result<()> {
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&generation.to_string());
+        prepared.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The number of assets indexed.
+    pub fn len(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Text search over titles, descriptions and keywords; `lang` picks the
+    /// stemmed field to rank first.
+    pub fn search_text(&self, q: &str, lang: Option<&str>, limit: usize) -> Result<Vec<Hit>> {
+        let searcher = self.reader.searcher();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let folded = QueryParser::for_index(&self.index, vec![self.fields.text]).parse_query(q)?;
+        clauses.push((Occur::Should, folded));
+        if let Some(field) = lang.and_then(|l| self.fields.stemmed(l)) {
+            let stemmed = QueryParser::for_index(&self.index, vec![field]).parse_query(q)?;
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(stemmed, 1.5))));
+        }
+        let query = BooleanQuery::new(clauses);
+        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        top.into_iter()
+            .map(|(score, address)| {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
+                Ok(Hit {
+                    id: text(self.fields.id).unwrap_or_default(),
+                    title: text(self.fields.title),
+                    score,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The index follows the store: every commit is indexed before the write
+/// returns. A failure is logged and leaves the payload behind the store, so
+/// the next start rebuilds.
+impl ChangeListener for SearchIndex {
+    fn committed(&self, store: &Store, receipt: &Receipt) {
+        if let Err(e) = self.update(store, receipt) {
+            self.stale.store(true, Ordering::SeqCst);
+            tracing::error!(generation = receipt.generation, error = %e, "search index update failed; it is rebuilt on the next start");
+        }
+    }
+}
