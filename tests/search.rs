@@ -5,10 +5,11 @@
 mod common;
 
 use assetgraph::config::Config;
-use assetgraph::index::SearchIndex;
+use assetgraph::index::{SearchIndex, SearchRequest};
 use assetgraph::ingest::{self, Mapping, RightslineMapping, Source};
 use assetgraph::rights::Territories;
 use assetgraph::{assets, store::Store};
+use common::TestServer;
 use common::*;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
@@ -17,6 +18,12 @@ fn record(id: &str, title: &str) -> Value {
     json!({"id": id, "title": title, "language": "en",
            "keywords": ["cup"],
            "variants": {"de": {"title": "Recycelbare Kaffeebecher aus Papier"}}})
+}
+
+/// Posts records of the project's own format; the answer's status.
+async fn ingest(client: &Client, base: &str, body: Value) -> StatusCode {
+    let url = format!("{base}/api/ingest/assetgraph");
+    client.post(url).json(&body).send().await.unwrap().status()
 }
 
 async fn search(client: &Client, base: &str, query: &str) -> (StatusCode, Value) {
@@ -38,14 +45,8 @@ async fn what_a_write_acknowledged_is_searchable_at_once() {
     let server = start_server(Config::default()).await;
     let client = Client::new();
     let base = &server.base;
-    let ingest = |body: Value| {
-        let client = client.clone();
-        let url = format!("{base}/api/ingest/assetgraph");
-        async move { client.post(url).json(&body).send().await.unwrap().status() }
-    };
-
     assert_eq!(
-        ingest(json!([record("brand:cup-1", "Paper coffee cup")])).await,
+        ingest(&client, base, json!([record("brand:cup-1", "Paper coffee cup")])).await,
         StatusCode::CREATED
     );
     let (status, answer) = search(&client, base, "q=coffee").await;
@@ -55,7 +56,7 @@ async fn what_a_write_acknowledged_is_searchable_at_once() {
 
     // a replacement: the new title is found, the old one no longer
     assert_eq!(
-        ingest(json!([record("brand:cup-1", "Ceramic mug")])).await,
+        ingest(&client, base, json!([record("brand:cup-1", "Ceramic mug")])).await,
         StatusCode::OK
     );
     assert!(ids(&search(&client, base, "q=coffee").await.1).is_empty());
@@ -83,14 +84,7 @@ async fn text_is_folded_and_stemmed_per_language() {
         record("brand:cup-1", "Café terrace at noon"),
         {"id": "brand:bike-1", "title": "Bicycles by the canal", "language": "en"}
     ]);
-    let status = client
-        .post(format!("{base}/api/ingest/assetgraph"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .status();
-    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(ingest(&client, base, body).await, StatusCode::CREATED);
     // accents and case folded
     assert_eq!(ids(&search(&client, base, "q=CAFE").await.1), ["brand:cup-1"]);
     // English stemming: "bicycle" finds "Bicycles"
@@ -156,7 +150,14 @@ fn an_index_behind_the_store_is_rebuilt_on_open() {
     let index = SearchIndex::open(&index_dir, &store).unwrap();
     assert_eq!(index.generation().unwrap(), Some(store.generation()));
     assert_eq!(index.len(), 2);
-    let hits = index.search_text("coffee", None, 10).unwrap();
+    let hits = index
+        .search(&SearchRequest {
+            q: "coffee".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap()
+        .hits;
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].id, "brand:cup-1");
     assert_eq!(hits[0].title.as_deref(), Some("Paper coffee cup"));
@@ -177,4 +178,125 @@ fn ingest_without_index(store: &Store, body: &[u8]) {
         on_error: assets::OnError::Reject,
     };
     assets::upsert(store, records, &how).unwrap();
+}
+
+/// A small taxonomy in PoolParty's shape (no inScheme, narrower only as
+/// broader), in English and German.
+const TAXONOMY: &str = r#"
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix t: <https://example.com/taxonomy/> .
+t:packaging a skos:Concept ; skos:prefLabel "Packaging"@en, "Verpackung"@de .
+t:sustainable-packaging a skos:Concept ; skos:broader t:packaging ;
+  skos:prefLabel "Sustainable packaging"@en, "Nachhaltige Verpackung"@de ;
+  skos:altLabel "eco-friendly packaging"@en ; skos:related t:reuse .
+t:recyclable a skos:Concept ; skos:broader t:sustainable-packaging ;
+  skos:prefLabel "Recyclable"@en, "Recycelbar"@de ; skos:altLabel "wiederverwertbar"@de .
+t:reuse a skos:Concept ; skos:prefLabel "Reuse"@en, "Wiederverwendung"@de .
+"#;
+
+const T: &str = "https://example.com/taxonomy/";
+
+async fn tagged_server() -> (TestServer, Client) {
+    let server = start_server(Config::default()).await;
+    let client = Client::new();
+    let base = &server.base;
+    let status = client
+        .put(format!("{base}/api/taxonomies/packaging"))
+        .header("content-type", "text/turtle")
+        .body(TAXONOMY)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::CREATED);
+    let body = json!([
+        {"id": "a:cup", "title": "Paper cup", "language": "en", "concepts": [format!("{T}recyclable")]},
+        {"id": "a:box", "title": "Cardboard box", "language": "en", "concepts": [format!("{T}sustainable-packaging")]},
+        {"id": "a:jar", "title": "Glass jar", "language": "en", "concepts": [format!("{T}reuse")]},
+        {"id": "a:pen", "title": "Fountain pen", "language": "en"}
+    ]);
+    assert_eq!(ingest(&client, base, body).await, StatusCode::CREATED);
+    (server, client)
+}
+
+fn matched(answer: &Value, id: &str) -> Vec<String> {
+    let hit = answer["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == id)
+        .unwrap();
+    hit["matched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_german_synonym_finds_an_english_tagged_asset() {
+    let (server, client) = tagged_server().await;
+    let (status, answer) = search(&client, &server.base, "q=wiederverwertbar&lang=de").await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(ids(&answer), ["a:cup"]);
+    assert_eq!(matched(&answer, "a:cup"), ["altLabel 'wiederverwertbar' of Recycelbar"]);
+    // the chip: the concept the query resolved to, labelled in the asked language
+    assert_eq!(answer["concepts"][0]["iri"], format!("{T}recyclable"));
+    assert_eq!(answer["concepts"][0]["label"], "Recycelbar");
+    assert_eq!(answer["concepts"][0]["kind"], "altLabel");
+}
+
+#[tokio::test]
+async fn narrower_concepts_match_and_related_ones_rank_below_exact() {
+    let (server, client) = tagged_server().await;
+    let (_, answer) = search(&client, &server.base, "q=Eco-Friendly%20Packaging").await;
+    assert_eq!(ids(&answer), ["a:box", "a:cup", "a:jar"], "{answer}");
+    assert_eq!(
+        matched(&answer, "a:box"),
+        ["altLabel 'eco-friendly packaging' of Sustainable packaging"]
+    );
+    assert_eq!(
+        matched(&answer, "a:cup"),
+        ["Recyclable, narrower of Sustainable packaging"]
+    );
+    assert_eq!(matched(&answer, "a:jar"), ["Reuse, related to Sustainable packaging"]);
+
+    // expansion is a parameter: no narrower, no related
+    let (_, answer) = search(
+        &client,
+        &server.base,
+        "q=sustainable%20packaging&narrower_depth=0&related_weight=0",
+    )
+    .await;
+    assert_eq!(ids(&answer), ["a:box"]);
+
+    // two levels down from "Packaging", and a concept filter
+    let (_, answer) = search(&client, &server.base, &format!("q=cup&concept={T}packaging")).await;
+    assert_eq!(ids(&answer), ["a:cup"]);
+    let (status, answer) = search(&client, &server.base, "q=cup&concept=https://example.com/nothing").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["field"], "concept");
+}
+
+#[tokio::test]
+async fn a_new_alt_label_matches_at_once_without_reindexing_assets() {
+    let (server, client) = tagged_server().await;
+    assert!(ids(&search(&client, &server.base, "q=kraft").await.1).is_empty());
+    let written = server.index.documents_written();
+    let status = client
+        .post(format!("{}/api/taxonomies/packaging", server.base))
+        .header("content-type", "text/turtle")
+        .body(format!(
+            r#"<{T}recyclable> <http://www.w3.org/2004/02/skos/core#altLabel> "kraft"@en ."#
+        ))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::OK);
+    let (_, answer) = search(&client, &server.base, "q=kraft").await;
+    assert_eq!(ids(&answer), ["a:cup"]);
+    assert_eq!(matched(&answer, "a:cup"), ["altLabel 'kraft' of Recyclable"]);
+    assert_eq!(server.index.documents_written(), written, "no asset document rewritten");
 }

@@ -4,7 +4,7 @@
 use super::DataArg;
 use crate::config::Config;
 use crate::error::Result;
-use crate::index::SearchIndex;
+use crate::index::{SearchIndex, SearchRequest};
 use crate::store::Store;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -54,8 +54,30 @@ pub fn search(args: SearchArgs, config: Config) -> Result<()> {
     let data = args.data.resolve(&config);
     let store = Store::open(&data)?;
     let index = SearchIndex::open(&data.join("index"), &store)?;
-    for hit in index.search_text(&args.query, args.lang.as_deref(), args.limit)? {
-        println!("{:>8.3}  {}  {}", hit.score, hit.id, hit.title.unwrap_or_default());
+    let answer = index.search(&SearchRequest {
+        q: args.query,
+        lang: args.lang,
+        limit: args.limit,
+        ..Default::default()
+    })?;
+    for concept in &answer.concepts {
+        eprintln!(
+            "concept: {} <{}> ({} '{}')",
+            concept.label,
+            concept.iri,
+            concept.kind.name(),
+            concept.matched
+        );
     }
+    for hit in answer.hits {
+        println!(
+            "{:>8.3}  {}  {}  [{}]",
+            hit.score,
+            hit.id,
+            hit.title.unwrap_or_default(),
+            hit.matched.join("; ")
+        );
+    }
+    eprintln!("{} matching assets", answer.total);
     Ok(())
 }

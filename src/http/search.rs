@@ -1,44 +1,74 @@
-//! `GET /api/search`: search over the index the store keeps in step.
+//! `GET /api/search`: concept-aware search over the index the store keeps
+//! in step.
 
 use super::auth::Caller;
 use super::{blocking, AppState, Problem};
 use crate::auth::Role;
+use crate::index::{Expansion, SearchAnswer, SearchRequest};
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
 
 /// The longest query accepted, in characters.
 const MAX_QUERY_CHARS: usize = 500;
 const MAX_LIMIT: usize = 200;
+const MAX_OFFSET: usize = 10_000;
+const MAX_DEPTH: usize = 20;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/api/search", get(search))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    q: String,
-    lang: Option<String>,
-    limit: Option<usize>,
-}
-
-#[derive(Serialize)]
-struct Answer {
-    /// The store generation the index reflected when it answered.
-    generation: Option<u64>,
-    hits: Vec<crate::index::Hit>,
-}
-
 async fn search(
     State(state): State<AppState>,
     caller: Caller,
-    params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Answer>, Problem> {
+    params: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<SearchAnswer>, Problem> {
     caller.require(Role::Reader)?;
     let Query(params) = params.map_err(|e| Problem::bad_request("query", e.body_text()))?;
-    let q = params.q.trim().to_owned();
+    let request = request_from(params)?;
+    let index = state.index.clone();
+    let answer = blocking(move || index.search(&request)).await?;
+    Ok(Json(answer))
+}
+
+/// The request from query parameters; `concept` may repeat. Unknown
+/// parameters are refused: a typo must not silently widen the answer.
+fn request_from(params: Vec<(String, String)>) -> Result<SearchRequest, Problem> {
+    let mut request = SearchRequest {
+        limit: 20,
+        ..Default::default()
+    };
+    let mut q = None;
+    let defaults = Expansion::default();
+    let mut expansion = defaults;
+    for (name, value) in params {
+        match name.as_str() {
+            "q" => q = Some(value),
+            "lang" => request.lang = Some(language(&value)?),
+            "concept" => request.concepts.push(value),
+            "limit" => request.limit = number(&name, &value, 1, MAX_LIMIT)?,
+            "offset" => request.offset = number(&name, &value, 0, MAX_OFFSET)?,
+            "narrower_depth" => expansion.narrower_depth = number(&name, &value, 0, MAX_DEPTH)?,
+            "related_weight" => {
+                expansion.related_weight = value
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|w| (0.0..=1.0).contains(w))
+                    .ok_or_else(|| Problem::bad_request(&name, format!("'{value}' is not a weight from 0 to 1")))?
+            }
+            _ => {
+                return Err(Problem::bad_request(
+                    &name,
+                    format!(
+                    "unknown parameter '{name}': use q, lang, concept, limit, offset, narrower_depth or related_weight"
+                ),
+                ))
+            }
+        }
+    }
+    request.expansion = expansion;
+    let q = q.unwrap_or_default().trim().to_owned();
     if q.is_empty() {
         return Err(Problem::bad_request(
             "q",
@@ -51,18 +81,30 @@ async fn search(
             format!("the query is longer than {MAX_QUERY_CHARS} characters"),
         ));
     }
-    let limit = params.limit.unwrap_or(20);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(Problem::bad_request("limit", format!("limit must be 1 to {MAX_LIMIT}")));
+    request.q = q;
+    Ok(request)
+}
+
+fn number(name: &str, value: &str, min: usize, max: usize) -> Result<usize, Problem> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| Problem::bad_request(name, format!("{name} must be a whole number from {min} to {max}")))
+}
+
+/// A language tag: a 2–3 letter primary language, optionally with subtags.
+fn language(tag: &str) -> Result<String, Problem> {
+    let mut parts = tag.split('-');
+    let primary = parts.next().unwrap_or_default();
+    let well_formed = (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !well_formed {
+        return Err(Problem::bad_request(
+            "lang",
+            format!("'{tag}' is not a language tag like en, de or pt-BR"),
+        ));
     }
-    let index = state.index.clone();
-    let answer = blocking(move || {
-        let hits = index.search_text(&q, params.lang.as_deref(), limit)?;
-        Ok(Answer {
-            generation: index.generation()?,
-            hits,
-        })
-    })
-    .await?;
-    Ok(Json(answer))
+    Ok(tag.to_ascii_lowercase())
 }

@@ -83,6 +83,17 @@ fn folding() -> tantivy::tokenizer::TextAnalyzerBuilder<impl tantivy::tokenizer:
         .filter(AsciiFoldingFilter)
 }
 
+/// The tokens of a text as the folded field indexes them.
+pub fn fold(text: &str) -> Vec<String> {
+    let mut analyzer = folding().build();
+    let mut stream = analyzer.token_stream(text);
+    let mut tokens = Vec::new();
+    while stream.advance() {
+        tokens.push(stream.token().text.clone());
+    }
+    tokens
+}
+
 pub fn register_analyzers(index: &Index) {
     let tokenizers = index.tokenizers();
     tokenizers.register(FOLDED, folding().build());

@@ -18,25 +18,32 @@
 //! the index directory was deleted) is rebuilt from the store before the
 //! service answers, so the two never silently diverge.
 //!
+//! **Concepts.** Assets carry the IRIs of their tags and nothing else of the
+//! taxonomies; the concept view (`concepts.rs`) resolves and expands a query
+//! at query time (`search.rs`), so a taxonomy push rewrites no asset document.
+//!
 //! **Text.** Titles, descriptions and keywords go into one accent- and
 //! case-folded field for every language, and into a stemmed field of their
 //! own language where tantivy has a stemmer for it; a query in a language
 //! searches both, with the stemmed field ranked higher.
 
+mod concepts;
 mod document;
+mod search;
 
 use crate::error::{Error, Result};
 use crate::store::{ChangeListener, Receipt, Store};
+use crate::vocab::graphs;
 use document::{Fields, ASSET_GRAPH_PREFIX};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser};
-use tantivy::schema::{Term, Value};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use tantivy::schema::Term;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 
+pub use concepts::{ConceptView, Expansion, LabelKind};
 pub use document::{language_field_name, STEMMED_LANGUAGES};
+pub use search::{Hit, ResolvedConcept, SearchAnswer, SearchRequest};
 
 /// Memory for tantivy's indexing buffers (it splits it across its threads).
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
@@ -49,15 +56,11 @@ pub struct SearchIndex {
     /// Set when an update failed: the next commit rebuilds instead, so a
     /// later payload never hides a missed change.
     stale: AtomicBool,
-}
-
-/// One search result.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Hit {
-    /// The asset id as ingested.
-    pub id: String,
-    pub title: Option<String>,
-    pub score: f32,
+    /// The taxonomies, for query-time expansion; replaced whole when a
+    /// commit touches them.
+    concepts: RwLock<Arc<ConceptView>>,
+    /// Asset documents written since the index was opened (rebuilds included).
+    written: AtomicU64,
 }
 
 impl From<tantivy::TantivyError> for Error {
@@ -93,6 +96,8 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             reader,
             stale: AtomicBool::new(false),
+            concepts: RwLock::new(Arc::new(ConceptView::load(store)?)),
+            written: AtomicU64::new(0),
         };
         if search.generation()? != Some(store.generation()) {
             tracing::info!(
@@ -123,6 +128,7 @@ impl SearchIndex {
         for (done, graph) in graphs.iter().enumerate() {
             if let Some(doc) = document::build(store, graph, &self.fields)? {
                 writer.add_document(doc)?;
+                self.written.fetch_add(1, Ordering::Relaxed);
             }
             if done % 1000 == 0 {
                 progress(done, graphs.len());
@@ -130,6 +136,7 @@ impl SearchIndex {
         }
         progress(graphs.len(), graphs.len());
         self.commit(&mut writer, generation)?;
+        self.reload_concepts(store)?;
         self.stale.store(false, Ordering::SeqCst);
         Ok(graphs.len())
     }
@@ -140,17 +147,37 @@ impl SearchIndex {
             return self.rebuild(store, &|_, _| {}).map(drop);
         }
         let mut writer = self.lock_writer();
+        let mut taxonomies_changed = false;
         for change in &receipt.graphs {
             if !change.graph.starts_with(ASSET_GRAPH_PREFIX) {
+                taxonomies_changed |= change.graph != graphs::AUDIT && change.graph != graphs::REGISTRY;
                 continue;
             }
             writer.delete_term(Term::from_field_text(self.fields.graph, &change.graph));
             let graph = oxigraph::model::NamedNode::new_unchecked(change.graph.as_str());
             if let Some(doc) = document::build(store, &graph, &self.fields)? {
                 writer.add_document(doc)?;
+                self.written.fetch_add(1, Ordering::Relaxed);
             }
         }
+        if taxonomies_changed {
+            self.reload_concepts(store)?;
+        }
         self.commit(&mut writer, receipt.generation)
+    }
+
+    fn reload_concepts(&self, store: &Store) -> Result<()> {
+        let view = Arc::new(ConceptView::load(store)?);
+        *self.concepts.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = view;
+        Ok(())
+    }
+
+    /// The concept view queries expand with.
+    pub fn concepts(&self) -> Arc<ConceptView> {
+        self.concepts
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     fn commit(&self, writer: &mut IndexWriter, generation: u64) -> Result<()> {
@@ -170,34 +197,14 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    /// Asset documents written since the index was opened: a taxonomy
+    /// change adds none.
+    pub fn documents_written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
     }
 
-    /// Text search over titles, descriptions and keywords; `lang` picks the
-    /// stemmed field to rank first.
-    pub fn search_text(&self, q: &str, lang: Option<&str>, limit: usize) -> Result<Vec<Hit>> {
-        let searcher = self.reader.searcher();
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let folded = QueryParser::for_index(&self.index, vec![self.fields.text]).parse_query(q)?;
-        clauses.push((Occur::Should, folded));
-        if let Some(field) = lang.and_then(|l| self.fields.stemmed(l)) {
-            let stemmed = QueryParser::for_index(&self.index, vec![field]).parse_query(q)?;
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(stemmed, 1.5))));
-        }
-        let query = BooleanQuery::new(clauses);
-        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-        top.into_iter()
-            .map(|(score, address)| {
-                let doc: TantivyDocument = searcher.doc(address)?;
-                let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
-                Ok(Hit {
-                    id: text(self.fields.id).unwrap_or_default(),
-                    title: text(self.fields.title),
-                    score,
-                })
-            })
-            .collect()
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

@@ -1,0 +1,356 @@
+//! The taxonomies as search sees them: every concept's labels and links,
+//! held in memory and rebuilt from the store whenever a commit touches a
+//! graph that is not an asset record.
+//!
+//! Concept expansion happens here, at query time (DESIGN §3): a query is
+//! resolved to the concepts whose labels it contains, and those expand to
+//! their narrower, related and mapped concepts. Assets are indexed with the
+//! concept IRIs they are tagged with and nothing else of the taxonomy, so a
+//! new synonym or a moved concept changes results at once, without
+//! reindexing a single asset.
+//!
+//! Labels are compared after the same folding as asset text (tokens,
+//! lower case, accents removed): "Eco-Friendly packaging" finds the label
+//! "eco-friendly packaging".
+
+use super::document::fold;
+use crate::error::Result;
+use crate::store::Store;
+use crate::vocab::{graphs, owl, skos};
+use oxigraph::model::{GraphName, NamedNodeRef, NamedOrBlankNode, Term};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// Graphs whose SKOS concepts are the service's own vocabularies (territories,
+/// channels…), not taxonomies to search by.
+const NOT_TAXONOMIES: [&str; 3] = [graphs::ONTOLOGY, graphs::TERRITORIES, graphs::RIGHTS_VOCABULARIES];
+
+/// The longest label, in tokens, a query is searched for.
+const MAX_LABEL_TOKENS: usize = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum LabelKind {
+    #[serde(rename = "prefLabel")]
+    Pref,
+    #[serde(rename = "altLabel")]
+    Alt,
+    #[serde(rename = "hiddenLabel")]
+    Hidden,
+}
+
+impl LabelKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LabelKind::Pref => "prefLabel",
+            LabelKind::Alt => "altLabel",
+            LabelKind::Hidden => "hiddenLabel",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Concept {
+    iri: String,
+    /// (kind, language, text)
+    labels: Vec<(LabelKind, String, String)>,
+    narrower: Vec<u32>,
+    related: Vec<u32>,
+    mapped: Vec<u32>,
+}
+
+/// A concept a query named, and by which label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelMatch {
+    pub concept: u32,
+    pub kind: LabelKind,
+    pub label: String,
+    pub language: String,
+}
+
+/// How a concept entered an expanded query.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Via {
+    /// Named by the query (index into the matches).
+    Named(usize),
+    /// Narrower, at some depth, of a named concept.
+    Narrower {
+        of: u32,
+        depth: usize,
+    },
+    Related {
+        of: u32,
+    },
+    Mapped {
+        of: u32,
+    },
+}
+
+/// Expansion parameters: how deep narrower concepts go, and the weight of
+/// related and mapped ones.
+#[derive(Debug, Clone, Copy)]
+pub struct Expansion {
+    pub narrower_depth: usize,
+    /// Weight lost per level of narrower.
+    pub narrower_decay: f32,
+    pub related_weight: f32,
+}
+
+impl Default for Expansion {
+    fn default() -> Self {
+        Expansion {
+            narrower_depth: 5,
+            narrower_decay: 0.8,
+            related_weight: 0.5,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct ConceptView {
+    concepts: Vec<Concept>,
+    by_iri: HashMap<String, u32>,
+    /// Folded label → the concepts that carry it.
+    by_label: HashMap<String, Vec<(u32, LabelKind, usize)>>,
+}
+
+impl ConceptView {
+    /// Reads every taxonomy concept of the store (deprecated ones excepted).
+    pub fn load(store: &Store) -> Result<Self> {
+        let mut view = ConceptView::default();
+        let deprecated = view.deprecated(store)?;
+        for (predicate, kind) in [
+            (skos::PREF_LABEL, LabelKind::Pref),
+            (skos::ALT_LABEL, LabelKind::Alt),
+            (skos::HIDDEN_LABEL, LabelKind::Hidden),
+        ] {
+            for quad in store.db().quads_for_pattern(None, Some(predicate), None, None) {
+                let quad = quad?;
+                let (NamedOrBlankNode::NamedNode(s), Term::Literal(l)) = (&quad.subject, &quad.object) else {
+                    continue;
+                };
+                if !is_taxonomy(&quad.graph_name) || deprecated.contains(s.as_str()) {
+                    continue;
+                }
+                let id = view.intern(s.as_str());
+                let labels = &mut view.concepts[id as usize].labels;
+                let entry = (kind, l.language().unwrap_or("").to_owned(), l.value().to_owned());
+                if !labels.contains(&entry) {
+                    labels.push(entry);
+                }
+            }
+        }
+        view.links(store, skos::NARROWER, skos::BROADER, |c| &mut c.narrower)?;
+        view.links(store, skos::RELATED, skos::RELATED, |c| &mut c.related)?;
+        for mapping in [skos::EXACT_MATCH, skos::CLOSE_MATCH] {
+            view.links(store, mapping, mapping, |c| &mut c.mapped)?;
+        }
+        for (id, concept) in view.concepts.iter().enumerate() {
+            for (n, (kind, _, text)) in concept.labels.iter().enumerate() {
+                let key = fold(text).join(" ");
+                if !key.is_empty() {
+                    view.by_label.entry(key).or_default().push((id as u32, *kind, n));
+                }
+            }
+        }
+        Ok(view)
+    }
+
+    fn deprecated(&self, store: &Store) -> Result<HashSet<String>> {
+        let mut out = HashSet::new();
+        for quad in store.db().quads_for_pattern(None, Some(owl::DEPRECATED), None, None) {
+            let quad = quad?;
+            if let (NamedOrBlankNode::NamedNode(s), true) =
+                (&quad.subject, crate::ingest::poolparty::is_true(quad.object.as_ref()))
+            {
+                out.insert(s.as_str().to_owned());
+            }
+        }
+        Ok(out)
+    }
+
+    fn intern(&mut self, iri: &str) -> u32 {
+        if let Some(&id) = self.by_iri.get(iri) {
+            return id;
+        }
+        let id = self.concepts.len() as u32;
+        self.concepts.push(Concept {
+            iri: iri.to_owned(),
+            ..Default::default()
+        });
+        self.by_iri.insert(iri.to_owned(), id);
+        id
+    }
+
+    /// Links between known concepts, stated either way round (`forward` from
+    /// the subject, `inverse` from the object).
+    fn links(
+        &mut self,
+        store: &Store,
+        forward: NamedNodeRef<'_>,
+        inverse: NamedNodeRef<'_>,
+        list: impl Fn(&mut Concept) -> &mut Vec<u32>,
+    ) -> Result<()> {
+        for (predicate, flip) in [(forward, false), (inverse, true)] {
+            for quad in store.db().quads_for_pattern(None, Some(predicate), None, None) {
+                let quad = quad?;
+                let (NamedOrBlankNode::NamedNode(s), Term::NamedNode(o)) = (&quad.subject, &quad.object) else {
+                    continue;
+                };
+                let (from, to) = if flip {
+                    (o.as_str(), s.as_str())
+                } else {
+                    (s.as_str(), o.as_str())
+                };
+                let (Some(&from), Some(&to)) = (self.by_iri.get(from), self.by_iri.get(to)) else {
+                    continue;
+                };
+                let links = list(&mut self.concepts[from as usize]);
+                if from != to && !links.contains(&to) {
+                    links.push(to);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.concepts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.concepts.is_empty()
+    }
+
+    pub fn id(&self, iri: &str) -> Option<u32> {
+        self.by_iri.get(iri).copied()
+    }
+
+    pub fn iri(&self, id: u32) -> &str {
+        &self.concepts[id as usize].iri
+    }
+
+    /// The prefLabel in `lang`, else in English, else any label.
+    pub fn label(&self, id: u32, lang: Option<&str>) -> &str {
+        let labels = &self.concepts[id as usize].labels;
+        let pref = |l: &str| {
+            labels
+                .iter()
+                .find(|(kind, language, _)| *kind == LabelKind::Pref && language == l)
+        };
+        lang.and_then(pref)
+            .or_else(|| pref("en"))
+            .or_else(|| labels.iter().find(|(kind, _, _)| *kind == LabelKind::Pref))
+            .or(labels.first())
+            .map_or(self.iri(id), |(_, _, text)| text.as_str())
+    }
+
+    /// The concepts whose labels the query contains, longest labels first,
+    /// each stretch of the query used once. Labels in `lang` are preferred
+    /// when one stretch names several concepts; labels of other languages
+    /// still count (a German synonym finds an English-tagged asset).
+    pub fn resolve(&self, query: &str, lang: Option<&str>) -> Vec<LabelMatch> {
+        let tokens = fold(query);
+        let mut matches = Vec::new();
+        let mut start = 0;
+        while start < tokens.len() {
+            let longest = (1..=MAX_LABEL_TOKENS.min(tokens.len() - start))
+                .rev()
+                .find_map(|len| Some((len, self.by_label.get(&tokens[start..start + len].join(" "))?)));
+            let Some((len, found)) = longest else {
+                start += 1;
+                continue;
+            };
+            let mut seen = HashSet::new();
+            let mut ranked: Vec<_> = found.iter().collect();
+            // Preferred labels first, then the asked language.
+            ranked.sort_by_key(|(id, kind, n)| {
+                let language = &self.concepts[*id as usize].labels[*n].1;
+                (*kind as u8, lang.is_some_and(|l| l != language))
+            });
+            for &&(id, kind, n) in &ranked {
+                if seen.insert(id) {
+                    let (_, language, text) = &self.concepts[id as usize].labels[n];
+                    matches.push(LabelMatch {
+                        concept: id,
+                        kind,
+                        label: text.clone(),
+                        language: language.clone(),
+                    });
+                }
+            }
+            start += len;
+        }
+        matches
+    }
+
+    /// Named concepts with weight 1, their narrower concepts decaying per
+    /// level, related and mapped ones at `related_weight`. A concept reached
+    /// several ways keeps its highest weight.
+    pub fn expand(&self, named: &[u32], how: &Expansion) -> Vec<(u32, f32, Via)> {
+        let mut best: HashMap<u32, (f32, Via)> = HashMap::new();
+        let mut offer = |id: u32, weight: f32, via: Via| {
+            let entry = best.entry(id).or_insert((weight, via));
+            if weight > entry.0 {
+                *entry = (weight, via);
+            }
+        };
+        for (n, &id) in named.iter().enumerate() {
+            offer(id, 1.0, Via::Named(n));
+            let mut queue = VecDeque::from([(id, 0usize)]);
+            let mut visited = HashSet::from([id]);
+            while let Some((at, depth)) = queue.pop_front() {
+                if depth == how.narrower_depth {
+                    continue;
+                }
+                for &child in &self.concepts[at as usize].narrower {
+                    if visited.insert(child) {
+                        let weight = how.narrower_decay.powi(depth as i32 + 1);
+                        offer(
+                            child,
+                            weight,
+                            Via::Narrower {
+                                of: id,
+                                depth: depth + 1,
+                            },
+                        );
+                        queue.push_back((child, depth + 1));
+                    }
+                }
+            }
+            if how.related_weight > 0.0 {
+                for &other in &self.concepts[id as usize].related {
+                    offer(other, how.related_weight, Via::Related { of: id });
+                }
+                for &other in &self.concepts[id as usize].mapped {
+                    offer(other, how.related_weight, Via::Mapped { of: id });
+                }
+            }
+        }
+        let mut out: Vec<_> = best.into_iter().map(|(id, (w, via))| (id, w, via)).collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out
+    }
+
+    /// A concept and every narrower one, for a concept filter.
+    pub fn with_narrower(&self, id: u32) -> Vec<u32> {
+        let mut out = vec![id];
+        let mut seen = HashSet::from([id]);
+        let mut i = 0;
+        while i < out.len() {
+            for &child in &self.concepts[out[i] as usize].narrower {
+                if seen.insert(child) {
+                    out.push(child);
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+}
+
+fn is_taxonomy(graph: &GraphName) -> bool {
+    match graph {
+        GraphName::NamedNode(g) => !NOT_TAXONOMIES.contains(&g.as_str()),
+        _ => true,
+    }
+}

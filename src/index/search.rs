@@ -1,0 +1,201 @@
+//! Concept-aware search: resolve the query to concepts, expand them, and
+//! score assets by their tags and their text together.
+//!
+//! The tantivy query is a disjunction of the text clauses (folded, and
+//! stemmed in the asked language) and one term clause per expanded concept
+//! on the `concept` field, boosted by the concept's weight. A hit then says
+//! why it matched: each of its tags that the expansion reached, in words
+//! ("altLabel 'eco-friendly packaging' of Sustainable packaging", "Recyclable,
+//! narrower of Sustainable packaging"), or "text".
+
+use super::concepts::{ConceptView, Expansion, LabelKind, Via};
+use super::SearchIndex;
+use crate::error::{Error, Result};
+use serde::Serialize;
+use std::collections::HashMap;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{IndexRecordOption, Term, Value};
+use tantivy::TantivyDocument;
+
+/// How much a tag match weighs against a text match of the same BM25 scale.
+const CONCEPT_BOOST: f32 = 3.0;
+/// The stemmed field in the query's language ranks above the folded one.
+const STEMMED_BOOST: f32 = 1.5;
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub q: String,
+    pub lang: Option<String>,
+    /// Only assets tagged with each of these concepts or a narrower one.
+    pub concepts: Vec<String>,
+    pub expansion: Expansion,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// A concept the query resolved to: the UI shows these as chips.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResolvedConcept {
+    pub iri: String,
+    /// Its prefLabel in the asked language (else English, else any).
+    pub label: String,
+    /// The label the query contained, of which kind, in which language.
+    pub matched: String,
+    pub kind: LabelKind,
+    pub language: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// The asset id as ingested.
+    pub id: String,
+    pub title: Option<String>,
+    pub score: f32,
+    /// Why it matched.
+    pub matched: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchAnswer {
+    /// The store generation the index reflected when it answered.
+    pub generation: Option<u64>,
+    /// How many assets match in all.
+    pub total: usize,
+    pub concepts: Vec<ResolvedConcept>,
+    pub hits: Vec<Hit>,
+}
+
+impl SearchIndex {
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchAnswer> {
+        let view = self.concepts();
+        let lang = request.lang.as_deref();
+        let matches = view.resolve(&request.q, lang);
+        let named: Vec<u32> = matches.iter().map(|m| m.concept).collect();
+        let expanded = view.expand(&named, &request.expansion);
+
+        let mut wanted: Vec<(Occur, Box<dyn Query>)> = self.text_clauses(&request.q, lang)?;
+        for &(id, weight, _) in &expanded {
+            let term = Term::from_field_text(self.fields.concept, view.iri(id));
+            let query = TermQuery::new(term, IndexRecordOption::Basic);
+            wanted.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(query), CONCEPT_BOOST * weight)),
+            ));
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(wanted)))];
+        for iri in &request.concepts {
+            clauses.push((Occur::Must, self.concept_filter(&view, iri)?));
+        }
+        let query = BooleanQuery::new(clauses);
+
+        let searcher = self.reader.searcher();
+        let top = TopDocs::with_limit(request.limit)
+            .and_offset(request.offset)
+            .order_by_score();
+        let (top, total) = searcher.search(&query, &(top, Count))?;
+        let reached: HashMap<&str, (f32, Via)> = expanded
+            .iter()
+            .map(|&(id, weight, via)| (view.iri(id), (weight, via)))
+            .collect();
+        let hits = top
+            .into_iter()
+            .map(|(score, address)| {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
+                let tags: Vec<&str> = doc.get_all(self.fields.concept).filter_map(|v| v.as_str()).collect();
+                Ok(Hit {
+                    id: text(self.fields.id).unwrap_or_default(),
+                    title: text(self.fields.title),
+                    score,
+                    matched: reasons(&view, &matches, &reached, &tags, lang),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let concepts = matches
+            .iter()
+            .map(|m| ResolvedConcept {
+                iri: view.iri(m.concept).to_owned(),
+                label: view.label(m.concept, lang).to_owned(),
+                matched: m.label.clone(),
+                kind: m.kind,
+                language: m.language.clone(),
+            })
+            .collect();
+        Ok(SearchAnswer {
+            generation: self.generation()?,
+            total,
+            concepts,
+            hits,
+        })
+    }
+
+    fn text_clauses(&self, q: &str, lang: Option<&str>) -> Result<Vec<(Occur, Box<dyn Query>)>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let folded = QueryParser::for_index(&self.index, vec![self.fields.text]).parse_query(q)?;
+        clauses.push((Occur::Should, folded));
+        if let Some(field) = lang.and_then(|l| self.fields.stemmed(l)) {
+            let stemmed = QueryParser::for_index(&self.index, vec![field]).parse_query(q)?;
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(stemmed, STEMMED_BOOST))));
+        }
+        Ok(clauses)
+    }
+
+    /// Assets tagged with the concept or any narrower one.
+    fn concept_filter(&self, view: &ConceptView, iri: &str) -> Result<Box<dyn Query>> {
+        let id = view.id(iri).ok_or_else(|| {
+            Error::invalid_field(
+                "concept",
+                format!("<{iri}> is not a concept of any taxonomy in the store"),
+            )
+        })?;
+        let any: Vec<(Occur, Box<dyn Query>)> = view
+            .with_narrower(id)
+            .into_iter()
+            .map(|c| {
+                let term = Term::from_field_text(self.fields.concept, view.iri(c));
+                let query: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                (Occur::Should, query)
+            })
+            .collect();
+        Ok(Box::new(BooleanQuery::new(any)))
+    }
+}
+
+/// Why an asset matched, strongest reason first.
+fn reasons(
+    view: &ConceptView,
+    matches: &[super::concepts::LabelMatch],
+    reached: &HashMap<&str, (f32, Via)>,
+    tags: &[&str],
+    lang: Option<&str>,
+) -> Vec<String> {
+    let mut found: Vec<(f32, String)> = tags
+        .iter()
+        .filter_map(|tag| {
+            let &(weight, via) = reached.get(tag)?;
+            let id = view.id(tag)?;
+            let label = view.label(id, lang);
+            let text = match via {
+                Via::Named(n) => {
+                    let m = &matches[n];
+                    if m.kind == LabelKind::Pref && m.label == label {
+                        format!("prefLabel '{label}'")
+                    } else {
+                        format!("{} '{}' of {label}", m.kind.name(), m.label)
+                    }
+                }
+                Via::Narrower { of, .. } => format!("{label}, narrower of {}", view.label(of, lang)),
+                Via::Related { of } => format!("{label}, related to {}", view.label(of, lang)),
+                Via::Mapped { of } => format!("{label}, mapped from {}", view.label(of, lang)),
+            };
+            Some((weight, text))
+        })
+        .collect();
+    found.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut out: Vec<String> = found.into_iter().map(|(_, text)| text).collect();
+    if out.is_empty() {
+        out.push("text".into());
+    }
+    out
+}
