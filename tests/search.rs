@@ -300,3 +300,64 @@ async fn a_new_alt_label_matches_at_once_without_reindexing_assets() {
     assert_eq!(matched(&answer, "a:cup"), ["altLabel 'kraft' of Recyclable"]);
     assert_eq!(server.index.documents_written(), written, "no asset document rewritten");
 }
+
+#[tokio::test]
+async fn only_assets_cleared_for_the_context_are_found() {
+    let server = start_server(Config::default()).await;
+    let client = Client::new();
+    let base = &server.base;
+    let today = time::OffsetDateTime::now_utc().date();
+    let body = json!([
+        {"id": "a:two-grants", "title": "Harbour at dawn", "rights": {"grants": [
+            {"territory": "DE", "channel": "print"}, {"territory": "FR", "channel": "social"}]}},
+        {"id": "a:ended", "title": "Harbour at night", "rights": {"grants": [
+            {"territory": "europe_any", "from": "2020-01-01", "until": today.to_string()}]}},
+        {"id": "a:no-rights", "title": "Harbour cranes"}
+    ]);
+    assert_eq!(ingest(&client, base, body).await, StatusCode::CREATED);
+    let found = |query: &'static str| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            let (status, answer) = search(&client, &base, query).await;
+            assert_eq!(status, StatusCode::OK, "{answer}");
+            let mut ids = ids(&answer);
+            ids.sort();
+            ids
+        }
+    };
+    // without a context every asset is found
+    assert_eq!(found("q=harbour").await, ["a:ended", "a:no-rights", "a:two-grants"]);
+    // grants are evaluated one at a time: DE/print and FR/social do not clear DE/social
+    assert_eq!(found("q=harbour&territory=DE&channel=print").await, ["a:two-grants"]);
+    assert!(found("q=harbour&territory=DE&channel=social").await.is_empty());
+    assert_eq!(found("q=harbour&territory=FR&channel=social").await, ["a:two-grants"]);
+    // the term ended at midnight: found yesterday, not today, with no reindex
+    let written = server.index.documents_written();
+    let yesterday = (today - time::Duration::days(1)).to_string();
+    let (_, answer) = search(&client, base, &format!("q=night&territory=AT&at={yesterday}")).await;
+    assert_eq!(ids(&answer), ["a:ended"]);
+    assert!(found("q=night&territory=AT").await.is_empty());
+    assert_eq!(server.index.documents_written(), written);
+
+    // include_blocked finds them all and says why
+    let (_, answer) = search(
+        &client,
+        base,
+        "q=harbour&territory=DE&channel=social&include_blocked=true",
+    )
+    .await;
+    assert_eq!(answer["total"], 3);
+    for hit in answer["hits"].as_array().unwrap() {
+        assert_eq!(hit["clearance"]["cleared"], false, "{hit}");
+        assert!(!hit["clearance"]["reasons"].as_array().unwrap().is_empty(), "{hit}");
+    }
+    // malformed context values are refused
+    for query in [
+        "q=harbour&territory=Atlantis",
+        "q=harbour&at=soon",
+        "q=harbour&include_blocked=yes",
+    ] {
+        assert_eq!(search(&client, base, query).await.0, StatusCode::BAD_REQUEST, "{query}");
+    }
+}

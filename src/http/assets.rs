@@ -187,7 +187,7 @@ async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<St
 
 /// A clearance context from query parameters. Unknown parameters are an
 /// error (a typo must not widen the answer); a dimension left out is open.
-fn context_from(query: &HashMap<String, String>) -> Result<Context, Problem> {
+pub(super) fn context_from(query: &HashMap<String, String>) -> Result<Context, Problem> {
     let at = match query.get("at") {
         Some(text) => crate::rights::parse_time(text).ok_or_else(|| {
             Problem::bad_request(

@@ -1,13 +1,17 @@
-//! `GET /api/search`: concept-aware search over the index the store keeps
-//! in step.
+//! `GET /api/search`: concept-aware, rights-aware search over the index the
+//! store keeps in step. Any of `at` and the rights dimensions makes the
+//! query a rights context: only assets cleared for it are found (unless
+//! `include_blocked=true`), and every hit carries its clearance.
 
 use super::auth::Caller;
 use super::{blocking, AppState, Problem};
 use crate::auth::Role;
 use crate::index::{Expansion, SearchAnswer, SearchRequest};
+use crate::rights::DIMENSIONS;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
+use std::collections::HashMap;
 
 /// The longest query accepted, in characters.
 const MAX_QUERY_CHARS: usize = 500;
@@ -40,6 +44,7 @@ fn request_from(params: Vec<(String, String)>) -> Result<SearchRequest, Problem>
         ..Default::default()
     };
     let mut q = None;
+    let mut context = HashMap::new();
     let defaults = Expansion::default();
     let mut expansion = defaults;
     for (name, value) in params {
@@ -50,6 +55,16 @@ fn request_from(params: Vec<(String, String)>) -> Result<SearchRequest, Problem>
             "limit" => request.limit = number(&name, &value, 1, MAX_LIMIT)?,
             "offset" => request.offset = number(&name, &value, 0, MAX_OFFSET)?,
             "narrower_depth" => expansion.narrower_depth = number(&name, &value, 0, MAX_DEPTH)?,
+            "include_blocked" => {
+                request.include_blocked = match value.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(Problem::bad_request(&name, "include_blocked must be true or false")),
+                }
+            }
+            _ if name == "at" || DIMENSIONS.iter().any(|d| d.name() == name) => {
+                context.insert(name, value);
+            }
             "related_weight" => {
                 expansion.related_weight = value
                     .parse::<f32>()
@@ -68,6 +83,9 @@ fn request_from(params: Vec<(String, String)>) -> Result<SearchRequest, Problem>
         }
     }
     request.expansion = expansion;
+    if !context.is_empty() {
+        request.context = Some(super::assets::context_from(&context)?);
+    }
     let q = q.unwrap_or_default().trim().to_owned();
     if q.is_empty() {
         return Err(Problem::bad_request(

@@ -63,6 +63,7 @@ fn text_options(tokenizer: &str) -> TextOptions {
 pub fn schema() -> Schema {
     let mut builder = Schema::builder();
     builder.add_text_field("graph", STRING);
+    builder.add_u64_field("key", FAST | STORED);
     builder.add_text_field("id", STRING | STORED);
     builder.add_text_field("title", STORED);
     builder.add_text_field("text", text_options(FOLDED));
@@ -108,6 +109,7 @@ pub fn register_analyzers(index: &Index) {
 /// The schema's fields, looked up once.
 pub struct Fields {
     pub graph: Field,
+    pub key: Field,
     pub id: Field,
     pub title: Field,
     pub text: Field,
@@ -123,6 +125,7 @@ impl Fields {
         let field = |name: &str| schema.get_field(name).expect("the schema defines every field");
         Fields {
             graph: field("graph"),
+            key: field("key"),
             id: field("id"),
             title: field("title"),
             text: field("text"),
@@ -167,6 +170,7 @@ pub fn build(store: &Store, graph: &NamedNode, fields: &Fields) -> Result<Option
     }
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.graph, graph.as_str());
+    doc.add_u64(fields.key, super::rights::key_of(graph.as_str()));
     let mut titles: Vec<&oxigraph::model::Literal> = Vec::new();
     let mut language = None;
     for t in triples.iter().filter(about_asset) {

@@ -29,12 +29,15 @@
 
 mod concepts;
 mod document;
+mod rights;
 mod search;
 
 use crate::error::{Error, Result};
+use crate::rights::Territories;
 use crate::store::{ChangeListener, Receipt, Store};
 use crate::vocab::graphs;
 use document::{Fields, ASSET_GRAPH_PREFIX};
+use rights::RightsTable;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -59,6 +62,8 @@ pub struct SearchIndex {
     /// The taxonomies, for query-time expansion; replaced whole when a
     /// commit touches them.
     concepts: RwLock<Arc<ConceptView>>,
+    /// Every indexed asset's compiled rights, for the clearance filter.
+    rights: Arc<RwLock<RightsTable>>,
     /// Asset documents written since the index was opened (rebuilds included).
     written: AtomicU64,
 }
@@ -98,6 +103,7 @@ impl SearchIndex {
             stale: AtomicBool::new(false),
             concepts: RwLock::new(Arc::new(ConceptView::load(store)?)),
             written: AtomicU64::new(0),
+            rights: Arc::default(),
         };
         if search.generation()? != Some(store.generation()) {
             tracing::info!(
@@ -125,16 +131,21 @@ impl SearchIndex {
         // again by its own listener call, which is harmless.
         let generation = store.generation();
         writer.delete_all_documents()?;
+        let mut rights = self.rights_mut();
+        rights.clear();
         for (done, graph) in graphs.iter().enumerate() {
             if let Some(doc) = document::build(store, graph, &self.fields)? {
                 writer.add_document(doc)?;
                 self.written.fetch_add(1, Ordering::Relaxed);
+                rights.compile(store, graph.as_str(), Territories::global())?;
             }
+            rights.note_targets(store, graph.as_str())?;
             if done % 1000 == 0 {
                 progress(done, graphs.len());
             }
         }
         progress(graphs.len(), graphs.len());
+        drop(rights);
         self.commit(&mut writer, generation)?;
         self.reload_concepts(store)?;
         self.stale.store(false, Ordering::SeqCst);
@@ -159,6 +170,7 @@ impl SearchIndex {
                 writer.add_document(doc)?;
                 self.written.fetch_add(1, Ordering::Relaxed);
             }
+            self.rights_mut().refresh(store, &change.graph, Territories::global())?;
         }
         if taxonomies_changed {
             self.reload_concepts(store)?;
@@ -186,6 +198,10 @@ impl SearchIndex {
         prepared.commit()?;
         self.reader.reload()?;
         Ok(())
+    }
+
+    fn rights_mut(&self) -> std::sync::RwLockWriteGuard<'_, RightsTable> {
+        self.rights.write().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn lock_writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {

@@ -11,9 +11,11 @@
 use super::concepts::{ConceptView, Expansion, LabelKind, Via};
 use super::SearchIndex;
 use crate::error::{Error, Result};
+use crate::rights::{AssetRights, Clearance, Context, Territories};
 use serde::Serialize;
 use std::collections::HashMap;
-use tantivy::collector::{Count, TopDocs};
+use std::sync::Arc;
+use tantivy::collector::{Count, FilterCollector, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{IndexRecordOption, Term, Value};
 use tantivy::TantivyDocument;
@@ -32,6 +34,10 @@ pub struct SearchRequest {
     pub expansion: Expansion,
     pub limit: usize,
     pub offset: usize,
+    /// The rights context: only assets cleared for it are found, unless
+    /// `include_blocked`, which finds them all and says why each is blocked.
+    pub context: Option<Context>,
+    pub include_blocked: bool,
 }
 
 /// A concept the query resolved to: the UI shows these as chips.
@@ -54,6 +60,9 @@ pub struct Hit {
     pub score: f32,
     /// Why it matched.
     pub matched: Vec<String>,
+    /// For a query with a rights context: cleared or not, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clearance: Option<Clearance>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -93,7 +102,17 @@ impl SearchIndex {
         let top = TopDocs::with_limit(request.limit)
             .and_offset(request.offset)
             .order_by_score();
-        let (top, total) = searcher.search(&query, &(top, Count))?;
+        let (top, total) = match (&request.context, request.include_blocked) {
+            (Some(ctx), false) => {
+                let (table, ctx) = (self.rights.clone(), Arc::new(ctx.clone()));
+                let cleared = move |key: u64| {
+                    let table = table.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    table.is_cleared(key, &ctx, Territories::global())
+                };
+                searcher.search(&query, &FilterCollector::new("key".to_owned(), cleared, (top, Count)))?
+            }
+            _ => searcher.search(&query, &(top, Count))?,
+        };
         let reached: HashMap<&str, (f32, Via)> = expanded
             .iter()
             .map(|&(id, weight, via)| (view.iri(id), (weight, via)))
@@ -104,11 +123,17 @@ impl SearchIndex {
                 let doc: TantivyDocument = searcher.doc(address)?;
                 let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
                 let tags: Vec<&str> = doc.get_all(self.fields.concept).filter_map(|v| v.as_str()).collect();
+                let key = doc.get_first(self.fields.key).and_then(|v| v.as_u64());
                 Ok(Hit {
                     id: text(self.fields.id).unwrap_or_default(),
                     title: text(self.fields.title),
                     score,
                     matched: reasons(&view, &matches, &reached, &tags, lang),
+                    clearance: request
+                        .context
+                        .as_ref()
+                        .zip(key)
+                        .map(|(ctx, key)| self.clearance(key, ctx)),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -128,6 +153,15 @@ impl SearchIndex {
             concepts,
             hits,
         })
+    }
+
+    /// The clearance of one indexed asset, with the reasons.
+    fn clearance(&self, key: u64, ctx: &Context) -> Clearance {
+        let table = self.rights.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match table.get(key) {
+            Some(rights) => rights.explain(ctx, Territories::global()),
+            None => AssetRights::default().explain(ctx, Territories::global()),
+        }
     }
 
     fn text_clauses(&self, q: &str, lang: Option<&str>) -> Result<Vec<(Occur, Box<dyn Query>)>> {
