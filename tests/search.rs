@@ -261,6 +261,23 @@ async fn narrower_concepts_match_and_related_ones_rank_below_exact() {
         ["Recyclable, narrower of Sustainable packaging"]
     );
     assert_eq!(matched(&answer, "a:jar"), ["Reuse, related to Sustainable packaging"]);
+    // facets count every match
+    assert_eq!(answer["facets"]["source"], json!([{"value": "assetgraph", "count": 3}]));
+    let mut concepts: Vec<(String, u64)> = answer["facets"]["concept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| (b["label"].as_str().unwrap().to_owned(), b["count"].as_u64().unwrap()))
+        .collect();
+    concepts.sort();
+    assert_eq!(
+        concepts,
+        [
+            ("Recyclable".into(), 1),
+            ("Reuse".into(), 1),
+            ("Sustainable packaging".into(), 1)
+        ]
+    );
 
     // expansion is a parameter: no narrower, no related
     let (_, answer) = search(
@@ -330,6 +347,12 @@ async fn only_assets_cleared_for_the_context_are_found() {
     assert_eq!(found("q=harbour").await, ["a:ended", "a:no-rights", "a:two-grants"]);
     // grants are evaluated one at a time: DE/print and FR/social do not clear DE/social
     assert_eq!(found("q=harbour&territory=DE&channel=print").await, ["a:two-grants"]);
+    let (_, answer) = search(&client, base, "q=harbour&territory=DE&channel=print").await;
+    assert_eq!(
+        answer["facets"]["source"],
+        json!([{"value": "assetgraph", "count": 1}]),
+        "facets count cleared assets only"
+    );
     assert!(found("q=harbour&territory=DE&channel=social").await.is_empty());
     assert_eq!(found("q=harbour&territory=FR&channel=social").await, ["a:two-grants"]);
     // the term ended at midnight: found yesterday, not today, with no reindex

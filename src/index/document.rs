@@ -70,7 +70,7 @@ pub fn schema() -> Schema {
     for (code, _) in STEMMED_LANGUAGES {
         builder.add_text_field(&format!("text_{code}"), text_options(&format!("stem_{code}")));
     }
-    builder.add_text_field("concept", STRING | STORED);
+    builder.add_text_field("concept", STRING | FAST | STORED);
     builder.add_text_field("source", STRING | FAST | STORED);
     builder.add_text_field("content_type", STRING | FAST | STORED);
     builder.add_text_field("license_type", STRING | FAST | STORED);

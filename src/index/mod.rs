@@ -29,6 +29,7 @@
 
 mod concepts;
 mod document;
+mod facets;
 mod rights;
 mod search;
 
@@ -46,6 +47,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 
 pub use concepts::{ConceptView, Expansion, LabelKind};
 pub use document::{language_field_name, STEMMED_LANGUAGES};
+pub use facets::{Bucket, ConceptBucket, Facets};
 pub use search::{Hit, ResolvedConcept, SearchAnswer, SearchRequest};
 
 /// Memory for tantivy's indexing buffers (it splits it across its threads).

@@ -9,6 +9,7 @@
 //! narrower of Sustainable packaging"), or "text".
 
 use super::concepts::{ConceptView, Expansion, LabelKind, Via};
+use super::facets::{self, Facets};
 use super::SearchIndex;
 use crate::error::{Error, Result};
 use crate::rights::{AssetRights, Clearance, Context, Territories};
@@ -72,6 +73,8 @@ pub struct SearchAnswer {
     /// How many assets match in all.
     pub total: usize,
     pub concepts: Vec<ResolvedConcept>,
+    /// Counts over every matching asset, not only this page.
+    pub facets: Facets,
     pub hits: Vec<Hit>,
 }
 
@@ -102,16 +105,17 @@ impl SearchIndex {
         let top = TopDocs::with_limit(request.limit)
             .and_offset(request.offset)
             .order_by_score();
-        let (top, total) = match (&request.context, request.include_blocked) {
+        let collectors = (top, Count, facets::collector(&self.index)?);
+        let (top, total, facet_counts) = match (&request.context, request.include_blocked) {
             (Some(ctx), false) => {
                 let (table, ctx) = (self.rights.clone(), Arc::new(ctx.clone()));
                 let cleared = move |key: u64| {
                     let table = table.read().unwrap_or_else(|poisoned| poisoned.into_inner());
                     table.is_cleared(key, &ctx, Territories::global())
                 };
-                searcher.search(&query, &FilterCollector::new("key".to_owned(), cleared, (top, Count)))?
+                searcher.search(&query, &FilterCollector::new("key".to_owned(), cleared, collectors))?
             }
-            _ => searcher.search(&query, &(top, Count))?,
+            _ => searcher.search(&query, &collectors)?,
         };
         let reached: HashMap<&str, (f32, Via)> = expanded
             .iter()
@@ -151,6 +155,7 @@ impl SearchIndex {
             generation: self.generation()?,
             total,
             concepts,
+            facets: facets::read(&facet_counts, &view, lang)?,
             hits,
         })
     }
