@@ -384,3 +384,53 @@ async fn only_assets_cleared_for_the_context_are_found() {
         assert_eq!(search(&client, base, query).await.0, StatusCode::BAD_REQUEST, "{query}");
     }
 }
+
+#[tokio::test]
+async fn suggestions_complete_labels_and_titles_with_one_typo() {
+    let (server, client) = tagged_server().await;
+    let suggest = |query: &'static str| {
+        let client = client.clone();
+        let base = server.base.clone();
+        async move {
+            let response = client.get(format!("{base}/api/suggest?{query}")).send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let labels = |answer: &Value| -> Vec<String> {
+        answer["concepts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| format!("{} ({})", s["label"].as_str().unwrap(), s["matched"].as_str().unwrap()))
+            .collect()
+    };
+    // prefix, prefLabel before altLabel, then a later word ("infix")
+    let (status, answer) = suggest("q=sus").await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(labels(&answer), ["Sustainable packaging (prefix)"]);
+    let (_, answer) = suggest("q=pack&lang=en").await;
+    assert_eq!(
+        labels(&answer),
+        [
+            "Packaging (prefix)",
+            "Sustainable packaging (infix)",
+            "eco-friendly packaging (infix)"
+        ]
+    );
+    // the asked language first; an altLabel names its concept
+    let (_, answer) = suggest("q=wieder&lang=de").await;
+    assert_eq!(
+        labels(&answer),
+        ["Wiederverwendung (prefix)", "wiederverwertbar (prefix)"]
+    );
+    assert_eq!(answer["concepts"][1]["concept_label"], "Recycelbar");
+    // one typo
+    let (_, answer) = suggest("q=recyk&lang=en").await;
+    assert_eq!(labels(&answer), ["Recyclable (fuzzy)", "Recycelbar (fuzzy)"]);
+    // asset titles, the last word a prefix
+    let (_, answer) = suggest("q=cardboard%20bo").await;
+    assert_eq!(answer["assets"], json!([{"id": "a:box", "title": "Cardboard box"}]));
+    for query in ["q=", "q=pack&limit=0", "q=pack&colour=red"] {
+        assert_eq!(suggest(query).await.0, StatusCode::BAD_REQUEST, "{query}");
+    }
+}

@@ -1,3 +1,5 @@
+//! `GET /api/suggest`: completions while typing.
+//!
 //! `GET /api/search`: concept-aware, rights-aware search over the index the
 //! store keeps in step. Any of `at` and the rights dimensions makes the
 //! query a rights context: only assets cleared for it are found (unless
@@ -6,7 +8,7 @@
 use super::auth::Caller;
 use super::{blocking, AppState, Problem};
 use crate::auth::Role;
-use crate::index::{Expansion, SearchAnswer, SearchRequest};
+use crate::index::{Expansion, SearchAnswer, SearchRequest, SuggestAnswer};
 use crate::rights::DIMENSIONS;
 use axum::extract::{Query, State};
 use axum::routing::get;
@@ -20,7 +22,9 @@ const MAX_OFFSET: usize = 10_000;
 const MAX_DEPTH: usize = 20;
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/api/search", get(search))
+    Router::new()
+        .route("/api/search", get(search))
+        .route("/api/suggest", get(suggest))
 }
 
 async fn search(
@@ -33,6 +37,45 @@ async fn search(
     let request = request_from(params)?;
     let index = state.index.clone();
     let answer = blocking(move || index.search(&request)).await?;
+    Ok(Json(answer))
+}
+
+/// The longest input completed, in characters.
+const MAX_SUGGEST_CHARS: usize = 100;
+const MAX_SUGGESTIONS: usize = 50;
+
+/// `GET /api/suggest?q=&lang=&limit=`: concept labels and asset titles
+/// completing what the user is typing.
+async fn suggest(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<SuggestAnswer>, Problem> {
+    caller.require(Role::Reader)?;
+    let Query(params) = params.map_err(|e| Problem::bad_request("query", e.body_text()))?;
+    let (mut q, mut lang, mut limit) = (String::new(), None, 10);
+    for (name, value) in params {
+        match name.as_str() {
+            "q" => q = value,
+            "lang" => lang = Some(language(&value)?),
+            "limit" => limit = number(&name, &value, 1, MAX_SUGGESTIONS)?,
+            _ => {
+                return Err(Problem::bad_request(
+                    &name,
+                    format!("unknown parameter '{name}': use q, lang or limit"),
+                ))
+            }
+        }
+    }
+    let q = q.trim().to_owned();
+    if q.is_empty() || q.chars().count() > MAX_SUGGEST_CHARS {
+        return Err(Problem::bad_request(
+            "q",
+            format!("give the text typed so far, 1 to {MAX_SUGGEST_CHARS} characters"),
+        ));
+    }
+    let index = state.index.clone();
+    let answer = blocking(move || index.suggest(&q, lang.as_deref(), limit)).await?;
     Ok(Json(answer))
 }
 

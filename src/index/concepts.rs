@@ -111,6 +111,25 @@ pub struct ConceptView {
     by_iri: HashMap<String, u32>,
     /// Folded label → the concepts that carry it.
     by_label: HashMap<String, Vec<(u32, LabelKind, usize)>>,
+    /// Every folded label from each of its token starts, sorted, so that a
+    /// prefix finds labels that start with it or have a word that does:
+    /// (folded text from a token on, concept, label index, from the start).
+    completions: Vec<(String, u32, usize, bool)>,
+}
+
+/// A completion of what a user is typing.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Suggestion {
+    /// The label as written.
+    pub label: String,
+    pub kind: LabelKind,
+    pub language: String,
+    /// The concept it labels.
+    pub iri: String,
+    /// Its prefLabel in the asked language (for alt and hidden labels).
+    pub concept_label: String,
+    /// `prefix`, `infix` (a later word starts with the input) or `fuzzy` (one typo).
+    pub matched: &'static str,
 }
 
 impl ConceptView {
@@ -146,12 +165,21 @@ impl ConceptView {
         }
         for (id, concept) in view.concepts.iter().enumerate() {
             for (n, (kind, _, text)) in concept.labels.iter().enumerate() {
-                let key = fold(text).join(" ");
-                if !key.is_empty() {
-                    view.by_label.entry(key).or_default().push((id as u32, *kind, n));
+                let tokens = fold(text);
+                if tokens.is_empty() {
+                    continue;
                 }
+                for start in 0..tokens.len() {
+                    view.completions
+                        .push((tokens[start..].join(" "), id as u32, n, start == 0));
+                }
+                view.by_label
+                    .entry(tokens.join(" "))
+                    .or_default()
+                    .push((id as u32, *kind, n));
             }
         }
+        view.completions.sort_unstable();
         Ok(view)
     }
 
@@ -331,6 +359,79 @@ impl ConceptView {
         out
     }
 
+    /// Labels that complete `input`: whole-label prefixes first, then labels
+    /// with a later word starting with it, then (when those are few) labels
+    /// one typo away; within each, prefLabel before altLabel before
+    /// hiddenLabel, the asked language before others, shorter first.
+    pub fn suggest(&self, input: &str, lang: Option<&str>, limit: usize) -> Vec<Suggestion> {
+        let key = fold(input).join(" ");
+        if key.is_empty() {
+            return Vec::new();
+        }
+        let from = self
+            .completions
+            .partition_point(|(text, ..)| text.as_str() < key.as_str());
+        let mut found: Vec<(u8, u32, usize)> = self.completions[from..]
+            .iter()
+            .take_while(|(text, ..)| text.starts_with(&key))
+            .map(|&(_, id, n, whole)| (if whole { 0 } else { 1 }, id, n))
+            .collect();
+        if found.len() < limit && key.chars().count() >= 4 {
+            found.extend(self.one_typo_away(&key).into_iter().map(|(id, n)| (2, id, n)));
+        }
+        let mut seen = HashSet::new();
+        found.retain(|&(_, id, n)| seen.insert((id, n)));
+        found.sort_by_key(|&(rank, id, n)| {
+            let (kind, language, text) = &self.concepts[id as usize].labels[n];
+            (
+                rank,
+                *kind as u8,
+                lang.is_some_and(|l| l != language),
+                text.chars().count(),
+                id,
+            )
+        });
+        found
+            .into_iter()
+            .take(limit)
+            .map(|(rank, id, n)| {
+                let (kind, language, text) = &self.concepts[id as usize].labels[n];
+                Suggestion {
+                    label: text.clone(),
+                    kind: *kind,
+                    language: language.clone(),
+                    iri: self.iri(id).to_owned(),
+                    concept_label: self.label(id, lang).to_owned(),
+                    matched: ["prefix", "infix", "fuzzy"][rank as usize],
+                }
+            })
+            .collect()
+    }
+
+    /// Labels with a word whose beginning is one edit away from the input's
+    /// last word (the earlier words must match exactly).
+    fn one_typo_away(&self, key: &str) -> Vec<(u32, usize)> {
+        let (head, last) = match key.rsplit_once(' ') {
+            Some((head, last)) => (Some(head), last),
+            None => (None, key),
+        };
+        let mut out = Vec::new();
+        for (text, id, n, _) in &self.completions {
+            let rest = match head {
+                Some(head) => match text.strip_prefix(head).and_then(|r| r.strip_prefix(' ')) {
+                    Some(rest) => rest,
+                    None => continue,
+                },
+                None => text.as_str(),
+            };
+            let word = rest.split(' ').next().unwrap_or_default();
+            if prefix_within_one_edit(last, word) {
+                out.push((*id, *n));
+            }
+        }
+        out
+    }
+
     /// A concept and every narrower one, for a concept filter.
     pub fn with_narrower(&self, id: u32) -> Vec<u32> {
         let mut out = vec![id];
@@ -352,5 +453,52 @@ fn is_taxonomy(graph: &GraphName) -> bool {
     match graph {
         GraphName::NamedNode(g) => !NOT_TAXONOMIES.contains(&g.as_str()),
         _ => true,
+    }
+}
+
+/// Whether some prefix of `word` is at most one edit (substitution,
+/// insertion, deletion or swap of neighbours) from `typed`.
+fn prefix_within_one_edit(typed: &str, word: &str) -> bool {
+    let typed: Vec<char> = typed.chars().collect();
+    let word: Vec<char> = word.chars().collect();
+    let n = typed.len();
+    let candidates = [n.saturating_sub(1), n, n + 1];
+    candidates
+        .iter()
+        .any(|&len| len <= word.len() && len > 0 && within_one_edit(&typed, &word[..len]))
+}
+
+fn within_one_edit(a: &[char], b: &[char]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if long.len() - short.len() > 1 {
+        return false;
+    }
+    let common = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+    if common == short.len() {
+        return true;
+    }
+    if short.len() == long.len() {
+        let swapped = common + 1 < short.len()
+            && short[common] == long[common + 1]
+            && short[common + 1] == long[common]
+            && short[common + 2..] == long[common + 2..];
+        return swapped || short[common + 1..] == long[common + 1..];
+    }
+    short[common..] == long[common + 1..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_edit_covers_substitution_insertion_deletion_and_swaps() {
+        assert!(prefix_within_one_edit("recyc", "recyclable"));
+        assert!(prefix_within_one_edit("recyk", "recyclable"), "substitution");
+        assert!(prefix_within_one_edit("reccyc", "recyclable"), "insertion");
+        assert!(prefix_within_one_edit("rcyc", "recyclable"), "deletion");
+        assert!(prefix_within_one_edit("ercyc", "recyclable"), "swap");
+        assert!(!prefix_within_one_edit("rxcyk", "recyclable"), "two edits");
+        assert!(!prefix_within_one_edit("packaging", "pack"));
     }
 }

@@ -66,6 +66,7 @@ pub fn schema() -> Schema {
     builder.add_u64_field("key", FAST | STORED);
     builder.add_text_field("id", STRING | STORED);
     builder.add_text_field("title", STORED);
+    builder.add_text_field("title_text", text_options(FOLDED));
     builder.add_text_field("text", text_options(FOLDED));
     for (code, _) in STEMMED_LANGUAGES {
         builder.add_text_field(&format!("text_{code}"), text_options(&format!("stem_{code}")));
@@ -112,6 +113,8 @@ pub struct Fields {
     pub key: Field,
     pub id: Field,
     pub title: Field,
+    /// The shown title, folded, for suggestions.
+    pub title_text: Field,
     pub text: Field,
     pub concept: Field,
     pub source: Field,
@@ -128,6 +131,7 @@ impl Fields {
             key: field("key"),
             id: field("id"),
             title: field("title"),
+            title_text: field("title_text"),
             text: field("text"),
             concept: field("concept"),
             source: field("source"),
@@ -200,6 +204,7 @@ pub fn build(store: &Store, graph: &NamedNode, fields: &Fields) -> Result<Option
     let shown = titles.iter().find(|l| l.language() == language).or(titles.first());
     if let Some(title) = shown {
         doc.add_text(fields.title, title.value());
+        doc.add_text(fields.title_text, title.value());
     }
     Ok(Some(doc))
 }

@@ -32,6 +32,7 @@ mod document;
 mod facets;
 mod rights;
 mod search;
+mod suggest;
 
 use crate::error::{Error, Result};
 use crate::rights::Territories;
@@ -45,10 +46,11 @@ use std::sync::{Arc, Mutex, RwLock};
 use tantivy::schema::Term;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 
-pub use concepts::{ConceptView, Expansion, LabelKind};
+pub use concepts::{ConceptView, Expansion, LabelKind, Suggestion};
 pub use document::{language_field_name, STEMMED_LANGUAGES};
 pub use facets::{Bucket, ConceptBucket, Facets};
 pub use search::{Hit, ResolvedConcept, SearchAnswer, SearchRequest};
+pub use suggest::{SuggestAnswer, TitleSuggestion};
 
 /// Memory for tantivy's indexing buffers (it splits it across its threads).
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
@@ -91,8 +93,7 @@ impl SearchIndex {
             source,
         })?;
         let schema = document::schema();
-        let directory = tantivy::directory::MmapDirectory::open(dir).map_err(|e| Error::Index(e.to_string()))?;
-        let index = Index::open_or_create(directory, schema.clone())?;
+        let index = open_or_recreate(dir, &schema)?;
         document::register_analyzers(&index);
         let fields = Fields::new(&schema);
         let writer = index.writer(WRITER_MEMORY)?;
@@ -224,6 +225,27 @@ impl SearchIndex {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// The index in `dir`, or a new empty one when there is none, or when it
+/// was written with another schema (an older release) or cannot be read:
+/// it is derived data, and the generation check rebuilds it from the store.
+fn open_or_recreate(dir: &Path, schema: &tantivy::schema::Schema) -> Result<Index> {
+    if !dir.join("meta.json").exists() {
+        return Ok(Index::create_in_dir(dir, schema.clone())?);
+    }
+    match Index::open_in_dir(dir) {
+        Ok(index) if index.schema() == *schema => return Ok(index),
+        Ok(_) => tracing::info!(dir = %dir.display(), "search index written with another schema: recreating it"),
+        Err(e) => tracing::warn!(dir = %dir.display(), error = %e, "search index unreadable: recreating it"),
+    }
+    let recreate = |e: std::io::Error| Error::File {
+        path: dir.display().to_string(),
+        source: e,
+    };
+    std::fs::remove_dir_all(dir).map_err(recreate)?;
+    std::fs::create_dir_all(dir).map_err(recreate)?;
+    Ok(Index::create_in_dir(dir, schema.clone())?)
 }
 
 /// The index follows the store: every commit is indexed before the write
