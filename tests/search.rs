@@ -434,3 +434,62 @@ async fn suggestions_complete_labels_and_titles_with_one_typo() {
         assert_eq!(suggest(query).await.0, StatusCode::BAD_REQUEST, "{query}");
     }
 }
+
+#[tokio::test]
+async fn tagging_finds_the_concepts_a_text_mentions() {
+    let (server, client) = tagged_server().await;
+    let tag = |body: Value| {
+        let client = client.clone();
+        let url = format!("{}/api/tag", server.base);
+        async move {
+            let response = client.post(url).json(&body).send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let text = "Our new eco-friendly packaging is recyclable: recyclable cups, weniger Verpackung.";
+    let (status, answer) = tag(json!({"text": text, "language": "en"})).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let concepts = answer["concepts"].as_array().unwrap();
+    let summary: Vec<(String, f64, u64)> = concepts
+        .iter()
+        .map(|c| {
+            (
+                c["label"].as_str().unwrap().to_owned(),
+                c["score"].as_f64().unwrap(),
+                c["frequency"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // recyclable twice (prefLabel in the text's language), Verpackung once
+    // (prefLabel, German), the altLabel once; "packaging" inside the longer
+    // label is not counted again
+    assert_eq!(
+        summary,
+        [
+            ("Recyclable".to_owned(), 1.0, 2),
+            ("Packaging".to_owned(), 0.455, 1),
+            ("Sustainable packaging".to_owned(), 0.45, 1)
+        ]
+    );
+    assert_eq!(concepts[2]["matched"], json!(["eco-friendly packaging"]));
+    assert_eq!(concepts[2]["positions"], json!([[8, 30]]));
+    assert_eq!(&text[8..30], "eco-friendly packaging");
+    assert_eq!(concepts[0]["positions"], json!([[34, 44], [46, 56]]));
+
+    let (_, answer) = tag(json!({"text": text, "limit": 1})).await;
+    assert_eq!(answer["concepts"].as_array().unwrap().len(), 1);
+    for (body, field) in [
+        (json!({"text": " "}), "text"),
+        (
+            json!({"text": text, "scheme": "https://example.com/no-scheme"}),
+            "scheme",
+        ),
+        (json!({"text": text, "limit": 0}), "limit"),
+        (json!({"text": text, "lang": "en"}), "body"),
+        (json!({"words": text}), "body"),
+    ] {
+        let (status, answer) = tag(body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert_eq!(answer["field"], field, "{answer}");
+    }
+}

@@ -1,5 +1,7 @@
 //! `GET /api/suggest`: completions while typing.
 //!
+//! `POST /api/tag`: the concepts a text mentions.
+//!
 //! `GET /api/search`: concept-aware, rights-aware search over the index the
 //! store keeps in step. Any of `at` and the rights dimensions makes the
 //! query a rights context: only assets cleared for it are found (unless
@@ -8,10 +10,10 @@
 use super::auth::Caller;
 use super::{blocking, AppState, Problem};
 use crate::auth::Role;
-use crate::index::{Expansion, SearchAnswer, SearchRequest, SuggestAnswer};
+use crate::index::{Expansion, SearchAnswer, SearchRequest, SuggestAnswer, Tag, TagRequest};
 use crate::rights::DIMENSIONS;
 use axum::extract::{Query, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::collections::HashMap;
 
@@ -25,6 +27,7 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/search", get(search))
         .route("/api/suggest", get(suggest))
+        .route("/api/tag", post(tag))
 }
 
 async fn search(
@@ -77,6 +80,58 @@ async fn suggest(
     let index = state.index.clone();
     let answer = blocking(move || index.suggest(&q, lang.as_deref(), limit)).await?;
     Ok(Json(answer))
+}
+
+/// The largest text tagged in one request, in bytes.
+const MAX_TAG_BYTES: usize = 1024 * 1024;
+const MAX_TAGS: usize = 500;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TagBody {
+    text: String,
+    language: Option<String>,
+    scheme: Option<String>,
+    limit: Option<usize>,
+}
+
+#[derive(serde::Serialize)]
+struct TagAnswer {
+    concepts: Vec<Tag>,
+}
+
+/// `POST /api/tag` with `{"text", "language"?, "scheme"?, "limit"?}`.
+async fn tag(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: axum::body::Body,
+) -> Result<Json<TagAnswer>, Problem> {
+    caller.require(Role::Reader)?;
+    let bytes = super::read_body(body, MAX_TAG_BYTES).await?;
+    let value = crate::ingest::parse_json(&bytes)?;
+    let body: TagBody = serde_json::from_value(value).map_err(|e| {
+        Problem::bad_request(
+            "body",
+            format!("expected {{\"text\", \"language\", \"scheme\", \"limit\"}}: {e}"),
+        )
+    })?;
+    let limit = match body.limit {
+        None => 20,
+        Some(n) if (1..=MAX_TAGS).contains(&n) => n,
+        Some(_) => return Err(Problem::bad_request("limit", format!("limit must be 1 to {MAX_TAGS}"))),
+    };
+    if body.text.trim().is_empty() {
+        return Err(Problem::bad_request("text", "the text is empty: give the text to tag"));
+    }
+    let request = TagRequest {
+        text: body.text,
+        language: body.language.as_deref().map(language).transpose()?,
+        scheme: body.scheme,
+        limit,
+    };
+    let index = state.index.clone();
+    let concepts = blocking(move || index.tag(&request)).await?;
+    Ok(Json(TagAnswer { concepts }))
 }
 
 /// The request from query parameters; `concept` may repeat. Unknown

@@ -51,6 +51,7 @@ impl LabelKind {
 #[derive(Debug, Clone, Default)]
 struct Concept {
     iri: String,
+    schemes: Vec<String>,
     /// (kind, language, text)
     labels: Vec<(LabelKind, String, String)>,
     narrower: Vec<u32>,
@@ -105,12 +106,15 @@ impl Default for Expansion {
     }
 }
 
+/// One label of one concept: (concept, kind, index among its labels).
+type LabelRef = (u32, LabelKind, usize);
+
 #[derive(Debug, Default)]
 pub struct ConceptView {
     concepts: Vec<Concept>,
     by_iri: HashMap<String, u32>,
     /// Folded label → the concepts that carry it.
-    by_label: HashMap<String, Vec<(u32, LabelKind, usize)>>,
+    by_label: HashMap<String, Vec<LabelRef>>,
     /// Every folded label from each of its token starts, sorted, so that a
     /// prefix finds labels that start with it or have a word that does:
     /// (folded text from a token on, concept, label index, from the start).
@@ -155,6 +159,17 @@ impl ConceptView {
                 let entry = (kind, l.language().unwrap_or("").to_owned(), l.value().to_owned());
                 if !labels.contains(&entry) {
                     labels.push(entry);
+                }
+            }
+        }
+        for quad in store.db().quads_for_pattern(None, Some(skos::IN_SCHEME), None, None) {
+            let quad = quad?;
+            if let (NamedOrBlankNode::NamedNode(s), Term::NamedNode(scheme)) = (&quad.subject, &quad.object) {
+                if let Some(&id) = view.by_iri.get(s.as_str()) {
+                    let schemes = &mut view.concepts[id as usize].schemes;
+                    if !schemes.iter().any(|x| x == scheme.as_str()) {
+                        schemes.push(scheme.as_str().to_owned());
+                    }
                 }
             }
         }
@@ -279,15 +294,7 @@ impl ConceptView {
     pub fn resolve(&self, query: &str, lang: Option<&str>) -> Vec<LabelMatch> {
         let tokens = fold(query);
         let mut matches = Vec::new();
-        let mut start = 0;
-        while start < tokens.len() {
-            let longest = (1..=MAX_LABEL_TOKENS.min(tokens.len() - start))
-                .rev()
-                .find_map(|len| Some((len, self.by_label.get(&tokens[start..start + len].join(" "))?)));
-            let Some((len, found)) = longest else {
-                start += 1;
-                continue;
-            };
+        for (_, found) in self.longest_labels(&tokens) {
             let mut seen = HashSet::new();
             let mut ranked: Vec<_> = found.iter().collect();
             // Preferred labels first, then the asked language.
@@ -306,9 +313,29 @@ impl ConceptView {
                     });
                 }
             }
-            start += len;
         }
         matches
+    }
+
+    /// At each word, the longest label that starts there, as (words it
+    /// spans, the concepts that carry it); the next search starts after it.
+    fn longest_labels<S: AsRef<str>>(&self, words: &[S]) -> Vec<(std::ops::Range<usize>, &[LabelRef])> {
+        let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
+        let mut out = Vec::new();
+        let mut start = 0;
+        while start < words.len() {
+            let longest = (1..=MAX_LABEL_TOKENS.min(words.len() - start))
+                .rev()
+                .find_map(|len| Some((len, self.by_label.get(&words[start..start + len].join(" "))?)));
+            match longest {
+                Some((len, found)) => {
+                    out.push((start..start + len, found.as_slice()));
+                    start += len;
+                }
+                None => start += 1,
+            }
+        }
+        out
     }
 
     /// Named concepts with weight 1, their narrower concepts decaying per
@@ -427,6 +454,41 @@ impl ConceptView {
             let word = rest.split(' ').next().unwrap_or_default();
             if prefix_within_one_edit(last, word) {
                 out.push((*id, *n));
+            }
+        }
+        out
+    }
+
+    /// The language and text of one of a concept's labels.
+    pub fn label_at(&self, id: u32, n: usize) -> (&str, &str) {
+        let (_, language, text) = &self.concepts[id as usize].labels[n];
+        (language, text)
+    }
+
+    /// Whether a concept belongs to a scheme.
+    pub fn in_scheme(&self, id: u32, scheme: &str) -> bool {
+        self.concepts[id as usize].schemes.iter().any(|s| s == scheme)
+    }
+
+    /// Whether any concept belongs to a scheme.
+    pub fn knows_scheme(&self, scheme: &str) -> bool {
+        self.concepts.iter().any(|c| c.schemes.iter().any(|s| s == scheme))
+    }
+
+    /// Every occurrence of a concept label in a text: at each word, the
+    /// longest label starting there; occurrences never overlap. Yields
+    /// (concept, label kind, label index, byte range in the text).
+    pub fn occurrences(&self, text: &str) -> Vec<(u32, LabelKind, usize, std::ops::Range<usize>)> {
+        let tokens = super::document::fold_with_offsets(text);
+        let words: Vec<&str> = tokens.iter().map(|(t, _)| t.as_str()).collect();
+        let mut out = Vec::new();
+        for (span, found) in self.longest_labels(&words) {
+            let range = tokens[span.start].1.start..tokens[span.end - 1].1.end;
+            let mut seen = HashSet::new();
+            for &(id, kind, n) in found {
+                if seen.insert(id) {
+                    out.push((id, kind, n, range.clone()));
+                }
             }
         }
         out

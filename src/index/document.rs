@@ -87,11 +87,17 @@ fn folding() -> tantivy::tokenizer::TextAnalyzerBuilder<impl tantivy::tokenizer:
 
 /// The tokens of a text as the folded field indexes them.
 pub fn fold(text: &str) -> Vec<String> {
+    fold_with_offsets(text).into_iter().map(|(token, _)| token).collect()
+}
+
+/// The folded tokens of a text with the byte range each comes from.
+pub fn fold_with_offsets(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let mut analyzer = folding().build();
     let mut stream = analyzer.token_stream(text);
     let mut tokens = Vec::new();
     while stream.advance() {
-        tokens.push(stream.token().text.clone());
+        let token = stream.token();
+        tokens.push((token.text.clone(), token.offset_from..token.offset_to));
     }
     tokens
 }

@@ -33,6 +33,7 @@ mod facets;
 mod rights;
 mod search;
 mod suggest;
+mod tag;
 
 use crate::error::{Error, Result};
 use crate::rights::Territories;
@@ -51,6 +52,7 @@ pub use document::{language_field_name, STEMMED_LANGUAGES};
 pub use facets::{Bucket, ConceptBucket, Facets};
 pub use search::{Hit, ResolvedConcept, SearchAnswer, SearchRequest};
 pub use suggest::{SuggestAnswer, TitleSuggestion};
+pub use tag::{Tag, TagRequest};
 
 /// Memory for tantivy's indexing buffers (it splits it across its threads).
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
@@ -185,6 +187,11 @@ impl SearchIndex {
         let view = Arc::new(ConceptView::load(store)?);
         *self.concepts.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = view;
         Ok(())
+    }
+
+    /// The concepts a text mentions (see `tag.rs`).
+    pub fn tag(&self, request: &TagRequest) -> Result<Vec<Tag>> {
+        tag::tag(&self.concepts(), request)
     }
 
     /// The concept view queries expand with.
