@@ -493,3 +493,57 @@ async fn tagging_finds_the_concepts_a_text_mentions() {
         assert_eq!(answer["field"], field, "{answer}");
     }
 }
+
+#[tokio::test]
+async fn a_brief_recommends_cleared_assets_with_the_concepts_that_linked_them() {
+    let (server, client) = tagged_server().await;
+    let base = &server.base;
+    // the same assets, now with rights
+    let body = json!([
+        {"id": "a:cup", "title": "Paper cup", "concepts": [format!("{T}recyclable")],
+         "rights": {"grants": [{"territory": "DE", "channel": "web"}]}},
+        {"id": "a:box", "title": "Cardboard box", "concepts": [format!("{T}sustainable-packaging")],
+         "rights": {"grants": [{"territory": "FR"}]}},
+        {"id": "a:jar", "title": "Glass jar", "concepts": [format!("{T}reuse")],
+         "rights": {"grants": [{"territory": "europe_any"}]}}
+    ]);
+    assert_eq!(ingest(&client, base, body).await, StatusCode::OK);
+    let brief =
+        r#"Spring campaign: "show our recyclable cups & eco-friendly packaging" to German web shoppers (+ more?)"#;
+    let recommend = |body: Value| {
+        let client = client.clone();
+        let url = format!("{base}/api/recommend");
+        async move {
+            let response = client.post(url).json(&body).send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, answer) =
+        recommend(json!({"brief": brief, "language": "en", "territory": "DE", "channel": "web"})).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let found = ids(&answer);
+    assert_eq!(found.first().map(String::as_str), Some("a:cup"), "{answer}");
+    assert!(found.contains(&"a:jar".to_owned()), "{answer}");
+    assert!(
+        !found.contains(&"a:box".to_owned()),
+        "cleared for France only: {answer}"
+    );
+    assert_eq!(matched(&answer, "a:cup"), ["prefLabel 'Recyclable'"]);
+    assert_eq!(matched(&answer, "a:jar"), ["Reuse, related to Sustainable packaging"]);
+    let concepts: Vec<&str> = answer["concepts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(concepts, ["Recyclable", "Sustainable packaging"]);
+    for (body, field) in [
+        (json!({"brief": ""}), "brief"),
+        (json!({"brief": brief, "territory": "Atlantis"}), "territory"),
+        (json!({"brief": brief, "colour": "red"}), "body"),
+    ] {
+        let (status, answer) = recommend(body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert_eq!(answer["field"], field, "{answer}");
+    }
+}

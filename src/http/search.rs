@@ -2,6 +2,8 @@
 //!
 //! `POST /api/tag`: the concepts a text mentions.
 //!
+//! `POST /api/recommend`: cleared assets for a brief.
+//!
 //! `GET /api/search`: concept-aware, rights-aware search over the index the
 //! store keeps in step. Any of `at` and the rights dimensions makes the
 //! query a rights context: only assets cleared for it are found (unless
@@ -28,6 +30,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/search", get(search))
         .route("/api/suggest", get(suggest))
         .route("/api/tag", post(tag))
+        .route("/api/recommend", post(recommend))
 }
 
 async fn search(
@@ -82,8 +85,8 @@ async fn suggest(
     Ok(Json(answer))
 }
 
-/// The largest text tagged in one request, in bytes.
-const MAX_TAG_BYTES: usize = 1024 * 1024;
+/// The largest body of a tag or recommend request, in bytes.
+const MAX_TEXT_BODY_BYTES: usize = 1024 * 1024;
 const MAX_TAGS: usize = 500;
 
 #[derive(serde::Deserialize)]
@@ -107,19 +110,8 @@ async fn tag(
     body: axum::body::Body,
 ) -> Result<Json<TagAnswer>, Problem> {
     caller.require(Role::Reader)?;
-    let bytes = super::read_body(body, MAX_TAG_BYTES).await?;
-    let value = crate::ingest::parse_json(&bytes)?;
-    let body: TagBody = serde_json::from_value(value).map_err(|e| {
-        Problem::bad_request(
-            "body",
-            format!("expected {{\"text\", \"language\", \"scheme\", \"limit\"}}: {e}"),
-        )
-    })?;
-    let limit = match body.limit {
-        None => 20,
-        Some(n) if (1..=MAX_TAGS).contains(&n) => n,
-        Some(_) => return Err(Problem::bad_request("limit", format!("limit must be 1 to {MAX_TAGS}"))),
-    };
+    let body: TagBody = json_body(body, r#"{"text", "language", "scheme", "limit"}"#).await?;
+    let limit = limit_or(body.limit, 20, MAX_TAGS)?;
     if body.text.trim().is_empty() {
         return Err(Problem::bad_request("text", "the text is empty: give the text to tag"));
     }
@@ -132,6 +124,88 @@ async fn tag(
     let index = state.index.clone();
     let concepts = blocking(move || index.tag(&request)).await?;
     Ok(Json(TagAnswer { concepts }))
+}
+
+/// The longest brief, in characters.
+const MAX_BRIEF_CHARS: usize = 20_000;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecommendBody {
+    brief: String,
+    language: Option<String>,
+    limit: Option<usize>,
+    at: Option<String>,
+    territory: Option<String>,
+    channel: Option<String>,
+    usage: Option<String>,
+    audience: Option<String>,
+    industry: Option<String>,
+    #[serde(rename = "content_language")]
+    content_language: Option<String>,
+}
+
+/// `POST /api/recommend`: a brief and a rights context → the most relevant
+/// assets cleared for it (at now when no date is given), each with the
+/// concepts that linked it.
+async fn recommend(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: axum::body::Body,
+) -> Result<Json<SearchAnswer>, Problem> {
+    caller.require(Role::Reader)?;
+    let body: RecommendBody = json_body(
+        body,
+        r#"{"brief", "language", "limit", "at", "territory", "channel", "usage", "audience", "industry", "content_language"}"#,
+    )
+    .await?;
+    let brief = body.brief.trim().to_owned();
+    if brief.is_empty() || brief.chars().count() > MAX_BRIEF_CHARS {
+        return Err(Problem::bad_request(
+            "brief",
+            format!("give the brief's text, 1 to {MAX_BRIEF_CHARS} characters"),
+        ));
+    }
+    let limit = limit_or(body.limit, 10, MAX_LIMIT)?;
+    let dimensions = [
+        ("at", body.at),
+        ("territory", body.territory),
+        ("channel", body.channel),
+        ("usage", body.usage),
+        ("audience", body.audience),
+        ("industry", body.industry),
+        ("language", body.content_language),
+    ];
+    let context: HashMap<String, String> = dimensions
+        .into_iter()
+        .filter_map(|(name, value)| Some((name.to_owned(), value?)))
+        .collect();
+    let request = SearchRequest {
+        q: brief,
+        lang: body.language.as_deref().map(language).transpose()?,
+        limit,
+        context: Some(super::assets::context_from(&context)?),
+        free_text: true,
+        ..Default::default()
+    };
+    let index = state.index.clone();
+    let answer = blocking(move || index.search(&request)).await?;
+    Ok(Json(answer))
+}
+
+/// A JSON request body of the shape `expected` describes (for the error).
+async fn json_body<T: serde::de::DeserializeOwned>(body: axum::body::Body, expected: &str) -> Result<T, Problem> {
+    let bytes = super::read_body(body, MAX_TEXT_BODY_BYTES).await?;
+    let value = crate::ingest::parse_json(&bytes)?;
+    serde_json::from_value(value).map_err(|e| Problem::bad_request("body", format!("expected {expected}: {e}")))
+}
+
+fn limit_or(limit: Option<usize>, default: usize, max: usize) -> Result<usize, Problem> {
+    match limit {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(Problem::bad_request("limit", format!("limit must be 1 to {max}"))),
+    }
 }
 
 /// The request from query parameters; `concept` may repeat. Unknown

@@ -39,6 +39,9 @@ pub struct SearchRequest {
     /// `include_blocked`, which finds them all and says why each is blocked.
     pub context: Option<Context>,
     pub include_blocked: bool,
+    /// `q` is running text (a brief), not query syntax: quotes, colons and
+    /// signs in it are words.
+    pub free_text: bool,
 }
 
 /// A concept the query resolved to: the UI shows these as chips.
@@ -86,7 +89,7 @@ impl SearchIndex {
         let named: Vec<u32> = matches.iter().map(|m| m.concept).collect();
         let expanded = view.expand(&named, &request.expansion);
 
-        let mut wanted: Vec<(Occur, Box<dyn Query>)> = self.text_clauses(&request.q, lang)?;
+        let mut wanted: Vec<(Occur, Box<dyn Query>)> = self.text_clauses(request)?;
         for &(id, weight, _) in &expanded {
             let term = Term::from_field_text(self.fields.concept, view.iri(id));
             let query = TermQuery::new(term, IndexRecordOption::Basic);
@@ -169,13 +172,18 @@ impl SearchIndex {
         }
     }
 
-    fn text_clauses(&self, q: &str, lang: Option<&str>) -> Result<Vec<(Occur, Box<dyn Query>)>> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let folded = QueryParser::for_index(&self.index, vec![self.fields.text]).parse_query(q)?;
-        clauses.push((Occur::Should, folded));
-        if let Some(field) = lang.and_then(|l| self.fields.stemmed(l)) {
-            let stemmed = QueryParser::for_index(&self.index, vec![field]).parse_query(q)?;
-            clauses.push((Occur::Should, Box::new(BoostQuery::new(stemmed, STEMMED_BOOST))));
+    fn text_clauses(&self, request: &SearchRequest) -> Result<Vec<(Occur, Box<dyn Query>)>> {
+        let parse = |field| -> Result<Box<dyn Query>> {
+            let parser = QueryParser::for_index(&self.index, vec![field]);
+            Ok(if request.free_text {
+                parser.parse_query_lenient(&request.q).0
+            } else {
+                parser.parse_query(&request.q)?
+            })
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, parse(self.fields.text)?)];
+        if let Some(field) = request.lang.as_deref().and_then(|l| self.fields.stemmed(l)) {
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(parse(field)?, STEMMED_BOOST))));
         }
         Ok(clauses)
     }
