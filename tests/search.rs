@@ -547,3 +547,43 @@ async fn a_brief_recommends_cleared_assets_with_the_concepts_that_linked_them() 
         assert_eq!(answer["field"], field, "{answer}");
     }
 }
+
+#[tokio::test]
+async fn automatic_tags_follow_the_text_and_only_affected_assets_are_rewritten() {
+    let (server, client) = tagged_server().await;
+    let base = &server.base;
+    let body = json!([
+        {"id": "a:bottle", "title": "A bottle made for reuse", "language": "en"},
+        {"id": "a:station", "title": "Refill station in the shop", "language": "en"}
+    ]);
+    assert_eq!(ingest(&client, base, body).await, StatusCode::CREATED);
+    // "reuse" in the title tags the bottle with Reuse: the German prefLabel finds it
+    let (_, answer) = search(&client, base, "q=Wiederverwendung&lang=de&related_weight=0").await;
+    assert_eq!(ids(&answer), ["a:jar", "a:bottle"], "{answer}");
+    assert_eq!(
+        matched(&answer, "a:bottle"),
+        ["prefLabel 'Wiederverwendung' (automatic tag)"]
+    );
+    // a new altLabel "refill" tags the station, and rewrites it alone
+    let written = server.index.documents_written();
+    let status = client
+        .post(format!("{base}/api/taxonomies/packaging"))
+        .header("content-type", "text/turtle")
+        .body(format!(
+            r#"<{T}reuse> <http://www.w3.org/2004/02/skos/core#altLabel> "refill"@en ."#
+        ))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        server.index.documents_written(),
+        written + 1,
+        "only the station is rewritten"
+    );
+    let (_, answer) = search(&client, base, "q=Wiederverwendung&lang=de&related_weight=0").await;
+    let mut found = ids(&answer);
+    found.sort();
+    assert_eq!(found, ["a:bottle", "a:jar", "a:station"], "{answer}");
+}

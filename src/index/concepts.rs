@@ -465,6 +465,27 @@ impl ConceptView {
         (language, text)
     }
 
+    /// Folded labels whose concepts differ between this view and `other`:
+    /// added, removed, or carried by other concepts now.
+    pub fn changed_labels(&self, other: &ConceptView) -> Vec<String> {
+        let carriers = |view: &ConceptView, key: &str| -> Vec<String> {
+            let mut iris: Vec<String> = view.by_label.get(key).map_or(Vec::new(), |found| {
+                found.iter().map(|(id, ..)| view.iri(*id).to_owned()).collect()
+            });
+            iris.sort();
+            iris.dedup();
+            iris
+        };
+        let keys: HashSet<&String> = self.by_label.keys().chain(other.by_label.keys()).collect();
+        let mut changed: Vec<String> = keys
+            .into_iter()
+            .filter(|key| carriers(self, key) != carriers(other, key))
+            .cloned()
+            .collect();
+        changed.sort();
+        changed
+    }
+
     /// Whether a concept belongs to a scheme.
     pub fn in_scheme(&self, id: u32, scheme: &str) -> bool {
         self.concepts[id as usize].schemes.iter().any(|s| s == scheme)

@@ -1,6 +1,7 @@
 //! The asset document: schema, analyzers, and how a record graph becomes
 //! one tantivy document.
 
+use super::concepts::ConceptView;
 use crate::error::Result;
 use crate::store::Store;
 use crate::vocab::{ag, dcterms};
@@ -72,6 +73,7 @@ pub fn schema() -> Schema {
         builder.add_text_field(&format!("text_{code}"), text_options(&format!("stem_{code}")));
     }
     builder.add_text_field("concept", STRING | FAST | STORED);
+    builder.add_text_field("auto_concept", STRING | STORED);
     builder.add_text_field("source", STRING | FAST | STORED);
     builder.add_text_field("content_type", STRING | FAST | STORED);
     builder.add_text_field("license_type", STRING | FAST | STORED);
@@ -123,6 +125,8 @@ pub struct Fields {
     pub title_text: Field,
     pub text: Field,
     pub concept: Field,
+    /// Concepts the asset's text mentions (automatic tags), curated ones excepted.
+    pub auto_concept: Field,
     pub source: Field,
     pub content_type: Field,
     pub license_type: Field,
@@ -140,6 +144,7 @@ impl Fields {
             title_text: field("title_text"),
             text: field("text"),
             concept: field("concept"),
+            auto_concept: field("auto_concept"),
             source: field("source"),
             content_type: field("content_type"),
             license_type: field("license_type"),
@@ -168,7 +173,7 @@ pub fn asset_graphs(store: &Store) -> Result<Vec<NamedNode>> {
 
 /// The document of one record graph; `None` when the graph is gone or holds
 /// no asset (a rights record, say).
-pub fn build(store: &Store, graph: &NamedNode, fields: &Fields) -> Result<Option<TantivyDocument>> {
+pub fn build(store: &Store, graph: &NamedNode, fields: &Fields, view: &ConceptView) -> Result<Option<TantivyDocument>> {
     let triples = store.graph_triples(graph.as_ref())?;
     let about_asset = |t: &&oxigraph::model::Triple| t.subject.as_ref() == graph.as_ref().into();
     let is_asset = triples
@@ -183,6 +188,8 @@ pub fn build(store: &Store, graph: &NamedNode, fields: &Fields) -> Result<Option
     doc.add_u64(fields.key, super::rights::key_of(graph.as_str()));
     let mut titles: Vec<&oxigraph::model::Literal> = Vec::new();
     let mut language = None;
+    let mut curated: Vec<&str> = Vec::new();
+    let mut automatic: Vec<&str> = Vec::new();
     for t in triples.iter().filter(about_asset) {
         let p = t.predicate.as_ref();
         match &t.object {
@@ -196,8 +203,14 @@ pub fn build(store: &Store, graph: &NamedNode, fields: &Fields) -> Result<Option
                 if let Some(field) = l.language().and_then(|lang| fields.stemmed(lang)) {
                     doc.add_text(field, l.value());
                 }
+                for (id, ..) in view.occurrences(l.value()) {
+                    automatic.push(view.iri(id));
+                }
             }
-            Term::NamedNode(concept) if p == dcterms::SUBJECT => doc.add_text(fields.concept, concept.as_str()),
+            Term::NamedNode(concept) if p == dcterms::SUBJECT => {
+                doc.add_text(fields.concept, concept.as_str());
+                curated.push(concept.as_str());
+            }
             Term::Literal(l) if p == ag::SOURCE => doc.add_text(fields.source, l.value()),
             Term::Literal(l) if p == ag::CONTENT_TYPE => doc.add_text(fields.content_type, l.value()),
             Term::Literal(l) if p.as_str() == ag::term("licenseType").as_str() => {
@@ -205,6 +218,12 @@ pub fn build(store: &Store, graph: &NamedNode, fields: &Fields) -> Result<Option
             }
             _ => {}
         }
+    }
+    // Automatic tags: concepts the text mentions, apart from curated ones.
+    automatic.sort_unstable();
+    automatic.dedup();
+    for concept in automatic.into_iter().filter(|c| !curated.contains(c)) {
+        doc.add_text(fields.auto_concept, concept);
     }
     // The title shown is the one in the record's own language.
     let shown = titles.iter().find(|l| l.language() == language).or(titles.first());

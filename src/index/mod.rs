@@ -20,7 +20,10 @@
 //!
 //! **Concepts.** Assets carry the IRIs of their tags and nothing else of the
 //! taxonomies; the concept view (`concepts.rs`) resolves and expands a query
-//! at query time (`search.rs`), so a taxonomy push rewrites no asset document.
+//! at query time (`search.rs`), so a taxonomy push rewrites no asset document
+//! — except those whose text mentions a label the push added, removed or
+//! moved, because their automatic tags (concepts found in their text by the
+//! tagger, `tag.rs`; derived data, so kept here and not in the store) change.
 //!
 //! **Text.** Titles, descriptions and keywords go into one accent- and
 //! case-folded field for every language, and into a stemmed field of their
@@ -41,10 +44,11 @@ use crate::store::{ChangeListener, Receipt, Store};
 use crate::vocab::graphs;
 use document::{Fields, ASSET_GRAPH_PREFIX};
 use rights::RightsTable;
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use tantivy::schema::Term;
+use tantivy::schema::{Term, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 
 pub use concepts::{ConceptView, Expansion, LabelKind, Suggestion};
@@ -136,10 +140,12 @@ impl SearchIndex {
         // again by its own listener call, which is harmless.
         let generation = store.generation();
         writer.delete_all_documents()?;
+        self.reload_concepts(store)?;
+        let view = self.concepts();
         let mut rights = self.rights_mut();
         rights.clear();
         for (done, graph) in graphs.iter().enumerate() {
-            if let Some(doc) = document::build(store, graph, &self.fields)? {
+            if let Some(doc) = document::build(store, graph, &self.fields, &view)? {
                 writer.add_document(doc)?;
                 self.written.fetch_add(1, Ordering::Relaxed);
                 rights.compile(store, graph.as_str(), Territories::global())?;
@@ -152,7 +158,6 @@ impl SearchIndex {
         progress(graphs.len(), graphs.len());
         drop(rights);
         self.commit(&mut writer, generation)?;
-        self.reload_concepts(store)?;
         self.stale.store(false, Ordering::SeqCst);
         Ok(graphs.len())
     }
@@ -163,24 +168,64 @@ impl SearchIndex {
             return self.rebuild(store, &|_, _| {}).map(drop);
         }
         let mut writer = self.lock_writer();
-        let mut taxonomies_changed = false;
-        for change in &receipt.graphs {
-            if !change.graph.starts_with(ASSET_GRAPH_PREFIX) {
-                taxonomies_changed |= change.graph != graphs::AUDIT && change.graph != graphs::REGISTRY;
-                continue;
-            }
-            writer.delete_term(Term::from_field_text(self.fields.graph, &change.graph));
-            let graph = oxigraph::model::NamedNode::new_unchecked(change.graph.as_str());
-            if let Some(doc) = document::build(store, &graph, &self.fields)? {
+        let taxonomies_changed = receipt.graphs.iter().any(|c| {
+            !c.graph.starts_with(ASSET_GRAPH_PREFIX) && c.graph != graphs::AUDIT && c.graph != graphs::REGISTRY
+        });
+        let mut rewrite: BTreeSet<String> = BTreeSet::new();
+        if taxonomies_changed {
+            let before = self.concepts();
+            self.reload_concepts(store)?;
+            rewrite.extend(self.mentioning_changed_labels(&before, &self.concepts())?);
+        }
+        let changed: Vec<&str> = receipt
+            .graphs
+            .iter()
+            .map(|c| c.graph.as_str())
+            .filter(|g| g.starts_with(ASSET_GRAPH_PREFIX))
+            .collect();
+        rewrite.extend(changed.iter().map(|g| (*g).to_owned()));
+        let view = self.concepts();
+        for graph in &rewrite {
+            writer.delete_term(Term::from_field_text(self.fields.graph, graph));
+            let node = oxigraph::model::NamedNode::new_unchecked(graph.as_str());
+            if let Some(doc) = document::build(store, &node, &self.fields, &view)? {
                 writer.add_document(doc)?;
                 self.written.fetch_add(1, Ordering::Relaxed);
             }
-            self.rights_mut().refresh(store, &change.graph, Territories::global())?;
         }
-        if taxonomies_changed {
-            self.reload_concepts(store)?;
+        for graph in changed {
+            self.rights_mut().refresh(store, graph, Territories::global())?;
         }
         self.commit(&mut writer, receipt.generation)
+    }
+
+    /// The asset graphs whose text contains a label that was added, removed
+    /// or moved to another concept: their automatic tags change. Found with
+    /// the index's own phrase search, so a taxonomy push rewrites only them.
+    fn mentioning_changed_labels(&self, before: &ConceptView, after: &ConceptView) -> Result<BTreeSet<String>> {
+        let searcher = self.reader.searcher();
+        let mut graphs = BTreeSet::new();
+        for label in before.changed_labels(after) {
+            let terms: Vec<Term> = label
+                .split(' ')
+                .map(|word| Term::from_field_text(self.fields.text, word))
+                .collect();
+            let query: Box<dyn tantivy::query::Query> = if terms.len() == 1 {
+                Box::new(tantivy::query::TermQuery::new(
+                    terms[0].clone(),
+                    tantivy::schema::IndexRecordOption::Basic,
+                ))
+            } else {
+                Box::new(tantivy::query::PhraseQuery::new(terms))
+            };
+            for address in searcher.search(&query, &tantivy::collector::DocSetCollector)? {
+                let doc: tantivy::TantivyDocument = searcher.doc(address)?;
+                if let Some(key) = doc.get_first(self.fields.id).and_then(|v| v.as_str()) {
+                    graphs.insert(crate::ingest::asset_iri(key).into_string());
+                }
+            }
+        }
+        Ok(graphs)
     }
 
     fn reload_concepts(&self, store: &Store) -> Result<()> {

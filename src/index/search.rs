@@ -6,7 +6,9 @@
 //! on the `concept` field, boosted by the concept's weight. A hit then says
 //! why it matched: each of its tags that the expansion reached, in words
 //! ("altLabel 'eco-friendly packaging' of Sustainable packaging", "Recyclable,
-//! narrower of Sustainable packaging"), or "text".
+//! narrower of Sustainable packaging"), or "text". Automatic tags (concepts
+//! the asset's own text mentions) count too, a little less than curated
+//! ones, and say so.
 
 use super::concepts::{ConceptView, Expansion, LabelKind, Via};
 use super::facets::{self, Facets};
@@ -23,6 +25,8 @@ use tantivy::TantivyDocument;
 
 /// How much a tag match weighs against a text match of the same BM25 scale.
 const CONCEPT_BOOST: f32 = 3.0;
+/// An automatic tag (found in the asset's text) weighs less than a curated one.
+const AUTO_TAG_BOOST: f32 = 2.0;
 /// The stemmed field in the query's language ranks above the folded one.
 const STEMMED_BOOST: f32 = 1.5;
 
@@ -91,12 +95,16 @@ impl SearchIndex {
 
         let mut wanted: Vec<(Occur, Box<dyn Query>)> = self.text_clauses(request)?;
         for &(id, weight, _) in &expanded {
-            let term = Term::from_field_text(self.fields.concept, view.iri(id));
-            let query = TermQuery::new(term, IndexRecordOption::Basic);
-            wanted.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(query), CONCEPT_BOOST * weight)),
-            ));
+            for (field, boost) in [
+                (self.fields.concept, CONCEPT_BOOST),
+                (self.fields.auto_concept, AUTO_TAG_BOOST),
+            ] {
+                let query = TermQuery::new(Term::from_field_text(field, view.iri(id)), IndexRecordOption::Basic);
+                wanted.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(query), boost * weight)),
+                ));
+            }
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(wanted)))];
         for iri in &request.concepts {
@@ -130,12 +138,16 @@ impl SearchIndex {
                 let doc: TantivyDocument = searcher.doc(address)?;
                 let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
                 let tags: Vec<&str> = doc.get_all(self.fields.concept).filter_map(|v| v.as_str()).collect();
+                let automatic: Vec<&str> = doc
+                    .get_all(self.fields.auto_concept)
+                    .filter_map(|v| v.as_str())
+                    .collect();
                 let key = doc.get_first(self.fields.key).and_then(|v| v.as_u64());
                 Ok(Hit {
                     id: text(self.fields.id).unwrap_or_default(),
                     title: text(self.fields.title),
                     score,
-                    matched: reasons(&view, &matches, &reached, &tags, lang),
+                    matched: reasons(&view, &matches, &reached, (&tags, &automatic), lang),
                     clearance: request
                         .context
                         .as_ref()
@@ -214,12 +226,15 @@ fn reasons(
     view: &ConceptView,
     matches: &[super::concepts::LabelMatch],
     reached: &HashMap<&str, (f32, Via)>,
-    tags: &[&str],
+    (curated, automatic): (&[&str], &[&str]),
     lang: Option<&str>,
 ) -> Vec<String> {
-    let mut found: Vec<(f32, String)> = tags
+    let tags = curated
         .iter()
-        .filter_map(|tag| {
+        .map(|t| (*t, false))
+        .chain(automatic.iter().map(|t| (*t, true)));
+    let mut found: Vec<(f32, String)> = tags
+        .filter_map(|(tag, is_automatic)| {
             let &(weight, via) = reached.get(tag)?;
             let id = view.id(tag)?;
             let label = view.label(id, lang);
@@ -236,7 +251,14 @@ fn reasons(
                 Via::Related { of } => format!("{label}, related to {}", view.label(of, lang)),
                 Via::Mapped { of } => format!("{label}, mapped from {}", view.label(of, lang)),
             };
-            Some((weight, text))
+            Some(if is_automatic {
+                (
+                    weight * AUTO_TAG_BOOST / CONCEPT_BOOST,
+                    format!("{text} (automatic tag)"),
+                )
+            } else {
+                (weight, text)
+            })
         })
         .collect();
     found.sort_by(|a, b| b.0.total_cmp(&a.0));
