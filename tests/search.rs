@@ -86,7 +86,17 @@ async fn text_is_folded_and_stemmed_per_language() {
     ]);
     assert_eq!(ingest(&client, base, body).await, StatusCode::CREATED);
     // accents and case folded
-    assert_eq!(ids(&search(&client, base, "q=CAFE").await.1), ["brand:cup-1"]);
+    let (_, answer) = search(&client, base, "q=CAFE").await;
+    assert_eq!(ids(&answer), ["brand:cup-1"]);
+    // the highlight marks the word as written, in characters
+    let highlight = &answer["hits"][0]["highlight"];
+    let fragment = highlight["fragment"].as_str().unwrap();
+    assert!(fragment.contains("Café terrace at noon"), "{highlight}");
+    let [start, end] = [0, 1].map(|i| highlight["ranges"][0][i].as_u64().unwrap() as usize);
+    assert_eq!(
+        fragment.chars().skip(start).take(end - start).collect::<String>(),
+        "Café"
+    );
     // English stemming: "bicycle" finds "Bicycles"
     assert_eq!(
         ids(&search(&client, base, "q=bicycle&lang=en").await.1),
@@ -347,6 +357,10 @@ async fn only_assets_cleared_for_the_context_are_found() {
     assert_eq!(found("q=harbour").await, ["a:ended", "a:no-rights", "a:two-grants"]);
     // grants are evaluated one at a time: DE/print and FR/social do not clear DE/social
     assert_eq!(found("q=harbour&territory=DE&channel=print").await, ["a:two-grants"]);
+    // every hit carries its licence summary
+    let (_, answer) = search(&client, base, "q=dawn").await;
+    assert_eq!(answer["hits"][0]["licence"]["grants"], 2, "{answer}");
+    assert_eq!(answer["hits"][0]["licence"]["cancelled"], false, "{answer}");
     let (_, answer) = search(&client, base, "q=harbour&territory=DE&channel=print").await;
     assert_eq!(
         answer["facets"]["source"],

@@ -26,7 +26,7 @@ use std::collections::HashSet;
 
 mod view;
 
-pub use view::{AssetView, ClearanceSummary};
+pub use view::{summary as licence_summary, AssetView, ClearanceSummary};
 
 /// What to do with the invalid records of a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

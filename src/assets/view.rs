@@ -41,7 +41,7 @@ pub struct Licence {
     pub active: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ClearanceSummary {
     /// Cleared now for a context that constrains nothing but the moment.
     pub cleared_now: bool,
@@ -56,7 +56,7 @@ pub struct ClearanceSummary {
     pub reasons: Vec<crate::rights::Reason>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Downloads {
     pub used: u32,
     pub allowed: u32,
@@ -203,7 +203,8 @@ fn licence(
     }
 }
 
-fn summary(rights: &AssetRights, territories: &Territories, now: i64) -> ClearanceSummary {
+/// The licence summary of compiled rights at a moment: also what search hits show.
+pub fn summary(rights: &AssetRights, territories: &Territories, now: i64) -> ClearanceSummary {
     let explained = rights.explain(&Context::at(now), territories);
     ClearanceSummary {
         cleared_now: explained.cleared,

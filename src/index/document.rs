@@ -68,7 +68,8 @@ pub fn schema() -> Schema {
     builder.add_text_field("id", STRING | STORED);
     builder.add_text_field("title", STORED);
     builder.add_text_field("title_text", text_options(FOLDED));
-    builder.add_text_field("text", text_options(FOLDED));
+    // Stored for the highlights of hits.
+    builder.add_text_field("text", text_options(FOLDED).set_stored());
     for (code, _) in STEMMED_LANGUAGES {
         builder.add_text_field(&format!("text_{code}"), text_options(&format!("stem_{code}")));
     }

@@ -13,6 +13,7 @@
 use super::concepts::{ConceptView, Expansion, LabelKind, Via};
 use super::facets::{self, Facets};
 use super::SearchIndex;
+use crate::assets::ClearanceSummary;
 use crate::error::{Error, Result};
 use crate::rights::{AssetRights, Clearance, Context, Territories};
 use serde::Serialize;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use tantivy::collector::{Count, FilterCollector, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{IndexRecordOption, Term, Value};
+use tantivy::snippet::SnippetGenerator;
 use tantivy::TantivyDocument;
 
 /// How much a tag match weighs against a text match of the same BM25 scale.
@@ -68,9 +70,23 @@ pub struct Hit {
     pub score: f32,
     /// Why it matched.
     pub matched: Vec<String>,
+    /// Where the query's words occur in the asset's text, if they do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highlight: Option<Highlight>,
+    /// The licence at the current moment: grants, restrictions, cancelled,
+    /// editorial-only, downloads, the next change.
+    pub licence: ClearanceSummary,
     /// For a query with a rights context: cleared or not, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clearance: Option<Clearance>,
+}
+
+/// A passage of an asset's text with the query's words marked.
+#[derive(Debug, Clone, Serialize)]
+pub struct Highlight {
+    pub fragment: String,
+    /// `[start, end)` character offsets in `fragment`.
+    pub ranges: Vec<[usize; 2]>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -128,6 +144,8 @@ impl SearchIndex {
             }
             _ => searcher.search(&query, &collectors)?,
         };
+        let snippets = SnippetGenerator::create(&searcher, &query, self.fields.text)?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let reached: HashMap<&str, (f32, Via)> = expanded
             .iter()
             .map(|&(id, weight, via)| (view.iri(id), (weight, via)))
@@ -148,6 +166,11 @@ impl SearchIndex {
                     title: text(self.fields.title),
                     score,
                     matched: reasons(&view, &matches, &reached, (&tags, &automatic), lang),
+                    highlight: highlight(&snippets.snippet_from_doc(&doc)),
+                    licence: key.map_or_else(
+                        || crate::assets::licence_summary(&AssetRights::default(), Territories::global(), now),
+                        |key| self.licence(key, now),
+                    ),
                     clearance: request
                         .context
                         .as_ref()
@@ -173,6 +196,12 @@ impl SearchIndex {
             facets: facets::read(&facet_counts, &view, lang)?,
             hits,
         })
+    }
+
+    fn licence(&self, key: u64, now: i64) -> ClearanceSummary {
+        let table = self.rights.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let none = AssetRights::default();
+        crate::assets::licence_summary(table.get(key).unwrap_or(&none), Territories::global(), now)
     }
 
     /// The clearance of one indexed asset, with the reasons.
@@ -219,6 +248,22 @@ impl SearchIndex {
             .collect();
         Ok(Box::new(BooleanQuery::new(any)))
     }
+}
+
+fn highlight(snippet: &tantivy::snippet::Snippet) -> Option<Highlight> {
+    if snippet.highlighted().is_empty() {
+        return None;
+    }
+    let fragment = snippet.fragment();
+    let chars = |byte: usize| fragment[..byte].chars().count();
+    Some(Highlight {
+        fragment: fragment.to_owned(),
+        ranges: snippet
+            .highlighted()
+            .iter()
+            .map(|r| [chars(r.start), chars(r.end)])
+            .collect(),
+    })
 }
 
 /// Why an asset matched, strongest reason first.
