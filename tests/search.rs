@@ -195,6 +195,7 @@ fn ingest_without_index(store: &Store, body: &[u8]) {
 const TAXONOMY: &str = r#"
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix t: <https://example.com/taxonomy/> .
+t:scheme a skos:ConceptScheme ; skos:hasTopConcept t:packaging, t:reuse .
 t:packaging a skos:Concept ; skos:prefLabel "Packaging"@en, "Verpackung"@de .
 t:sustainable-packaging a skos:Concept ; skos:broader t:packaging ;
   skos:prefLabel "Sustainable packaging"@en, "Nachhaltige Verpackung"@de ;
@@ -288,6 +289,27 @@ async fn narrower_concepts_match_and_related_ones_rank_below_exact() {
             ("Sustainable packaging".into(), 1)
         ]
     );
+    // per scheme, rolled up the hierarchy
+    let rolled = |answer: &Value| -> Vec<(String, u64)> {
+        let schemes = answer["facets"]["schemes"].as_array().unwrap();
+        assert_eq!(schemes.len(), 1, "{answer}");
+        assert_eq!(schemes[0]["scheme"], format!("{T}scheme"));
+        schemes[0]["concepts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["label"].as_str().unwrap().to_owned(), c["count"].as_u64().unwrap()))
+            .collect()
+    };
+    assert_eq!(
+        rolled(&answer),
+        [
+            ("Packaging".into(), 2),
+            ("Sustainable packaging".into(), 2),
+            ("Recyclable".into(), 1),
+            ("Reuse".into(), 1)
+        ]
+    );
 
     // expansion is a parameter: no narrower, no related
     let (_, answer) = search(
@@ -304,6 +326,23 @@ async fn narrower_concepts_match_and_related_ones_rank_below_exact() {
     let (status, answer) = search(&client, &server.base, "q=cup&concept=https://example.com/nothing").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     assert_eq!(answer["field"], "concept");
+
+    // an asset with two tags under one concept counts once for it
+    let body = json!([{"id": "a:twin", "title": "Twin tags",
+        "concepts": [format!("{T}recyclable"), format!("{T}sustainable-packaging")]}]);
+    assert_eq!(ingest(&client, &server.base, body).await, StatusCode::CREATED);
+    let (_, answer) = search(&client, &server.base, "q=twin").await;
+    assert_eq!(
+        rolled(&answer),
+        [
+            ("Packaging".into(), 1),
+            ("Recyclable".into(), 1),
+            ("Sustainable packaging".into(), 1)
+        ]
+    );
+    let concepts = &answer["facets"]["schemes"][0]["concepts"];
+    assert_eq!(concepts[0]["broader"], json!([]));
+    assert_eq!(concepts[1]["broader"], json!([format!("{T}sustainable-packaging")]));
 }
 
 #[tokio::test]

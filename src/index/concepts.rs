@@ -55,6 +55,8 @@ struct Concept {
     /// (kind, language, text)
     labels: Vec<(LabelKind, String, String)>,
     narrower: Vec<u32>,
+    /// Every broader concept, transitively, and the concept itself.
+    ancestors: Vec<u32>,
     related: Vec<u32>,
     mapped: Vec<u32>,
 }
@@ -195,6 +197,7 @@ impl ConceptView {
             }
         }
         view.completions.sort_unstable();
+        view.compute_ancestors();
         Ok(view)
     }
 
@@ -254,6 +257,46 @@ impl ConceptView {
             }
         }
         Ok(())
+    }
+
+    fn compute_ancestors(&mut self) {
+        let mut broader: Vec<Vec<u32>> = vec![Vec::new(); self.concepts.len()];
+        for (id, concept) in self.concepts.iter().enumerate() {
+            for &child in &concept.narrower {
+                broader[child as usize].push(id as u32);
+            }
+        }
+        for id in 0..self.concepts.len() {
+            let mut seen = vec![id as u32];
+            let mut i = 0;
+            while i < seen.len() {
+                for &parent in &broader[seen[i] as usize] {
+                    if !seen.contains(&parent) {
+                        seen.push(parent);
+                    }
+                }
+                i += 1;
+            }
+            self.concepts[id].ancestors = seen;
+        }
+    }
+
+    /// The concept and all its broader concepts, transitively.
+    pub fn ancestors_or_self(&self, id: u32) -> &[u32] {
+        &self.concepts[id as usize].ancestors
+    }
+
+    /// The schemes a concept belongs to.
+    pub fn schemes(&self, id: u32) -> &[String] {
+        &self.concepts[id as usize].schemes
+    }
+
+    /// The concept's direct broader concepts.
+    pub fn broader(&self, id: u32) -> impl Iterator<Item = u32> + '_ {
+        let own = &self.concepts[id as usize].ancestors;
+        own.iter()
+            .copied()
+            .filter(move |&a| a != id && self.concepts[a as usize].narrower.contains(&id))
     }
 
     pub fn len(&self) -> usize {

@@ -53,7 +53,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 
 pub use concepts::{ConceptView, Expansion, LabelKind, Suggestion};
 pub use document::{language_field_name, STEMMED_LANGUAGES};
-pub use facets::{Bucket, ConceptBucket, Facets};
+pub use facets::{Bucket, ConceptBucket, Facets, RolledUp, SchemeFacet};
 pub use search::{Hit, ResolvedConcept, SearchAnswer, SearchRequest};
 pub use suggest::{SuggestAnswer, TitleSuggestion};
 pub use tag::{Tag, TagRequest};

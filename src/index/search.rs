@@ -132,8 +132,9 @@ impl SearchIndex {
         let top = TopDocs::with_limit(request.limit)
             .and_offset(request.offset)
             .order_by_score();
-        let collectors = (top, Count, facets::collector(&self.index)?);
-        let (top, total, facet_counts) = match (&request.context, request.include_blocked) {
+        let roll_up = facets::RollUp { view: view.clone() };
+        let collectors = (top, Count, facets::collector(&self.index)?, roll_up);
+        let (top, total, facet_counts, rolled_up) = match (&request.context, request.include_blocked) {
             (Some(ctx), false) => {
                 let (table, ctx) = (self.rights.clone(), Arc::new(ctx.clone()));
                 let cleared = move |key: u64| {
@@ -193,7 +194,7 @@ impl SearchIndex {
             generation: self.generation()?,
             total,
             concepts,
-            facets: facets::read(&facet_counts, &view, lang)?,
+            facets: facets::read(&facet_counts, &rolled_up, &view, lang)?,
             hits,
         })
     }
