@@ -640,3 +640,37 @@ async fn automatic_tags_follow_the_text_and_only_affected_assets_are_rewritten()
     found.sort();
     assert_eq!(found, ["a:bottle", "a:jar", "a:station"], "{answer}");
 }
+
+#[tokio::test]
+async fn equal_scores_keep_their_order_when_documents_are_rewritten() {
+    let server = start_server(Config::default()).await;
+    let client = Client::new();
+    let base = &server.base;
+    let record = |n: usize, concepts: Vec<String>| json!({"id": format!("a:same-{n}"), "title": "Same old harbour", "concepts": concepts});
+    for batch in [0, 3] {
+        let body = Value::Array((batch..batch + 3).map(|n| record(n, vec![])).collect());
+        assert_eq!(ingest(&client, base, body).await, StatusCode::CREATED);
+    }
+    let before = ids(&search(&client, base, "q=harbour").await.1);
+    assert_eq!(before.len(), 6);
+    // rewriting documents (a tag added: the text and its score are unchanged)
+    // moves them to a new segment; their place among equals must not change
+    let body = json!([
+        record(0, vec!["https://example.com/t/x".into()]),
+        record(4, vec!["https://example.com/t/y".into()])
+    ]);
+    assert_eq!(ingest(&client, base, body).await, StatusCode::OK);
+    assert_eq!(ids(&search(&client, base, "q=harbour").await.1), before);
+    // and pages follow the same order
+    let mut paged = Vec::new();
+    for offset in [0, 2, 4] {
+        paged.extend(ids(&search(
+            &client,
+            base,
+            &format!("q=harbour&limit=2&offset={offset}"),
+        )
+        .await
+        .1));
+    }
+    assert_eq!(paged, before);
+}

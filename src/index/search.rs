@@ -129,9 +129,14 @@ impl SearchIndex {
         let query = BooleanQuery::new(clauses);
 
         let searcher = self.reader.searcher();
+        // Equal scores are ordered by the asset's key, not by where the
+        // documents happen to sit in segments: pages stay stable across merges.
         let top = TopDocs::with_limit(request.limit)
             .and_offset(request.offset)
-            .order_by_score();
+            .tweak_score(|segment: &tantivy::SegmentReader| {
+                let keys = segment.fast_fields().u64("key").ok().map(|c| c.first_or_default_col(0));
+                move |doc: tantivy::DocId, score: tantivy::Score| (score, keys.as_ref().map_or(0, |k| k.get_val(doc)))
+            });
         let roll_up = facets::RollUp { view: view.clone() };
         let collectors = (top, Count, facets::collector(&self.index)?, roll_up);
         let (top, total, facet_counts, rolled_up) = match (&request.context, request.include_blocked) {
@@ -153,7 +158,7 @@ impl SearchIndex {
             .collect();
         let hits = top
             .into_iter()
-            .map(|(score, address)| {
+            .map(|((score, _), address)| {
                 let doc: TantivyDocument = searcher.doc(address)?;
                 let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
                 let tags: Vec<&str> = doc.get_all(self.fields.concept).filter_map(|v| v.as_str()).collect();
