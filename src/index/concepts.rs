@@ -485,6 +485,8 @@ impl ConceptView {
             Some((head, last)) => (Some(head), last),
             None => (None, key),
         };
+        let typed: Vec<char> = last.chars().collect();
+        let mut word: Vec<char> = Vec::with_capacity(typed.len() + 1);
         let mut out = Vec::new();
         for (text, id, n, _) in &self.completions {
             let rest = match head {
@@ -494,8 +496,10 @@ impl ConceptView {
                 },
                 None => text.as_str(),
             };
-            let word = rest.split(' ').next().unwrap_or_default();
-            if prefix_within_one_edit(last, word) {
+            // Only the word's first letters can matter: one more than typed.
+            word.clear();
+            word.extend(rest.chars().take_while(|&c| c != ' ').take(typed.len() + 1));
+            if prefix_within_one_edit(&typed, &word) {
                 out.push((*id, *n));
             }
         }
@@ -584,14 +588,12 @@ fn is_taxonomy(graph: &GraphName) -> bool {
 
 /// Whether some prefix of `word` is at most one edit (substitution,
 /// insertion, deletion or swap of neighbours) from `typed`.
-fn prefix_within_one_edit(typed: &str, word: &str) -> bool {
-    let typed: Vec<char> = typed.chars().collect();
-    let word: Vec<char> = word.chars().collect();
+fn prefix_within_one_edit(typed: &[char], word: &[char]) -> bool {
     let n = typed.len();
     let candidates = [n.saturating_sub(1), n, n + 1];
     candidates
         .iter()
-        .any(|&len| len <= word.len() && len > 0 && within_one_edit(&typed, &word[..len]))
+        .any(|&len| len <= word.len() && len > 0 && within_one_edit(typed, &word[..len]))
 }
 
 fn within_one_edit(a: &[char], b: &[char]) -> bool {
@@ -615,7 +617,11 @@ fn within_one_edit(a: &[char], b: &[char]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+
+    fn prefix_within_one_edit(typed: &str, word: &str) -> bool {
+        let chars = |s: &str| s.chars().collect::<Vec<char>>();
+        super::prefix_within_one_edit(&chars(typed), &chars(word))
+    }
 
     #[test]
     fn one_edit_covers_substitution_insertion_deletion_and_swaps() {

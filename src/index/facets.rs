@@ -76,11 +76,12 @@ impl Collector for RollUp {
         let column = segment.fast_fields().str("concept")?;
         let mut concept_of = Vec::new();
         if let Some(column) = &column {
-            let mut iri = String::new();
-            for ord in 0..column.num_terms() as u64 {
-                iri.clear();
-                column.ord_to_str(ord, &mut iri)?;
-                concept_of.push(self.view.id(&iri));
+            // One pass over the dictionary, in order: looking each ordinal
+            // up on its own decompresses a block per term.
+            let mut terms = column.dictionary().stream()?;
+            while terms.advance() {
+                let iri = std::str::from_utf8(terms.key()).unwrap_or_default();
+                concept_of.push(self.view.id(iri));
             }
         }
         Ok(RollUpSegment {

@@ -1,0 +1,219 @@
+//! Search speed on assets tagged with a real vocabulary.
+//!
+//! Loads STW (../shared/data/skos/stw, 6,000+ concepts in English and
+//! German) as a taxonomy, generates assets whose titles and keywords are
+//! drawn from its labels, each tagged with 1–3 of its concepts and holding
+//! 1–2 grants over territories and channels, ingests them through the write
+//! path in batches of 10,000, builds the index from the store, then times
+//! in-process: concept-expanded searches with a rights context and all
+//! facets (a random concept label as the query), and suggestions (the first
+//! 3–6 letters of a label). Prints p50/p95/p99 and the resident memory.
+//!
+//! `cargo bench --bench search` (`ASSETGRAPH_BENCH_ASSETS=1000000` for the
+//! search issue's scale; default 100,000). Skipped when ../shared is absent.
+
+use assetgraph::assets::{self, Ingest, OnError};
+use assetgraph::index::{SearchIndex, SearchRequest};
+use assetgraph::ingest::{self, rdf, Mapping, RightslineMapping, Source};
+use assetgraph::rights::{Context, Dimension, Key, Territories};
+use assetgraph::store::Store;
+use assetgraph::taxonomy::{self, Push, PushMode};
+use assetgraph::vocab::skos;
+use oxigraph::io::RdfFormat;
+use oxigraph::model::{NamedOrBlankNode, Term};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::Instant;
+
+const BATCH: usize = 10_000;
+const QUERIES: usize = 1_000;
+
+fn main() {
+    let assets: usize = std::env::var("ASSETGRAPH_BENCH_ASSETS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/skos/stw/stw-skos.ttl");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        println!("search: skipped, {} is absent", path.display());
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let quads = rdf::parse("stw-skos.ttl", RdfFormat::Turtle, text.as_bytes(), &|_| {}).unwrap();
+    taxonomy::push(
+        &store,
+        Push {
+            project: "stw".into(),
+            mode: PushMode::Replace,
+            quads,
+            default_graph: None,
+            actor: "bench".into(),
+            tenant: "default".into(),
+        },
+    )
+    .unwrap();
+    let labels = labels(&store);
+    println!(
+        "search: STW loaded, {} labelled concepts; {assets} assets",
+        labels.len()
+    );
+
+    let mut rng = Rng(0x5eed_cafe);
+    let started = Instant::now();
+    let rightsline = RightslineMapping::default();
+    let mapping = Mapping {
+        territories: Territories::global(),
+        rightsline: &rightsline,
+        record_type: None,
+    };
+    for batch in 0..assets.div_ceil(BATCH) {
+        let records: Vec<Value> = (batch * BATCH..((batch + 1) * BATCH).min(assets))
+            .map(|i| asset(i, &labels, &mut rng))
+            .collect();
+        let body = serde_json::to_vec(&records).unwrap();
+        let mapped = ingest::map_batch(Source::AssetGraph, &body, &mapping).unwrap();
+        let how = Ingest {
+            source: Source::AssetGraph,
+            actor: "bench",
+            tenant: "default",
+            on_error: OnError::Reject,
+        };
+        assets::upsert(&store, mapped, &how).unwrap();
+    }
+    let ingest_seconds = started.elapsed().as_secs_f64();
+    println!(
+        "ingest: {ingest_seconds:.1} s ({:.0} assets/s), store holds {} quads",
+        assets as f64 / ingest_seconds,
+        store.db().len().unwrap()
+    );
+
+    let started = Instant::now();
+    let index = SearchIndex::open(&dir.path().join("index"), &store).unwrap();
+    println!(
+        "index build from the store: {:.1} s ({} assets)",
+        started.elapsed().as_secs_f64(),
+        index.len()
+    );
+
+    let territories = Territories::global();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut times = Vec::with_capacity(QUERIES);
+    let mut hits = 0;
+    for _ in 0..QUERIES {
+        let (_, label) = &labels[rng.below(labels.len())];
+        let context = Context::at(now)
+            .with(
+                Dimension::Territory,
+                Key::resolve(Dimension::Territory, rng.pick(&["DE", "FR", "US", "JP"]), territories),
+            )
+            .with(
+                Dimension::Channel,
+                Key::resolve(Dimension::Channel, rng.pick(&["web", "print", "social"]), territories),
+            );
+        let request = SearchRequest {
+            q: label.clone(),
+            lang: Some("en".into()),
+            limit: 20,
+            context: Some(context),
+            free_text: true,
+            ..Default::default()
+        };
+        let started = Instant::now();
+        let answer = index.search(&request).unwrap();
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        hits += answer.total;
+    }
+    report("search (concept-expanded, rights context, all facets)", &mut times);
+    println!("  mean matches per query after the rights filter: {}", hits / QUERIES);
+
+    let mut times = Vec::with_capacity(QUERIES);
+    for _ in 0..QUERIES {
+        let (_, label) = &labels[rng.below(labels.len())];
+        let prefix: String = label.chars().take(3 + rng.below(4)).collect();
+        let started = Instant::now();
+        index.suggest(&prefix, Some("en"), 10).unwrap();
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    report("suggest", &mut times);
+    println!("resident memory: {} MiB", resident_mib());
+}
+
+fn report(what: &str, times: &mut [f64]) {
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    println!(
+        "{what}: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} queries",
+        at(0.5),
+        at(0.95),
+        at(0.99),
+        times[times.len() - 1],
+        times.len()
+    );
+}
+
+/// (concept IRI, English prefLabel) of every concept with one.
+fn labels(store: &Store) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for quad in store.db().quads_for_pattern(None, Some(skos::PREF_LABEL), None, None) {
+        let quad = quad.unwrap();
+        if let (NamedOrBlankNode::NamedNode(s), Term::Literal(l)) = (&quad.subject, &quad.object) {
+            if l.language() == Some("en") {
+                out.push((s.as_str().to_owned(), l.value().to_owned()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn asset(i: usize, labels: &[(String, String)], rng: &mut Rng) -> Value {
+    let tags: Vec<&str> = (0..1 + rng.below(3))
+        .map(|_| labels[rng.below(labels.len())].0.as_str())
+        .collect();
+    let words = |rng: &mut Rng, n: usize| -> Vec<String> {
+        (0..n).map(|_| labels[rng.below(labels.len())].1.clone()).collect()
+    };
+    let grants: Vec<Value> = (0..1 + rng.below(2))
+        .map(|_| {
+            json!({
+                "territory": rng.pick(&["europe_any", "DE", "FR", "US", "north_america_any", "JP"]),
+                "channel": rng.pick(&["web", "print", "social"]),
+                "until": format!("{}-12-31", 2025 + rng.below(4)),
+            })
+        })
+        .collect();
+    json!({
+        "id": format!("bench:{i}"),
+        "title": words(rng, 2).join(" and "),
+        "description": words(rng, 3).join(", "),
+        "keywords": words(rng, 3),
+        "language": "en",
+        "concepts": tags,
+        "rights": {"grants": grants},
+    })
+}
+
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[self.below(from.len())]
+    }
+}
+
+fn resident_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(0, |kib| kib / 1024)
+}
