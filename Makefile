@@ -17,3 +17,4 @@ bench: deps
 	cargo bench --bench taxonomy
 	cargo bench --bench clearance
 	cargo bench --bench ingest
+	cargo bench --bench search
