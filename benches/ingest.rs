@@ -14,10 +14,13 @@
 //!
 //! `cargo bench --bench ingest` (`ASSETGRAPH_BENCH_RECORDS=20000` for a shorter run)
 
+mod common;
+
 use assetgraph::assets::{self, Ingest, OnError};
 use assetgraph::ingest::{self, Action, Mapped, Mapping, RightslineMapping, Source};
 use assetgraph::rights::Territories;
 use assetgraph::store::Store;
+use common::Rng;
 use oxigraph::model::Quad;
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -130,26 +133,6 @@ fn storage_ceiling(bodies: &[Vec<u8>], mapping: &Mapping<'_>) {
         quads as f64 / seconds,
         quads as f64 / records as f64
     );
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[self.below(from.len())]
-    }
-
-    fn some<'a>(&mut self, from: &[&'a str], max: usize) -> Vec<&'a str> {
-        let n = self.below(max + 1);
-        (0..n).map(|_| self.pick(from)).collect()
-    }
 }
 
 const WORDS: [&str; 24] = [

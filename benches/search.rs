@@ -12,6 +12,8 @@
 //! `cargo bench --bench search` (`ASSETGRAPH_BENCH_ASSETS=1000000` for the
 //! search issue's scale; default 100,000). Skipped when ../shared is absent.
 
+mod common;
+
 use assetgraph::assets::{self, Ingest, OnError};
 use assetgraph::index::{SearchIndex, SearchRequest};
 use assetgraph::ingest::{self, rdf, Mapping, RightslineMapping, Source};
@@ -19,6 +21,7 @@ use assetgraph::rights::{Context, Dimension, Key, Territories};
 use assetgraph::store::Store;
 use assetgraph::taxonomy::{self, Push, PushMode};
 use assetgraph::vocab::skos;
+use common::Rng;
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{NamedOrBlankNode, Term};
 use serde_json::{json, Value};
@@ -192,21 +195,6 @@ fn asset(i: usize, labels: &[(String, String)], rng: &mut Rng) -> Value {
         "concepts": tags,
         "rights": {"grants": grants},
     })
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
-        from[self.below(from.len())]
-    }
 }
 
 fn resident_mib() -> u64 {

@@ -158,7 +158,7 @@ fn an_index_behind_the_store_is_rebuilt_on_open() {
     .unwrap();
     ingest_without_index(&store, &body);
     let index = SearchIndex::open(&index_dir, &store).unwrap();
-    assert_eq!(index.generation().unwrap(), Some(store.generation()));
+    assert_eq!(index.generation(), Some(store.generation()));
     assert_eq!(index.len(), 2);
     let hits = index
         .search(&SearchRequest {
@@ -173,6 +173,39 @@ fn an_index_behind_the_store_is_rebuilt_on_open() {
     assert_eq!(hits[0].title.as_deref(), Some("Paper coffee cup"));
 }
 
+#[test]
+fn a_reopened_index_that_is_current_keeps_its_rights_filter() {
+    let dir = tempfile::tempdir().unwrap();
+    let index_dir = dir.path().join("index");
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let index = std::sync::Arc::new(SearchIndex::open(&index_dir, &store).unwrap());
+        store.subscribe(index.clone());
+        let body = serde_json::to_vec(&json!([{"id": "a:cleared", "title": "Lighthouse",
+            "rights": {"grants": [{"territory": "DE"}]}}]))
+        .unwrap();
+        ingest_without_index(&store, &body);
+        assert_eq!(index.generation(), Some(store.generation()));
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let index = SearchIndex::open(&index_dir, &store).unwrap();
+    assert_eq!(index.documents_written(), 0, "current: not rebuilt");
+    let context = assetgraph::rights::Context::at(time::OffsetDateTime::now_utc().unix_timestamp()).with(
+        assetgraph::rights::Dimension::Territory,
+        assetgraph::rights::Key::resolve(assetgraph::rights::Dimension::Territory, "DE", Territories::global()),
+    );
+    let answer = index
+        .search(&SearchRequest {
+            q: "lighthouse".into(),
+            limit: 10,
+            context: Some(context),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(answer.total, 1, "the rights of a current index are loaded on open");
+}
+
+/// Ingests through the write path; only an index subscribed to the store follows.
 fn ingest_without_index(store: &Store, body: &[u8]) {
     let rightsline = RightslineMapping::default();
     let mapping = Mapping {

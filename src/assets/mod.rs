@@ -321,7 +321,7 @@ pub fn rights_triples(store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
 }
 
 /// The triples of the other records (rights) whose policies target the asset.
-fn targeting_records(store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
+pub fn targeting_records(store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
     let mut triples = Vec::new();
     let mut graphs: Vec<NamedNode> = Vec::new();
     for quad in store

@@ -31,8 +31,8 @@ pub struct SearchArgs {
 pub fn reindex(args: ReindexArgs, config: Config) -> Result<()> {
     let data = args.data.resolve(&config);
     let store = Store::open(&data)?;
-    // Opening rebuilds an index that is behind; reindex rebuilds in any case.
-    let index = SearchIndex::open(&data.join("index"), &store)?;
+    // Not `open`, which would rebuild an index that is behind a first time.
+    let index = SearchIndex::open_for_rebuild(&data.join("index"))?;
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("reindexing [{bar:30}] {pos}/{len} records ({per_sec}, {eta})")
             .expect("the template is valid"),

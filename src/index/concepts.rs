@@ -121,6 +121,8 @@ pub struct ConceptView {
     /// prefix finds labels that start with it or have a word that does:
     /// (folded text from a token on, concept, label index, from the start).
     completions: Vec<(String, u32, usize, bool)>,
+    /// Tokens of the longest label: no longer stretch of text can match.
+    longest_label: usize,
 }
 
 /// A completion of what a user is typing.
@@ -190,6 +192,7 @@ impl ConceptView {
                     view.completions
                         .push((tokens[start..].join(" "), id as u32, n, start == 0));
                 }
+                view.longest_label = view.longest_label.max(tokens.len());
                 view.by_label
                     .entry(tokens.join(" "))
                     .or_default()
@@ -367,7 +370,7 @@ impl ConceptView {
         let mut out = Vec::new();
         let mut start = 0;
         while start < words.len() {
-            let longest = (1..=MAX_LABEL_TOKENS.min(words.len() - start))
+            let longest = (1..=MAX_LABEL_TOKENS.min(self.longest_label).min(words.len() - start))
                 .rev()
                 .find_map(|len| Some((len, self.by_label.get(&words[start..start + len].join(" "))?)));
             match longest {

@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::store::Store;
 use crate::vocab::{ag, dcterms};
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{NamedNode, NamedOrBlankNode, Term};
+use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, Triple};
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
@@ -174,16 +174,11 @@ pub fn asset_graphs(store: &Store) -> Result<Vec<NamedNode>> {
 
 /// The document of one record graph; `None` when the graph is gone or holds
 /// no asset (a rights record, say).
-pub fn build(store: &Store, graph: &NamedNode, fields: &Fields, view: &ConceptView) -> Result<Option<TantivyDocument>> {
-    let triples = store.graph_triples(graph.as_ref())?;
-    let about_asset = |t: &&oxigraph::model::Triple| t.subject.as_ref() == graph.as_ref().into();
-    let is_asset = triples
-        .iter()
-        .filter(about_asset)
-        .any(|t| t.predicate.as_ref() == rdf::TYPE && t.object == Term::NamedNode(ag::ASSET.into_owned()));
-    if !is_asset {
-        return Ok(None);
+pub fn build(graph: &NamedNode, triples: &[Triple], fields: &Fields, view: &ConceptView) -> Option<TantivyDocument> {
+    if !holds_asset(graph, triples) {
+        return None;
     }
+    let about_asset = |t: &&Triple| t.subject.as_ref() == graph.as_ref().into();
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.graph, graph.as_str());
     doc.add_u64(fields.key, super::rights::key_of(graph.as_str()));
@@ -232,5 +227,14 @@ pub fn build(store: &Store, graph: &NamedNode, fields: &Fields, view: &ConceptVi
         doc.add_text(fields.title, title.value());
         doc.add_text(fields.title_text, title.value());
     }
-    Ok(Some(doc))
+    Some(doc)
+}
+
+/// Whether a record graph's triples describe an asset (not a rights record).
+pub fn holds_asset(graph: &NamedNode, triples: &[Triple]) -> bool {
+    triples.iter().any(|t| {
+        t.subject.as_ref() == graph.as_ref().into()
+            && t.predicate.as_ref() == rdf::TYPE
+            && t.object == Term::NamedNode(ag::ASSET.into_owned())
+    })
 }

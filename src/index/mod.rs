@@ -43,6 +43,7 @@ use crate::rights::Territories;
 use crate::store::{ChangeListener, Receipt, Store};
 use crate::vocab::graphs;
 use document::{Fields, ASSET_GRAPH_PREFIX};
+use oxigraph::model::NamedNode;
 use rights::RightsTable;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -58,6 +59,9 @@ pub use search::{Hit, ResolvedConcept, SearchAnswer, SearchRequest};
 pub use suggest::{SuggestAnswer, TitleSuggestion};
 pub use tag::{Tag, TagRequest};
 
+/// `generation` of an index that was never committed.
+const NEVER_COMMITTED: u64 = u64::MAX;
+
 /// Memory for tantivy's indexing buffers (it splits it across its threads).
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
@@ -66,6 +70,9 @@ pub struct SearchIndex {
     fields: Fields,
     writer: Mutex<IndexWriter>,
     reader: IndexReader,
+    /// The store generation of the last commit (the commit payload), kept
+    /// here so that answers need not read it from disk.
+    generation: AtomicU64,
     /// Set when an update failed: the next commit rebuilds instead, so a
     /// later payload never hides a missed change.
     stale: AtomicBool,
@@ -94,6 +101,24 @@ impl SearchIndex {
     /// Opens the index in `dir` (creating it if needed) and brings it up to
     /// the store's generation, rebuilding it when it is behind.
     pub fn open(dir: &Path, store: &Store) -> Result<Self> {
+        let search = Self::open_for_rebuild(dir)?;
+        if search.generation() != Some(store.generation()) {
+            tracing::info!(
+                index = ?search.generation(),
+                store = store.generation(),
+                "search index behind the store: rebuilding"
+            );
+            search.rebuild(store, &|_, _| {})?;
+        } else {
+            search.reload_concepts(store)?;
+            search.load_rights(store)?;
+        }
+        Ok(search)
+    }
+
+    /// Opens the index in `dir` as it is, without concepts or rights: for a
+    /// caller that rebuilds it at once (`assetgraph reindex`).
+    pub fn open_for_rebuild(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|source| Error::File {
             path: dir.display().to_string(),
             source,
@@ -104,31 +129,23 @@ impl SearchIndex {
         let fields = Fields::new(&schema);
         let writer = index.writer(WRITER_MEMORY)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let search = SearchIndex {
+        let generation = index.load_metas()?.payload.as_deref().and_then(|p| p.parse().ok());
+        Ok(SearchIndex {
             index,
             fields,
             writer: Mutex::new(writer),
             reader,
+            generation: AtomicU64::new(generation.unwrap_or(NEVER_COMMITTED)),
             stale: AtomicBool::new(false),
-            concepts: RwLock::new(Arc::new(ConceptView::load(store)?)),
+            concepts: RwLock::default(),
             written: AtomicU64::new(0),
             rights: Arc::default(),
-        };
-        if search.generation()? != Some(store.generation()) {
-            tracing::info!(
-                index = ?search.generation()?,
-                store = store.generation(),
-                "search index behind the store: rebuilding"
-            );
-            search.rebuild(store, &|_, _| {})?;
-        }
-        Ok(search)
+        })
     }
 
     /// The store generation the index reflects (`None` for an index never committed).
-    pub fn generation(&self) -> Result<Option<u64>> {
-        let metas = self.index.load_metas()?;
-        Ok(metas.payload.as_deref().and_then(|p| p.parse().ok()))
+    pub fn generation(&self) -> Option<u64> {
+        Some(self.generation.load(Ordering::SeqCst)).filter(|&g| g != NEVER_COMMITTED)
     }
 
     /// Rebuilds every document from the store. `progress(done, total)` is
@@ -145,12 +162,12 @@ impl SearchIndex {
         let mut rights = self.rights_mut();
         rights.clear();
         for (done, graph) in graphs.iter().enumerate() {
-            if let Some(doc) = document::build(store, graph, &self.fields, &view)? {
+            let triples = store.graph_triples(graph.as_ref())?;
+            if let Some(doc) = document::build(graph, &triples, &self.fields, &view) {
                 writer.add_document(doc)?;
                 self.written.fetch_add(1, Ordering::Relaxed);
-                rights.compile(store, graph.as_str(), Territories::global())?;
             }
-            rights.note_targets(store, graph.as_str())?;
+            rights.add(store, graph, &triples, Territories::global())?;
             if done % 1000 == 0 {
                 progress(done, graphs.len());
             }
@@ -187,14 +204,16 @@ impl SearchIndex {
         let view = self.concepts();
         for graph in &rewrite {
             writer.delete_term(Term::from_field_text(self.fields.graph, graph));
-            let node = oxigraph::model::NamedNode::new_unchecked(graph.as_str());
-            if let Some(doc) = document::build(store, &node, &self.fields, &view)? {
+            let node = NamedNode::new_unchecked(graph.as_str());
+            let triples = store.graph_triples(node.as_ref())?;
+            if let Some(doc) = document::build(&node, &triples, &self.fields, &view) {
                 writer.add_document(doc)?;
                 self.written.fetch_add(1, Ordering::Relaxed);
             }
-        }
-        for graph in changed {
-            self.rights_mut().refresh(store, graph, Territories::global())?;
+            if changed.contains(&graph.as_str()) {
+                self.rights_mut()
+                    .refresh(store, &node, &triples, Territories::global())?;
+            }
         }
         self.commit(&mut writer, receipt.generation)
     }
@@ -228,6 +247,16 @@ impl SearchIndex {
         Ok(graphs)
     }
 
+    /// Compiles every asset's rights from the store (the documents are current).
+    fn load_rights(&self, store: &Store) -> Result<()> {
+        let mut rights = self.rights_mut();
+        for graph in document::asset_graphs(store)? {
+            let triples = store.graph_triples(graph.as_ref())?;
+            rights.add(store, &graph, &triples, Territories::global())?;
+        }
+        Ok(())
+    }
+
     fn reload_concepts(&self, store: &Store) -> Result<()> {
         let view = Arc::new(ConceptView::load(store)?);
         *self.concepts.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = view;
@@ -252,6 +281,7 @@ impl SearchIndex {
         prepared.set_payload(&generation.to_string());
         prepared.commit()?;
         self.reader.reload()?;
+        self.generation.store(generation, Ordering::SeqCst);
         Ok(())
     }
 

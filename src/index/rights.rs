@@ -13,10 +13,9 @@
 use crate::error::Result;
 use crate::rights::{AssetRights, Context, Territories};
 use crate::store::Store;
-use crate::vocab::{ag, odrl};
-use oxigraph::model::vocab::rdf;
-use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, Term};
-use std::collections::{HashMap, HashSet};
+use crate::vocab::odrl;
+use oxigraph::model::{NamedNode, Term, Triple};
+use std::collections::HashMap;
 
 /// The key of a record graph in documents and in the table.
 pub fn key_of(graph: &str) -> u64 {
@@ -47,68 +46,67 @@ impl RightsTable {
     }
 
     /// Brings the table up to date with one record graph as the store now
-    /// holds it (gone, replaced or new).
-    pub fn refresh(&mut self, store: &Store, graph: &str, territories: &Territories) -> Result<()> {
-        let mut affected: HashSet<String> = HashSet::from([graph.to_owned()]);
-        affected.extend(self.targets_of.remove(graph).unwrap_or_default());
-        let targets = other_targets(store, graph)?;
-        affected.extend(targets.iter().cloned());
-        if !targets.is_empty() {
-            self.targets_of.insert(graph.to_owned(), targets);
-        }
-        for asset in affected {
-            self.compile(store, &asset, territories)?;
+    /// holds it (`own`: its triples, empty when it is gone), and with every
+    /// asset its policies target now or targeted before.
+    pub fn refresh(
+        &mut self,
+        store: &Store,
+        graph: &NamedNode,
+        own: &[Triple],
+        territories: &Territories,
+    ) -> Result<()> {
+        let before = self.targets_of.remove(graph.as_str()).unwrap_or_default();
+        let now = self.add(store, graph, own, territories)?;
+        for asset in before.iter().chain(&now) {
+            let node = NamedNode::new_unchecked(asset.as_str());
+            let triples = store.graph_triples(node.as_ref())?;
+            self.compile(store, &node, &triples, territories)?;
         }
         Ok(())
     }
 
-    /// Recompiles one asset's rights, or forgets it when it no longer is one.
-    pub fn compile(&mut self, store: &Store, asset: &str, territories: &Territories) -> Result<()> {
-        let node = NamedNode::new_unchecked(asset);
-        let key = key_of(asset);
-        if !holds_asset(store, &node)? {
+    /// Takes in one record graph read by the caller: compiles it if it holds
+    /// an asset, and notes the other assets it targets (which it returns).
+    pub fn add(
+        &mut self,
+        store: &Store,
+        graph: &NamedNode,
+        own: &[Triple],
+        territories: &Territories,
+    ) -> Result<Vec<String>> {
+        self.compile(store, graph, own, territories)?;
+        let targets = other_targets(graph, own);
+        if !targets.is_empty() {
+            self.targets_of.insert(graph.as_str().to_owned(), targets.clone());
+        }
+        Ok(targets)
+    }
+
+    /// Compiles one asset's rights from its own triples and the records that
+    /// target it, or forgets it when its graph no longer holds an asset.
+    fn compile(&mut self, store: &Store, asset: &NamedNode, own: &[Triple], territories: &Territories) -> Result<()> {
+        let key = key_of(asset.as_str());
+        if !super::document::holds_asset(asset, own) {
             self.by_key.remove(&key);
             return Ok(());
         }
-        let triples = crate::assets::rights_triples(store, &node)?;
+        let mut triples = own.to_vec();
+        triples.extend(crate::assets::targeting_records(store, asset)?);
         self.by_key
-            .insert(key, crate::rights::compile(&node, &triples, territories));
+            .insert(key, crate::rights::compile(asset, &triples, territories));
         Ok(())
     }
-
-    /// Records, for a graph read during a rebuild, which assets it targets.
-    pub fn note_targets(&mut self, store: &Store, graph: &str) -> Result<()> {
-        let targets = other_targets(store, graph)?;
-        if !targets.is_empty() {
-            self.targets_of.insert(graph.to_owned(), targets);
-        }
-        Ok(())
-    }
-}
-
-/// Whether the graph of that name holds an asset (not a rights record).
-fn holds_asset(store: &Store, graph: &NamedNode) -> Result<bool> {
-    Ok(store.db().contains(oxigraph::model::QuadRef::new(
-        graph,
-        rdf::TYPE,
-        ag::ASSET,
-        GraphNameRef::NamedNode(graph.as_ref()),
-    ))?)
 }
 
 /// The assets other than itself that the policies in a graph target.
-fn other_targets(store: &Store, graph: &str) -> Result<Vec<String>> {
-    let g = NamedNodeRef::new_unchecked(graph);
-    let mut out = Vec::new();
-    for quad in store
-        .db()
-        .quads_for_pattern(None, Some(odrl::TARGET), None, Some(GraphNameRef::NamedNode(g)))
-    {
-        if let Term::NamedNode(target) = quad?.object {
-            if target.as_str() != graph && !out.iter().any(|t: &String| t == target.as_str()) {
-                out.push(target.into_string());
+fn other_targets(graph: &NamedNode, own: &[Triple]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in own {
+        if let Term::NamedNode(target) = &t.object {
+            if t.predicate.as_ref() == odrl::TARGET && target != graph && !out.iter().any(|o| o == target.as_str()) {
+                out.push(target.as_str().to_owned());
             }
         }
     }
-    Ok(out)
+    out
 }

@@ -196,7 +196,7 @@ impl SearchIndex {
             })
             .collect();
         Ok(SearchAnswer {
-            generation: self.generation()?,
+            generation: self.generation(),
             total,
             concepts,
             facets: facets::read(&facet_counts, &rolled_up, &view, lang)?,
