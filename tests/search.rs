@@ -707,3 +707,45 @@ async fn equal_scores_keep_their_order_when_documents_are_rewritten() {
     }
     assert_eq!(paged, before);
 }
+
+#[tokio::test]
+async fn hits_sort_by_date_or_title_with_undated_and_untitled_last() {
+    let server = start_server(Config::default()).await;
+    let client = Client::new();
+    let base = &server.base;
+    let body = json!([
+        {"id": "s:b", "title": "Harbour at dusk", "created": "2024-05-01", "modified": "2026-01-10"},
+        {"id": "s:c", "title": "éclairs by the harbour", "created": "2025-02-01T09:30:00Z", "modified": "2025-02-01"},
+        {"id": "s:a", "title": "Zebra crossing near the harbour", "created": "2023-01-15", "modified": "2023-02-01"},
+        {"id": "s:d", "title": "Aerial harbour view"}
+    ]);
+    assert_eq!(ingest(&client, base, body).await, StatusCode::CREATED);
+    for (sort, expected) in [
+        ("newest", ["s:c", "s:b", "s:a", "s:d"]),
+        ("oldest", ["s:a", "s:b", "s:c", "s:d"]),
+        ("updated", ["s:b", "s:c", "s:a", "s:d"]),
+        // folded: "éclairs" sorts as "eclairs"
+        ("title", ["s:d", "s:c", "s:b", "s:a"]),
+    ] {
+        let (status, answer) = search(&client, base, &format!("q=harbour&sort={sort}")).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(ids(&answer), expected, "sort={sort}");
+        assert!(
+            answer["hits"][0]["score"].as_f64().unwrap() > 0.0,
+            "hits keep their score"
+        );
+        // pages follow the same order
+        let mut paged = Vec::new();
+        for offset in [0, 2] {
+            let query = format!("q=harbour&sort={sort}&limit=2&offset={offset}");
+            paged.extend(ids(&search(&client, base, &query).await.1));
+        }
+        assert_eq!(paged, expected, "sort={sort}, paged");
+    }
+    let (status, answer) = search(&client, base, "q=harbour&sort=popularity").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(answer["detail"].as_str().unwrap().contains("newest"), "{answer}");
+    // a malformed date is refused with the record and field
+    let body = json!([{"id": "s:e", "title": "Harbour", "created": "last May"}]);
+    assert_eq!(ingest(&client, base, body).await, StatusCode::UNPROCESSABLE_ENTITY);
+}

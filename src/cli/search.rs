@@ -4,7 +4,7 @@
 use super::DataArg;
 use crate::config::Config;
 use crate::error::Result;
-use crate::index::{SearchIndex, SearchRequest};
+use crate::index::{SearchIndex, SearchRequest, Sort};
 use crate::store::Store;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -24,6 +24,9 @@ pub struct SearchArgs {
     /// How many hits to print.
     #[arg(long, default_value_t = 10)]
     limit: usize,
+    /// Order of hits: relevance, newest, oldest, updated or title.
+    #[arg(long, default_value = "relevance", value_parser = parse_sort)]
+    sort: Sort,
     /// What to search for.
     query: String,
 }
@@ -58,6 +61,7 @@ pub fn search(args: SearchArgs, config: Config) -> Result<()> {
         q: args.query,
         lang: args.lang,
         limit: args.limit,
+        sort: args.sort,
         ..Default::default()
     })?;
     for concept in &answer.concepts {
@@ -80,4 +84,8 @@ pub fn search(args: SearchArgs, config: Config) -> Result<()> {
     }
     eprintln!("{} matching assets", answer.total);
     Ok(())
+}
+
+fn parse_sort(name: &str) -> std::result::Result<Sort, String> {
+    Sort::parse(name).ok_or_else(|| format!("use one of {}", Sort::NAMES.join(", ")))
 }

@@ -12,7 +12,7 @@
 use super::auth::Caller;
 use super::{blocking, AppState, Problem};
 use crate::auth::Role;
-use crate::index::{Expansion, SearchAnswer, SearchRequest, SuggestAnswer, Tag, TagRequest};
+use crate::index::{Expansion, SearchAnswer, SearchRequest, Sort, SuggestAnswer, Tag, TagRequest};
 use crate::rights::DIMENSIONS;
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
@@ -237,6 +237,14 @@ fn request_from(params: Vec<(String, String)>) -> Result<SearchRequest, Problem>
             _ if name == "at" || DIMENSIONS.iter().any(|d| d.name() == name) => {
                 context.insert(name, value);
             }
+            "sort" => {
+                request.sort = Sort::parse(&value).ok_or_else(|| {
+                    Problem::bad_request(
+                        &name,
+                        format!("unknown sort '{value}': use one of {}", Sort::NAMES.join(", ")),
+                    )
+                })?
+            }
             "related_weight" => {
                 expansion.related_weight = value
                     .parse::<f32>()
@@ -248,8 +256,10 @@ fn request_from(params: Vec<(String, String)>) -> Result<SearchRequest, Problem>
                 return Err(Problem::bad_request(
                     &name,
                     format!(
-                    "unknown parameter '{name}': use q, lang, concept, limit, offset, narrower_depth or related_weight"
-                ),
+                        "unknown parameter '{name}': use q, lang, concept, limit, offset, sort, narrower_depth, \
+                         related_weight, include_blocked, at or a rights dimension ({})",
+                        DIMENSIONS.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
+                    ),
                 ))
             }
         }

@@ -3,6 +3,7 @@
 
 use super::concepts::ConceptView;
 use crate::error::Result;
+use crate::rights::parse_time;
 use crate::store::Store;
 use crate::vocab::{ag, dcterms};
 use oxigraph::model::vocab::rdf;
@@ -78,6 +79,11 @@ pub fn schema() -> Schema {
     builder.add_text_field("source", STRING | FAST | STORED);
     builder.add_text_field("content_type", STRING | FAST | STORED);
     builder.add_text_field("license_type", STRING | FAST | STORED);
+    // Sort keys: unix seconds of dcterms:created and dcterms:modified, and
+    // the shown title folded.
+    builder.add_i64_field("created", FAST);
+    builder.add_i64_field("modified", FAST);
+    builder.add_text_field("title_sort", STRING | FAST);
     builder.build()
 }
 
@@ -131,6 +137,9 @@ pub struct Fields {
     pub source: Field,
     pub content_type: Field,
     pub license_type: Field,
+    pub created: Field,
+    pub modified: Field,
+    pub title_sort: Field,
     schema: Schema,
 }
 
@@ -149,6 +158,9 @@ impl Fields {
             source: field("source"),
             content_type: field("content_type"),
             license_type: field("license_type"),
+            created: field("created"),
+            modified: field("modified"),
+            title_sort: field("title_sort"),
             schema: schema.clone(),
         }
     }
@@ -212,6 +224,16 @@ pub fn build(graph: &NamedNode, triples: &[Triple], fields: &Fields, view: &Conc
             Term::Literal(l) if p.as_str() == ag::term("licenseType").as_str() => {
                 doc.add_text(fields.license_type, l.value())
             }
+            Term::Literal(l) if p == dcterms::CREATED || p == dcterms::MODIFIED => {
+                if let Some(seconds) = parse_time(l.value()) {
+                    let field = if p == dcterms::CREATED {
+                        fields.created
+                    } else {
+                        fields.modified
+                    };
+                    doc.add_i64(field, seconds);
+                }
+            }
             _ => {}
         }
     }
@@ -226,6 +248,7 @@ pub fn build(graph: &NamedNode, triples: &[Triple], fields: &Fields, view: &Conc
     if let Some(title) = shown {
         doc.add_text(fields.title, title.value());
         doc.add_text(fields.title_text, title.value());
+        doc.add_text(fields.title_sort, fold(title.value()).join(" "));
     }
     Some(doc)
 }

@@ -55,7 +55,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
 pub use concepts::{ConceptView, Expansion, LabelKind, Suggestion};
 pub use document::{language_field_name, STEMMED_LANGUAGES};
 pub use facets::{Bucket, ConceptBucket, Facets, RolledUp, SchemeFacet};
-pub use search::{Hit, ResolvedConcept, SearchAnswer, SearchRequest};
+pub use search::{Hit, ResolvedConcept, SearchAnswer, SearchRequest, Sort};
 pub use suggest::{SuggestAnswer, TitleSuggestion};
 pub use tag::{Tag, TagRequest};
 

@@ -19,11 +19,13 @@ use crate::rights::{AssetRights, Clearance, Context, Territories};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
-use tantivy::collector::{Count, FilterCollector, TopDocs};
+use tantivy::aggregation::agg_result::AggregationResults;
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue, SortByString};
+use tantivy::collector::{Collector, Count, FilterCollector, SortKeyComputer, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::TantivyDocument;
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
 
 /// How much a tag match weighs against a text match of the same BM25 scale.
 const CONCEPT_BOOST: f32 = 3.0;
@@ -48,6 +50,38 @@ pub struct SearchRequest {
     /// `q` is running text (a brief), not query syntax: quotes, colons and
     /// signs in it are words.
     pub free_text: bool,
+    pub sort: Sort,
+}
+
+/// The order of hits. Whatever the order, equal keys fall back to relevance
+/// and then to the asset's key, so pages are stable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    /// Most recently created first (dcterms:created); assets without a date last.
+    Newest,
+    /// Oldest first; assets without a date last.
+    Oldest,
+    /// Most recently modified first (dcterms:modified); without a date last.
+    Updated,
+    /// By shown title, folded (case and accents ignored); untitled last.
+    Title,
+}
+
+impl Sort {
+    pub const NAMES: [&'static str; 5] = ["relevance", "newest", "oldest", "updated", "title"];
+
+    pub fn parse(name: &str) -> Option<Sort> {
+        Some(match name {
+            "relevance" => Sort::Relevance,
+            "newest" => Sort::Newest,
+            "oldest" => Sort::Oldest,
+            "updated" => Sort::Updated,
+            "title" => Sort::Title,
+            _ => return None,
+        })
+    }
 }
 
 /// A concept the query resolved to: the UI shows these as chips.
@@ -129,26 +163,33 @@ impl SearchIndex {
         let query = BooleanQuery::new(clauses);
 
         let searcher = self.reader.searcher();
-        // Equal scores are ordered by the asset's key, not by where the
-        // documents happen to sit in segments: pages stay stable across merges.
-        let top = TopDocs::with_limit(request.limit)
-            .and_offset(request.offset)
-            .tweak_score(|segment: &tantivy::SegmentReader| {
-                let keys = segment.fast_fields().u64("key").ok().map(|c| c.first_or_default_col(0));
-                move |doc: tantivy::DocId, score: tantivy::Score| (score, keys.as_ref().map_or(0, |k| k.get_val(doc)))
-            });
-        let roll_up = facets::RollUp { view: view.clone() };
-        let collectors = (top, Count, facets::collector(&self.index)?, roll_up);
-        let (top, total, facet_counts, rolled_up) = match (&request.context, request.include_blocked) {
-            (Some(ctx), false) => {
-                let (table, ctx) = (self.rights.clone(), Arc::new(ctx.clone()));
-                let cleared = move |key: u64| {
-                    let table = table.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    table.is_cleared(key, &ctx, Territories::global())
-                };
-                searcher.search(&query, &FilterCollector::new("key".to_owned(), cleared, collectors))?
-            }
-            _ => searcher.search(&query, &collectors)?,
+        let (top, total, facet_counts, rolled_up) = match request.sort {
+            Sort::Relevance => self.collect(&searcher, &query, request, &view, by_relevance(request), |k| k.0)?,
+            Sort::Newest => self.collect(
+                &searcher,
+                &query,
+                request,
+                &view,
+                by_date("created", Order::Desc, request),
+                score_of,
+            )?,
+            Sort::Oldest => self.collect(
+                &searcher,
+                &query,
+                request,
+                &view,
+                by_date("created", Order::Asc, request),
+                score_of,
+            )?,
+            Sort::Updated => self.collect(
+                &searcher,
+                &query,
+                request,
+                &view,
+                by_date("modified", Order::Desc, request),
+                score_of,
+            )?,
+            Sort::Title => self.collect(&searcher, &query, request, &view, by_title(request), score_of)?,
         };
         let snippets = SnippetGenerator::create(&searcher, &query, self.fields.text)?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
@@ -158,7 +199,7 @@ impl SearchIndex {
             .collect();
         let hits = top
             .into_iter()
-            .map(|((score, _), address)| {
+            .map(|(score, address)| {
                 let doc: TantivyDocument = searcher.doc(address)?;
                 let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
                 let tags: Vec<&str> = doc.get_all(self.fields.concept).filter_map(|v| v.as_str()).collect();
@@ -202,6 +243,37 @@ impl SearchIndex {
             facets: facets::read(&facet_counts, &rolled_up, &view, lang)?,
             hits,
         })
+    }
+
+    /// Runs the query with the given top-hits collector, the count and the
+    /// facets, through the rights filter when there is a context.
+    fn collect<K, T>(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        request: &SearchRequest,
+        view: &Arc<ConceptView>,
+        top: T,
+        score: impl Fn(&K) -> f32,
+    ) -> Result<Collected>
+    where
+        T: Collector<Fruit = Vec<(K, DocAddress)>>,
+    {
+        let roll_up = facets::RollUp { view: view.clone() };
+        let collectors = (top, Count, facets::collector(&self.index)?, roll_up);
+        let (top, total, facet_counts, rolled_up) = match (&request.context, request.include_blocked) {
+            (Some(ctx), false) => {
+                let (table, ctx) = (self.rights.clone(), Arc::new(ctx.clone()));
+                let cleared = move |key: u64| {
+                    let table = table.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    table.is_cleared(key, &ctx, Territories::global())
+                };
+                searcher.search(query, &FilterCollector::new("key".to_owned(), cleared, collectors))?
+            }
+            _ => searcher.search(query, &collectors)?,
+        };
+        let top = top.into_iter().map(|(k, address)| (score(&k), address)).collect();
+        Ok((top, total, facet_counts, rolled_up))
     }
 
     fn licence(&self, key: u64, now: i64) -> ClearanceSummary {
@@ -254,6 +326,52 @@ impl SearchIndex {
             .collect();
         Ok(Box::new(BooleanQuery::new(any)))
     }
+}
+
+/// The hits of a page with their scores, the total, the facet counts and
+/// the rolled-up concept counts.
+type Collected = (Vec<(f32, DocAddress)>, usize, AggregationResults, Vec<u32>);
+
+/// Equal scores are ordered by the asset's key, not by where the documents
+/// happen to sit in segments: pages stay stable across merges.
+fn by_relevance(request: &SearchRequest) -> impl Collector<Fruit = Vec<((f32, u64), DocAddress)>> {
+    TopDocs::with_limit(request.limit)
+        .and_offset(request.offset)
+        .tweak_score(|segment: &tantivy::SegmentReader| {
+            let keys = segment.fast_fields().u64("key").ok().map(|c| c.first_or_default_col(0));
+            move |doc: tantivy::DocId, score: tantivy::Score| (score, keys.as_ref().map_or(0, |k| k.get_val(doc)))
+        })
+}
+
+/// A sort key, then relevance, then the asset's key.
+type Ranked<K> = (K, (f32, Option<u64>));
+
+fn score_of<K>(key: &Ranked<K>) -> f32 {
+    key.1 .0
+}
+
+fn then_relevance<S>(first: S, request: &SearchRequest) -> impl Collector<Fruit = Vec<(Ranked<S::SortKey>, DocAddress)>>
+where
+    S: SortKeyComputer + Send + Sync + 'static,
+    S::SortKey: 'static + Clone + Send + Sync + std::fmt::Debug,
+    (S, (SortBySimilarityScore, SortByStaticFastValue<u64>)): SortKeyComputer<SortKey = Ranked<S::SortKey>>,
+{
+    let tie_break = (SortBySimilarityScore, SortByStaticFastValue::<u64>::for_field("key"));
+    TopDocs::with_limit(request.limit)
+        .and_offset(request.offset)
+        .order_by((first, tie_break))
+}
+
+fn by_date(
+    field: &str,
+    order: Order,
+    request: &SearchRequest,
+) -> impl Collector<Fruit = Vec<(Ranked<Option<i64>>, DocAddress)>> {
+    then_relevance((SortByStaticFastValue::<i64>::for_field(field), order), request)
+}
+
+fn by_title(request: &SearchRequest) -> impl Collector<Fruit = Vec<(Ranked<Option<String>>, DocAddress)>> {
+    then_relevance((SortByString::for_field("title_sort"), Order::Asc), request)
 }
 
 fn highlight(snippet: &tantivy::snippet::Snippet) -> Option<Highlight> {

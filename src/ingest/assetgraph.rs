@@ -27,6 +27,9 @@ pub struct AssetRecord {
     pub keywords: Vec<String>,
     pub concepts: Vec<NamedNode>,
     pub content_type: Option<String>,
+    /// When the asset was created and last modified (unix seconds).
+    pub created: Option<i64>,
+    pub modified: Option<i64>,
     /// Other languages: title, description, keywords.
     pub variants: BTreeMap<String, Variant>,
     pub rights: RightsStatement,
@@ -106,6 +109,8 @@ fn parse_record(index: usize, value: Value) -> std::result::Result<AssetRecord, 
         "language",
         "variants",
         "content_type",
+        "created",
+        "modified",
         "rights",
     ])
     .map_err(|(f, m)| fail(&f, m))?;
@@ -137,6 +142,8 @@ fn parse_record(index: usize, value: Value) -> std::result::Result<AssetRecord, 
                 })
                 .collect::<std::result::Result<_, _>>()?,
             content_type: r.optional_string("content_type")?,
+            created: r.time("created")?,
+            modified: r.time("modified")?,
             variants: r.variants()?,
             rights: r.rights()?,
             id,
@@ -433,6 +440,11 @@ pub fn triples(record: &AssetRecord, source: &str, territories: &Territories) ->
             ag::CONTENT_TYPE,
             Literal::new_simple_literal(content_type),
         ));
+    }
+    for (property, time) in [(dcterms::CREATED, record.created), (dcterms::MODIFIED, record.modified)] {
+        if let Some(time) = time {
+            out.push(Triple::new(asset.clone(), property, rights::date_time_literal(time)));
+        }
     }
     out.extend(rights::odrl_triples(&asset, &record.rights, territories));
     out

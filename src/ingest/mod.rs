@@ -293,6 +293,8 @@ impl Texts {
             variants: self.0,
             concepts: Vec::new(),
             content_type: None,
+            created: None,
+            modified: None,
             rights: Default::default(),
         }
     }
