@@ -14,9 +14,8 @@
 
 mod common;
 
-use assetgraph::assets::{self, Ingest, OnError};
 use assetgraph::index::{SearchIndex, SearchRequest};
-use assetgraph::ingest::{self, rdf, Mapping, RightslineMapping, Source};
+use assetgraph::ingest::rdf;
 use assetgraph::rights::{Context, Dimension, Key, Territories};
 use assetgraph::store::Store;
 use assetgraph::taxonomy::{self, Push, PushMode};
@@ -64,25 +63,11 @@ fn main() {
 
     let mut rng = Rng(0x5eed_cafe);
     let started = Instant::now();
-    let rightsline = RightslineMapping::default();
-    let mapping = Mapping {
-        territories: Territories::global(),
-        rightsline: &rightsline,
-        record_type: None,
-    };
     for batch in 0..assets.div_ceil(BATCH) {
         let records: Vec<Value> = (batch * BATCH..((batch + 1) * BATCH).min(assets))
             .map(|i| asset(i, &labels, &mut rng))
             .collect();
-        let body = serde_json::to_vec(&records).unwrap();
-        let mapped = ingest::map_batch(Source::AssetGraph, &body, &mapping).unwrap();
-        let how = Ingest {
-            source: Source::AssetGraph,
-            actor: "bench",
-            tenant: "default",
-            on_error: OnError::Reject,
-        };
-        assets::upsert(&store, mapped, &how).unwrap();
+        common::ingest_own_records(&store, &records);
     }
     let ingest_seconds = started.elapsed().as_secs_f64();
     println!(

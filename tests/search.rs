@@ -546,24 +546,27 @@ async fn tagging_finds_the_concepts_a_text_mentions() {
             )
         })
         .collect();
-    // recyclable twice (prefLabel in the text's language), Verpackung once
-    // (prefLabel, German), the altLabel once; "packaging" inside the longer
+    // recyclable twice (prefLabel in the text's language: 2 × 1.1), the
+    // altLabel of three words once (0.9 × 1.1 × 1.5 for its length),
+    // Verpackung once (prefLabel, German); "packaging" inside the longer
     // label is not counted again
     assert_eq!(
         summary,
         [
             ("Recyclable".to_owned(), 1.0, 2),
-            ("Packaging".to_owned(), 0.455, 1),
-            ("Sustainable packaging".to_owned(), 0.45, 1)
+            ("Sustainable packaging".to_owned(), 0.675, 1),
+            ("Packaging".to_owned(), 0.455, 1)
         ]
     );
-    assert_eq!(concepts[2]["matched"], json!(["eco-friendly packaging"]));
-    assert_eq!(concepts[2]["positions"], json!([[8, 30]]));
+    assert_eq!(concepts[1]["matched"], json!(["eco-friendly packaging"]));
+    assert_eq!(concepts[1]["positions"], json!([[8, 30]]));
     assert_eq!(&text[8..30], "eco-friendly packaging");
     assert_eq!(concepts[0]["positions"], json!([[34, 44], [46, 56]]));
 
     let (_, answer) = tag(json!({"text": text, "limit": 1})).await;
     assert_eq!(answer["concepts"].as_array().unwrap().len(), 1);
+    let (_, answer) = tag(json!({"text": text, "language": "en", "threshold": 0.6})).await;
+    assert_eq!(answer["concepts"].as_array().unwrap().len(), 2, "{answer}");
     for (body, field) in [
         (json!({"text": " "}), "text"),
         (
@@ -571,6 +574,7 @@ async fn tagging_finds_the_concepts_a_text_mentions() {
             "scheme",
         ),
         (json!({"text": text, "limit": 0}), "limit"),
+        (json!({"text": text, "threshold": 1.5}), "threshold"),
         (json!({"text": text, "lang": "en"}), "body"),
         (json!({"words": text}), "body"),
     ] {
@@ -748,4 +752,53 @@ async fn hits_sort_by_date_or_title_with_undated_and_untitled_last() {
     // a malformed date is refused with the record and field
     let body = json!([{"id": "s:e", "title": "Harbour", "created": "last May"}]);
     assert_eq!(ingest(&client, base, body).await, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn labels_match_stemmed_in_the_texts_language_and_without_their_qualifier() {
+    let server = start_server(Config::default()).await;
+    let client = Client::new();
+    let base = &server.base;
+    let taxonomy = r#"
+        @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        @prefix t: <https://example.com/t/> .
+        t:cup a skos:Concept ; skos:prefLabel "Reusable cup"@en .
+        t:casting a skos:Concept ; skos:prefLabel "casting (creation from materials)"@en .
+        t:finlandisms a skos:Concept ; skos:prefLabel "Finlandisms"@en .
+    "#;
+    let url = format!("{base}/api/taxonomies/t");
+    let response = client
+        .put(url)
+        .header("content-type", "text/turtle")
+        .body(taxonomy)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let tags = |body: Value| {
+        let (client, url) = (client.clone(), format!("{base}/api/tag"));
+        async move {
+            let answer: Value = client.post(url).json(&body).send().await.unwrap().json().await.unwrap();
+            let concepts = answer["concepts"].as_array().unwrap().clone();
+            concepts
+                .iter()
+                .map(|c| c["iri"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let text = "Reusable cups, bronze castings and the history of Finland";
+    let mut found = tags(json!({"text": text, "language": "en"})).await;
+    found.sort();
+    // "Finland" is not "Finlandisms", though an English stemmer makes both "finland"
+    assert_eq!(found, ["https://example.com/t/casting", "https://example.com/t/cup"]);
+    // without a language nothing is stemmed; the qualifier-free form still matches
+    let found = tags(json!({"text": "Reusable cups and a casting"})).await;
+    assert_eq!(found, ["https://example.com/t/casting"]);
+
+    // search resolves stemmed queries in the asked language too
+    let (status, answer) = search(&client, base, "q=reusable%20cups&lang=en").await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["concepts"][0]["iri"], "https://example.com/t/cup");
+    let (_, answer) = search(&client, base, "q=reusable%20cups").await;
+    assert!(answer["concepts"].as_array().unwrap().is_empty(), "{answer}");
 }

@@ -24,3 +24,25 @@ impl Rng {
         (0..n).map(|_| self.pick(from)).collect()
     }
 }
+
+/// Ingests records of the project's own format through the write path.
+#[allow(dead_code)] // not every benchmark ingests assets
+pub fn ingest_own_records(store: &assetgraph::store::Store, records: &[serde_json::Value]) {
+    use assetgraph::assets::{self, Ingest, OnError};
+    use assetgraph::ingest::{self, Mapping, RightslineMapping, Source};
+    let rightsline = RightslineMapping::default();
+    let mapping = Mapping {
+        territories: assetgraph::rights::Territories::global(),
+        rightsline: &rightsline,
+        record_type: None,
+    };
+    let body = serde_json::to_vec(records).unwrap();
+    let mapped = ingest::map_batch(Source::AssetGraph, &body, &mapping).unwrap();
+    let how = Ingest {
+        source: Source::AssetGraph,
+        actor: "bench",
+        tenant: "default",
+        on_error: OnError::Reject,
+    };
+    assets::upsert(store, mapped, &how).unwrap();
+}

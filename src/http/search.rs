@@ -96,6 +96,7 @@ struct TagBody {
     language: Option<String>,
     scheme: Option<String>,
     limit: Option<usize>,
+    threshold: Option<f32>,
 }
 
 #[derive(serde::Serialize)]
@@ -110,7 +111,7 @@ async fn tag(
     body: axum::body::Body,
 ) -> Result<Json<TagAnswer>, Problem> {
     caller.require(Role::Reader)?;
-    let body: TagBody = json_body(body, r#"{"text", "language", "scheme", "limit"}"#).await?;
+    let body: TagBody = json_body(body, r#"{"text", "language", "scheme", "limit", "threshold"}"#).await?;
     let limit = limit_or(body.limit, 20, MAX_TAGS)?;
     if body.text.trim().is_empty() {
         return Err(Problem::bad_request("text", "the text is empty: give the text to tag"));
@@ -120,10 +121,23 @@ async fn tag(
         language: body.language.as_deref().map(language).transpose()?,
         scheme: body.scheme,
         limit,
+        threshold: threshold(body.threshold)?,
     };
     let index = state.index.clone();
     let concepts = blocking(move || index.tag(&request)).await?;
     Ok(Json(TagAnswer { concepts }))
+}
+
+/// A tag threshold: a relative score from 0 to 1 (default 0: every concept found).
+fn threshold(value: Option<f32>) -> Result<f32, Problem> {
+    match value {
+        None => Ok(0.0),
+        Some(t) if (0.0..=1.0).contains(&t) => Ok(t),
+        Some(t) => Err(Problem::bad_request(
+            "threshold",
+            format!("{t} is not a score from 0 to 1"),
+        )),
+    }
 }
 
 /// The longest brief, in characters.

@@ -11,9 +11,14 @@
 //!
 //! Labels are compared after the same folding as asset text (tokens,
 //! lower case, accents removed): "Eco-Friendly packaging" finds the label
-//! "eco-friendly packaging".
+//! "eco-friendly packaging". When the text's language is known and has a
+//! stemmer, a label of that language also matches stemmed, word by word
+//! ("recyclable cups" finds "Recyclable cup"), an exact match of the same
+//! length winning. A label with a qualifier in parentheses, as thesauri
+//! write homonyms ("casting (creation from materials)"), also matches
+//! without it.
 
-use super::document::fold;
+use super::document::{fold, stem, stemmed_language};
 use crate::error::Result;
 use crate::store::Store;
 use crate::vocab::{graphs, owl, skos};
@@ -111,12 +116,45 @@ impl Default for Expansion {
 /// One label of one concept: (concept, kind, index among its labels).
 type LabelRef = (u32, LabelKind, usize);
 
+/// A stretch of words, by index.
+type Span = std::ops::Range<usize>;
+
+/// A label found in a text, and how.
+type Found = (LabelRef, Form);
+
+/// How a text contains a label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// As written (after folding).
+    Exact,
+    /// Without its qualifier in parentheses: "casting" for "casting
+    /// (creation from materials)"; homonyms share this form.
+    WithoutQualifier,
+    /// Word by word, stemmed in the text's language.
+    Stemmed,
+}
+
+/// One occurrence of a concept label in a text.
+#[derive(Debug, Clone)]
+pub struct Occurrence {
+    pub concept: u32,
+    pub kind: LabelKind,
+    /// The label's index among the concept's labels.
+    pub label: usize,
+    pub form: Form,
+    /// Byte range in the text.
+    pub range: std::ops::Range<usize>,
+}
+
 #[derive(Debug, Default)]
 pub struct ConceptView {
     concepts: Vec<Concept>,
     by_iri: HashMap<String, u32>,
     /// Folded label → the concepts that carry it.
     by_label: HashMap<String, Vec<LabelRef>>,
+    /// `{language}\u{1f}{stemmed label}` → the concepts that carry it, for
+    /// labels in a language with a stemmer.
+    by_stem: HashMap<String, Vec<LabelRef>>,
     /// Every folded label from each of its token starts, sorted, so that a
     /// prefix finds labels that start with it or have a word that does:
     /// (folded text from a token on, concept, label index, from the start).
@@ -183,7 +221,7 @@ impl ConceptView {
             view.links(store, mapping, mapping, |c| &mut c.mapped)?;
         }
         for (id, concept) in view.concepts.iter().enumerate() {
-            for (n, (kind, _, text)) in concept.labels.iter().enumerate() {
+            for (n, (kind, language, text)) in concept.labels.iter().enumerate() {
                 let tokens = fold(text);
                 if tokens.is_empty() {
                     continue;
@@ -193,10 +231,18 @@ impl ConceptView {
                         .push((tokens[start..].join(" "), id as u32, n, start == 0));
                 }
                 view.longest_label = view.longest_label.max(tokens.len());
-                view.by_label
-                    .entry(tokens.join(" "))
-                    .or_default()
-                    .push((id as u32, *kind, n));
+                let label = (id as u32, *kind, n);
+                for form in std::iter::once(text.as_str()).chain(without_qualifier(text)) {
+                    let tokens = fold(form);
+                    if tokens.is_empty() {
+                        continue;
+                    }
+                    push_unique(view.by_label.entry(tokens.join(" ")).or_default(), label);
+                    if let Some(stems) = stem(form, language) {
+                        let key = stem_key(stemmed_language(language).unwrap_or_default(), &stems);
+                        push_unique(view.by_stem.entry(key).or_default(), label);
+                    }
+                }
             }
         }
         view.completions.sort_unstable();
@@ -339,16 +385,17 @@ impl ConceptView {
     /// still count (a German synonym finds an English-tagged asset).
     pub fn resolve(&self, query: &str, lang: Option<&str>) -> Vec<LabelMatch> {
         let tokens = fold(query);
+        let stems = Stems::of(query, lang);
         let mut matches = Vec::new();
-        for (_, found) in self.longest_labels(&tokens) {
+        for (_, found) in self.longest_labels(&tokens, stems.as_ref()) {
             let mut seen = HashSet::new();
-            let mut ranked: Vec<_> = found.iter().collect();
+            let mut ranked: Vec<LabelRef> = found.iter().map(|(label, _)| *label).collect();
             // Preferred labels first, then the asked language.
             ranked.sort_by_key(|(id, kind, n)| {
                 let language = &self.concepts[*id as usize].labels[*n].1;
                 (*kind as u8, lang.is_some_and(|l| l != language))
             });
-            for &&(id, kind, n) in &ranked {
+            for &(id, kind, n) in &ranked {
                 if seen.insert(id) {
                     let (_, language, text) = &self.concepts[id as usize].labels[n];
                     matches.push(LabelMatch {
@@ -364,24 +411,63 @@ impl ConceptView {
     }
 
     /// At each word, the longest label that starts there, as (words it
-    /// spans, the concepts that carry it); the next search starts after it.
-    fn longest_labels<S: AsRef<str>>(&self, words: &[S]) -> Vec<(std::ops::Range<usize>, &[LabelRef])> {
+    /// spans, the labels found and how); the next search starts after it.
+    /// `stems` are the same words stemmed, when their language has a stemmer.
+    fn longest_labels<S: AsRef<str>>(&self, words: &[S], stems: Option<&Stems>) -> Vec<(Span, Vec<Found>)> {
         let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
+        let stems = stems.filter(|s| s.words.len() == words.len());
         let mut out = Vec::new();
         let mut start = 0;
         while start < words.len() {
             let longest = (1..=MAX_LABEL_TOKENS.min(self.longest_label).min(words.len() - start))
                 .rev()
-                .find_map(|len| Some((len, self.by_label.get(&words[start..start + len].join(" "))?)));
+                .find_map(|len| {
+                    let found = self.labels_at(&words[start..start + len], stems.map(|s| (s, start..start + len)));
+                    (!found.is_empty()).then_some((len, found))
+                });
             match longest {
                 Some((len, found)) => {
-                    out.push((start..start + len, found.as_slice()));
+                    out.push((start..start + len, found));
                     start += len;
                 }
                 None => start += 1,
             }
         }
         out
+    }
+
+    /// The labels these words are: as written (or without a qualifier),
+    /// else stemmed — where every word differs from the label's own only
+    /// in an ending, which keeps a stemmer's bolder merges out
+    /// ("finland" is not "finlandisms").
+    fn labels_at(&self, words: &[&str], stems: Option<(&Stems, Span)>) -> Vec<Found> {
+        let tokens_of = |&(id, _, n): &LabelRef| fold(&self.concepts[id as usize].labels[n].2);
+        if let Some(refs) = self.by_label.get(&words.join(" ")) {
+            return refs
+                .iter()
+                .map(|label| {
+                    let form = if tokens_of(label).len() == words.len() {
+                        Form::Exact
+                    } else {
+                        Form::WithoutQualifier
+                    };
+                    (*label, form)
+                })
+                .collect();
+        }
+        let Some((stems, span)) = stems else {
+            return Vec::new();
+        };
+        let Some(refs) = self.by_stem.get(&stem_key(stems.language, &stems.words[span])) else {
+            return Vec::new();
+        };
+        refs.iter()
+            .filter(|label| {
+                let tokens = tokens_of(label);
+                words.iter().zip(&tokens).all(|(word, own)| same_but_ending(word, own))
+            })
+            .map(|label| (*label, Form::Stemmed))
+            .collect()
     }
 
     /// Named concepts with weight 1, their narrower concepts decaying per
@@ -515,23 +601,27 @@ impl ConceptView {
         (language, text)
     }
 
-    /// Folded labels whose concepts differ between this view and `other`:
-    /// added, removed, or carried by other concepts now.
+    /// Label keys whose concepts differ between this view and `other`
+    /// (added, removed, or carried by other concepts now): folded labels
+    /// ("eco friendly"), and stemmed ones as `{language}\u{1f}{stems}`.
     pub fn changed_labels(&self, other: &ConceptView) -> Vec<String> {
-        let carriers = |view: &ConceptView, key: &str| -> Vec<String> {
-            let mut iris: Vec<String> = view.by_label.get(key).map_or(Vec::new(), |found| {
-                found.iter().map(|(id, ..)| view.iri(*id).to_owned()).collect()
-            });
-            iris.sort();
-            iris.dedup();
-            iris
-        };
-        let keys: HashSet<&String> = self.by_label.keys().chain(other.by_label.keys()).collect();
-        let mut changed: Vec<String> = keys
-            .into_iter()
-            .filter(|key| carriers(self, key) != carriers(other, key))
-            .cloned()
-            .collect();
+        let mut changed = Vec::new();
+        for (mine, theirs) in [(&self.by_label, &other.by_label), (&self.by_stem, &other.by_stem)] {
+            let carriers = |view: &ConceptView, map: &HashMap<String, Vec<LabelRef>>, key: &str| -> Vec<String> {
+                let mut iris: Vec<String> = map.get(key).map_or(Vec::new(), |found| {
+                    found.iter().map(|(id, ..)| view.iri(*id).to_owned()).collect()
+                });
+                iris.sort();
+                iris.dedup();
+                iris
+            };
+            let keys: HashSet<&String> = mine.keys().chain(theirs.keys()).collect();
+            changed.extend(
+                keys.into_iter()
+                    .filter(|key| carriers(self, mine, key) != carriers(other, theirs, key))
+                    .cloned(),
+            );
+        }
         changed.sort();
         changed
     }
@@ -547,18 +637,24 @@ impl ConceptView {
     }
 
     /// Every occurrence of a concept label in a text: at each word, the
-    /// longest label starting there; occurrences never overlap. Yields
-    /// (concept, label kind, label index, byte range in the text).
-    pub fn occurrences(&self, text: &str) -> Vec<(u32, LabelKind, usize, std::ops::Range<usize>)> {
+    /// longest label starting there; occurrences never overlap.
+    pub fn occurrences(&self, text: &str, language: Option<&str>) -> Vec<Occurrence> {
         let tokens = super::document::fold_with_offsets(text);
         let words: Vec<&str> = tokens.iter().map(|(t, _)| t.as_str()).collect();
+        let stems = Stems::of(text, language);
         let mut out = Vec::new();
-        for (span, found) in self.longest_labels(&words) {
+        for (span, found) in self.longest_labels(&words, stems.as_ref()) {
             let range = tokens[span.start].1.start..tokens[span.end - 1].1.end;
             let mut seen = HashSet::new();
-            for &(id, kind, n) in found {
+            for ((id, kind, n), form) in found {
                 if seen.insert(id) {
-                    out.push((id, kind, n, range.clone()));
+                    out.push(Occurrence {
+                        concept: id,
+                        kind,
+                        label: n,
+                        form,
+                        range: range.clone(),
+                    });
                 }
             }
         }
@@ -579,6 +675,45 @@ impl ConceptView {
             i += 1;
         }
         out
+    }
+}
+
+/// The words of a text stemmed in its language.
+struct Stems {
+    language: &'static str,
+    words: Vec<String>,
+}
+
+impl Stems {
+    fn of(text: &str, language: Option<&str>) -> Option<Stems> {
+        let language = language?;
+        Some(Stems {
+            language: stemmed_language(language)?,
+            words: stem(text, language)?,
+        })
+    }
+}
+
+fn stem_key(language: &str, stems: &[String]) -> String {
+    format!("{language}\u{1f}{}", stems.join(" "))
+}
+
+/// Whether two folded words differ only after their common beginning, and
+/// there by at most three letters each ("cups"/"cup", "companies"/"company").
+fn same_but_ending(a: &str, b: &str) -> bool {
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    a.chars().count() - common <= 3 && b.chars().count() - common <= 3
+}
+
+/// "casting (creation from materials)" → "casting".
+fn without_qualifier(label: &str) -> Option<&str> {
+    let base = label.strip_suffix(')')?.rsplit_once(" (")?.0.trim_end();
+    (!base.is_empty()).then_some(base)
+}
+
+fn push_unique(refs: &mut Vec<LabelRef>, label: LabelRef) {
+    if !refs.contains(&label) {
+        refs.push(label);
     }
 }
 
@@ -635,5 +770,24 @@ mod tests {
         assert!(prefix_within_one_edit("ercyc", "recyclable"), "swap");
         assert!(!prefix_within_one_edit("rxcyk", "recyclable"), "two edits");
         assert!(!prefix_within_one_edit("packaging", "pack"));
+    }
+
+    #[test]
+    fn stemmed_words_may_differ_only_in_their_endings() {
+        use super::same_but_ending;
+        assert!(same_but_ending("cups", "cup"));
+        assert!(same_but_ending("companies", "company"));
+        assert!(same_but_ending("castings", "casting"));
+        assert!(!same_but_ending("finland", "finlandisms"));
+        assert!(!same_but_ending("education", "educability"));
+    }
+
+    #[test]
+    fn a_qualifier_is_the_last_parenthesis() {
+        use super::without_qualifier;
+        assert_eq!(without_qualifier("casting (creation from materials)"), Some("casting"));
+        assert_eq!(without_qualifier("guides (occupations)"), Some("guides"));
+        assert_eq!(without_qualifier("(unknown)"), None);
+        assert_eq!(without_qualifier("history"), None);
     }
 }

@@ -111,6 +111,30 @@ pub fn fold_with_offsets(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
     tokens
 }
 
+/// The language code (`en`) whose stemmer applies to a tag like `en-GB`.
+pub fn stemmed_language(tag: &str) -> Option<&'static str> {
+    let name = language_field_name(tag)?;
+    STEMMED_LANGUAGES
+        .iter()
+        .map(|(code, _)| *code)
+        .find(|code| name[5..] == **code)
+}
+
+/// The tokens of a text folded and stemmed in a language: one for each
+/// token of [`fold_with_offsets`], in the same order. `None` for a language
+/// without a stemmer.
+pub fn stem(text: &str, tag: &str) -> Option<Vec<String>> {
+    let code = stemmed_language(tag)?;
+    let (_, language) = STEMMED_LANGUAGES.iter().find(|(c, _)| *c == code)?;
+    let mut analyzer = folding().filter(Stemmer::new(*language)).build();
+    let mut stream = analyzer.token_stream(text);
+    let mut tokens = Vec::new();
+    while stream.advance() {
+        tokens.push(stream.token().text.clone());
+    }
+    Some(tokens)
+}
+
 pub fn register_analyzers(index: &Index) {
     let tokenizers = index.tokenizers();
     tokenizers.register(FOLDED, folding().build());
@@ -211,8 +235,8 @@ pub fn build(graph: &NamedNode, triples: &[Triple], fields: &Fields, view: &Conc
                 if let Some(field) = l.language().and_then(|lang| fields.stemmed(lang)) {
                     doc.add_text(field, l.value());
                 }
-                for (id, ..) in view.occurrences(l.value()) {
-                    automatic.push(view.iri(id));
+                for occurrence in view.occurrences(l.value(), l.language()) {
+                    automatic.push(view.iri(occurrence.concept));
                 }
             }
             Term::NamedNode(concept) if p == dcterms::SUBJECT => {

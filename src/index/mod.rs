@@ -225,9 +225,17 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let mut graphs = BTreeSet::new();
         for label in before.changed_labels(after) {
-            let terms: Vec<Term> = label
+            // A stemmed label is looked for in the stemmed text of its language.
+            let (field, words) = match label.split_once('\u{1f}') {
+                Some((language, stems)) => match self.fields.stemmed(language) {
+                    Some(field) => (field, stems),
+                    None => continue,
+                },
+                None => (self.fields.text, label.as_str()),
+            };
+            let terms: Vec<Term> = words
                 .split(' ')
-                .map(|word| Term::from_field_text(self.fields.text, word))
+                .map(|word| Term::from_field_text(field, word))
                 .collect();
             let query: Box<dyn tantivy::query::Query> = if terms.len() == 1 {
                 Box::new(tantivy::query::TermQuery::new(
@@ -265,7 +273,21 @@ impl SearchIndex {
 
     /// The concepts a text mentions (see `tag.rs`).
     pub fn tag(&self, request: &TagRequest) -> Result<Vec<Tag>> {
-        tag::tag(&self.concepts(), request)
+        let searcher = self.reader.searcher();
+        let assets = searcher.num_docs() as f32;
+        // Inverse document frequency, scaled so that a word no asset
+        // contains weighs 1 and one every asset contains weighs little.
+        let most = (1.0 + assets).ln();
+        let rarity = |word: &str| -> f32 {
+            if assets == 0.0 {
+                return 1.0;
+            }
+            let containing = searcher
+                .doc_freq(&Term::from_field_text(self.fields.text, word))
+                .unwrap_or(0) as f32;
+            (((1.0 + assets) / (1.0 + containing)).ln() / most).powi(2)
+        };
+        tag::tag(&self.concepts(), request, &rarity)
     }
 
     /// The concept view queries expand with.

@@ -9,7 +9,8 @@
 //! own language a little more (×1.1); the score is the concept's sum
 //! relative to the best concept's (the best scores 1).
 
-use super::concepts::{ConceptView, LabelKind};
+use super::concepts::{ConceptView, Form, LabelKind, Occurrence};
+use super::document::fold;
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -22,6 +23,8 @@ pub struct TagRequest {
     /// Only concepts of this scheme.
     pub scheme: Option<String>,
     pub limit: usize,
+    /// Concepts scoring below this (0–1, relative to the best) are left out.
+    pub threshold: f32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -37,6 +40,21 @@ pub struct Tag {
     pub positions: Vec<[usize; 2]>,
 }
 
+/// A label found as written counts fully; stemmed a little less; without
+/// its qualifier less again, as homonyms share that form.
+fn form_weight(form: Form) -> f32 {
+    match form {
+        Form::Exact => 1.0,
+        Form::Stemmed => 0.9,
+        Form::WithoutQualifier => 0.7,
+    }
+}
+
+/// A label of several words names something more specific than one word.
+fn specificity(words: usize) -> f32 {
+    1.0 + 0.25 * (words.max(1) - 1) as f32
+}
+
 fn weight(kind: LabelKind) -> f32 {
     match kind {
         LabelKind::Pref => 1.0,
@@ -45,7 +63,11 @@ fn weight(kind: LabelKind) -> f32 {
     }
 }
 
-pub fn tag(view: &ConceptView, request: &TagRequest) -> Result<Vec<Tag>> {
+/// Tags a text. `rarity` weighs a folded word by how rare it is in the
+/// indexed assets' text (1 when the index is empty): a label made only of
+/// words most assets contain ("history", "world") says little about the
+/// text, one with a rare word says much.
+pub fn tag(view: &ConceptView, request: &TagRequest, rarity: &dyn Fn(&str) -> f32) -> Result<Vec<Tag>> {
     if let Some(scheme) = &request.scheme {
         if !view.knows_scheme(scheme) {
             return Err(Error::invalid_field(
@@ -57,7 +79,14 @@ pub fn tag(view: &ConceptView, request: &TagRequest) -> Result<Vec<Tag>> {
     let lang = request.language.as_deref();
     let chars = CharOffsets::new(&request.text);
     let mut by_concept: HashMap<u32, (f32, Tag)> = HashMap::new();
-    for (id, kind, n, range) in view.occurrences(&request.text) {
+    for Occurrence {
+        concept: id,
+        kind,
+        label: n,
+        form,
+        range,
+    } in view.occurrences(&request.text, lang)
+    {
         if request.scheme.as_deref().is_some_and(|s| !view.in_scheme(id, s)) {
             continue;
         }
@@ -76,7 +105,10 @@ pub fn tag(view: &ConceptView, request: &TagRequest) -> Result<Vec<Tag>> {
                 },
             )
         });
-        entry.0 += weight(kind) * if same_language { 1.1 } else { 1.0 };
+        let words = fold(&request.text[range.clone()]);
+        let rare = words.iter().map(|w| rarity(w)).fold(0.0_f32, f32::max);
+        let language = if same_language { 1.1 } else { 1.0 };
+        entry.0 += weight(kind) * form_weight(form) * specificity(words.len()) * rare * language;
         entry.1.frequency += 1;
         if !entry.1.matched.iter().any(|m| m == label) {
             entry.1.matched.push(label.to_owned());
@@ -95,8 +127,10 @@ pub fn tag(view: &ConceptView, request: &TagRequest) -> Result<Vec<Tag>> {
         b.score
             .total_cmp(&a.score)
             .then(b.frequency.cmp(&a.frequency))
+            .then(a.positions[0][0].cmp(&b.positions[0][0]))
             .then(a.iri.cmp(&b.iri))
     });
+    tags.retain(|tag| tag.score >= request.threshold);
     tags.truncate(request.limit);
     Ok(tags)
 }
