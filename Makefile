@@ -18,3 +18,5 @@ bench: deps
 	cargo bench --bench clearance
 	cargo bench --bench ingest
 	cargo bench --bench search
+	cargo bench --bench tagging
+	cargo bench --bench relevance

@@ -15,10 +15,8 @@
 mod common;
 
 use assetgraph::index::{SearchIndex, SearchRequest};
-use assetgraph::ingest::rdf;
 use assetgraph::rights::{Context, Dimension, Key, Territories};
 use assetgraph::store::Store;
-use assetgraph::taxonomy::{self, Push, PushMode};
 use assetgraph::vocab::skos;
 use common::Rng;
 use oxigraph::io::RdfFormat;
@@ -42,19 +40,7 @@ fn main() {
     };
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let quads = rdf::parse("stw-skos.ttl", RdfFormat::Turtle, text.as_bytes(), &|_| {}).unwrap();
-    taxonomy::push(
-        &store,
-        Push {
-            project: "stw".into(),
-            mode: PushMode::Replace,
-            quads,
-            default_graph: None,
-            actor: "bench".into(),
-            tenant: "default".into(),
-        },
-    )
-    .unwrap();
+    common::push_taxonomy(&store, "stw", RdfFormat::Turtle, &text);
     let labels = labels(&store);
     println!(
         "search: STW loaded, {} labelled concepts; {assets} assets",

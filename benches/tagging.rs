@@ -20,12 +20,8 @@
 mod common;
 
 use assetgraph::index::{SearchIndex, TagRequest};
-use assetgraph::ingest::rdf;
 use assetgraph::store::Store;
-use assetgraph::taxonomy::{self, Push, PushMode};
-use oxigraph::io::RdfFormat;
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
@@ -48,38 +44,23 @@ fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    let mut ntriples = String::new();
-    for language in languages.split(',') {
-        let path = shared.join(format!("skos/yso-labels/yso-{language}.tsv"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        ntriples.push_str(&concepts_as_ntriples(&text, language));
-    }
-    let quads = rdf::parse("yso.nt", RdfFormat::NTriples, ntriples.as_bytes(), &|_| {}).unwrap();
-    let push = Push {
-        project: "yso".into(),
-        mode: PushMode::Replace,
-        quads,
-        default_graph: None,
-        actor: "bench".into(),
-        tenant: "default".into(),
-    };
-    let report = taxonomy::push(&store, push).unwrap();
+    let concepts = common::push_yso(&store, &shared, &languages);
     let index = Arc::new(SearchIndex::open(&dir.path().join("index"), &store).unwrap());
     store.subscribe(index.clone());
     // The collection the tagger weighs words against: the train titles as
     // assets (their text only; their gold tags are not used).
-    let collection = read_corpus(&corpus, "train");
+    let collection = common::yso_titles(&corpus, "train");
     ingest_titles(&store, &collection);
     println!(
         "tagging: YSO labels ({languages}) loaded, {} concepts; {} train titles indexed as assets; split {split}",
-        report.counts.concepts,
+        concepts,
         index.len()
     );
 
     let documents = if split == "train" {
         collection
     } else {
-        read_corpus(&corpus, &split)
+        common::yso_titles(&corpus, &split)
     };
     let started = Instant::now();
     let mut scores = Scores::default();
@@ -125,39 +106,6 @@ fn ingest_titles(store: &Store, titles: &[(String, HashSet<String>)]) {
             .collect();
         common::ingest_own_records(store, &records);
     }
-}
-
-/// One concept per line of an Annif vocabulary (`<iri>\tlabel`) as SKOS.
-fn concepts_as_ntriples(tsv: &str, language: &str) -> String {
-    const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
-    let mut out = String::new();
-    for line in tsv.lines() {
-        let Some((iri, label)) = line.split_once('\t') else {
-            continue;
-        };
-        let label = label.replace('\\', "\\\\").replace('"', "\\\"");
-        out.push_str(&format!(
-            "{iri} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{SKOS}Concept> .\n\
-             {iri} <{SKOS}inScheme> <http://www.yso.fi/onto/yso/> .\n\
-             {iri} <{SKOS}prefLabel> \"{label}\"@{language} .\n"
-        ));
-    }
-    out
-}
-
-/// (title, gold concept IRIs) of one split.
-fn read_corpus(path: &Path, split: &str) -> Vec<(String, HashSet<String>)> {
-    let file = std::fs::File::open(path).unwrap();
-    let lines = BufReader::new(flate2::read::GzDecoder::new(file)).lines();
-    lines
-        .map(|line| serde_json::from_str::<serde_json::Value>(&line.unwrap()).unwrap())
-        .filter(|record| record["split"] == split)
-        .map(|record| {
-            let gold = record["gold"].as_array().unwrap();
-            let gold = gold.iter().map(|g| g.as_str().unwrap().to_owned()).collect();
-            (record["text"].as_str().unwrap().to_owned(), gold)
-        })
-        .collect()
 }
 
 #[derive(Default)]

@@ -50,6 +50,10 @@ pub struct SearchRequest {
     /// `q` is running text (a brief), not query syntax: quotes, colons and
     /// signs in it are words.
     pub free_text: bool,
+    /// Text only: the query is not resolved to concepts (plain BM25 over
+    /// the folded and stemmed text), the baseline relevance is measured
+    /// against.
+    pub text_only: bool,
     pub sort: Sort,
 }
 
@@ -139,7 +143,11 @@ impl SearchIndex {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchAnswer> {
         let view = self.concepts();
         let lang = request.lang.as_deref();
-        let matches = view.resolve(&request.q, lang);
+        let matches = if request.text_only {
+            Vec::new()
+        } else {
+            view.resolve(&request.q, lang)
+        };
         let named: Vec<u32> = matches.iter().map(|m| m.concept).collect();
         let expanded = view.expand(&named, &request.expansion);
 
