@@ -25,6 +25,10 @@ use crate::vocab::{graphs, owl, skos};
 use oxigraph::model::{GraphName, NamedNodeRef, NamedOrBlankNode, Term};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use tantivy::columnar::StrColumn;
+use tantivy::index::SegmentId;
+use tantivy::SegmentReader;
 
 /// Graphs whose SKOS concepts are the service's own vocabularies (territories,
 /// channels…), not taxonomies to search by.
@@ -161,7 +165,18 @@ pub struct ConceptView {
     completions: Vec<(String, u32, usize, bool)>,
     /// Tokens of the longest label: no longer stretch of text can match.
     longest_label: usize,
+    /// Per index segment, its dictionary of concept tags read once for
+    /// this view (a segment never changes; a new view starts afresh).
+    tag_dictionaries: Mutex<HashMap<SegmentId, Arc<TagDictionary>>>,
 }
+
+/// A segment's concept tags by ordinal: the IRI, and the concept of the
+/// view it names (none for a tag no taxonomy defines).
+pub type TagDictionary = Vec<(String, Option<u32>)>;
+
+/// Segments whose dictionaries are kept; merged-away segments are dropped
+/// when there are more.
+const CACHED_SEGMENTS: usize = 64;
 
 /// A completion of what a user is typing.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -659,6 +674,43 @@ impl ConceptView {
             }
         }
         out
+    }
+
+    /// The concept tag dictionary of a segment (its `concept` column),
+    /// read on first use.
+    pub fn tag_dictionary(
+        &self,
+        segment: &SegmentReader,
+        column: Option<&StrColumn>,
+    ) -> tantivy::Result<Arc<TagDictionary>> {
+        let id = segment.segment_id();
+        if let Some(found) = self.cached_dictionaries().get(&id) {
+            return Ok(found.clone());
+        }
+        let mut dictionary = Vec::new();
+        if let Some(column) = column {
+            // One pass, in order: looking each ordinal up on its own
+            // decompresses a block per term.
+            let mut terms = column.dictionary().stream()?;
+            while terms.advance() {
+                let iri = String::from_utf8_lossy(terms.key()).into_owned();
+                let concept = self.id(&iri);
+                dictionary.push((iri, concept));
+            }
+        }
+        let dictionary = Arc::new(dictionary);
+        let mut cache = self.cached_dictionaries();
+        if cache.len() >= CACHED_SEGMENTS {
+            cache.clear();
+        }
+        cache.insert(id, dictionary.clone());
+        Ok(dictionary)
+    }
+
+    fn cached_dictionaries(&self) -> std::sync::MutexGuard<'_, HashMap<SegmentId, Arc<TagDictionary>>> {
+        self.tag_dictionaries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A concept and every narrower one, for a concept filter.

@@ -5,17 +5,13 @@
 //! for Sustainable packaging above it and once for Packaging above that,
 //! however many of their narrower concepts it carries.
 
-use super::concepts::ConceptView;
-use crate::error::{Error, Result};
+use super::concepts::{ConceptView, TagDictionary};
 use serde::Serialize;
-use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::agg_result::AggregationResults;
-use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
-use tantivy::{DocId, Index, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// The plain fields counted, by their name in the index and the answer.
 const FIELDS: [&str; 3] = ["source", "content_type", "license_type"];
@@ -52,43 +48,57 @@ pub struct RolledUp {
 /// Concepts listed per scheme, at most.
 const SCHEME_BUCKETS: usize = 100;
 
-/// Counts, per concept of the view, the matching assets whose curated tags
-/// are the concept or a narrower one; each asset once per concept.
-pub struct RollUp {
+/// Counts every facet in one pass over the fast fields of each matching
+/// asset: the values of the plain fields and the concept tags by ordinal,
+/// and the tags rolled up the hierarchy by concept id (each asset once per
+/// concept at or above its tags). Ordinals become values only at the end
+/// of a segment, and only those counted.
+pub struct Tally {
     pub view: Arc<ConceptView>,
 }
 
-pub struct RollUpSegment {
+/// What a segment, then the whole index, counted.
+#[derive(Default)]
+pub struct Tallied {
+    /// Per plain field (in the order of `FIELDS`): value → assets.
+    fields: [HashMap<String, u64>; 3],
+    /// Concept IRI as tagged → assets.
+    tagged: HashMap<String, u64>,
+    /// Per concept id of the view: assets at or below it.
+    rolled_up: Vec<u32>,
+}
+
+pub struct TallySegment {
     view: Arc<ConceptView>,
-    column: Option<StrColumn>,
-    /// Term ordinal of the segment's dictionary → concept id.
-    concept_of: Vec<Option<u32>>,
-    counts: Vec<u32>,
+    fields: Vec<(Option<StrColumn>, Vec<u32>)>,
+    tags: Option<StrColumn>,
+    dictionary: Arc<TagDictionary>,
+    tagged: Vec<u32>,
+    rolled_up: Vec<u32>,
     /// The last document counted for each concept (to count each once).
     last: Vec<u32>,
 }
 
-impl Collector for RollUp {
-    type Fruit = Vec<u32>;
-    type Child = RollUpSegment;
+impl Collector for Tally {
+    type Fruit = Tallied;
+    type Child = TallySegment;
 
-    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<RollUpSegment> {
-        let column = segment.fast_fields().str("concept")?;
-        let mut concept_of = Vec::new();
-        if let Some(column) = &column {
-            // One pass over the dictionary, in order: looking each ordinal
-            // up on its own decompresses a block per term.
-            let mut terms = column.dictionary().stream()?;
-            while terms.advance() {
-                let iri = std::str::from_utf8(terms.key()).unwrap_or_default();
-                concept_of.push(self.view.id(iri));
-            }
+    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<TallySegment> {
+        let mut fields = Vec::with_capacity(FIELDS.len());
+        for name in FIELDS {
+            let column = segment.fast_fields().str(name)?;
+            let terms = column.as_ref().map_or(0, |c| c.dictionary().num_terms());
+            fields.push((column, vec![0; terms]));
         }
-        Ok(RollUpSegment {
+        let tags = segment.fast_fields().str("concept")?;
+        let dictionary = self.view.tag_dictionary(segment, tags.as_ref())?;
+        Ok(TallySegment {
             view: self.view.clone(),
-            column,
-            concept_of,
-            counts: vec![0; self.view.len()],
+            fields,
+            tagged: vec![0; dictionary.len()],
+            tags,
+            dictionary,
+            rolled_up: vec![0; self.view.len()],
             last: vec![u32::MAX; self.view.len()],
         })
     }
@@ -97,10 +107,17 @@ impl Collector for RollUp {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<Vec<u32>>) -> tantivy::Result<Vec<u32>> {
-        let mut total = vec![0; self.view.len()];
+    fn merge_fruits(&self, fruits: Vec<Tallied>) -> tantivy::Result<Tallied> {
+        let mut total = Tallied {
+            rolled_up: vec![0; self.view.len()],
+            ..Default::default()
+        };
         for fruit in fruits {
-            for (sum, n) in total.iter_mut().zip(fruit) {
+            for (sum, counts) in total.fields.iter_mut().zip(fruit.fields) {
+                add_counts(sum, counts);
+            }
+            add_counts(&mut total.tagged, fruit.tagged);
+            for (sum, n) in total.rolled_up.iter_mut().zip(fruit.rolled_up) {
                 *sum += n;
             }
         }
@@ -108,28 +125,77 @@ impl Collector for RollUp {
     }
 }
 
-impl SegmentCollector for RollUpSegment {
-    type Fruit = Vec<u32>;
+fn add_counts(sum: &mut HashMap<String, u64>, counts: HashMap<String, u64>) {
+    for (value, n) in counts {
+        *sum.entry(value).or_default() += n;
+    }
+}
+
+impl SegmentCollector for TallySegment {
+    type Fruit = Tallied;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        let Some(column) = &self.column else { return };
+        for (column, counts) in &mut self.fields {
+            if let Some(column) = column {
+                for ord in column.term_ords(doc) {
+                    counts[ord as usize] += 1;
+                }
+            }
+        }
+        let Some(column) = &self.tags else { return };
         for ord in column.term_ords(doc) {
-            let Some(Some(id)) = self.concept_of.get(ord as usize) else {
+            self.tagged[ord as usize] += 1;
+            let Some((_, Some(id))) = self.dictionary.get(ord as usize) else {
                 continue;
             };
             for &concept in self.view.ancestors_or_self(*id) {
                 let seen = &mut self.last[concept as usize];
                 if *seen != doc {
                     *seen = doc;
-                    self.counts[concept as usize] += 1;
+                    self.rolled_up[concept as usize] += 1;
                 }
             }
         }
     }
 
-    fn harvest(self) -> Vec<u32> {
-        self.counts
+    fn harvest(self) -> Tallied {
+        let mut fields: [HashMap<String, u64>; 3] = Default::default();
+        for (out, (column, counts)) in fields.iter_mut().zip(self.fields) {
+            if let Some(column) = column {
+                *out = values_counted(&column, &counts);
+            }
+        }
+        let tagged = (self.tagged.iter().enumerate())
+            .filter(|(_, n)| **n > 0)
+            .map(|(ord, n)| (self.dictionary[ord].0.clone(), u64::from(*n)))
+            .collect();
+        Tallied {
+            fields,
+            tagged,
+            rolled_up: self.rolled_up,
+        }
     }
+}
+
+/// The values of a column whose ordinals were counted, with their counts.
+fn values_counted(column: &StrColumn, counts: &[u32]) -> HashMap<String, u64> {
+    let mut out = HashMap::new();
+    if counts.iter().all(|n| *n == 0) {
+        return out;
+    }
+    // One pass over the (small) dictionary: looking ordinals up one by one
+    // decompresses a block each.
+    let Ok(mut terms) = column.dictionary().stream() else {
+        return out;
+    };
+    let mut ord = 0;
+    while terms.advance() {
+        if let Some(&n) = counts.get(ord).filter(|n| **n > 0) {
+            out.insert(String::from_utf8_lossy(terms.key()).into_owned(), u64::from(n));
+        }
+        ord += 1;
+    }
+    out
 }
 
 /// The rolled-up counts grouped by scheme, most assets first.
@@ -176,39 +242,11 @@ pub struct ConceptBucket {
     pub count: u64,
 }
 
-pub fn collector(index: &Index) -> Result<AggregationCollector> {
-    let mut request = serde_json::Map::new();
-    for field in FIELDS {
-        request.insert(field.into(), json!({"terms": {"field": field, "size": FIELD_BUCKETS}}));
-    }
-    request.insert(
-        "concept".into(),
-        json!({"terms": {"field": "concept", "size": CONCEPT_BUCKETS}}),
-    );
-    let aggregations: Aggregations =
-        serde_json::from_value(Value::Object(request)).map_err(|e| Error::Index(format!("facet request: {e}")))?;
-    let context = AggContextParams::new(AggregationLimitsGuard::default(), index.tokenizers().clone());
-    Ok(AggregationCollector::from_aggs(aggregations, context))
-}
-
-pub fn read(results: &AggregationResults, rolled_up: &[u32], view: &ConceptView, lang: Option<&str>) -> Result<Facets> {
-    let value = serde_json::to_value(results).map_err(|e| Error::Index(format!("facet results: {e}")))?;
-    let buckets = |name: &str| -> Vec<Bucket> {
-        value[name]["buckets"]
-            .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter_map(|b| {
-                        Some(Bucket {
-                            value: b["key"].as_str()?.to_owned(),
-                            count: b["doc_count"].as_u64()?,
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let concept = buckets("concept")
+/// The facets of the answer: buckets by count (then value), the concepts
+/// labelled in `lang`, the roll-up grouped by scheme.
+pub fn read(tallied: Tallied, view: &ConceptView, lang: Option<&str>) -> Facets {
+    let [source, content_type, license_type] = tallied.fields.map(|counts| buckets(counts, FIELD_BUCKETS));
+    let concept = buckets(tallied.tagged, CONCEPT_BUCKETS)
         .into_iter()
         .map(|b| ConceptBucket {
             label: view
@@ -218,11 +256,21 @@ pub fn read(results: &AggregationResults, rolled_up: &[u32], view: &ConceptView,
             count: b.count,
         })
         .collect();
-    Ok(Facets {
-        source: buckets("source"),
-        content_type: buckets("content_type"),
-        license_type: buckets("license_type"),
+    Facets {
+        source,
+        content_type,
+        license_type,
         concept,
-        schemes: schemes(rolled_up, view, lang),
-    })
+        schemes: schemes(&tallied.rolled_up, view, lang),
+    }
+}
+
+fn buckets(counts: HashMap<String, u64>, size: usize) -> Vec<Bucket> {
+    let mut buckets: Vec<Bucket> = counts
+        .into_iter()
+        .map(|(value, count)| Bucket { value, count })
+        .collect();
+    buckets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    buckets.truncate(size);
+    buckets
 }

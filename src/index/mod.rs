@@ -320,6 +320,15 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
+    /// How many distinct classes of rights the indexed assets fall into
+    /// (a query evaluates its context once per class).
+    pub fn rights_classes(&self) -> usize {
+        self.rights
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .classes()
+    }
+
     /// Asset documents written since the index was opened: a taxonomy
     /// change adds none.
     pub fn documents_written(&self) -> u64 {

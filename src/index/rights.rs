@@ -9,6 +9,11 @@
 //! or retargeted releases its old titles). Nothing about dates is stored:
 //! clearance is evaluated at the moment the query asks about, so an asset
 //! whose term ended yesterday is not found today, without any reindex.
+//!
+//! Assets whose rights differ only in where they come from (the ids of
+//! their grants and restrictions) share a class: a licence template, a deal
+//! covering a catalogue. A query evaluates its context once per class and
+//! remembers the answer ([`Memo`]), so a candidate costs two lookups.
 
 use crate::error::Result;
 use crate::rights::{AssetRights, Context, Territories};
@@ -16,6 +21,7 @@ use crate::store::Store;
 use crate::vocab::odrl;
 use oxigraph::model::{NamedNode, Term, Triple};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// The key of a record graph in documents and in the table.
 pub fn key_of(graph: &str) -> u64 {
@@ -26,23 +32,83 @@ pub fn key_of(graph: &str) -> u64 {
 
 #[derive(Default)]
 pub struct RightsTable {
-    by_key: HashMap<u64, AssetRights>,
+    /// Key → the asset's rights and their class.
+    by_key: HashMap<u64, (AssetRights, u32)>,
+    classes: Classes,
     /// Record graph → the other assets its policies target.
     targets_of: HashMap<String, Vec<String>>,
 }
 
+/// The answers of one query's context per class: unknown, cleared, blocked.
+pub struct Memo {
+    answers: Vec<AtomicU8>,
+    /// The table's epoch when the memo was made; after a class is freed
+    /// (and its number possibly reused) the memo is not trusted.
+    epoch: u64,
+}
+
+const UNKNOWN: u8 = 0;
+const CLEARED: u8 = 1;
+const BLOCKED: u8 = 2;
+
 impl RightsTable {
     pub fn clear(&mut self) {
         self.by_key.clear();
+        self.classes = Classes::default();
         self.targets_of.clear();
     }
 
-    pub fn is_cleared(&self, key: u64, ctx: &Context, territories: &Territories) -> bool {
-        self.by_key.get(&key).is_some_and(|r| r.is_cleared(ctx, territories))
+    /// A memo for one query's context.
+    pub fn memo(&self) -> Memo {
+        Memo {
+            answers: (0..self.classes.slots.len()).map(|_| AtomicU8::new(UNKNOWN)).collect(),
+            epoch: self.classes.epoch,
+        }
+    }
+
+    /// Whether the asset is cleared for the context, evaluated once per
+    /// class of rights within a query.
+    pub fn is_cleared(&self, key: u64, ctx: &Context, territories: &Territories, memo: &Memo) -> bool {
+        let Some((rights, class)) = self.by_key.get(&key) else {
+            return false;
+        };
+        let answer = memo
+            .answers
+            .get(*class as usize)
+            .filter(|_| memo.epoch == self.classes.epoch);
+        match answer.map(|a| a.load(Ordering::Relaxed)) {
+            Some(CLEARED) => true,
+            Some(BLOCKED) => false,
+            _ => {
+                let cleared = rights.is_cleared(ctx, territories);
+                if let Some(answer) = answer {
+                    answer.store(if cleared { CLEARED } else { BLOCKED }, Ordering::Relaxed);
+                }
+                cleared
+            }
+        }
     }
 
     pub fn get(&self, key: u64) -> Option<&AssetRights> {
-        self.by_key.get(&key)
+        self.by_key.get(&key).map(|(rights, _)| rights)
+    }
+
+    /// How many distinct classes of rights the assets fall into.
+    pub fn classes(&self) -> usize {
+        self.classes.by_shape.len()
+    }
+
+    fn insert(&mut self, key: u64, rights: AssetRights) {
+        let class = self.classes.join(&rights);
+        if let Some((_, old)) = self.by_key.insert(key, (rights, class)) {
+            self.classes.leave(old);
+        }
+    }
+
+    fn remove(&mut self, key: u64) {
+        if let Some((_, class)) = self.by_key.remove(&key) {
+            self.classes.leave(class);
+        }
     }
 
     /// Brings the table up to date with one record graph as the store now
@@ -87,15 +153,74 @@ impl RightsTable {
     fn compile(&mut self, store: &Store, asset: &NamedNode, own: &[Triple], territories: &Territories) -> Result<()> {
         let key = key_of(asset.as_str());
         if !super::document::holds_asset(asset, own) {
-            self.by_key.remove(&key);
+            self.remove(key);
             return Ok(());
         }
         let mut triples = own.to_vec();
         triples.extend(crate::assets::targeting_records(store, asset)?);
-        self.by_key
-            .insert(key, crate::rights::compile(asset, &triples, territories));
+        self.insert(key, crate::rights::compile(asset, &triples, territories));
         Ok(())
     }
+}
+
+/// Classes of rights, numbered; a number freed is reused.
+#[derive(Default)]
+struct Classes {
+    /// Per number: its shape and how many assets have it (none when free).
+    slots: Vec<Option<(String, usize)>>,
+    by_shape: HashMap<String, u32>,
+    free: Vec<u32>,
+    /// Counts the classes freed.
+    epoch: u64,
+}
+
+impl Classes {
+    /// The class of these rights, counting one more asset in it.
+    fn join(&mut self, rights: &AssetRights) -> u32 {
+        let shape = shape(rights);
+        if let Some(&class) = self.by_shape.get(&shape) {
+            if let Some((_, members)) = &mut self.slots[class as usize] {
+                *members += 1;
+            }
+            return class;
+        }
+        let class = match self.free.pop() {
+            Some(class) => class,
+            None => {
+                self.slots.push(None);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.slots[class as usize] = Some((shape.clone(), 1));
+        self.by_shape.insert(shape, class);
+        class
+    }
+
+    /// One asset fewer in a class; an empty class is freed.
+    fn leave(&mut self, class: u32) {
+        let slot = &mut self.slots[class as usize];
+        let Some((_, members)) = slot else { return };
+        *members -= 1;
+        if *members == 0 {
+            if let Some((shape, _)) = slot.take() {
+                self.by_shape.remove(&shape);
+            }
+            self.free.push(class);
+            self.epoch += 1;
+        }
+    }
+}
+
+/// What decides clearance, without where it comes from.
+fn shape(rights: &AssetRights) -> String {
+    let mut anonymous = rights.clone();
+    for grant in &mut anonymous.grants {
+        grant.id.clear();
+    }
+    for restriction in &mut anonymous.restrictions {
+        restriction.id.clear();
+    }
+    format!("{anonymous:?}")
 }
 
 /// The assets other than itself that the policies in a graph target.
@@ -109,4 +234,61 @@ fn other_targets(graph: &NamedNode, own: &[Triple]) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rights::{Grant, Window};
+
+    fn rights(id: &str, until: i64) -> AssetRights {
+        AssetRights {
+            grants: vec![Grant {
+                id: id.to_owned(),
+                constraints: Default::default(),
+                term: Window {
+                    from: None,
+                    until: Some(until),
+                },
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn rights_that_differ_only_in_their_ids_share_a_class_and_one_answer() {
+        let mut table = RightsTable::default();
+        table.insert(1, rights("a#term", 100));
+        table.insert(2, rights("b#term", 100));
+        table.insert(3, rights("c#term", 50));
+        assert_eq!(table.classes(), 2);
+        let territories = Territories::global();
+        let ctx = Context::at(75);
+        let memo = table.memo();
+        assert!(table.is_cleared(1, &ctx, territories, &memo));
+        assert!(table.is_cleared(2, &ctx, territories, &memo));
+        assert!(!table.is_cleared(3, &ctx, territories, &memo));
+        assert!(
+            !table.is_cleared(4, &ctx, territories, &memo),
+            "an unknown asset is not cleared"
+        );
+
+        // the class of asset 3 is freed and its number taken by new rights:
+        // a memo made before is not trusted for it
+        table.insert(3, rights("c#term", 100));
+        assert_eq!(table.classes(), 1);
+        table.insert(5, rights("e#term", 90));
+        assert!(
+            table.is_cleared(5, &ctx, territories, &memo),
+            "not the freed class's answer"
+        );
+        let expired = Context::at(95);
+        let fresh = table.memo();
+        assert!(!table.is_cleared(5, &expired, territories, &fresh));
+        assert!(table.is_cleared(3, &expired, territories, &fresh));
+        table.remove(1);
+        table.remove(2);
+        table.remove(3);
+        assert_eq!(table.classes(), 1);
+    }
 }

@@ -19,7 +19,6 @@ use crate::rights::{AssetRights, Clearance, Context, Territories};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
-use tantivy::aggregation::agg_result::AggregationResults;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue, SortByString};
 use tantivy::collector::{Collector, Count, FilterCollector, SortKeyComputer, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
@@ -171,7 +170,7 @@ impl SearchIndex {
         let query = BooleanQuery::new(clauses);
 
         let searcher = self.reader.searcher();
-        let (top, total, facet_counts, rolled_up) = match request.sort {
+        let (top, total, tallied) = match request.sort {
             Sort::Relevance => self.collect(&searcher, &query, request, &view, by_relevance(request), |k| k.0)?,
             Sort::Newest => self.collect(
                 &searcher,
@@ -248,7 +247,7 @@ impl SearchIndex {
             generation: self.generation(),
             total,
             concepts,
-            facets: facets::read(&facet_counts, &rolled_up, &view, lang)?,
+            facets: facets::read(tallied, &view, lang),
             hits,
         })
     }
@@ -267,21 +266,26 @@ impl SearchIndex {
     where
         T: Collector<Fruit = Vec<(K, DocAddress)>>,
     {
-        let roll_up = facets::RollUp { view: view.clone() };
-        let collectors = (top, Count, facets::collector(&self.index)?, roll_up);
-        let (top, total, facet_counts, rolled_up) = match (&request.context, request.include_blocked) {
+        let collectors = (top, Count, facets::Tally { view: view.clone() });
+        let (top, total, tallied) = match (&request.context, request.include_blocked) {
             (Some(ctx), false) => {
                 let (table, ctx) = (self.rights.clone(), Arc::new(ctx.clone()));
+                let memo = Arc::new(
+                    self.rights
+                        .read()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .memo(),
+                );
                 let cleared = move |key: u64| {
                     let table = table.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    table.is_cleared(key, &ctx, Territories::global())
+                    table.is_cleared(key, &ctx, Territories::global(), &memo)
                 };
                 searcher.search(query, &FilterCollector::new("key".to_owned(), cleared, collectors))?
             }
             _ => searcher.search(query, &collectors)?,
         };
         let top = top.into_iter().map(|(k, address)| (score(&k), address)).collect();
-        Ok((top, total, facet_counts, rolled_up))
+        Ok((top, total, tallied))
     }
 
     fn licence(&self, key: u64, now: i64) -> ClearanceSummary {
@@ -336,9 +340,8 @@ impl SearchIndex {
     }
 }
 
-/// The hits of a page with their scores, the total, the facet counts and
-/// the rolled-up concept counts.
-type Collected = (Vec<(f32, DocAddress)>, usize, AggregationResults, Vec<u32>);
+/// The hits of a page with their scores, the total and the facet counts.
+type Collected = (Vec<(f32, DocAddress)>, usize, facets::Tallied);
 
 /// Equal scores are ordered by the asset's key, not by where the documents
 /// happen to sit in segments: pages stay stable across merges.
