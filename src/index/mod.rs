@@ -47,10 +47,10 @@ use oxigraph::model::NamedNode;
 use rights::RightsTable;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::schema::{Term, Value};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
 pub use concepts::{ConceptView, Expansion, LabelKind, Suggestion};
 pub use document::{language_field_name, STEMMED_LANGUAGES};
@@ -64,6 +64,48 @@ const NEVER_COMMITTED: u64 = u64::MAX;
 
 /// Memory for tantivy's indexing buffers (it splits it across its threads).
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// Threads reading records from the store in a rebuild, at most.
+const MAX_READERS: usize = 4;
+
+/// A record graph as a rebuild reads it: its document, if it holds an
+/// asset, and its part of the rights table.
+type Read = (Option<TantivyDocument>, rights::Prepared);
+
+/// Reads every graph with `read` on several threads, and hands each result
+/// to `take` on this one (with how many were taken before). Reading records
+/// is the slow part (the store decodes every term); taking them in is not.
+/// The first error stops the readers and is returned.
+fn for_each_read<T: Send>(
+    graphs: &[NamedNode],
+    read: impl Fn(&NamedNode) -> Result<T> + Sync,
+    mut take: impl FnMut(usize, T) -> Result<()>,
+) -> Result<()> {
+    let next = AtomicUsize::new(0);
+    let readers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_READERS);
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Result<T>>(1024);
+        for _ in 0..readers {
+            let (send, next, read) = (send.clone(), &next, &read);
+            scope.spawn(move || {
+                while let Some(graph) = graphs.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let result = read(graph);
+                    let failed = result.is_err();
+                    // A closed channel means the taker stopped on an error.
+                    if send.send(result).is_err() || failed {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send);
+        for (done, result) in receive.into_iter().enumerate() {
+            take(done, result?)?;
+        }
+        Ok(())
+    })
+}
 
 pub struct SearchIndex {
     index: Index,
@@ -161,22 +203,32 @@ impl SearchIndex {
         let view = self.concepts();
         let mut rights = self.rights_mut();
         rights.clear();
-        for (done, graph) in graphs.iter().enumerate() {
-            let triples = store.graph_triples(graph.as_ref())?;
-            if let Some(doc) = document::build(graph, &triples, &self.fields, &view) {
+        let total = graphs.len();
+        let read = |graph: &NamedNode| self.read_record(store, graph, &view);
+        for_each_read(&graphs, read, |done, (doc, prepared)| {
+            if let Some(doc) = doc {
                 writer.add_document(doc)?;
                 self.written.fetch_add(1, Ordering::Relaxed);
             }
-            rights.add(store, graph, &triples, Territories::global())?;
+            rights.accept(prepared);
             if done % 1000 == 0 {
-                progress(done, graphs.len());
+                progress(done, total);
             }
-        }
+            Ok(())
+        })?;
         progress(graphs.len(), graphs.len());
         drop(rights);
         self.commit(&mut writer, generation)?;
         self.stale.store(false, Ordering::SeqCst);
         Ok(graphs.len())
+    }
+
+    /// One record graph's document and rights, read from the store.
+    fn read_record(&self, store: &Store, graph: &NamedNode, view: &ConceptView) -> Result<Read> {
+        let triples = store.graph_triples(graph.as_ref())?;
+        let doc = document::build(graph, &triples, &self.fields, view);
+        let prepared = rights::Prepared::read(store, graph, &triples, Territories::global())?;
+        Ok((doc, prepared))
     }
 
     /// Rewrites the documents of the graphs a commit touched.
@@ -258,11 +310,14 @@ impl SearchIndex {
     /// Compiles every asset's rights from the store (the documents are current).
     fn load_rights(&self, store: &Store) -> Result<()> {
         let mut rights = self.rights_mut();
-        for graph in document::asset_graphs(store)? {
+        let read = |graph: &NamedNode| {
             let triples = store.graph_triples(graph.as_ref())?;
-            rights.add(store, &graph, &triples, Territories::global())?;
-        }
-        Ok(())
+            rights::Prepared::read(store, graph, &triples, Territories::global())
+        };
+        for_each_read(&document::asset_graphs(store)?, read, |_, prepared| {
+            rights.accept(prepared);
+            Ok(())
+        })
     }
 
     fn reload_concepts(&self, store: &Store) -> Result<()> {

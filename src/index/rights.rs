@@ -30,10 +30,36 @@ pub fn key_of(graph: &str) -> u64 {
     u64::from_le_bytes(hash[..8].try_into().expect("a SHA-256 hash has 32 bytes"))
 }
 
+/// Keys are the first bytes of a SHA-256 hash, already uniform: the maps
+/// use them as their own hash.
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
 #[derive(Default)]
 pub struct RightsTable {
-    /// Key → the asset's rights and their class.
-    by_key: HashMap<u64, (AssetRights, u32)>,
+    /// Key → the asset's rights, as compiled (with their ids, to explain).
+    by_key: KeyMap<AssetRights>,
+    /// Key → the class of its rights: what search looks up per candidate,
+    /// kept small so that it stays in cache.
+    class_of: KeyMap<u32>,
     classes: Classes,
     /// Record graph → the other assets its policies target.
     targets_of: HashMap<String, Vec<String>>,
@@ -54,6 +80,7 @@ const BLOCKED: u8 = 2;
 impl RightsTable {
     pub fn clear(&mut self) {
         self.by_key.clear();
+        self.class_of.clear();
         self.classes = Classes::default();
         self.targets_of.clear();
     }
@@ -69,12 +96,15 @@ impl RightsTable {
     /// Whether the asset is cleared for the context, evaluated once per
     /// class of rights within a query.
     pub fn is_cleared(&self, key: u64, ctx: &Context, territories: &Territories, memo: &Memo) -> bool {
-        let Some((rights, class)) = self.by_key.get(&key) else {
+        let Some(&class) = self.class_of.get(&key) else {
+            return false;
+        };
+        let Some((_, _, rights)) = &self.classes.slots[class as usize] else {
             return false;
         };
         let answer = memo
             .answers
-            .get(*class as usize)
+            .get(class as usize)
             .filter(|_| memo.epoch == self.classes.epoch);
         match answer.map(|a| a.load(Ordering::Relaxed)) {
             Some(CLEARED) => true,
@@ -90,7 +120,7 @@ impl RightsTable {
     }
 
     pub fn get(&self, key: u64) -> Option<&AssetRights> {
-        self.by_key.get(&key).map(|(rights, _)| rights)
+        self.by_key.get(&key)
     }
 
     /// How many distinct classes of rights the assets fall into.
@@ -100,13 +130,15 @@ impl RightsTable {
 
     fn insert(&mut self, key: u64, rights: AssetRights) {
         let class = self.classes.join(&rights);
-        if let Some((_, old)) = self.by_key.insert(key, (rights, class)) {
+        self.by_key.insert(key, rights);
+        if let Some(old) = self.class_of.insert(key, class) {
             self.classes.leave(old);
         }
     }
 
     fn remove(&mut self, key: u64) {
-        if let Some((_, class)) = self.by_key.remove(&key) {
+        self.by_key.remove(&key);
+        if let Some(class) = self.class_of.remove(&key) {
             self.classes.leave(class);
         }
     }
@@ -140,34 +172,79 @@ impl RightsTable {
         own: &[Triple],
         territories: &Territories,
     ) -> Result<Vec<String>> {
-        self.compile(store, graph, own, territories)?;
-        let targets = other_targets(graph, own);
-        if !targets.is_empty() {
-            self.targets_of.insert(graph.as_str().to_owned(), targets.clone());
-        }
+        let prepared = Prepared::read(store, graph, own, territories)?;
+        let targets = prepared.targets.clone();
+        self.accept(prepared);
         Ok(targets)
+    }
+
+    /// Takes in what [`Prepared::read`] found, which may run elsewhere.
+    pub fn accept(&mut self, prepared: Prepared) {
+        match prepared.rights {
+            Some(rights) => self.insert(prepared.key, rights),
+            None => self.remove(prepared.key),
+        }
+        if !prepared.targets.is_empty() {
+            self.targets_of.insert(prepared.graph, prepared.targets);
+        }
     }
 
     /// Compiles one asset's rights from its own triples and the records that
     /// target it, or forgets it when its graph no longer holds an asset.
     fn compile(&mut self, store: &Store, asset: &NamedNode, own: &[Triple], territories: &Territories) -> Result<()> {
         let key = key_of(asset.as_str());
-        if !super::document::holds_asset(asset, own) {
-            self.remove(key);
-            return Ok(());
+        match compile_asset(store, asset, own, territories)? {
+            Some(rights) => self.insert(key, rights),
+            None => self.remove(key),
         }
-        let mut triples = own.to_vec();
-        triples.extend(crate::assets::targeting_records(store, asset)?);
-        self.insert(key, crate::rights::compile(asset, &triples, territories));
         Ok(())
     }
+}
+
+/// One record graph's part of the table, read from the store without the
+/// table, so that several threads can prepare while one takes them in.
+pub struct Prepared {
+    graph: String,
+    key: u64,
+    /// The asset's rights; none when the graph holds no asset.
+    rights: Option<AssetRights>,
+    /// The other assets its policies target.
+    targets: Vec<String>,
+}
+
+impl Prepared {
+    pub fn read(store: &Store, graph: &NamedNode, own: &[Triple], territories: &Territories) -> Result<Prepared> {
+        Ok(Prepared {
+            graph: graph.as_str().to_owned(),
+            key: key_of(graph.as_str()),
+            rights: compile_asset(store, graph, own, territories)?,
+            targets: other_targets(graph, own),
+        })
+    }
+}
+
+/// An asset's rights from its own triples and the records that target it;
+/// none when the graph holds no asset.
+fn compile_asset(
+    store: &Store,
+    asset: &NamedNode,
+    own: &[Triple],
+    territories: &Territories,
+) -> Result<Option<AssetRights>> {
+    if !super::document::holds_asset(asset, own) {
+        return Ok(None);
+    }
+    let mut triples = own.to_vec();
+    triples.extend(crate::assets::targeting_records(store, asset)?);
+    Ok(Some(crate::rights::compile(asset, &triples, territories)))
 }
 
 /// Classes of rights, numbered; a number freed is reused.
 #[derive(Default)]
 struct Classes {
-    /// Per number: its shape and how many assets have it (none when free).
-    slots: Vec<Option<(String, usize)>>,
+    /// Per number: its shape, how many assets have it, and the rights of
+    /// one of them (none when free).
+    slots: Vec<Option<(String, usize, AssetRights)>>,
     by_shape: HashMap<String, u32>,
     free: Vec<u32>,
     /// Counts the classes freed.
@@ -179,7 +256,7 @@ impl Classes {
     fn join(&mut self, rights: &AssetRights) -> u32 {
         let shape = shape(rights);
         if let Some(&class) = self.by_shape.get(&shape) {
-            if let Some((_, members)) = &mut self.slots[class as usize] {
+            if let Some((_, members, _)) = &mut self.slots[class as usize] {
                 *members += 1;
             }
             return class;
@@ -191,7 +268,7 @@ impl Classes {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.slots[class as usize] = Some((shape.clone(), 1));
+        self.slots[class as usize] = Some((shape.clone(), 1, rights.clone()));
         self.by_shape.insert(shape, class);
         class
     }
@@ -199,10 +276,10 @@ impl Classes {
     /// One asset fewer in a class; an empty class is freed.
     fn leave(&mut self, class: u32) {
         let slot = &mut self.slots[class as usize];
-        let Some((_, members)) = slot else { return };
+        let Some((_, members, _)) = slot else { return };
         *members -= 1;
         if *members == 0 {
-            if let Some((shape, _)) = slot.take() {
+            if let Some((shape, ..)) = slot.take() {
                 self.by_shape.remove(&shape);
             }
             self.free.push(class);
