@@ -62,8 +62,10 @@ pub struct Tally {
 pub struct Tallied {
     /// Per plain field (in the order of `FIELDS`): value → assets.
     fields: [HashMap<String, u64>; 3],
-    /// Concept IRI as tagged → assets.
-    tagged: HashMap<String, u64>,
+    /// Per concept id of the view: assets tagged with it.
+    tagged: Vec<u64>,
+    /// Tags that name no concept of the view (IRI → assets).
+    tagged_unknown: HashMap<String, u64>,
     /// Per concept id of the view: assets at or below it.
     rolled_up: Vec<u32>,
 }
@@ -109,6 +111,7 @@ impl Collector for Tally {
 
     fn merge_fruits(&self, fruits: Vec<Tallied>) -> tantivy::Result<Tallied> {
         let mut total = Tallied {
+            tagged: vec![0; self.view.len()],
             rolled_up: vec![0; self.view.len()],
             ..Default::default()
         };
@@ -116,7 +119,10 @@ impl Collector for Tally {
             for (sum, counts) in total.fields.iter_mut().zip(fruit.fields) {
                 add_counts(sum, counts);
             }
-            add_counts(&mut total.tagged, fruit.tagged);
+            for (sum, n) in total.tagged.iter_mut().zip(fruit.tagged) {
+                *sum += n;
+            }
+            add_counts(&mut total.tagged_unknown, fruit.tagged_unknown);
             for (sum, n) in total.rolled_up.iter_mut().zip(fruit.rolled_up) {
                 *sum += n;
             }
@@ -165,13 +171,18 @@ impl SegmentCollector for TallySegment {
                 *out = values_counted(&column, &counts);
             }
         }
-        let tagged = (self.tagged.iter().enumerate())
-            .filter(|(_, n)| **n > 0)
-            .map(|(ord, n)| (self.dictionary[ord].0.clone(), u64::from(*n)))
-            .collect();
+        let mut tagged = vec![0; self.view.len()];
+        let mut tagged_unknown = HashMap::new();
+        for (ord, &n) in self.tagged.iter().enumerate().filter(|(_, n)| **n > 0) {
+            match &self.dictionary[ord] {
+                (_, Some(id)) => tagged[*id as usize] += u64::from(n),
+                (iri, None) => *tagged_unknown.entry(iri.clone()).or_default() += u64::from(n),
+            }
+        }
         Tallied {
             fields,
             tagged,
+            tagged_unknown,
             rolled_up: self.rolled_up,
         }
     }
@@ -198,28 +209,28 @@ fn values_counted(column: &StrColumn, counts: &[u32]) -> HashMap<String, u64> {
     out
 }
 
-/// The rolled-up counts grouped by scheme, most assets first.
+/// The rolled-up counts grouped by scheme, most assets first. Only the
+/// concepts kept are labelled: most queries reach thousands.
 pub fn schemes(counts: &[u32], view: &ConceptView, lang: Option<&str>) -> Vec<SchemeFacet> {
-    let mut by_scheme: std::collections::BTreeMap<&str, Vec<RolledUp>> = Default::default();
-    for (id, &count) in counts.iter().enumerate() {
-        if count == 0 {
-            continue;
-        }
-        let id = id as u32;
-        for scheme in view.schemes(id) {
-            by_scheme.entry(scheme).or_default().push(RolledUp {
-                iri: view.iri(id).to_owned(),
-                label: view.label(id, lang).to_owned(),
-                count,
-                broader: view.broader(id).map(|b| view.iri(b).to_owned()).collect(),
-            });
+    let mut by_scheme: std::collections::BTreeMap<&str, Vec<(u32, u32)>> = Default::default();
+    for (id, &count) in counts.iter().enumerate().filter(|(_, count)| **count > 0) {
+        for scheme in view.schemes(id as u32) {
+            by_scheme.entry(scheme).or_default().push((count, id as u32));
         }
     }
     by_scheme
         .into_iter()
-        .map(|(scheme, mut concepts)| {
-            concepts.sort_by(|a, b| b.count.cmp(&a.count).then(a.iri.cmp(&b.iri)));
-            concepts.truncate(SCHEME_BUCKETS);
+        .map(|(scheme, counted)| {
+            let most = |a: &(u32, u32), b: &(u32, u32)| b.0.cmp(&a.0).then_with(|| view.iri(a.1).cmp(view.iri(b.1)));
+            let concepts = top(counted, SCHEME_BUCKETS, most)
+                .into_iter()
+                .map(|(count, id)| RolledUp {
+                    iri: view.iri(id).to_owned(),
+                    label: view.label(id, lang).to_owned(),
+                    count,
+                    broader: view.broader(id).map(|b| view.iri(b).to_owned()).collect(),
+                })
+                .collect();
             SchemeFacet {
                 scheme: scheme.to_owned(),
                 concepts,
@@ -246,7 +257,17 @@ pub struct ConceptBucket {
 /// labelled in `lang`, the roll-up grouped by scheme.
 pub fn read(tallied: Tallied, view: &ConceptView, lang: Option<&str>) -> Facets {
     let [source, content_type, license_type] = tallied.fields.map(|counts| buckets(counts, FIELD_BUCKETS));
-    let concept = buckets(tallied.tagged, CONCEPT_BUCKETS)
+    let mut tagged = tallied.tagged_unknown;
+    let known = tallied.tagged.iter().enumerate().filter(|(_, n)| **n > 0);
+    let known: Vec<(u64, u32)> = known.map(|(id, &n)| (n, id as u32)).collect();
+    let most = |a: &(u64, u32), b: &(u64, u32)| b.0.cmp(&a.0).then_with(|| view.iri(a.1).cmp(view.iri(b.1)));
+    // Only the best of the known concepts can make the list.
+    tagged.extend(
+        top(known, CONCEPT_BUCKETS, most)
+            .into_iter()
+            .map(|(n, id)| (view.iri(id).to_owned(), n)),
+    );
+    let concept = buckets(tagged, CONCEPT_BUCKETS)
         .into_iter()
         .map(|b| ConceptBucket {
             label: view
@@ -266,11 +287,21 @@ pub fn read(tallied: Tallied, view: &ConceptView, lang: Option<&str>) -> Facets 
 }
 
 fn buckets(counts: HashMap<String, u64>, size: usize) -> Vec<Bucket> {
-    let mut buckets: Vec<Bucket> = counts
+    let buckets: Vec<Bucket> = counts
         .into_iter()
         .map(|(value, count)| Bucket { value, count })
         .collect();
-    buckets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-    buckets.truncate(size);
-    buckets
+    top(buckets, size, |a, b| {
+        b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value))
+    })
+}
+
+/// The first `size` items in `order`, sorted, without sorting the rest.
+fn top<T>(mut items: Vec<T>, size: usize, order: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+    if items.len() > size && size > 0 {
+        items.select_nth_unstable_by(size - 1, &order);
+    }
+    items.truncate(size);
+    items.sort_by(order);
+    items
 }
