@@ -802,3 +802,44 @@ async fn labels_match_stemmed_in_the_texts_language_and_without_their_qualifier(
     let (_, answer) = search(&client, base, "q=reusable%20cups").await;
     assert!(answer["concepts"].as_array().unwrap().is_empty(), "{answer}");
 }
+
+#[tokio::test]
+async fn a_rights_record_that_changes_changes_what_its_titles_are_found_for() {
+    let server = start_server(Config::default()).await;
+    let client = Client::new();
+    let base = &server.base;
+    let text = std::fs::read_to_string(fixture("sources/rightsline-entities.json")).unwrap();
+    let post = |body: String| {
+        let client = client.clone();
+        let url = format!("{base}/api/ingest/rightsline");
+        async move { client.post(url).body(body).send().await.unwrap().status() }
+    };
+    assert_eq!(post(text.clone()).await, StatusCode::CREATED);
+    // the title's Rights In covers Europe 2024–2027; an exclusive Rights Out
+    // holds DE/Internet/English back from June to December 2026
+    let query = "q=northern%20lights&territory=DE&channel=web&language=en&at=2026-07-01";
+    let (status, answer) = search(&client, base, query).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(ids(&answer).is_empty(), "held back: {answer}");
+    let (_, answer) = search(&client, base, "q=northern%20lights&territory=AT&at=2026-07-01").await;
+    assert_eq!(ids(&answer), ["rightsline:catalog-item:26"]);
+
+    // the Rights Out becomes non-exclusive: only that record changes, and
+    // the title is found at once
+    let mut entities: Value = serde_json::from_str(&text).unwrap();
+    entities[2]["characteristics"]["exclusivity"] = "Non-Exclusive".into();
+    entities[2]["lastUpdatedDate"] = "2030-07-01T00:00:00Z".into();
+    assert_eq!(post(entities[2].to_string()).await, StatusCode::OK);
+    let (_, answer) = search(&client, base, query).await;
+    assert_eq!(ids(&answer), ["rightsline:catalog-item:26"]);
+
+    // the Rights In is deleted: nothing grants the title any more
+    let response = client
+        .delete(format!("{base}/api/assets/rightsline:right:2199"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (_, answer) = search(&client, base, "q=northern%20lights&territory=AT&at=2026-07-01").await;
+    assert!(ids(&answer).is_empty(), "{answer}");
+}
