@@ -7,13 +7,23 @@
 //! path in batches of 10,000, builds the index from the store, then times
 //! in-process: concept-expanded searches with a rights context and all
 //! facets (a random concept label as the query), and suggestions (the first
-//! 3–6 letters of a label). Prints p50/p95/p99 and the resident memory.
+//! 3–6 letters of a label). Prints p50/p95/p99. Then the same searches go
+//! over HTTP on loopback from 8 concurrent clients for 10 s (queries per
+//! second), the resident memory is read, and 10,000 new concepts are pushed
+//! as a taxonomy with the index following the store (time until the push
+//! is acknowledged, when search sees it).
 //!
 //! `cargo bench --bench search` (`ASSETGRAPH_BENCH_ASSETS=1000000` for the
-//! search issue's scale; default 100,000). Skipped when ../shared is absent.
+//! search issue's scale; default 100,000). `ASSETGRAPH_BENCH_DATA=DIR`
+//! keeps the store and index in DIR: a later run with the same number of
+//! assets skips the ingest (delete DIR/index to time the build again).
+//! Skipped when ../shared is absent.
 
 mod common;
 
+use assetgraph::auth::KeyRing;
+use assetgraph::config::Config;
+use assetgraph::http::{router, AppState};
 use assetgraph::index::{SearchIndex, SearchRequest};
 use assetgraph::rights::{Context, Dimension, Key, Territories};
 use assetgraph::store::Store;
@@ -23,10 +33,15 @@ use oxigraph::io::RdfFormat;
 use oxigraph::model::{NamedOrBlankNode, Term};
 use serde_json::{json, Value};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 const BATCH: usize = 10_000;
 const QUERIES: usize = 1_000;
+const HTTP_CLIENTS: usize = 8;
+const HTTP_DURATION: std::time::Duration = std::time::Duration::from_secs(10);
+const PUSHED_CONCEPTS: usize = 10_000;
 
 fn main() {
     let assets: usize = std::env::var("ASSETGRAPH_BENCH_ASSETS")
@@ -44,7 +59,7 @@ fn main() {
     let dir = std::env::var_os("ASSETGRAPH_BENCH_DATA").map_or(temporary.path().to_owned(), Into::into);
     let marker = dir.join("bench-assets");
     let reused = std::fs::read_to_string(&marker).ok() == Some(assets.to_string());
-    let store = Store::open(&dir).unwrap();
+    let store = Arc::new(Store::open(&dir).unwrap());
     if !reused {
         common::push_taxonomy(&store, "stw", RdfFormat::Turtle, &text);
     }
@@ -80,7 +95,7 @@ fn main() {
     // Without an index (a fresh run, or one deleted to time the build
     // again) opening builds it from the store.
     let built = !dir.join("index").exists();
-    let index = SearchIndex::open(&dir.join("index"), &store).unwrap();
+    let index = Arc::new(SearchIndex::open(&dir.join("index"), &store).unwrap());
     std::fs::write(&marker, assets.to_string()).unwrap();
     println!(
         "index {} from the store: {:.1} s ({} assets)",
@@ -97,16 +112,30 @@ fn main() {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut times = Vec::with_capacity(QUERIES);
     let mut hits = 0;
+    let mut asked = Vec::with_capacity(QUERIES);
     for _ in 0..QUERIES {
         let (_, label) = &labels[rng.below(labels.len())];
+        let (territory, channel) = (
+            rng.pick(&["DE", "FR", "US", "JP"]),
+            rng.pick(&["web", "print", "social"]),
+        );
+        // Over HTTP `q` is query syntax: the label's words only.
+        let words: String = label
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .collect();
+        asked.push(format!(
+            "/api/search?q={}&lang=en&limit=20&territory={territory}&channel={channel}",
+            percent_encoded(words.trim())
+        ));
         let context = Context::at(now)
             .with(
                 Dimension::Territory,
-                Key::resolve(Dimension::Territory, rng.pick(&["DE", "FR", "US", "JP"]), territories),
+                Key::resolve(Dimension::Territory, territory, territories),
             )
             .with(
                 Dimension::Channel,
-                Key::resolve(Dimension::Channel, rng.pick(&["web", "print", "social"]), territories),
+                Key::resolve(Dimension::Channel, channel, territories),
             );
         let request = SearchRequest {
             q: label.clone(),
@@ -133,7 +162,98 @@ fn main() {
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     report("suggest", &mut times);
-    println!("resident memory: {} MiB", resident_mib());
+
+    http_throughput(store.clone(), index.clone(), asked);
+    println!("resident memory while serving: {} MiB", resident_mib());
+    push_visible(&store, &index, &labels);
+}
+
+/// Concurrent clients send the same searches over HTTP on loopback for a
+/// while; prints the queries answered per second.
+fn http_throughput(store: Arc<Store>, index: Arc<SearchIndex>, asked: Vec<String>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let config = Config::default();
+        let keys = Arc::new(KeyRing::new(&config.keys, &config.default_tenant).unwrap());
+        let state = AppState {
+            store,
+            index,
+            keys,
+            config: Arc::new(config),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+        let (asked, answered) = (Arc::new(asked), Arc::new(AtomicUsize::new(0)));
+        let started = Instant::now();
+        let clients: Vec<_> = (0..HTTP_CLIENTS)
+            .map(|first| {
+                let (asked, answered, base) = (asked.clone(), answered.clone(), base.clone());
+                tokio::spawn(async move {
+                    let client = reqwest::Client::new();
+                    let mut next = first;
+                    while started.elapsed() < HTTP_DURATION {
+                        let response = client.get(format!("{base}{}", asked[next % asked.len()])).send().await.unwrap();
+                        assert!(response.status().is_success(), "{}", response.status());
+                        response.bytes().await.unwrap();
+                        answered.fetch_add(1, Ordering::Relaxed);
+                        next += HTTP_CLIENTS;
+                    }
+                })
+            })
+            .collect();
+        for client in clients {
+            client.await.unwrap();
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let answered = answered.load(Ordering::Relaxed);
+        println!(
+            "search over HTTP: {:.0} queries/s ({answered} in {seconds:.1} s, {HTTP_CLIENTS} concurrent clients on loopback)",
+            answered as f64 / seconds
+        );
+    });
+}
+
+/// Pushes 10,000 new concepts under STW concepts with the index following
+/// the store; prints how long until the push is acknowledged, which is
+/// when search sees it (the index is updated before the write returns).
+fn push_visible(store: &Arc<Store>, index: &Arc<SearchIndex>, labels: &[(String, String)]) {
+    store.subscribe(index.clone());
+    let mut turtle = String::from("@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n");
+    for i in 0..PUSHED_CONCEPTS {
+        let (broader, _) = &labels[i % labels.len()];
+        turtle.push_str(&format!(
+            "<urn:bench:concept:{i}> a skos:Concept ; skos:prefLabel \"bench topic {i}\"@en ; skos:broader <{broader}> .\n"
+        ));
+    }
+    let started = Instant::now();
+    common::push_taxonomy(store, "bench-push", RdfFormat::Turtle, &turtle);
+    let seconds = started.elapsed().as_secs_f64();
+    let request = SearchRequest {
+        q: format!("bench topic {}", PUSHED_CONCEPTS - 1),
+        limit: 1,
+        ..Default::default()
+    };
+    let answer = index.search(&request).unwrap();
+    let expected = format!("urn:bench:concept:{}", PUSHED_CONCEPTS - 1);
+    assert_eq!(answer.concepts.first().map(|c| c.iri.as_str()), Some(expected.as_str()));
+    println!("a push of {PUSHED_CONCEPTS} new concepts: acknowledged, and visible to search, after {seconds:.2} s");
+}
+
+/// Every byte but letters and digits as %XX, for a query string.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 fn report(what: &str, times: &mut [f64]) {

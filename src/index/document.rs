@@ -66,6 +66,9 @@ pub fn schema() -> Schema {
     let mut builder = Schema::builder();
     builder.add_text_field("graph", STRING);
     builder.add_u64_field("key", FAST | STORED);
+    // The class of the asset's rights (see rights.rs): what the rights
+    // filter reads per candidate.
+    builder.add_u64_field("rights_class", FAST);
     builder.add_text_field("id", STRING | STORED);
     builder.add_text_field("title", STORED);
     builder.add_text_field("title_text", text_options(FOLDED));
@@ -150,6 +153,7 @@ pub fn register_analyzers(index: &Index) {
 pub struct Fields {
     pub graph: Field,
     pub key: Field,
+    pub rights_class: Field,
     pub id: Field,
     pub title: Field,
     /// The shown title, folded, for suggestions.
@@ -173,6 +177,7 @@ impl Fields {
         Fields {
             graph: field("graph"),
             key: field("key"),
+            rights_class: field("rights_class"),
             id: field("id"),
             title: field("title"),
             title_text: field("title_text"),
@@ -208,9 +213,15 @@ pub fn asset_graphs(store: &Store) -> Result<Vec<NamedNode>> {
     Ok(graphs)
 }
 
-/// The document of one record graph; `None` when the graph is gone or holds
-/// no asset (a rights record, say).
-pub fn build(graph: &NamedNode, triples: &[Triple], fields: &Fields, view: &ConceptView) -> Option<TantivyDocument> {
+/// The document of one record graph, with the class of its rights; `None`
+/// when the graph is gone or holds no asset (a rights record, say).
+pub fn build(
+    graph: &NamedNode,
+    triples: &[Triple],
+    rights_class: u64,
+    fields: &Fields,
+    view: &ConceptView,
+) -> Option<TantivyDocument> {
     if !holds_asset(graph, triples) {
         return None;
     }
@@ -218,6 +229,7 @@ pub fn build(graph: &NamedNode, triples: &[Triple], fields: &Fields, view: &Conc
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.graph, graph.as_str());
     doc.add_u64(fields.key, super::rights::key_of(graph.as_str()));
+    doc.add_u64(fields.rights_class, rights_class);
     let mut titles: Vec<&oxigraph::model::Literal> = Vec::new();
     let mut language = None;
     let mut curated: Vec<&str> = Vec::new();

@@ -154,6 +154,11 @@ impl SearchIndex {
         } else {
             search.reload_concepts(store)?;
             search.load_rights(store)?;
+            if !search.rights_classes_known()? {
+                // Written by a version that described rights differently.
+                tracing::info!("search index carries unknown rights classes: rebuilding");
+                search.rebuild(store, &|_, _| {})?;
+            }
         }
         Ok(search)
     }
@@ -226,8 +231,8 @@ impl SearchIndex {
     /// One record graph's document and rights, read from the store.
     fn read_record(&self, store: &Store, graph: &NamedNode, view: &ConceptView) -> Result<Read> {
         let triples = store.graph_triples(graph.as_ref())?;
-        let doc = document::build(graph, &triples, &self.fields, view);
         let prepared = rights::Prepared::read(store, graph, &triples, Territories::global())?;
+        let doc = document::build(graph, &triples, prepared.class, &self.fields, view);
         Ok((doc, prepared))
     }
 
@@ -253,18 +258,25 @@ impl SearchIndex {
             .filter(|g| g.starts_with(ASSET_GRAPH_PREFIX))
             .collect();
         rewrite.extend(changed.iter().map(|g| (*g).to_owned()));
+        // Rights first: a changed rights record changes the rights, and so
+        // the documents, of the assets it targets.
+        for graph in &changed {
+            let node = NamedNode::new_unchecked(*graph);
+            let triples = store.graph_triples(node.as_ref())?;
+            let targeted = self
+                .rights_mut()
+                .refresh(store, &node, &triples, Territories::global())?;
+            rewrite.extend(targeted);
+        }
         let view = self.concepts();
         for graph in &rewrite {
             writer.delete_term(Term::from_field_text(self.fields.graph, graph));
             let node = NamedNode::new_unchecked(graph.as_str());
             let triples = store.graph_triples(node.as_ref())?;
-            if let Some(doc) = document::build(&node, &triples, &self.fields, &view) {
+            let class = self.rights().class(rights::key_of(graph));
+            if let Some(doc) = document::build(&node, &triples, class, &self.fields, &view) {
                 writer.add_document(doc)?;
                 self.written.fetch_add(1, Ordering::Relaxed);
-            }
-            if changed.contains(&graph.as_str()) {
-                self.rights_mut()
-                    .refresh(store, &node, &triples, Territories::global())?;
             }
         }
         self.commit(&mut writer, receipt.generation)
@@ -362,6 +374,28 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Whether every document's rights class is one the table knows, as
+    /// it must be for the rights filter to be right.
+    fn rights_classes_known(&self) -> Result<bool> {
+        let table = self.rights();
+        let mut checked = std::collections::HashSet::new();
+        for segment in self.reader.searcher().segment_readers() {
+            let column = segment.fast_fields().u64("rights_class")?;
+            for doc in segment.doc_ids_alive() {
+                for class in column.values_for_doc(doc) {
+                    if checked.insert(class) && !table.knows(class) {
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    fn rights(&self) -> std::sync::RwLockReadGuard<'_, RightsTable> {
+        self.rights.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn rights_mut(&self) -> std::sync::RwLockWriteGuard<'_, RightsTable> {
         self.rights.write().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -378,10 +412,7 @@ impl SearchIndex {
     /// How many distinct classes of rights the indexed assets fall into
     /// (a query evaluates its context once per class).
     pub fn rights_classes(&self) -> usize {
-        self.rights
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .classes()
+        self.rights().classes()
     }
 
     /// Asset documents written since the index was opened: a taxonomy

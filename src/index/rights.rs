@@ -53,24 +53,37 @@ impl std::hash::Hasher for KeyHasher {
 
 type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
 
-#[derive(Default)]
 pub struct RightsTable {
     /// Key → the asset's rights, as compiled (with their ids, to explain).
     by_key: KeyMap<AssetRights>,
-    /// Key → the class of its rights: what search looks up per candidate,
-    /// kept small so that it stays in cache.
-    class_of: KeyMap<u32>,
+    /// Key → the class of its rights.
+    class_of: KeyMap<u64>,
     classes: Classes,
     /// Record graph → the other assets its policies target.
     targets_of: HashMap<String, Vec<String>>,
 }
 
-/// The answers of one query's context per class: unknown, cleared, blocked.
+impl Default for RightsTable {
+    fn default() -> Self {
+        let mut classes = Classes::default();
+        classes.join(*NO_RIGHTS, &AssetRights::default());
+        RightsTable {
+            by_key: KeyMap::default(),
+            class_of: KeyMap::default(),
+            classes,
+            targets_of: HashMap::new(),
+        }
+    }
+}
+
+/// The class of an asset without any rights.
+static NO_RIGHTS: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| class_of(&AssetRights::default()));
+
+/// The answers of one query's context per class number: unknown, cleared,
+/// blocked. Classes are never renumbered, so a memo stays true for the
+/// classes it knows; a class added since is evaluated each time.
 pub struct Memo {
     answers: Vec<AtomicU8>,
-    /// The table's epoch when the memo was made; after a class is freed
-    /// (and its number possibly reused) the memo is not trusted.
-    epoch: u64,
 }
 
 const UNKNOWN: u8 = 0;
@@ -79,38 +92,29 @@ const BLOCKED: u8 = 2;
 
 impl RightsTable {
     pub fn clear(&mut self) {
-        self.by_key.clear();
-        self.class_of.clear();
-        self.classes = Classes::default();
-        self.targets_of.clear();
+        *self = RightsTable::default();
     }
 
     /// A memo for one query's context.
     pub fn memo(&self) -> Memo {
         Memo {
-            answers: (0..self.classes.slots.len()).map(|_| AtomicU8::new(UNKNOWN)).collect(),
-            epoch: self.classes.epoch,
+            answers: (0..self.classes.rights.len()).map(|_| AtomicU8::new(UNKNOWN)).collect(),
         }
     }
 
-    /// Whether the asset is cleared for the context, evaluated once per
-    /// class of rights within a query.
-    pub fn is_cleared(&self, key: u64, ctx: &Context, territories: &Territories, memo: &Memo) -> bool {
-        let Some(&class) = self.class_of.get(&key) else {
+    /// Whether assets of a class (as their documents carry it) are cleared
+    /// for the context: evaluated once per class within a query. A class
+    /// the table does not know clears nothing.
+    pub fn is_cleared(&self, class: u64, ctx: &Context, territories: &Territories, memo: &Memo) -> bool {
+        let Some(&number) = self.classes.number.get(&class) else {
             return false;
         };
-        let Some((_, _, rights)) = &self.classes.slots[class as usize] else {
-            return false;
-        };
-        let answer = memo
-            .answers
-            .get(class as usize)
-            .filter(|_| memo.epoch == self.classes.epoch);
+        let answer = memo.answers.get(number as usize);
         match answer.map(|a| a.load(Ordering::Relaxed)) {
             Some(CLEARED) => true,
             Some(BLOCKED) => false,
             _ => {
-                let cleared = rights.is_cleared(ctx, territories);
+                let cleared = self.classes.rights[number as usize].is_cleared(ctx, territories);
                 if let Some(answer) = answer {
                     answer.store(if cleared { CLEARED } else { BLOCKED }, Ordering::Relaxed);
                 }
@@ -123,44 +127,56 @@ impl RightsTable {
         self.by_key.get(&key)
     }
 
-    /// How many distinct classes of rights the assets fall into.
+    /// The class of an asset's rights, for its document.
+    pub fn class(&self, key: u64) -> u64 {
+        self.class_of.get(&key).copied().unwrap_or(*NO_RIGHTS)
+    }
+
+    /// Whether the table knows a class (documents only carry known ones).
+    pub fn knows(&self, class: u64) -> bool {
+        self.classes.number.contains_key(&class)
+    }
+
+    /// How many distinct classes of rights the table has seen.
     pub fn classes(&self) -> usize {
-        self.classes.by_shape.len()
+        self.classes.rights.len()
     }
 
     fn insert(&mut self, key: u64, rights: AssetRights) {
-        let class = self.classes.join(&rights);
+        let class = class_of(&rights);
+        self.classes.join(class, &rights);
         self.by_key.insert(key, rights);
-        if let Some(old) = self.class_of.insert(key, class) {
-            self.classes.leave(old);
-        }
+        self.class_of.insert(key, class);
     }
 
     fn remove(&mut self, key: u64) {
         self.by_key.remove(&key);
-        if let Some(class) = self.class_of.remove(&key) {
-            self.classes.leave(class);
-        }
+        self.class_of.remove(&key);
     }
 
     /// Brings the table up to date with one record graph as the store now
     /// holds it (`own`: its triples, empty when it is gone), and with every
-    /// asset its policies target now or targeted before.
+    /// asset its policies target now or targeted before. Returns those other
+    /// assets: their rights changed, so their documents must be rewritten.
     pub fn refresh(
         &mut self,
         store: &Store,
         graph: &NamedNode,
         own: &[Triple],
         territories: &Territories,
-    ) -> Result<()> {
+    ) -> Result<Vec<String>> {
         let before = self.targets_of.remove(graph.as_str()).unwrap_or_default();
         let now = self.add(store, graph, own, territories)?;
-        for asset in before.iter().chain(&now) {
+        let mut others = before;
+        others.extend(now);
+        others.sort();
+        others.dedup();
+        for asset in &others {
             let node = NamedNode::new_unchecked(asset.as_str());
             let triples = store.graph_triples(node.as_ref())?;
             self.compile(store, &node, &triples, territories)?;
         }
-        Ok(())
+        Ok(others)
     }
 
     /// Takes in one record graph read by the caller: compiles it if it holds
@@ -206,6 +222,8 @@ impl RightsTable {
 pub struct Prepared {
     graph: String,
     key: u64,
+    /// The class of its rights, for its document.
+    pub class: u64,
     /// The asset's rights; none when the graph holds no asset.
     rights: Option<AssetRights>,
     /// The other assets its policies target.
@@ -214,10 +232,12 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn read(store: &Store, graph: &NamedNode, own: &[Triple], territories: &Territories) -> Result<Prepared> {
+        let rights = compile_asset(store, graph, own, territories)?;
         Ok(Prepared {
             graph: graph.as_str().to_owned(),
             key: key_of(graph.as_str()),
-            rights: compile_asset(store, graph, own, territories)?,
+            class: class_of(rights.as_ref().unwrap_or(&AssetRights::default())),
+            rights,
             targets: other_targets(graph, own),
         })
     }
@@ -239,53 +259,31 @@ fn compile_asset(
     Ok(Some(crate::rights::compile(asset, &triples, territories)))
 }
 
-/// Classes of rights, numbered; a number freed is reused.
+/// The classes of rights seen, numbered in order. A class stays when its
+/// last asset leaves (classes are few; a rebuild starts afresh), so that a
+/// query never sees a document's class vanish under it.
 #[derive(Default)]
 struct Classes {
-    /// Per number: its shape, how many assets have it, and the rights of
-    /// one of them (none when free).
-    slots: Vec<Option<(String, usize, AssetRights)>>,
-    by_shape: HashMap<String, u32>,
-    free: Vec<u32>,
-    /// Counts the classes freed.
-    epoch: u64,
+    number: KeyMap<u32>,
+    /// Per number: the rights of the first asset of the class.
+    rights: Vec<AssetRights>,
 }
 
 impl Classes {
-    /// The class of these rights, counting one more asset in it.
-    fn join(&mut self, rights: &AssetRights) -> u32 {
-        let shape = shape(rights);
-        if let Some(&class) = self.by_shape.get(&shape) {
-            if let Some((_, members, _)) = &mut self.slots[class as usize] {
-                *members += 1;
-            }
-            return class;
+    fn join(&mut self, class: u64, rights: &AssetRights) {
+        if !self.number.contains_key(&class) {
+            self.number.insert(class, self.rights.len() as u32);
+            self.rights.push(rights.clone());
         }
-        let class = match self.free.pop() {
-            Some(class) => class,
-            None => {
-                self.slots.push(None);
-                (self.slots.len() - 1) as u32
-            }
-        };
-        self.slots[class as usize] = Some((shape.clone(), 1, rights.clone()));
-        self.by_shape.insert(shape, class);
-        class
     }
+}
 
-    /// One asset fewer in a class; an empty class is freed.
-    fn leave(&mut self, class: u32) {
-        let slot = &mut self.slots[class as usize];
-        let Some((_, members, _)) = slot else { return };
-        *members -= 1;
-        if *members == 0 {
-            if let Some((shape, ..)) = slot.take() {
-                self.by_shape.remove(&shape);
-            }
-            self.free.push(class);
-            self.epoch += 1;
-        }
-    }
+/// The class of some rights: a hash of what decides clearance, the same in
+/// every process, so that documents can carry it.
+pub fn class_of(rights: &AssetRights) -> u64 {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(shape(rights).as_bytes());
+    u64::from_le_bytes(hash[..8].try_into().expect("a SHA-256 hash has 32 bytes"))
 }
 
 /// What decides clearance, without where it comes from.
@@ -338,34 +336,31 @@ mod tests {
         table.insert(1, rights("a#term", 100));
         table.insert(2, rights("b#term", 100));
         table.insert(3, rights("c#term", 50));
-        assert_eq!(table.classes(), 2);
+        assert_eq!(table.class(1), table.class(2));
+        assert_ne!(table.class(1), table.class(3));
+        assert_eq!(table.classes(), 3, "no rights, until 100, until 50");
         let territories = Territories::global();
         let ctx = Context::at(75);
         let memo = table.memo();
-        assert!(table.is_cleared(1, &ctx, territories, &memo));
-        assert!(table.is_cleared(2, &ctx, territories, &memo));
-        assert!(!table.is_cleared(3, &ctx, territories, &memo));
+        assert!(table.is_cleared(table.class(1), &ctx, territories, &memo));
+        assert!(table.is_cleared(table.class(2), &ctx, territories, &memo));
+        assert!(!table.is_cleared(table.class(3), &ctx, territories, &memo));
         assert!(
-            !table.is_cleared(4, &ctx, territories, &memo),
-            "an unknown asset is not cleared"
+            !table.is_cleared(table.class(4), &ctx, territories, &memo),
+            "no rights: not cleared"
+        );
+        assert!(
+            !table.is_cleared(12345, &ctx, territories, &memo),
+            "an unknown class clears nothing"
         );
 
-        // the class of asset 3 is freed and its number taken by new rights:
-        // a memo made before is not trusted for it
-        table.insert(3, rights("c#term", 100));
-        assert_eq!(table.classes(), 1);
+        // a class added after the memo was made is evaluated, not guessed
         table.insert(5, rights("e#term", 90));
-        assert!(
-            table.is_cleared(5, &ctx, territories, &memo),
-            "not the freed class's answer"
-        );
-        let expired = Context::at(95);
-        let fresh = table.memo();
-        assert!(!table.is_cleared(5, &expired, territories, &fresh));
-        assert!(table.is_cleared(3, &expired, territories, &fresh));
-        table.remove(1);
-        table.remove(2);
-        table.remove(3);
-        assert_eq!(table.classes(), 1);
+        assert!(table.is_cleared(table.class(5), &ctx, territories, &memo));
+        // the class of a document stays known after its last asset leaves
+        let old = table.class(3);
+        table.insert(3, rights("c#term", 100));
+        assert!(table.knows(old));
+        assert_eq!(class_of(&rights("x", 100)), table.class(1), "the same in every process");
     }
 }

@@ -270,17 +270,15 @@ impl SearchIndex {
         let (top, total, tallied) = match (&request.context, request.include_blocked) {
             (Some(ctx), false) => {
                 let (table, ctx) = (self.rights.clone(), Arc::new(ctx.clone()));
-                let memo = Arc::new(
-                    self.rights
-                        .read()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .memo(),
-                );
-                let cleared = move |key: u64| {
+                let memo = Arc::new(self.rights().memo());
+                // Per candidate: the class its document carries, answered
+                // once per class for this context.
+                let cleared = move |class: u64| {
                     let table = table.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    table.is_cleared(key, &ctx, Territories::global(), &memo)
+                    table.is_cleared(class, &ctx, Territories::global(), &memo)
                 };
-                searcher.search(query, &FilterCollector::new("key".to_owned(), cleared, collectors))?
+                let filtered = FilterCollector::new("rights_class".to_owned(), cleared, collectors);
+                searcher.search(query, &filtered)?
             }
             _ => searcher.search(query, &collectors)?,
         };
@@ -289,14 +287,14 @@ impl SearchIndex {
     }
 
     fn licence(&self, key: u64, now: i64) -> ClearanceSummary {
-        let table = self.rights.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let table = self.rights();
         let none = AssetRights::default();
         crate::assets::licence_summary(table.get(key).unwrap_or(&none), Territories::global(), now)
     }
 
     /// The clearance of one indexed asset, with the reasons.
     fn clearance(&self, key: u64, ctx: &Context) -> Clearance {
-        let table = self.rights.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let table = self.rights();
         match table.get(key) {
             Some(rights) => rights.explain(ctx, Territories::global()),
             None => AssetRights::default().explain(ctx, Territories::global()),
