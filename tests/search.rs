@@ -5,7 +5,7 @@
 mod common;
 
 use assetgraph::config::Config;
-use assetgraph::index::{SearchIndex, SearchRequest};
+use assetgraph::index::{ConceptView, SearchIndex, SearchRequest};
 use assetgraph::ingest::{self, Mapping, RightslineMapping, Source};
 use assetgraph::rights::Territories;
 use assetgraph::{assets, store::Store};
@@ -842,4 +842,63 @@ async fn a_rights_record_that_changes_changes_what_its_titles_are_found_for() {
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let (_, answer) = search(&client, base, "q=northern%20lights&territory=AT&at=2026-07-01").await;
     assert!(ids(&answer).is_empty(), "{answer}");
+}
+
+#[test]
+fn a_view_read_again_only_for_the_graphs_a_commit_changed_equals_one_read_whole() {
+    let (dir, store) = open_store();
+    let index = std::sync::Arc::new(SearchIndex::open(&dir.path().join("index"), &store).unwrap());
+    store.subscribe(index.clone());
+    let push = |project: &str, turtle: &str| {
+        let path = dir.path().join(format!("{project}.ttl"));
+        std::fs::write(&path, turtle).unwrap();
+        push_file(&store, project, &path, assetgraph::taxonomy::PushMode::Replace);
+    };
+    push("packaging", TAXONOMY);
+    push(
+        "other",
+        r#"@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+           <https://example.com/o/glass> a skos:Concept ; skos:prefLabel "Glass"@en ;
+             skos:exactMatch <https://example.com/taxonomy/reuse> ."#,
+    );
+    // a new altLabel, Recyclable moved under Packaging, Reuse deprecated
+    let changed = TAXONOMY
+        .replace(
+            "skos:altLabel \"wiederverwertbar\"@de",
+            "skos:altLabel \"wiederverwertbar\"@de, \"recyclebar\"@nl",
+        )
+        .replace(
+            "t:recyclable a skos:Concept ; skos:broader t:sustainable-packaging",
+            "t:recyclable a skos:Concept ; skos:broader t:packaging",
+        )
+        .replace(
+            "t:reuse a skos:Concept ;",
+            "t:reuse a skos:Concept ; <http://www.w3.org/2002/07/owl#deprecated> true ;",
+        );
+    assert_ne!(changed, TAXONOMY);
+    push("packaging", &changed);
+
+    let followed = index.concepts();
+    let whole = ConceptView::load(&store).unwrap();
+    assert_eq!(followed.changed_labels(&whole), Vec::<String>::new());
+    assert_eq!(followed.len(), whole.len());
+    let narrower = |view: &ConceptView, iri: &str| -> Vec<String> {
+        let mut iris: Vec<String> = view
+            .with_narrower(view.id(iri).unwrap())
+            .into_iter()
+            .map(|id| view.iri(id).to_owned())
+            .collect();
+        iris.sort();
+        iris
+    };
+    for iri in [format!("{T}packaging"), format!("{T}sustainable-packaging")] {
+        assert_eq!(narrower(&followed, &iri), narrower(&whole, &iri), "{iri}");
+    }
+    assert_eq!(narrower(&followed, &format!("{T}packaging")).len(), 3);
+    assert!(followed.id(&format!("{T}reuse")).is_none(), "deprecated");
+    let mapped = |view: &ConceptView| {
+        view.expand(&[view.id("https://example.com/o/glass").unwrap()], &Default::default())
+            .len()
+    };
+    assert_eq!(mapped(&followed), mapped(&whole));
 }

@@ -24,7 +24,7 @@ use crate::store::Store;
 use crate::vocab::{graphs, owl, skos};
 use oxigraph::model::{GraphName, NamedNodeRef, NamedOrBlankNode, Term};
 use serde::Serialize;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
@@ -165,6 +165,9 @@ pub struct ConceptView {
     completions: Vec<(String, u32, usize, bool)>,
     /// Tokens of the longest label: no longer stretch of text can match.
     longest_label: usize,
+    /// What each graph says (by graph name, "" for the default graph), so
+    /// that a commit reads again only the graphs it changed.
+    statements: BTreeMap<String, Arc<Statements>>,
     /// Per index segment, its dictionary of concept tags read once for
     /// this view (a segment never changes; a new view starts afresh).
     tag_dictionaries: Mutex<HashMap<SegmentId, Arc<TagDictionary>>>,
@@ -196,86 +199,129 @@ pub struct Suggestion {
 impl ConceptView {
     /// Reads every taxonomy concept of the store (deprecated ones excepted).
     pub fn load(store: &Store) -> Result<Self> {
-        let mut view = ConceptView::default();
-        let deprecated = view.deprecated(store)?;
-        for (predicate, kind) in [
-            (skos::PREF_LABEL, LabelKind::Pref),
-            (skos::ALT_LABEL, LabelKind::Alt),
-            (skos::HIDDEN_LABEL, LabelKind::Hidden),
-        ] {
+        let mut statements: BTreeMap<String, Arc<Statements>> = BTreeMap::new();
+        for predicate in Statements::PREDICATES {
             for quad in store.db().quads_for_pattern(None, Some(predicate), None, None) {
                 let quad = quad?;
-                let (NamedOrBlankNode::NamedNode(s), Term::Literal(l)) = (&quad.subject, &quad.object) else {
-                    continue;
-                };
-                if !is_taxonomy(&quad.graph_name) || deprecated.contains(s.as_str()) {
-                    continue;
-                }
-                let id = view.intern(s.as_str());
-                let labels = &mut view.concepts[id as usize].labels;
-                let entry = (kind, l.language().unwrap_or("").to_owned(), l.value().to_owned());
-                if !labels.contains(&entry) {
-                    labels.push(entry);
-                }
+                let graph = graph_key(&quad.graph_name);
+                let part = statements.entry(graph).or_default();
+                Arc::get_mut(part).expect("not shared while loading").take(
+                    &quad.graph_name,
+                    quad.predicate.as_ref(),
+                    &quad.subject,
+                    &quad.object,
+                );
             }
         }
-        for quad in store.db().quads_for_pattern(None, Some(skos::IN_SCHEME), None, None) {
-            let quad = quad?;
-            if let (NamedOrBlankNode::NamedNode(s), Term::NamedNode(scheme)) = (&quad.subject, &quad.object) {
-                if let Some(&id) = view.by_iri.get(s.as_str()) {
-                    let schemes = &mut view.concepts[id as usize].schemes;
-                    if !schemes.iter().any(|x| x == scheme.as_str()) {
-                        schemes.push(scheme.as_str().to_owned());
+        Ok(Self::assemble(statements))
+    }
+
+    /// The view after a commit that changed some graphs: only those are
+    /// read again from the store; what other graphs say is kept.
+    pub fn reload(&self, store: &Store, changed: &[&str]) -> Result<Self> {
+        let mut statements = self.statements.clone();
+        for &graph in changed {
+            let node = oxigraph::model::NamedNode::new_unchecked(graph);
+            let name = GraphName::NamedNode(node.clone());
+            let mut part = Statements::default();
+            for quad in store
+                .db()
+                .quads_for_pattern(None, None, None, Some(node.as_ref().into()))
+            {
+                let quad = quad?;
+                part.take(&name, quad.predicate.as_ref(), &quad.subject, &quad.object);
+            }
+            if part.is_empty() {
+                statements.remove(graph);
+            } else {
+                statements.insert(graph.to_owned(), Arc::new(part));
+            }
+        }
+        Ok(Self::assemble(statements))
+    }
+
+    /// The view of what the graphs say: concepts, labels, links, keys.
+    fn assemble(statements: BTreeMap<String, Arc<Statements>>) -> Self {
+        let mut view = ConceptView::default();
+        let deprecated: HashSet<&str> = statements
+            .values()
+            .flat_map(|part| part.deprecated.iter().map(String::as_str))
+            .collect();
+        for kind in [LabelKind::Pref, LabelKind::Alt, LabelKind::Hidden] {
+            for part in statements.values() {
+                for (s, k, language, text) in &part.labels {
+                    if *k != kind || deprecated.contains(s.as_str()) {
+                        continue;
+                    }
+                    let id = view.intern(s);
+                    let labels = &mut view.concepts[id as usize].labels;
+                    let entry = (kind, language.clone(), text.clone());
+                    if !labels.contains(&entry) {
+                        labels.push(entry);
                     }
                 }
             }
         }
-        view.links(store, skos::NARROWER, skos::BROADER, |c| &mut c.narrower)?;
-        view.links(store, skos::RELATED, skos::RELATED, |c| &mut c.related)?;
-        for mapping in [skos::EXACT_MATCH, skos::CLOSE_MATCH] {
-            view.links(store, mapping, mapping, |c| &mut c.mapped)?;
+        for part in statements.values() {
+            for (s, scheme) in &part.in_scheme {
+                if let Some(&id) = view.by_iri.get(s.as_str()) {
+                    let schemes = &mut view.concepts[id as usize].schemes;
+                    if !schemes.iter().any(|x| x == scheme) {
+                        schemes.push(scheme.clone());
+                    }
+                }
+            }
         }
-        for (id, concept) in view.concepts.iter().enumerate() {
+        for link in [Link::Narrower, Link::Related, Link::Mapped] {
+            for part in statements.values() {
+                for (kind, s, o) in &part.links {
+                    let (from, to) = match (kind, link) {
+                        (Link::Broader, Link::Narrower) => (o, s),
+                        (k, l) if *k == l => (s, o),
+                        _ => continue,
+                    };
+                    view.link(link, from, to);
+                    if link != Link::Narrower {
+                        // related and mapped hold both ways
+                        view.link(link, to, from);
+                    }
+                }
+            }
+        }
+        view.statements = statements;
+        view.index_labels();
+        view.compute_ancestors();
+        view
+    }
+
+    /// The lookup keys of every label: folded, stemmed, for completion.
+    fn index_labels(&mut self) {
+        for (id, concept) in self.concepts.iter().enumerate() {
             for (n, (kind, language, text)) in concept.labels.iter().enumerate() {
                 let tokens = fold(text);
                 if tokens.is_empty() {
                     continue;
                 }
                 for start in 0..tokens.len() {
-                    view.completions
+                    self.completions
                         .push((tokens[start..].join(" "), id as u32, n, start == 0));
                 }
-                view.longest_label = view.longest_label.max(tokens.len());
+                self.longest_label = self.longest_label.max(tokens.len());
                 let label = (id as u32, *kind, n);
                 for form in std::iter::once(text.as_str()).chain(without_qualifier(text)) {
                     let tokens = fold(form);
                     if tokens.is_empty() {
                         continue;
                     }
-                    push_unique(view.by_label.entry(tokens.join(" ")).or_default(), label);
+                    push_unique(self.by_label.entry(tokens.join(" ")).or_default(), label);
                     if let Some(stems) = stem(form, language) {
                         let key = stem_key(stemmed_language(language).unwrap_or_default(), &stems);
-                        push_unique(view.by_stem.entry(key).or_default(), label);
+                        push_unique(self.by_stem.entry(key).or_default(), label);
                     }
                 }
             }
         }
-        view.completions.sort_unstable();
-        view.compute_ancestors();
-        Ok(view)
-    }
-
-    fn deprecated(&self, store: &Store) -> Result<HashSet<String>> {
-        let mut out = HashSet::new();
-        for quad in store.db().quads_for_pattern(None, Some(owl::DEPRECATED), None, None) {
-            let quad = quad?;
-            if let (NamedOrBlankNode::NamedNode(s), true) =
-                (&quad.subject, crate::ingest::poolparty::is_true(quad.object.as_ref()))
-            {
-                out.insert(s.as_str().to_owned());
-            }
-        }
-        Ok(out)
+        self.completions.sort_unstable();
     }
 
     fn intern(&mut self, iri: &str) -> u32 {
@@ -291,36 +337,20 @@ impl ConceptView {
         id
     }
 
-    /// Links between known concepts, stated either way round (`forward` from
-    /// the subject, `inverse` from the object).
-    fn links(
-        &mut self,
-        store: &Store,
-        forward: NamedNodeRef<'_>,
-        inverse: NamedNodeRef<'_>,
-        list: impl Fn(&mut Concept) -> &mut Vec<u32>,
-    ) -> Result<()> {
-        for (predicate, flip) in [(forward, false), (inverse, true)] {
-            for quad in store.db().quads_for_pattern(None, Some(predicate), None, None) {
-                let quad = quad?;
-                let (NamedOrBlankNode::NamedNode(s), Term::NamedNode(o)) = (&quad.subject, &quad.object) else {
-                    continue;
-                };
-                let (from, to) = if flip {
-                    (o.as_str(), s.as_str())
-                } else {
-                    (s.as_str(), o.as_str())
-                };
-                let (Some(&from), Some(&to)) = (self.by_iri.get(from), self.by_iri.get(to)) else {
-                    continue;
-                };
-                let links = list(&mut self.concepts[from as usize]);
-                if from != to && !links.contains(&to) {
-                    links.push(to);
-                }
-            }
+    /// A link between two known concepts.
+    fn link(&mut self, link: Link, from: &str, to: &str) {
+        let (Some(&from), Some(&to)) = (self.by_iri.get(from), self.by_iri.get(to)) else {
+            return;
+        };
+        let concept = &mut self.concepts[from as usize];
+        let links = match link {
+            Link::Narrower | Link::Broader => &mut concept.narrower,
+            Link::Related => &mut concept.related,
+            Link::Mapped => &mut concept.mapped,
+        };
+        if from != to && !links.contains(&to) {
+            links.push(to);
         }
-        Ok(())
     }
 
     fn compute_ancestors(&mut self) {
@@ -766,6 +796,94 @@ fn without_qualifier(label: &str) -> Option<&str> {
 fn push_unique(refs: &mut Vec<LabelRef>, label: LabelRef) {
     if !refs.contains(&label) {
         refs.push(label);
+    }
+}
+
+/// The statements of one graph the view is made of.
+#[derive(Debug, Default)]
+struct Statements {
+    /// (concept, kind, language, text), in taxonomy graphs only.
+    labels: Vec<(String, LabelKind, String, String)>,
+    /// (concept, scheme)
+    in_scheme: Vec<(String, String)>,
+    /// (link, subject, object) as stated.
+    links: Vec<(Link, String, String)>,
+    deprecated: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    Narrower,
+    Broader,
+    Related,
+    /// exactMatch or closeMatch
+    Mapped,
+}
+
+impl Statements {
+    const PREDICATES: [NamedNodeRef<'static>; 10] = [
+        skos::PREF_LABEL,
+        skos::ALT_LABEL,
+        skos::HIDDEN_LABEL,
+        skos::IN_SCHEME,
+        skos::NARROWER,
+        skos::BROADER,
+        skos::RELATED,
+        skos::EXACT_MATCH,
+        skos::CLOSE_MATCH,
+        owl::DEPRECATED,
+    ];
+
+    /// Keeps one quad if the view needs it.
+    fn take(&mut self, graph: &GraphName, predicate: NamedNodeRef<'_>, subject: &NamedOrBlankNode, object: &Term) {
+        let NamedOrBlankNode::NamedNode(s) = subject else {
+            return;
+        };
+        let s = s.as_str().to_owned();
+        let label = match predicate {
+            p if p == skos::PREF_LABEL => Some(LabelKind::Pref),
+            p if p == skos::ALT_LABEL => Some(LabelKind::Alt),
+            p if p == skos::HIDDEN_LABEL => Some(LabelKind::Hidden),
+            _ => None,
+        };
+        if let Some(kind) = label {
+            if let (Term::Literal(l), true) = (object, is_taxonomy(graph)) {
+                let language = l.language().unwrap_or("").to_owned();
+                self.labels.push((s, kind, language, l.value().to_owned()));
+            }
+            return;
+        }
+        if predicate == owl::DEPRECATED {
+            if crate::ingest::poolparty::is_true(object.as_ref()) {
+                self.deprecated.push(s);
+            }
+            return;
+        }
+        let Term::NamedNode(o) = object else { return };
+        let o = o.as_str().to_owned();
+        let link = match predicate {
+            p if p == skos::IN_SCHEME => {
+                self.in_scheme.push((s, o));
+                return;
+            }
+            p if p == skos::NARROWER => Link::Narrower,
+            p if p == skos::BROADER => Link::Broader,
+            p if p == skos::RELATED => Link::Related,
+            p if p == skos::EXACT_MATCH || p == skos::CLOSE_MATCH => Link::Mapped,
+            _ => return,
+        };
+        self.links.push((link, s, o));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.labels.is_empty() && self.in_scheme.is_empty() && self.links.is_empty() && self.deprecated.is_empty()
+    }
+}
+
+fn graph_key(graph: &GraphName) -> String {
+    match graph {
+        GraphName::NamedNode(g) => g.as_str().to_owned(),
+        _ => String::new(),
     }
 }
 

@@ -242,14 +242,15 @@ impl SearchIndex {
             return self.rebuild(store, &|_, _| {}).map(drop);
         }
         let mut writer = self.lock_writer();
-        let taxonomies_changed = receipt.graphs.iter().any(|c| {
-            !c.graph.starts_with(ASSET_GRAPH_PREFIX) && c.graph != graphs::AUDIT && c.graph != graphs::REGISTRY
-        });
+        let taxonomies: Vec<&str> = (receipt.graphs.iter().map(|c| c.graph.as_str()))
+            .filter(|g| !g.starts_with(ASSET_GRAPH_PREFIX) && *g != graphs::AUDIT && *g != graphs::REGISTRY)
+            .collect();
         let mut rewrite: BTreeSet<String> = BTreeSet::new();
-        if taxonomies_changed {
+        if !taxonomies.is_empty() {
             let before = self.concepts();
-            self.reload_concepts(store)?;
-            rewrite.extend(self.mentioning_changed_labels(&before, &self.concepts())?);
+            let after = Arc::new(before.reload(store, &taxonomies)?);
+            *self.concepts.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = after.clone();
+            rewrite.extend(self.mentioning_changed_labels(&before, &after)?);
         }
         let changed: Vec<&str> = receipt
             .graphs
