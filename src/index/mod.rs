@@ -302,6 +302,11 @@ impl SearchIndex {
                 .split(' ')
                 .map(|word| Term::from_field_text(field, word))
                 .collect();
+            // A word no asset contains rules the label out before any query
+            // is built (most labels of a push are new words).
+            if terms.iter().any(|term| searcher.doc_freq(term).is_ok_and(|n| n == 0)) {
+                continue;
+            }
             let query: Box<dyn tantivy::query::Query> = if terms.len() == 1 {
                 Box::new(tantivy::query::TermQuery::new(
                     terms[0].clone(),
