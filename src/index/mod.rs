@@ -43,9 +43,9 @@ use crate::rights::Territories;
 use crate::store::{ChangeListener, Receipt, Store};
 use crate::vocab::graphs;
 use document::{Fields, ASSET_GRAPH_PREFIX};
-use oxigraph::model::NamedNode;
+use oxigraph::model::{NamedNode, Triple};
 use rights::RightsTable;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -260,20 +260,28 @@ impl SearchIndex {
             .collect();
         rewrite.extend(changed.iter().map(|g| (*g).to_owned()));
         // Rights first: a changed rights record changes the rights, and so
-        // the documents, of the assets it targets.
+        // the documents, of the assets it targets. Each graph is read once.
+        let mut read: HashMap<String, Vec<Triple>> = HashMap::new();
         for graph in &changed {
             let node = NamedNode::new_unchecked(*graph);
             let triples = store.graph_triples(node.as_ref())?;
             let targeted = self
                 .rights_mut()
                 .refresh(store, &node, &triples, Territories::global())?;
-            rewrite.extend(targeted);
+            for (asset, triples) in targeted {
+                rewrite.insert(asset.clone());
+                read.insert(asset, triples);
+            }
+            read.insert((*graph).to_owned(), triples);
         }
         let view = self.concepts();
         for graph in &rewrite {
             writer.delete_term(Term::from_field_text(self.fields.graph, graph));
             let node = NamedNode::new_unchecked(graph.as_str());
-            let triples = store.graph_triples(node.as_ref())?;
+            let triples = match read.remove(graph) {
+                Some(triples) => triples,
+                None => store.graph_triples(node.as_ref())?,
+            };
             let class = self.rights().class(rights::key_of(graph));
             if let Some(doc) = document::build(&node, &triples, class, &self.fields, &view) {
                 writer.add_document(doc)?;

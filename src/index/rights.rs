@@ -157,26 +157,28 @@ impl RightsTable {
     /// Brings the table up to date with one record graph as the store now
     /// holds it (`own`: its triples, empty when it is gone), and with every
     /// asset its policies target now or targeted before. Returns those other
-    /// assets: their rights changed, so their documents must be rewritten.
+    /// assets with the triples read for them: their rights changed, so their
+    /// documents must be rewritten.
     pub fn refresh(
         &mut self,
         store: &Store,
         graph: &NamedNode,
         own: &[Triple],
         territories: &Territories,
-    ) -> Result<Vec<String>> {
-        let before = self.targets_of.remove(graph.as_str()).unwrap_or_default();
-        let now = self.add(store, graph, own, territories)?;
-        let mut others = before;
-        others.extend(now);
+    ) -> Result<Vec<(String, Vec<Triple>)>> {
+        let mut others = self.targets_of.remove(graph.as_str()).unwrap_or_default();
+        others.extend(self.add(store, graph, own, territories)?);
         others.sort();
         others.dedup();
-        for asset in &others {
-            let node = NamedNode::new_unchecked(asset.as_str());
-            let triples = store.graph_triples(node.as_ref())?;
-            self.compile(store, &node, &triples, territories)?;
-        }
-        Ok(others)
+        others
+            .into_iter()
+            .map(|asset| {
+                let node = NamedNode::new_unchecked(asset.as_str());
+                let triples = store.graph_triples(node.as_ref())?;
+                self.compile(store, &node, &triples, territories)?;
+                Ok((asset, triples))
+            })
+            .collect()
     }
 
     /// Takes in one record graph read by the caller: compiles it if it holds
