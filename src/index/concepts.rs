@@ -155,7 +155,9 @@ pub struct ConceptView {
     concepts: Vec<Concept>,
     by_iri: HashMap<String, u32>,
     /// Folded label → the concepts that carry it.
-    by_label: HashMap<String, Vec<LabelRef>>,
+    /// (Each with the form it has under the key: as written, or without
+    /// its qualifier.)
+    by_label: HashMap<String, Vec<Found>>,
     /// `{language}\u{1f}{stemmed label}` → the concepts that carry it, for
     /// labels in a language with a stemmer.
     by_stem: HashMap<String, Vec<LabelRef>>,
@@ -308,12 +310,14 @@ impl ConceptView {
                 }
                 self.longest_label = self.longest_label.max(tokens.len());
                 let label = (id as u32, *kind, n);
-                for form in std::iter::once(text.as_str()).chain(without_qualifier(text)) {
+                let forms = std::iter::once((text.as_str(), Form::Exact))
+                    .chain(without_qualifier(text).map(|base| (base, Form::WithoutQualifier)));
+                for (form, how) in forms {
                     let tokens = fold(form);
                     if tokens.is_empty() {
                         continue;
                     }
-                    push_unique(self.by_label.entry(tokens.join(" ")).or_default(), label);
+                    push_unique(self.by_label.entry(tokens.join(" ")).or_default(), (label, how));
                     if let Some(stems) = stem(form, language) {
                         let key = stem_key(stemmed_language(language).unwrap_or_default(), &stems);
                         push_unique(self.by_stem.entry(key).or_default(), label);
@@ -486,20 +490,10 @@ impl ConceptView {
     /// in an ending, which keeps a stemmer's bolder merges out
     /// ("finland" is not "finlandisms").
     fn labels_at(&self, words: &[&str], stems: Option<(&Stems, Span)>) -> Vec<Found> {
-        let tokens_of = |&(id, _, n): &LabelRef| fold(&self.concepts[id as usize].labels[n].2);
-        if let Some(refs) = self.by_label.get(&words.join(" ")) {
-            return refs
-                .iter()
-                .map(|label| {
-                    let form = if tokens_of(label).len() == words.len() {
-                        Form::Exact
-                    } else {
-                        Form::WithoutQualifier
-                    };
-                    (*label, form)
-                })
-                .collect();
+        if let Some(found) = self.by_label.get(&words.join(" ")) {
+            return found.clone();
         }
+        let tokens_of = |&(id, _, n): &LabelRef| fold(&self.concepts[id as usize].labels[n].2);
         let Some((stems, span)) = stems else {
             return Vec::new();
         };
@@ -650,23 +644,10 @@ impl ConceptView {
     /// (added, removed, or carried by other concepts now): folded labels
     /// ("eco friendly"), and stemmed ones as `{language}\u{1f}{stems}`.
     pub fn changed_labels(&self, other: &ConceptView) -> Vec<String> {
-        let mut changed = Vec::new();
-        for (mine, theirs) in [(&self.by_label, &other.by_label), (&self.by_stem, &other.by_stem)] {
-            let carriers = |view: &ConceptView, map: &HashMap<String, Vec<LabelRef>>, key: &str| -> Vec<String> {
-                let mut iris: Vec<String> = map.get(key).map_or(Vec::new(), |found| {
-                    found.iter().map(|(id, ..)| view.iri(*id).to_owned()).collect()
-                });
-                iris.sort();
-                iris.dedup();
-                iris
-            };
-            let keys: HashSet<&String> = mine.keys().chain(theirs.keys()).collect();
-            changed.extend(
-                keys.into_iter()
-                    .filter(|key| carriers(self, mine, key) != carriers(other, theirs, key))
-                    .cloned(),
-            );
-        }
+        let mut changed = changed_keys((self, &self.by_label), (other, &other.by_label), |found| found.0 .0);
+        changed.extend(changed_keys((self, &self.by_stem), (other, &other.by_stem), |label| {
+            label.0
+        }));
         changed.sort();
         changed
     }
@@ -793,10 +774,31 @@ fn without_qualifier(label: &str) -> Option<&str> {
     (!base.is_empty()).then_some(base)
 }
 
-fn push_unique(refs: &mut Vec<LabelRef>, label: LabelRef) {
-    if !refs.contains(&label) {
-        refs.push(label);
+fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
     }
+}
+
+/// The keys of one kind of label map whose concepts differ between two views.
+fn changed_keys<T>(
+    (mine, my_map): (&ConceptView, &HashMap<String, Vec<T>>),
+    (theirs, their_map): (&ConceptView, &HashMap<String, Vec<T>>),
+    concept: impl Fn(&T) -> u32,
+) -> Vec<String> {
+    let carriers = |view: &ConceptView, map: &HashMap<String, Vec<T>>, key: &str| -> Vec<String> {
+        let mut iris: Vec<String> = map.get(key).map_or(Vec::new(), |found| {
+            found.iter().map(|entry| view.iri(concept(entry)).to_owned()).collect()
+        });
+        iris.sort();
+        iris.dedup();
+        iris
+    };
+    let keys: HashSet<&String> = my_map.keys().chain(their_map.keys()).collect();
+    keys.into_iter()
+        .filter(|key| carriers(mine, my_map, key) != carriers(theirs, their_map, key))
+        .cloned()
+        .collect()
 }
 
 /// The statements of one graph the view is made of.
