@@ -11,9 +11,10 @@
 //! the size of the first). The second needs ../shared/data and is skipped
 //! without it.
 
+mod common;
+
 use assetgraph::ingest::rdf;
 use assetgraph::store::Store;
-use assetgraph::taxonomy::{self, Push, PushMode};
 use oxigraph::io::RdfFormat;
 use oxigraph::model::Quad;
 use std::path::Path;
@@ -112,7 +113,7 @@ fn assetgraph_load(file: &Path, dir: &Path, triples: usize, report: bool) -> Dur
     let start = Instant::now();
     let data = std::fs::read(file).unwrap();
     let quads = rdf::parse("taxonomy.nt", RdfFormat::NTriples, &data, &|_| {}).unwrap();
-    let pushed = push(&store, "bench", quads);
+    let pushed = common::push_quads(&store, "bench", quads);
     let elapsed = start.elapsed();
     // Copies of STW share the few triples that carry no STW IRI.
     assert!(pushed.counts.triples > triples * 9 / 10);
@@ -153,12 +154,12 @@ fn stw_replacement() {
     let modified = new_release_of(&original);
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    push(&store, "stw", parse_turtle(&original));
+    common::push_quads(&store, "stw", parse_turtle(&original));
     let mut times = Vec::new();
     for i in 0..6 {
         let text = if i % 2 == 0 { &modified } else { &original };
         let start = Instant::now();
-        let report = push(&store, "stw", parse_turtle(text));
+        let report = common::push_quads(&store, "stw", parse_turtle(text));
         times.push(start.elapsed());
         if i == 0 {
             println!("stw replacement: diff {}", report.diff.summary());
@@ -177,21 +178,6 @@ fn stw_replacement() {
 
 fn parse_turtle(text: &str) -> Vec<Quad> {
     rdf::parse("stw-skos.ttl", RdfFormat::Turtle, text.as_bytes(), &|_| {}).unwrap()
-}
-
-fn push(store: &Store, project: &str, quads: Vec<Quad>) -> taxonomy::PushReport {
-    taxonomy::push(
-        store,
-        Push {
-            project: project.into(),
-            mode: PushMode::Replace,
-            quads,
-            default_graph: None,
-            actor: "bench".into(),
-            tenant: "default".into(),
-        },
-    )
-    .unwrap()
 }
 
 /// A plausible next release: 100 English labels edited, 20 concepts added.

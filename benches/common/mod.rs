@@ -68,8 +68,18 @@ pub fn push_taxonomy(
     format: oxigraph::io::RdfFormat,
     text: &str,
 ) -> usize {
-    use assetgraph::taxonomy::{self, Push, PushMode};
     let quads = assetgraph::ingest::rdf::parse(project, format, text.as_bytes(), &|_| {}).unwrap();
+    push_quads(store, project, quads).counts.concepts
+}
+
+/// Replaces a taxonomy project with these quads through the write path.
+#[allow(dead_code)]
+pub fn push_quads(
+    store: &assetgraph::store::Store,
+    project: &str,
+    quads: Vec<oxigraph::model::Quad>,
+) -> assetgraph::taxonomy::PushReport {
+    use assetgraph::taxonomy::{self, Push, PushMode};
     let push = Push {
         project: project.into(),
         mode: PushMode::Replace,
@@ -78,7 +88,7 @@ pub fn push_taxonomy(
         actor: "bench".into(),
         tenant: "default".into(),
     };
-    taxonomy::push(store, push).unwrap().counts.concepts
+    taxonomy::push(store, push).unwrap()
 }
 
 /// One concept per line of an Annif vocabulary (`<iri>\tlabel`) as SKOS.
