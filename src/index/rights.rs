@@ -12,16 +12,24 @@
 //!
 //! Assets whose rights differ only in where they come from (the ids of
 //! their grants and restrictions) share a class: a licence template, a deal
-//! covering a catalogue. A query evaluates its context once per class and
-//! remembers the answer ([`Memo`]), so a candidate costs two lookups.
+//! covering a catalogue. A context is evaluated once per class and the
+//! answer remembered ([`Memo`]), so a candidate costs a lookup.
+//!
+//! The answers outlive a query. Between two consecutive moments at which
+//! any class's term starts or ends, no answer can change, so a memo is
+//! kept per context and such a stretch of time ([`RightsTable::memo`]):
+//! the creatives of one market ask with the same context all day, and only
+//! the first of their queries evaluates the classes. A new class may bring
+//! a new moment, and empties the kept memos.
 
 use crate::error::Result;
 use crate::rights::{AssetRights, Context, Territories};
 use crate::store::Store;
 use crate::vocab::odrl;
 use oxigraph::model::{NamedNode, Term, Triple};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The key of a record graph in documents and in the table.
 pub fn key_of(graph: &str) -> u64 {
@@ -79,12 +87,20 @@ impl Default for RightsTable {
 /// The class of an asset without any rights.
 static NO_RIGHTS: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| class_of(&AssetRights::default()));
 
-/// The answers of one query's context per class number: unknown, cleared,
+/// The answers for one context per class number: unknown, cleared,
 /// blocked. Classes are never renumbered, so a memo stays true for the
 /// classes it knows; a class added since is evaluated each time.
 pub struct Memo {
     answers: Vec<AtomicU8>,
 }
+
+/// Memos kept at most; when full they are all dropped (a kept memo is only
+/// a head start).
+const KEPT_MEMOS: usize = 512;
+
+/// A context, without its moment, and the stretch of time around that
+/// moment in which no term of any class starts or ends.
+type Stretch = ([Option<crate::rights::Key>; 6], Option<i64>, Option<i64>);
 
 const UNKNOWN: u8 = 0;
 const CLEARED: u8 = 1;
@@ -95,11 +111,31 @@ impl RightsTable {
         *self = RightsTable::default();
     }
 
-    /// A memo for one query's context.
-    pub fn memo(&self) -> Memo {
-        Memo {
-            answers: (0..self.classes.rights.len()).map(|_| AtomicU8::new(UNKNOWN)).collect(),
+    /// The memo for a context: the one kept for the same context in the
+    /// same stretch of time, or a new one, kept.
+    pub fn memo(&self, ctx: &Context) -> Arc<Memo> {
+        let moments = &self.classes.moments;
+        let stretch = (
+            ctx.values.clone(),
+            moments.range(..=ctx.at).next_back().copied(),
+            moments.range(ctx.at.saturating_add(1)..).next().copied(),
+        );
+        let mut kept = self
+            .classes
+            .memos
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(memo) = kept.get(&stretch) {
+            return memo.clone();
         }
+        if kept.len() >= KEPT_MEMOS {
+            kept.clear();
+        }
+        let memo = Arc::new(Memo {
+            answers: (0..self.classes.rights.len()).map(|_| AtomicU8::new(UNKNOWN)).collect(),
+        });
+        kept.insert(stretch, memo.clone());
+        memo
     }
 
     /// Whether assets of a class (as their documents carry it) are cleared
@@ -219,6 +255,85 @@ impl RightsTable {
     }
 }
 
+/// Passes on to `inner` only the documents whose rights class is cleared
+/// for a context. Each segment remembers the answers it looked up, so a
+/// candidate costs one column read and one lookup, without a lock.
+pub struct ClearedOnly<C> {
+    pub inner: C,
+    pub table: Arc<std::sync::RwLock<RightsTable>>,
+    pub ctx: Arc<Context>,
+}
+
+pub struct ClearedOnlySegment<S> {
+    inner: S,
+    classes: Arc<dyn tantivy::columnar::ColumnValues<u64>>,
+    answers: KeyMap<bool>,
+    table: Arc<std::sync::RwLock<RightsTable>>,
+    ctx: Arc<Context>,
+    memo: Arc<Memo>,
+}
+
+impl<C: tantivy::collector::Collector> tantivy::collector::Collector for ClearedOnly<C> {
+    type Fruit = C::Fruit;
+    type Child = ClearedOnlySegment<C::Child>;
+
+    fn for_segment(
+        &self,
+        ordinal: tantivy::SegmentOrdinal,
+        segment: &tantivy::SegmentReader,
+    ) -> tantivy::Result<Self::Child> {
+        // Documents without a class (none are written so) clear nothing.
+        let classes = segment.fast_fields().u64("rights_class")?.first_or_default_col(0);
+        let memo = read(&self.table).memo(&self.ctx);
+        Ok(ClearedOnlySegment {
+            inner: self.inner.for_segment(ordinal, segment)?,
+            classes,
+            answers: KeyMap::default(),
+            table: self.table.clone(),
+            ctx: self.ctx.clone(),
+            memo,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.inner.requires_scoring()
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<<C::Child as tantivy::collector::SegmentCollector>::Fruit>,
+    ) -> tantivy::Result<C::Fruit> {
+        self.inner.merge_fruits(fruits)
+    }
+}
+
+impl<S: tantivy::collector::SegmentCollector> tantivy::collector::SegmentCollector for ClearedOnlySegment<S> {
+    type Fruit = S::Fruit;
+
+    fn collect(&mut self, doc: tantivy::DocId, score: tantivy::Score) {
+        let class = self.classes.get_val(doc);
+        let cleared = match self.answers.get(&class) {
+            Some(&cleared) => cleared,
+            None => {
+                let cleared = read(&self.table).is_cleared(class, &self.ctx, Territories::global(), &self.memo);
+                self.answers.insert(class, cleared);
+                cleared
+            }
+        };
+        if cleared {
+            self.inner.collect(doc, score);
+        }
+    }
+
+    fn harvest(self) -> S::Fruit {
+        self.inner.harvest()
+    }
+}
+
+fn read(table: &std::sync::RwLock<RightsTable>) -> std::sync::RwLockReadGuard<'_, RightsTable> {
+    table.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// One record graph's part of the table, read from the store without the
 /// table, so that several threads can prepare while one takes them in.
 pub struct Prepared {
@@ -269,6 +384,10 @@ struct Classes {
     number: KeyMap<u32>,
     /// Per number: the rights of the first asset of the class.
     rights: Vec<AssetRights>,
+    /// Every moment a term of some class starts or ends.
+    moments: BTreeSet<i64>,
+    /// Memos per context and stretch between two moments.
+    memos: Mutex<HashMap<Stretch, Arc<Memo>>>,
 }
 
 impl Classes {
@@ -276,6 +395,14 @@ impl Classes {
         if !self.number.contains_key(&class) {
             self.number.insert(class, self.rights.len() as u32);
             self.rights.push(rights.clone());
+            let terms = rights.grants.iter().map(|g| g.term);
+            let windows = terms.chain(rights.restrictions.iter().map(|r| r.term));
+            self.moments.extend(windows.flat_map(|w| [w.from, w.until]).flatten());
+            // A memo's stretch may now hold a new moment.
+            self.memos
+                .get_mut()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clear();
         }
     }
 }
@@ -343,7 +470,7 @@ mod tests {
         assert_eq!(table.classes(), 3, "no rights, until 100, until 50");
         let territories = Territories::global();
         let ctx = Context::at(75);
-        let memo = table.memo();
+        let memo = table.memo(&ctx);
         assert!(table.is_cleared(table.class(1), &ctx, territories, &memo));
         assert!(table.is_cleared(table.class(2), &ctx, territories, &memo));
         assert!(!table.is_cleared(table.class(3), &ctx, territories, &memo));
@@ -364,5 +491,37 @@ mod tests {
         table.insert(3, rights("c#term", 100));
         assert!(table.knows(old));
         assert_eq!(class_of(&rights("x", 100)), table.class(1), "the same in every process");
+    }
+
+    #[test]
+    fn a_memo_is_kept_for_its_context_until_a_term_starts_or_ends() {
+        let mut table = RightsTable::default();
+        table.insert(1, rights("a#term", 100));
+        table.insert(2, rights("b#term", 50));
+        let territories = Territories::global();
+        let memo = table.memo(&Context::at(60));
+        assert!(table.is_cleared(table.class(1), &Context::at(60), territories, &memo));
+        assert!(!table.is_cleared(table.class(2), &Context::at(60), territories, &memo));
+        assert!(
+            Arc::ptr_eq(&memo, &table.memo(&Context::at(99))),
+            "no term ends in [50, 100)"
+        );
+        assert!(
+            !Arc::ptr_eq(&memo, &table.memo(&Context::at(100))),
+            "a term ends at 100"
+        );
+        assert!(!Arc::ptr_eq(&memo, &table.memo(&Context::at(49))), "a term ends at 50");
+        let in_germany = Context::at(60).with(
+            crate::rights::Dimension::Territory,
+            crate::rights::Key::resolve(crate::rights::Dimension::Territory, "DE", territories),
+        );
+        assert!(!Arc::ptr_eq(&memo, &table.memo(&in_germany)), "another context");
+
+        // a new class ending at 80 splits the stretch: answers after 80 differ
+        table.insert(3, rights("c#term", 80));
+        let later = table.memo(&Context::at(90));
+        assert!(!Arc::ptr_eq(&memo, &later));
+        assert!(!table.is_cleared(table.class(3), &Context::at(90), territories, &later));
+        assert!(table.is_cleared(table.class(1), &Context::at(90), territories, &later));
     }
 }

@@ -12,6 +12,7 @@
 
 use super::concepts::{ConceptView, Expansion, LabelKind, Via};
 use super::facets::{self, Facets};
+use super::rights::ClearedOnly;
 use super::SearchIndex;
 use crate::assets::ClearanceSummary;
 use crate::error::{Error, Result};
@@ -20,7 +21,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue, SortByString};
-use tantivy::collector::{Collector, Count, FilterCollector, SortKeyComputer, TopDocs};
+use tantivy::collector::{Collector, Count, SortKeyComputer, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -269,15 +270,11 @@ impl SearchIndex {
         let collectors = (top, Count, facets::Tally { view: view.clone() });
         let (top, total, tallied) = match (&request.context, request.include_blocked) {
             (Some(ctx), false) => {
-                let (table, ctx) = (self.rights.clone(), Arc::new(ctx.clone()));
-                let memo = Arc::new(self.rights().memo());
-                // Per candidate: the class its document carries, answered
-                // once per class for this context.
-                let cleared = move |class: u64| {
-                    let table = table.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    table.is_cleared(class, &ctx, Territories::global(), &memo)
+                let filtered = ClearedOnly {
+                    inner: collectors,
+                    table: self.rights.clone(),
+                    ctx: Arc::new(ctx.clone()),
                 };
-                let filtered = FilterCollector::new("rights_class".to_owned(), cleared, collectors);
                 searcher.search(query, &filtered)?
             }
             _ => searcher.search(query, &collectors)?,
@@ -343,13 +340,113 @@ type Collected = (Vec<(f32, DocAddress)>, usize, facets::Tallied);
 
 /// Equal scores are ordered by the asset's key, not by where the documents
 /// happen to sit in segments: pages stay stable across merges.
-fn by_relevance(request: &SearchRequest) -> impl Collector<Fruit = Vec<((f32, u64), DocAddress)>> {
-    TopDocs::with_limit(request.limit)
-        .and_offset(request.offset)
-        .tweak_score(|segment: &tantivy::SegmentReader| {
-            let keys = segment.fast_fields().u64("key").ok().map(|c| c.first_or_default_col(0));
-            move |doc: tantivy::DocId, score: tantivy::Score| (score, keys.as_ref().map_or(0, |k| k.get_val(doc)))
+fn by_relevance(request: &SearchRequest) -> TopScored {
+    TopScored {
+        wanted: request.offset + request.limit,
+        offset: request.offset,
+    }
+}
+
+/// The best `wanted` documents by score and then key, of which the first
+/// `offset` are skipped. The key is read only for a document whose score
+/// could enter the best, which most candidates of a broad query cannot.
+struct TopScored {
+    wanted: usize,
+    offset: usize,
+}
+
+/// (score, key, document) ordered by score then key; the document breaks
+/// no tie that matters (keys are unique) but keeps the order total.
+#[derive(Clone, Copy)]
+struct Scored(f32, u64, DocAddress);
+
+impl PartialEq for Scored {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Scored {}
+
+impl PartialOrd for Scored {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Scored {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.0.total_cmp(&other.0))
+            .then(self.1.cmp(&other.1))
+            .then(other.2.cmp(&self.2))
+    }
+}
+
+struct TopScoredSegment {
+    wanted: usize,
+    segment: tantivy::SegmentOrdinal,
+    keys: Option<Arc<dyn tantivy::columnar::ColumnValues<u64>>>,
+    /// The best so far, the weakest on top.
+    best: std::collections::BinaryHeap<std::cmp::Reverse<Scored>>,
+}
+
+impl Collector for TopScored {
+    type Fruit = Vec<((f32, u64), DocAddress)>;
+    type Child = TopScoredSegment;
+
+    fn for_segment(
+        &self,
+        segment: tantivy::SegmentOrdinal,
+        reader: &tantivy::SegmentReader,
+    ) -> tantivy::Result<TopScoredSegment> {
+        Ok(TopScoredSegment {
+            wanted: self.wanted,
+            segment,
+            keys: reader.fast_fields().u64("key").ok().map(|c| c.first_or_default_col(0)),
+            best: std::collections::BinaryHeap::with_capacity(self.wanted + 1),
         })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<Scored>>) -> tantivy::Result<Self::Fruit> {
+        let mut all: Vec<Scored> = fruits.into_iter().flatten().collect();
+        all.sort_unstable_by(|a, b| b.cmp(a));
+        Ok(all
+            .into_iter()
+            .skip(self.offset)
+            .take(self.wanted - self.offset)
+            .map(|Scored(score, key, address)| ((score, key), address))
+            .collect())
+    }
+}
+
+impl tantivy::collector::SegmentCollector for TopScoredSegment {
+    type Fruit = Vec<Scored>;
+
+    fn collect(&mut self, doc: tantivy::DocId, score: tantivy::Score) {
+        if self.wanted == 0 {
+            return;
+        }
+        let full = self.best.len() == self.wanted;
+        if full && self.best.peek().is_some_and(|weakest| score < weakest.0 .0) {
+            return;
+        }
+        let key = self.keys.as_ref().map_or(0, |keys| keys.get_val(doc));
+        let candidate = Scored(score, key, DocAddress::new(self.segment, doc));
+        if !full {
+            self.best.push(std::cmp::Reverse(candidate));
+        } else if self.best.peek().is_some_and(|weakest| candidate > weakest.0) {
+            self.best.pop();
+            self.best.push(std::cmp::Reverse(candidate));
+        }
+    }
+
+    fn harvest(self) -> Vec<Scored> {
+        self.best.into_iter().map(|std::cmp::Reverse(scored)| scored).collect()
+    }
 }
 
 /// A sort key, then relevance, then the asset's key.

@@ -80,7 +80,7 @@ impl Dimension {
 }
 
 /// A value in a constraint or a context, resolved once.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Key {
     Territory(TerritoryId),
     /// A canonical key of the shipped word vocabularies (`channel_web` and
