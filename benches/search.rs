@@ -139,12 +139,12 @@ fn main() {
                 Dimension::Channel,
                 Key::resolve(Dimension::Channel, channel, territories),
             );
+        // What a search box sends: the same as over HTTP.
         let request = SearchRequest {
-            q: label.clone(),
+            q: words.trim().to_owned(),
             lang: Some("en".into()),
             limit: 20,
             context: Some(context),
-            free_text: true,
             ..Default::default()
         };
         let started = Instant::now();

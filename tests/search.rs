@@ -114,6 +114,50 @@ async fn text_is_folded_and_stemmed_per_language() {
 }
 
 #[tokio::test]
+async fn asset_titles_that_start_with_the_input_are_suggested_first_in_order() {
+    let server = start_server(Config::default()).await;
+    let client = Client::new();
+    let base = &server.base;
+    let body = json!([
+        {"id": "a:line", "title": "packaging line"},
+        {"id": "a:design", "title": "Packaging design"},
+        {"id": "a:sustainable", "title": "Sustainable packaging"},
+        {"id": "a:cards", "title": "Pack of cards"}
+    ]);
+    assert_eq!(ingest(&client, base, body).await, StatusCode::CREATED);
+    let titles = |answer: Value| -> Vec<String> {
+        answer["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let suggest = |query: &'static str| {
+        let url = format!("{base}/api/suggest?{query}");
+        let client = client.clone();
+        async move { client.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    // titles starting with the input in folded order, then a later word
+    assert_eq!(
+        titles(suggest("q=PACKAG").await),
+        ["a:design", "a:line", "a:sustainable"]
+    );
+    assert_eq!(titles(suggest("q=packag&limit=1").await), ["a:design"]);
+    // a deleted asset is no longer suggested (its segment keeps others)
+    let many: Vec<Value> = (10..40)
+        .map(|i| json!({"id": format!("a:box-{i}"), "title": format!("Box {i}")}))
+        .collect();
+    assert_eq!(ingest(&client, base, json!(many)).await, StatusCode::CREATED);
+    let url = format!("{base}/api/assets/a:box-10");
+    assert_eq!(
+        client.delete(url).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(titles(suggest("q=box&limit=2").await), ["a:box-11", "a:box-12"]);
+}
+
+#[tokio::test]
 async fn bad_queries_are_refused_with_a_problem() {
     let server = start_server(Config::default()).await;
     let client = Client::new();

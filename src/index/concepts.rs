@@ -607,28 +607,40 @@ impl ConceptView {
     }
 
     /// Labels with a word whose beginning is one edit away from the input's
-    /// last word (the earlier words must match exactly).
+    /// last word (the earlier words must match exactly). The typo is after
+    /// the first letter, or is the first two letters swapped or a letter
+    /// typed before the word: so only the completions that start with the
+    /// typed first or second letter are read, two stretches of the sorted
+    /// list, not the whole of it.
     fn one_typo_away(&self, key: &str) -> Vec<(u32, usize)> {
         let (head, last) = match key.rsplit_once(' ') {
             Some((head, last)) => (Some(head), last),
             None => (None, key),
         };
         let typed: Vec<char> = last.chars().collect();
+        let mut firsts: Vec<char> = typed.iter().copied().take(2).collect();
+        firsts.dedup();
         let mut word: Vec<char> = Vec::with_capacity(typed.len() + 1);
         let mut out = Vec::new();
-        for (text, id, n, _) in &self.completions {
-            let rest = match head {
-                Some(head) => match text.strip_prefix(head).and_then(|r| r.strip_prefix(' ')) {
-                    Some(rest) => rest,
-                    None => continue,
-                },
-                None => text.as_str(),
+        for first in firsts {
+            let start = match head {
+                Some(head) => format!("{head} {first}"),
+                None => first.to_string(),
             };
-            // Only the word's first letters can matter: one more than typed.
-            word.clear();
-            word.extend(rest.chars().take_while(|&c| c != ' ').take(typed.len() + 1));
-            if prefix_within_one_edit(&typed, &word) {
-                out.push((*id, *n));
+            let from = self
+                .completions
+                .partition_point(|(text, ..)| text.as_str() < start.as_str());
+            let stretch = self.completions[from..]
+                .iter()
+                .take_while(|(text, ..)| text.starts_with(&start));
+            for (text, id, n, _) in stretch {
+                let rest = &text[start.len() - first.len_utf8()..];
+                // Only the word's first letters can matter: one more than typed.
+                word.clear();
+                word.extend(rest.chars().take_while(|&c| c != ' ').take(typed.len() + 1));
+                if prefix_within_one_edit(&typed, &word) {
+                    out.push((*id, *n));
+                }
             }
         }
         out

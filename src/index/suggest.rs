@@ -9,7 +9,7 @@ use serde::Serialize;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Term, Value};
-use tantivy::TantivyDocument;
+use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, TantivyError, TERMINATED};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SuggestAnswer {
@@ -31,10 +31,75 @@ impl SearchIndex {
         })
     }
 
-    /// Titles whose words start with the input's words, the last one
-    /// allowed one typo once it has four letters.
+    /// Titles that start with the input first, in order; then, when those
+    /// are fewer than `limit`, titles whose words start with the input's
+    /// words, the last one allowed one typo once it has four letters.
     fn suggest_titles(&self, input: &str, limit: usize) -> Result<Vec<TitleSuggestion>> {
         let tokens = fold(input);
+        if tokens.is_empty() {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let mut found = self.titles_starting_with(&searcher, &tokens.join(" "), limit)?;
+        if found.len() < limit {
+            for address in self.titles_with_words_starting(&searcher, &tokens, limit)? {
+                if found.len() < limit && !found.contains(&address) {
+                    found.push(address);
+                }
+            }
+        }
+        found
+            .into_iter()
+            .map(|address| {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                let text = |f| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+                Ok(TitleSuggestion {
+                    id: text(self.fields.id),
+                    title: text(self.fields.title),
+                })
+            })
+            .collect()
+    }
+
+    /// The first `limit` titles, in folded order, that start with `key`
+    /// (folded): read off the sorted dictionary of whole folded titles, so
+    /// the work is the size of the answer however many titles match.
+    fn titles_starting_with(&self, searcher: &Searcher, key: &str, limit: usize) -> Result<Vec<DocAddress>> {
+        let mut found: Vec<(Vec<u8>, DocAddress)> = Vec::new();
+        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+            let inverted = segment.inverted_index(self.fields.title_sort)?;
+            let mut terms = inverted
+                .terms()
+                .range()
+                .ge(key.as_bytes())
+                .into_stream()
+                .map_err(TantivyError::from)?;
+            let mut taken = 0;
+            while taken < limit && terms.advance() && terms.key().starts_with(key.as_bytes()) {
+                let mut postings = inverted
+                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
+                    .map_err(TantivyError::from)?;
+                while postings.doc() != TERMINATED && taken < limit {
+                    if !segment.is_deleted(postings.doc()) {
+                        found.push((terms.key().to_vec(), DocAddress::new(ordinal as u32, postings.doc())));
+                        taken += 1;
+                    }
+                    postings.advance();
+                }
+            }
+        }
+        found.sort();
+        Ok(found.into_iter().take(limit).map(|(_, address)| address).collect())
+    }
+
+    /// Titles whose words start with the input's words (folded), the last
+    /// one allowed one typo once it has four letters.
+    fn titles_with_words_starting(
+        &self,
+        searcher: &Searcher,
+        tokens: &[String],
+        limit: usize,
+    ) -> Result<Vec<DocAddress>> {
         let Some((last, before)) = tokens.split_last() else {
             return Ok(Vec::new());
         };
@@ -58,20 +123,10 @@ impl SearchIndex {
                 true,
             )),
         ));
-        let searcher = self.reader.searcher();
         let top = searcher.search(
             &BooleanQuery::new(clauses),
             &TopDocs::with_limit(limit).order_by_score(),
         )?;
-        top.into_iter()
-            .map(|(_, address)| {
-                let doc: TantivyDocument = searcher.doc(address)?;
-                let text = |f| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-                Ok(TitleSuggestion {
-                    id: text(self.fields.id),
-                    title: text(self.fields.title),
-                })
-            })
-            .collect()
+        Ok(top.into_iter().map(|(_, address)| address).collect())
     }
 }
