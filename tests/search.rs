@@ -114,6 +114,28 @@ async fn text_is_folded_and_stemmed_per_language() {
 }
 
 #[tokio::test]
+async fn a_search_wants_every_word_unless_too_few_assets_have_them_all() {
+    let server = start_server(Config::default()).await;
+    let client = Client::new();
+    let base = &server.base;
+    let mut body: Vec<Value> = (0..10)
+        .map(|i| json!({"id": format!("a:bike-{i}"), "title": format!("Bicycles by the canal {i}"), "language": "en"}))
+        .collect();
+    body.push(json!({"id": "a:cafe", "title": "Café by the canal", "language": "en"}));
+    assert_eq!(ingest(&client, base, json!(body)).await, StatusCode::CREATED);
+    // ten assets have both words: the café, with one, is not found
+    let (_, answer) = search(&client, base, "q=bicycles%20canal&limit=50").await;
+    assert_eq!(answer["words"], "every", "{answer}");
+    assert_eq!(answer["total"], 10);
+    assert!(!ids(&answer).contains(&"a:cafe".to_owned()));
+    // none has both: any word will do, and the answer says so
+    let (_, answer) = search(&client, base, "q=cafe%20bicycles&limit=50").await;
+    assert_eq!(answer["words"], "any", "{answer}");
+    assert_eq!(answer["total"], 11);
+    assert_eq!(ids(&answer)[0], "a:cafe", "the rarer word ranks first");
+}
+
+#[tokio::test]
 async fn asset_titles_that_start_with_the_input_are_suggested_first_in_order() {
     let server = start_server(Config::default()).await;
     let client = Client::new();

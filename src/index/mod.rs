@@ -37,6 +37,7 @@ mod rights;
 mod search;
 mod suggest;
 mod tag;
+mod tagset;
 
 use crate::error::{Error, Result};
 use crate::rights::Territories;
@@ -55,7 +56,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 pub use concepts::{ConceptView, Expansion, LabelKind, Suggestion};
 pub use document::{language_field_name, STEMMED_LANGUAGES};
 pub use facets::{Bucket, ConceptBucket, Facets, RolledUp, SchemeFacet};
-pub use search::{Hit, ResolvedConcept, SearchAnswer, SearchRequest, Sort};
+pub use search::{Hit, ResolvedConcept, SearchAnswer, SearchRequest, Sort, Words};
 pub use suggest::{SuggestAnswer, TitleSuggestion};
 pub use tag::{Tag, TagRequest};
 

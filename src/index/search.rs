@@ -13,12 +13,13 @@
 use super::concepts::{ConceptView, Expansion, LabelKind, Via};
 use super::facets::{self, Facets};
 use super::rights::ClearedOnly;
+use super::tagset::TagSetQuery;
 use super::SearchIndex;
 use crate::assets::ClearanceSummary;
 use crate::error::{Error, Result};
 use crate::rights::{AssetRights, Clearance, Context, Territories};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue, SortByString};
 use tantivy::collector::{Collector, Count, SortKeyComputer, TopDocs};
@@ -56,6 +57,22 @@ pub struct SearchRequest {
     pub text_only: bool,
     pub sort: Sort,
 }
+
+/// Which of the query's words the text must contain (query syntax can
+/// say otherwise: `a OR b`, `+a b`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Words {
+    /// Every word: what a search box asks.
+    #[default]
+    Every,
+    /// Any word: a brief, or a search that no asset matches with every word.
+    Any,
+}
+
+/// A search with every word that finds fewer assets is asked again with
+/// any word.
+const ENOUGH_WITH_EVERY_WORD: usize = 10;
 
 /// The order of hits. Whatever the order, equal keys fall back to relevance
 /// and then to the asset's key, so pages are stable.
@@ -133,6 +150,9 @@ pub struct SearchAnswer {
     pub generation: Option<u64>,
     /// How many assets match in all.
     pub total: usize,
+    /// Whether the text had to contain every word of the query or any:
+    /// `any` when no asset had them all (a UI may say so).
+    pub words: Words,
     pub concepts: Vec<ResolvedConcept>,
     /// Counts over every matching asset, not only this page.
     pub facets: Facets,
@@ -151,54 +171,20 @@ impl SearchIndex {
         let named: Vec<u32> = matches.iter().map(|m| m.concept).collect();
         let expanded = view.expand(&named, &request.expansion);
 
-        let mut wanted: Vec<(Occur, Box<dyn Query>)> = self.text_clauses(request)?;
-        for &(id, weight, _) in &expanded {
-            for (field, boost) in [
-                (self.fields.concept, CONCEPT_BOOST),
-                (self.fields.auto_concept, AUTO_TAG_BOOST),
-            ] {
-                let query = TermQuery::new(Term::from_field_text(field, view.iri(id)), IndexRecordOption::Basic);
-                wanted.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(query), boost * weight)),
-                ));
-            }
-        }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(wanted)))];
-        for iri in &request.concepts {
-            clauses.push((Occur::Must, self.concept_filter(&view, iri)?));
-        }
-        let query = BooleanQuery::new(clauses);
-
         let searcher = self.reader.searcher();
-        let (top, total, tallied) = match request.sort {
-            Sort::Relevance => self.collect(&searcher, &query, request, &view, by_relevance(request), |k| k.0)?,
-            Sort::Newest => self.collect(
-                &searcher,
-                &query,
-                request,
-                &view,
-                by_date("created", Order::Desc, request),
-                score_of,
-            )?,
-            Sort::Oldest => self.collect(
-                &searcher,
-                &query,
-                request,
-                &view,
-                by_date("created", Order::Asc, request),
-                score_of,
-            )?,
-            Sort::Updated => self.collect(
-                &searcher,
-                &query,
-                request,
-                &view,
-                by_date("modified", Order::Desc, request),
-                score_of,
-            )?,
-            Sort::Title => self.collect(&searcher, &query, request, &view, by_title(request), score_of)?,
+        // A search box asks for every word first; only when too few assets
+        // have them all does any word do.
+        let mut words = if request.free_text || request.text_only {
+            Words::Any
+        } else {
+            Words::Every
         };
+        let (mut query, mut collected) = self.run(&searcher, request, &view, &expanded, words)?;
+        if words == Words::Every && collected.1 < ENOUGH_WITH_EVERY_WORD {
+            words = Words::Any;
+            (query, collected) = self.run(&searcher, request, &view, &expanded, words)?;
+        }
+        let (top, total, tallied) = collected;
         let snippets = SnippetGenerator::create(&searcher, &query, self.fields.text)?;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let reached: HashMap<&str, (f32, Via)> = expanded
@@ -247,10 +233,47 @@ impl SearchIndex {
         Ok(SearchAnswer {
             generation: self.generation(),
             total,
+            words,
             concepts,
             facets: facets::read(tallied, &view, lang),
             hits,
         })
+    }
+
+    /// Builds the query (text and concepts, within the asked concepts) and
+    /// collects the page, the total and the facets in the asked order.
+    fn run(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+        view: &Arc<ConceptView>,
+        expanded: &[(u32, f32, Via)],
+        words: Words,
+    ) -> Result<(BooleanQuery, Collected)> {
+        let mut wanted: Vec<(Occur, Box<dyn Query>)> = self.text_clauses(request, words)?;
+        wanted.extend(self.concept_clauses(searcher, view, expanded));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(wanted)))];
+        for iri in &request.concepts {
+            clauses.push((Occur::Must, self.concept_filter(view, iri)?));
+        }
+        let query = BooleanQuery::new(clauses);
+        let collected = match request.sort {
+            Sort::Relevance => self.collect(searcher, &query, request, view, by_relevance(request), |k| k.0)?,
+            Sort::Newest => {
+                let order = by_date("created", Order::Desc, request);
+                self.collect(searcher, &query, request, view, order, score_of)?
+            }
+            Sort::Oldest => {
+                let order = by_date("created", Order::Asc, request);
+                self.collect(searcher, &query, request, view, order, score_of)?
+            }
+            Sort::Updated => {
+                let order = by_date("modified", Order::Desc, request);
+                self.collect(searcher, &query, request, view, order, score_of)?
+            }
+            Sort::Title => self.collect(searcher, &query, request, view, by_title(request), score_of)?,
+        };
+        Ok((query, collected))
     }
 
     /// Runs the query with the given top-hits collector, the count and the
@@ -298,9 +321,12 @@ impl SearchIndex {
         }
     }
 
-    fn text_clauses(&self, request: &SearchRequest) -> Result<Vec<(Occur, Box<dyn Query>)>> {
+    fn text_clauses(&self, request: &SearchRequest, words: Words) -> Result<Vec<(Occur, Box<dyn Query>)>> {
         let parse = |field| -> Result<Box<dyn Query>> {
-            let parser = QueryParser::for_index(&self.index, vec![field]);
+            let mut parser = QueryParser::for_index(&self.index, vec![field]);
+            if words == Words::Every {
+                parser.set_conjunction_by_default();
+            }
             Ok(if request.free_text {
                 parser.parse_query_lenient(&request.q).0
             } else {
@@ -312,6 +338,61 @@ impl SearchIndex {
             clauses.push((Occur::Should, Box::new(BoostQuery::new(parse(field)?, STEMMED_BOOST))));
         }
         Ok(clauses)
+    }
+
+    /// The clauses that match assets by their tags, curated and automatic.
+    ///
+    /// A concept the query names is a term scored like text (BM25: a rare
+    /// concept weighs more). The concepts the expansion reached from it are
+    /// matched in groups, one clause per field for all those at the same
+    /// weight from the same named concept (its narrower concepts one level
+    /// down, two levels down, its related ones), each scoring the group's
+    /// weight times the named concept's rarity, and never more than a tag
+    /// of typical rarity. A broad concept with thousands of narrower ones
+    /// so costs a dozen clauses, not thousands of scored terms, and its
+    /// narrower concepts rank below it level by level.
+    fn concept_clauses(
+        &self,
+        searcher: &Searcher,
+        view: &ConceptView,
+        expanded: &[(u32, f32, Via)],
+    ) -> Vec<(Occur, Box<dyn Query>)> {
+        let fields = [
+            (self.fields.concept, CONCEPT_BOOST),
+            (self.fields.auto_concept, AUTO_TAG_BOOST),
+        ];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut groups: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
+        for &(id, weight, via) in expanded {
+            let origin = match via {
+                Via::Named(_) => {
+                    for (field, boost) in fields {
+                        let term = Term::from_field_text(field, view.iri(id));
+                        let query = TermQuery::new(term, IndexRecordOption::Basic);
+                        clauses.push((
+                            Occur::Should,
+                            Box::new(BoostQuery::new(Box::new(query), boost * weight)),
+                        ));
+                    }
+                    continue;
+                }
+                Via::Narrower { of, .. } | Via::Related { of } | Via::Mapped { of } => of,
+            };
+            groups.entry((origin, weight.to_bits())).or_default().push(id);
+        }
+        for ((origin, weight), members) in groups {
+            for (field, boost) in fields {
+                let rarity = idf(searcher, &Term::from_field_text(field, view.iri(origin)))
+                    .min(typical_tag_idf(searcher, field));
+                let terms = members.iter().map(|&id| Term::from_field_text(field, view.iri(id)));
+                let query = BoostQuery::new(
+                    Box::new(TagSetQuery::new(field, terms)),
+                    boost * f32::from_bits(weight) * rarity,
+                );
+                clauses.push((Occur::Should, Box::new(query)));
+            }
+        }
+        clauses
     }
 
     /// Assets tagged with the concept or any narrower one.
@@ -333,6 +414,30 @@ impl SearchIndex {
             .collect();
         Ok(Box::new(BooleanQuery::new(any)))
     }
+}
+
+/// BM25's inverse document frequency of a term over the whole index.
+fn idf(searcher: &Searcher, term: &Term) -> f32 {
+    let assets = searcher.num_docs() as f32;
+    let containing = searcher.doc_freq(term).unwrap_or(0) as f32;
+    (1.0 + (assets - containing + 0.5) / (containing + 0.5)).ln()
+}
+
+/// The inverse document frequency of a tag carried by as many assets as
+/// tags are on average in `field`.
+fn typical_tag_idf(searcher: &Searcher, field: tantivy::schema::Field) -> f32 {
+    let (mut tags, mut distinct) = (0u64, 0u64);
+    for segment in searcher.segment_readers() {
+        if let Ok(inverted) = segment.inverted_index(field) {
+            tags += inverted.total_num_tokens();
+            // Segments share most of their tags: the largest dictionary
+            // stands for the distinct ones.
+            distinct = distinct.max(inverted.terms().num_terms() as u64);
+        }
+    }
+    let assets = searcher.num_docs() as f32;
+    let typical = tags as f32 / distinct.max(1) as f32;
+    (1.0 + (assets - typical + 0.5) / (typical + 0.5)).ln()
 }
 
 /// The hits of a page with their scores, the total and the facet counts.
