@@ -57,17 +57,19 @@ pub struct Tally {
     pub view: Arc<ConceptView>,
 }
 
-/// What a segment, then the whole index, counted.
+/// What a segment, then the whole index, counted. Concepts are listed
+/// only when counted: the work follows the matches, not the size of the
+/// taxonomies.
 #[derive(Default)]
 pub struct Tallied {
     /// Per plain field (in the order of `FIELDS`): value → assets.
     fields: [HashMap<String, u64>; 3],
-    /// Per concept id of the view: assets tagged with it.
-    tagged: Vec<u64>,
+    /// (concept id of the view, assets tagged with it).
+    tagged: Vec<(u32, u64)>,
     /// Tags that name no concept of the view (IRI → assets).
     tagged_unknown: HashMap<String, u64>,
-    /// Per concept id of the view: assets at or below it.
-    rolled_up: Vec<u32>,
+    /// (concept id of the view, assets at or below it).
+    rolled_up: Vec<(u32, u32)>,
 }
 
 pub struct TallySegment {
@@ -76,9 +78,65 @@ pub struct TallySegment {
     tags: Option<StrColumn>,
     dictionary: Arc<TagDictionary>,
     tagged: Vec<u32>,
-    rolled_up: Vec<u32>,
+    roll_up: RollUp,
+}
+
+/// Counters per concept id for the roll-up of one segment. Sized to the
+/// taxonomies, so they are kept between queries and only the counters a
+/// segment touched are cleared.
+#[derive(Default)]
+struct RollUp {
+    counts: Vec<u32>,
     /// The last document counted for each concept (to count each once).
     last: Vec<u32>,
+    touched: Vec<u32>,
+}
+
+/// Roll-up counters ready for reuse, all clear.
+static SPARE_ROLL_UPS: std::sync::Mutex<Vec<RollUp>> = std::sync::Mutex::new(Vec::new());
+/// Kept at most (one per concurrent segment collection is enough).
+const SPARE_ROLL_UPS_KEPT: usize = 16;
+
+impl RollUp {
+    /// Clear counters for `concepts` concepts.
+    fn take(concepts: usize) -> RollUp {
+        let spare = SPARE_ROLL_UPS.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut roll_up = spare.unwrap_or_default();
+        // Every counter is clear, so resizing keeps them so.
+        roll_up.counts.resize(concepts, 0);
+        roll_up.last.resize(concepts, u32::MAX);
+        roll_up
+    }
+
+    /// Counts `doc` once for `concept`.
+    #[inline]
+    fn count(&mut self, concept: u32, doc: DocId) {
+        let at = concept as usize;
+        if self.last[at] != doc {
+            self.last[at] = doc;
+            if self.counts[at] == 0 {
+                self.touched.push(concept);
+            }
+            self.counts[at] += 1;
+        }
+    }
+
+    /// The counts, and the counters cleared and put back for reuse.
+    fn finish(mut self) -> Vec<(u32, u32)> {
+        let mut counted = Vec::with_capacity(self.touched.len());
+        for &concept in &self.touched {
+            let at = concept as usize;
+            counted.push((concept, self.counts[at]));
+            self.counts[at] = 0;
+            self.last[at] = u32::MAX;
+        }
+        self.touched.clear();
+        let mut spare = SPARE_ROLL_UPS.lock().unwrap_or_else(|p| p.into_inner());
+        if spare.len() < SPARE_ROLL_UPS_KEPT {
+            spare.push(self);
+        }
+        counted
+    }
 }
 
 impl Collector for Tally {
@@ -100,8 +158,7 @@ impl Collector for Tally {
             tagged: vec![0; dictionary.len()],
             tags,
             dictionary,
-            rolled_up: vec![0; self.view.len()],
-            last: vec![u32::MAX; self.view.len()],
+            roll_up: RollUp::take(self.view.len()),
         })
     }
 
@@ -110,23 +167,23 @@ impl Collector for Tally {
     }
 
     fn merge_fruits(&self, fruits: Vec<Tallied>) -> tantivy::Result<Tallied> {
-        let mut total = Tallied {
-            tagged: vec![0; self.view.len()],
-            rolled_up: vec![0; self.view.len()],
-            ..Default::default()
-        };
+        let mut total = Tallied::default();
+        let mut tagged: HashMap<u32, u64> = HashMap::new();
+        let mut rolled_up: HashMap<u32, u32> = HashMap::new();
         for fruit in fruits {
             for (sum, counts) in total.fields.iter_mut().zip(fruit.fields) {
                 add_counts(sum, counts);
             }
-            for (sum, n) in total.tagged.iter_mut().zip(fruit.tagged) {
-                *sum += n;
+            for (id, n) in fruit.tagged {
+                *tagged.entry(id).or_default() += n;
             }
             add_counts(&mut total.tagged_unknown, fruit.tagged_unknown);
-            for (sum, n) in total.rolled_up.iter_mut().zip(fruit.rolled_up) {
-                *sum += n;
+            for (id, n) in fruit.rolled_up {
+                *rolled_up.entry(id).or_default() += n;
             }
         }
+        total.tagged = tagged.into_iter().collect();
+        total.rolled_up = rolled_up.into_iter().collect();
         Ok(total)
     }
 }
@@ -155,11 +212,7 @@ impl SegmentCollector for TallySegment {
                 continue;
             };
             for &concept in self.view.ancestors_or_self(*id) {
-                let seen = &mut self.last[concept as usize];
-                if *seen != doc {
-                    *seen = doc;
-                    self.rolled_up[concept as usize] += 1;
-                }
+                self.roll_up.count(concept, doc);
             }
         }
     }
@@ -171,11 +224,11 @@ impl SegmentCollector for TallySegment {
                 *out = values_counted(&column, &counts);
             }
         }
-        let mut tagged = vec![0; self.view.len()];
+        let mut tagged = Vec::new();
         let mut tagged_unknown = HashMap::new();
         for (ord, &n) in self.tagged.iter().enumerate().filter(|(_, n)| **n > 0) {
             match &self.dictionary[ord] {
-                (_, Some(id)) => tagged[*id as usize] += u64::from(n),
+                (_, Some(id)) => tagged.push((*id, u64::from(n))),
                 (iri, None) => *tagged_unknown.entry(iri.clone()).or_default() += u64::from(n),
             }
         }
@@ -183,7 +236,7 @@ impl SegmentCollector for TallySegment {
             fields,
             tagged,
             tagged_unknown,
-            rolled_up: self.rolled_up,
+            rolled_up: self.roll_up.finish(),
         }
     }
 }
@@ -211,11 +264,11 @@ fn values_counted(column: &StrColumn, counts: &[u32]) -> HashMap<String, u64> {
 
 /// The rolled-up counts grouped by scheme, most assets first. Only the
 /// concepts kept are labelled: most queries reach thousands.
-pub fn schemes(counts: &[u32], view: &ConceptView, lang: Option<&str>) -> Vec<SchemeFacet> {
+pub fn schemes(counts: &[(u32, u32)], view: &ConceptView, lang: Option<&str>) -> Vec<SchemeFacet> {
     let mut by_scheme: std::collections::BTreeMap<&str, Vec<(u32, u32)>> = Default::default();
-    for (id, &count) in counts.iter().enumerate().filter(|(_, count)| **count > 0) {
-        for scheme in view.schemes(id as u32) {
-            by_scheme.entry(scheme).or_default().push((count, id as u32));
+    for &(id, count) in counts {
+        for scheme in view.schemes(id) {
+            by_scheme.entry(scheme).or_default().push((count, id));
         }
     }
     by_scheme
@@ -258,8 +311,7 @@ pub struct ConceptBucket {
 pub fn read(tallied: Tallied, view: &ConceptView, lang: Option<&str>) -> Facets {
     let [source, content_type, license_type] = tallied.fields.map(|counts| buckets(counts, FIELD_BUCKETS));
     let mut tagged = tallied.tagged_unknown;
-    let known = tallied.tagged.iter().enumerate().filter(|(_, n)| **n > 0);
-    let known: Vec<(u64, u32)> = known.map(|(id, &n)| (n, id as u32)).collect();
+    let known: Vec<(u64, u32)> = tallied.tagged.iter().map(|&(id, n)| (n, id)).collect();
     let most = |a: &(u64, u32), b: &(u64, u32)| b.0.cmp(&a.0).then_with(|| view.iri(a.1).cmp(view.iri(b.1)));
     // Only the best of the known concepts can make the list.
     tagged.extend(

@@ -307,18 +307,14 @@ impl SearchIndex {
     }
 
     fn licence(&self, key: u64, now: i64) -> ClearanceSummary {
-        let table = self.rights();
-        let none = AssetRights::default();
-        crate::assets::licence_summary(table.get(key).unwrap_or(&none), Territories::global(), now)
+        let rights = self.rights().get(key).unwrap_or_default();
+        crate::assets::licence_summary(&rights, Territories::global(), now)
     }
 
     /// The clearance of one indexed asset, with the reasons.
     fn clearance(&self, key: u64, ctx: &Context) -> Clearance {
-        let table = self.rights();
-        match table.get(key) {
-            Some(rights) => rights.explain(ctx, Territories::global()),
-            None => AssetRights::default().explain(ctx, Territories::global()),
-        }
+        let rights = self.rights().get(key).unwrap_or_default();
+        rights.explain(ctx, Territories::global())
     }
 
     fn text_clauses(&self, request: &SearchRequest, words: Words) -> Result<Vec<(Occur, Box<dyn Query>)>> {
