@@ -64,6 +64,8 @@ struct Concept {
     /// (kind, language, text)
     labels: Vec<(LabelKind, String, String)>,
     narrower: Vec<u32>,
+    /// The direct broader concepts.
+    broader: Vec<u32>,
     /// Every broader concept, transitively, and the concept itself.
     ancestors: Vec<u32>,
     related: Vec<u32>,
@@ -377,6 +379,9 @@ impl ConceptView {
             }
             self.concepts[id].ancestors = seen;
         }
+        for (concept, broader) in self.concepts.iter_mut().zip(broader) {
+            concept.broader = broader;
+        }
     }
 
     /// The concept and all its broader concepts, transitively.
@@ -391,10 +396,7 @@ impl ConceptView {
 
     /// The concept's direct broader concepts.
     pub fn broader(&self, id: u32) -> impl Iterator<Item = u32> + '_ {
-        let own = &self.concepts[id as usize].ancestors;
-        own.iter()
-            .copied()
-            .filter(move |&a| a != id && self.concepts[a as usize].narrower.contains(&id))
+        self.concepts[id as usize].broader.iter().copied()
     }
 
     pub fn len(&self) -> usize {

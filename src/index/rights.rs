@@ -269,18 +269,33 @@ impl RightsTable {
 }
 
 /// Passes on to `inner` only the documents whose rights class is cleared
-/// for a context. Each segment remembers the answers it looked up, so a
-/// candidate costs one column read and one lookup, without a lock.
+/// for a context. The segment being collected holds the answers looked up
+/// so far (and hands them on to the next), so a candidate costs one column
+/// read and one lookup, without a lock.
 pub struct ClearedOnly<C> {
-    pub inner: C,
-    pub table: Arc<std::sync::RwLock<RightsTable>>,
-    pub ctx: Arc<Context>,
+    inner: C,
+    table: Arc<std::sync::RwLock<RightsTable>>,
+    ctx: Arc<Context>,
+    answers: Arc<Mutex<KeyMap<bool>>>,
+}
+
+impl<C> ClearedOnly<C> {
+    pub fn new(inner: C, table: Arc<std::sync::RwLock<RightsTable>>, ctx: Context) -> Self {
+        ClearedOnly {
+            inner,
+            table,
+            ctx: Arc::new(ctx),
+            answers: Arc::default(),
+        }
+    }
 }
 
 pub struct ClearedOnlySegment<S> {
     inner: S,
     classes: Arc<dyn tantivy::columnar::ColumnValues<u64>>,
     answers: KeyMap<bool>,
+    /// Where the answers go back when the segment is done.
+    handed_on: Arc<Mutex<KeyMap<bool>>>,
     table: Arc<std::sync::RwLock<RightsTable>>,
     ctx: Arc<Context>,
     memo: Arc<Memo>,
@@ -298,10 +313,12 @@ impl<C: tantivy::collector::Collector> tantivy::collector::Collector for Cleared
         // Documents without a class (none are written so) clear nothing.
         let classes = segment.fast_fields().u64("rights_class")?.first_or_default_col(0);
         let memo = read(&self.table).memo(&self.ctx);
+        let answers = std::mem::take(&mut *self.answers.lock().unwrap_or_else(|p| p.into_inner()));
         Ok(ClearedOnlySegment {
             inner: self.inner.for_segment(ordinal, segment)?,
             classes,
-            answers: KeyMap::default(),
+            answers,
+            handed_on: self.answers.clone(),
             table: self.table.clone(),
             ctx: self.ctx.clone(),
             memo,
@@ -339,6 +356,7 @@ impl<S: tantivy::collector::SegmentCollector> tantivy::collector::SegmentCollect
     }
 
     fn harvest(self) -> S::Fruit {
+        *self.handed_on.lock().unwrap_or_else(|p| p.into_inner()) = self.answers;
         self.inner.harvest()
     }
 }

@@ -293,11 +293,7 @@ impl SearchIndex {
         let collectors = (top, Count, facets::Tally { view: view.clone() });
         let (top, total, tallied) = match (&request.context, request.include_blocked) {
             (Some(ctx), false) => {
-                let filtered = ClearedOnly {
-                    inner: collectors,
-                    table: self.rights.clone(),
-                    ctx: Arc::new(ctx.clone()),
-                };
+                let filtered = ClearedOnly::new(collectors, self.rights.clone(), ctx.clone());
                 searcher.search(query, &filtered)?
             }
             _ => searcher.search(query, &collectors)?,
