@@ -410,6 +410,19 @@ async fn narrower_concepts_match_and_related_ones_rank_below_exact() {
         ]
     );
 
+    // facet_limit keeps the buckets with the most assets
+    let (status, answer) = search(&client, &server.base, "q=sustainable%20packaging&facet_limit=2").await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        rolled(&answer),
+        [("Packaging".into(), 2), ("Sustainable packaging".into(), 2)]
+    );
+    assert_eq!(answer["facets"]["concept"].as_array().unwrap().len(), 2);
+    for bad in ["facet_limit=0", "facet_limit=many"] {
+        let query = format!("q=sustainable%20packaging&{bad}");
+        assert_eq!(search(&client, &server.base, &query).await.0, StatusCode::BAD_REQUEST);
+    }
+
     // expansion is a parameter: no narrower, no related
     let (_, answer) = search(
         &client,

@@ -23,6 +23,8 @@ use std::collections::HashMap;
 const MAX_QUERY_CHARS: usize = 500;
 const MAX_LIMIT: usize = 200;
 const MAX_OFFSET: usize = 10_000;
+/// Buckets per facet, at most.
+const MAX_FACET_LIMIT: usize = 500;
 const MAX_DEPTH: usize = 20;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -240,6 +242,7 @@ fn request_from(params: Vec<(String, String)>) -> Result<SearchRequest, Problem>
             "concept" => request.concepts.push(value),
             "limit" => request.limit = number(&name, &value, 1, MAX_LIMIT)?,
             "offset" => request.offset = number(&name, &value, 0, MAX_OFFSET)?,
+            "facet_limit" => request.facet_limit = number(&name, &value, 1, MAX_FACET_LIMIT)?,
             "narrower_depth" => expansion.narrower_depth = number(&name, &value, 0, MAX_DEPTH)?,
             "include_blocked" => {
                 request.include_blocked = match value.as_str() {
@@ -270,7 +273,7 @@ fn request_from(params: Vec<(String, String)>) -> Result<SearchRequest, Problem>
                 return Err(Problem::bad_request(
                     &name,
                     format!(
-                        "unknown parameter '{name}': use q, lang, concept, limit, offset, sort, narrower_depth, \
+                        "unknown parameter '{name}': use q, lang, concept, limit, offset, sort, facet_limit, narrower_depth, \
                          related_weight, include_blocked, at or a rights dimension ({})",
                         DIMENSIONS.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
                     ),

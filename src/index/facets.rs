@@ -15,9 +15,6 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// The plain fields counted, by their name in the index and the answer.
 const FIELDS: [&str; 3] = ["source", "content_type", "license_type"];
-/// Buckets per field; concepts get more.
-const FIELD_BUCKETS: usize = 50;
-const CONCEPT_BUCKETS: usize = 200;
 
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Facets {
@@ -44,9 +41,6 @@ pub struct RolledUp {
     pub count: u32,
     pub broader: Vec<String>,
 }
-
-/// Concepts listed per scheme, at most.
-const SCHEME_BUCKETS: usize = 100;
 
 /// Counts every facet in one pass over the fast fields of each matching
 /// asset: the values of the plain fields and the concept tags by ordinal,
@@ -264,7 +258,7 @@ fn values_counted(column: &StrColumn, counts: &[u32]) -> HashMap<String, u64> {
 
 /// The rolled-up counts grouped by scheme, most assets first. Only the
 /// concepts kept are labelled: most queries reach thousands.
-pub fn schemes(counts: &[(u32, u32)], view: &ConceptView, lang: Option<&str>) -> Vec<SchemeFacet> {
+pub fn schemes(counts: &[(u32, u32)], view: &ConceptView, lang: Option<&str>, size: usize) -> Vec<SchemeFacet> {
     let mut by_scheme: std::collections::BTreeMap<&str, Vec<(u32, u32)>> = Default::default();
     for &(id, count) in counts {
         for scheme in view.schemes(id) {
@@ -275,7 +269,7 @@ pub fn schemes(counts: &[(u32, u32)], view: &ConceptView, lang: Option<&str>) ->
         .into_iter()
         .map(|(scheme, counted)| {
             let most = |a: &(u32, u32), b: &(u32, u32)| b.0.cmp(&a.0).then_with(|| view.iri(a.1).cmp(view.iri(b.1)));
-            let concepts = top(counted, SCHEME_BUCKETS, most)
+            let concepts = top(counted, size, most)
                 .into_iter()
                 .map(|(count, id)| RolledUp {
                     iri: view.iri(id).to_owned(),
@@ -308,18 +302,18 @@ pub struct ConceptBucket {
 
 /// The facets of the answer: buckets by count (then value), the concepts
 /// labelled in `lang`, the roll-up grouped by scheme.
-pub fn read(tallied: Tallied, view: &ConceptView, lang: Option<&str>) -> Facets {
-    let [source, content_type, license_type] = tallied.fields.map(|counts| buckets(counts, FIELD_BUCKETS));
+pub fn read(tallied: Tallied, view: &ConceptView, lang: Option<&str>, size: usize) -> Facets {
+    let [source, content_type, license_type] = tallied.fields.map(|counts| buckets(counts, size));
     let mut tagged = tallied.tagged_unknown;
     let known: Vec<(u64, u32)> = tallied.tagged.iter().map(|&(id, n)| (n, id)).collect();
     let most = |a: &(u64, u32), b: &(u64, u32)| b.0.cmp(&a.0).then_with(|| view.iri(a.1).cmp(view.iri(b.1)));
     // Only the best of the known concepts can make the list.
     tagged.extend(
-        top(known, CONCEPT_BUCKETS, most)
+        top(known, size, most)
             .into_iter()
             .map(|(n, id)| (view.iri(id).to_owned(), n)),
     );
-    let concept = buckets(tagged, CONCEPT_BUCKETS)
+    let concept = buckets(tagged, size)
         .into_iter()
         .map(|b| ConceptBucket {
             label: view
@@ -334,7 +328,7 @@ pub fn read(tallied: Tallied, view: &ConceptView, lang: Option<&str>) -> Facets 
         content_type,
         license_type,
         concept,
-        schemes: schemes(&tallied.rolled_up, view, lang),
+        schemes: schemes(&tallied.rolled_up, view, lang, size),
     }
 }
 

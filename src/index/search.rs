@@ -35,7 +35,7 @@ const AUTO_TAG_BOOST: f32 = 2.0;
 /// The stemmed field in the query's language ranks above the folded one.
 const STEMMED_BOOST: f32 = 1.5;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SearchRequest {
     pub q: String,
     pub lang: Option<String>,
@@ -56,7 +56,31 @@ pub struct SearchRequest {
     /// against.
     pub text_only: bool,
     pub sort: Sort,
+    /// Buckets per facet (per scheme for the roll-up), most assets first.
+    pub facet_limit: usize,
 }
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            q: String::new(),
+            lang: None,
+            concepts: Vec::new(),
+            expansion: Expansion::default(),
+            limit: 0,
+            offset: 0,
+            context: None,
+            include_blocked: false,
+            free_text: false,
+            text_only: false,
+            sort: Sort::default(),
+            facet_limit: DEFAULT_FACET_LIMIT,
+        }
+    }
+}
+
+/// Buckets per facet unless asked otherwise: what a facet list shows.
+pub const DEFAULT_FACET_LIMIT: usize = 20;
 
 /// Which of the query's words the text must contain (query syntax can
 /// say otherwise: `a OR b`, `+a b`).
@@ -235,7 +259,7 @@ impl SearchIndex {
             total,
             words,
             concepts,
-            facets: facets::read(tallied, &view, lang),
+            facets: facets::read(tallied, &view, lang, request.facet_limit),
             hits,
         })
     }
