@@ -80,7 +80,7 @@ impl Default for SearchRequest {
 }
 
 /// Buckets per facet unless asked otherwise: what a facet list shows.
-pub const DEFAULT_FACET_LIMIT: usize = 20;
+const DEFAULT_FACET_LIMIT: usize = 20;
 
 /// Which of the query's words the text must contain (query syntax can
 /// say otherwise: `a OR b`, `+a b`).
@@ -90,7 +90,7 @@ pub enum Words {
     /// Every word: what a search box asks.
     #[default]
     Every,
-    /// Any word: a brief, or a search that no asset matches with every word.
+    /// Any word: a brief, or a search too few assets match with every word.
     Any,
 }
 
@@ -175,7 +175,7 @@ pub struct SearchAnswer {
     /// How many assets match in all.
     pub total: usize,
     /// Whether the text had to contain every word of the query or any:
-    /// `any` when no asset had them all (a UI may say so).
+    /// `any` when fewer than 10 assets had them all (a UI may say so).
     pub words: Words,
     pub concepts: Vec<ResolvedConcept>,
     /// Counts over every matching asset, not only this page.
@@ -396,10 +396,13 @@ impl SearchIndex {
             };
             groups.entry((origin, weight.to_bits())).or_default().push(id);
         }
+        if groups.is_empty() {
+            return clauses;
+        }
+        let typical = fields.map(|(field, _)| typical_tag_idf(searcher, field));
         for ((origin, weight), members) in groups {
-            for (field, boost) in fields {
-                let rarity = idf(searcher, &Term::from_field_text(field, view.iri(origin)))
-                    .min(typical_tag_idf(searcher, field));
+            for ((field, boost), typical) in fields.into_iter().zip(typical) {
+                let rarity = idf(searcher, &Term::from_field_text(field, view.iri(origin))).min(typical);
                 let terms = members.iter().map(|&id| Term::from_field_text(field, view.iri(id)));
                 let query = BoostQuery::new(
                     Box::new(TagSetQuery::new(field, terms)),
