@@ -189,7 +189,12 @@ impl RightsTable {
     }
 
     fn insert(&mut self, key: u64, rights: AssetRights) {
-        let number = self.classes.join(class_of(&rights), &rights);
+        self.insert_of_class(key, class_of(&rights), rights);
+    }
+
+    /// [`Self::insert`] with the class already known.
+    fn insert_of_class(&mut self, key: u64, class: u64, rights: AssetRights) {
+        let number = self.classes.join(class, &rights);
         let grants = rights.grants.iter().map(|g| g.id.as_str());
         let ids = grants.chain(rights.restrictions.iter().map(|r| r.id.as_str()));
         let entry = Entry {
@@ -248,7 +253,7 @@ impl RightsTable {
     /// Takes in what [`Prepared::read`] found, which may run elsewhere.
     pub fn accept(&mut self, prepared: Prepared) {
         match prepared.rights {
-            Some(rights) => self.insert(prepared.key, rights),
+            Some(rights) => self.insert_of_class(prepared.key, prepared.class, rights),
             None => self.remove(prepared.key),
         }
         if !prepared.targets.is_empty() {
@@ -276,15 +281,18 @@ pub struct ClearedOnly<C> {
     inner: C,
     table: Arc<std::sync::RwLock<RightsTable>>,
     ctx: Arc<Context>,
+    memo: Arc<Memo>,
     answers: Arc<Mutex<KeyMap<bool>>>,
 }
 
 impl<C> ClearedOnly<C> {
     pub fn new(inner: C, table: Arc<std::sync::RwLock<RightsTable>>, ctx: Context) -> Self {
+        let memo = read(&table).memo(&ctx);
         ClearedOnly {
             inner,
             table,
             ctx: Arc::new(ctx),
+            memo,
             answers: Arc::default(),
         }
     }
@@ -312,7 +320,6 @@ impl<C: tantivy::collector::Collector> tantivy::collector::Collector for Cleared
     ) -> tantivy::Result<Self::Child> {
         // Documents without a class (none are written so) clear nothing.
         let classes = segment.fast_fields().u64("rights_class")?.first_or_default_col(0);
-        let memo = read(&self.table).memo(&self.ctx);
         let answers = std::mem::take(&mut *self.answers.lock().unwrap_or_else(|p| p.into_inner()));
         Ok(ClearedOnlySegment {
             inner: self.inner.for_segment(ordinal, segment)?,
@@ -321,7 +328,7 @@ impl<C: tantivy::collector::Collector> tantivy::collector::Collector for Cleared
             handed_on: self.answers.clone(),
             table: self.table.clone(),
             ctx: self.ctx.clone(),
-            memo,
+            memo: self.memo.clone(),
         })
     }
 

@@ -400,9 +400,16 @@ impl SearchIndex {
             return clauses;
         }
         let typical = fields.map(|(field, _)| typical_tag_idf(searcher, field));
+        let mut rarities: HashMap<u32, [f32; 2]> = HashMap::new();
         for ((origin, weight), members) in groups {
-            for ((field, boost), typical) in fields.into_iter().zip(typical) {
-                let rarity = idf(searcher, &Term::from_field_text(field, view.iri(origin))).min(typical);
+            let rarity = *rarities.entry(origin).or_insert_with(|| {
+                let rarity = |(field, _): (tantivy::schema::Field, f32)| {
+                    idf(searcher, &Term::from_field_text(field, view.iri(origin)))
+                };
+                let [curated, automatic] = fields.map(rarity);
+                [curated.min(typical[0]), automatic.min(typical[1])]
+            });
+            for ((field, boost), rarity) in fields.into_iter().zip(rarity) {
                 let terms = members.iter().map(|&id| Term::from_field_text(field, view.iri(id)));
                 let query = BoostQuery::new(
                     Box::new(TagSetQuery::new(field, terms)),
