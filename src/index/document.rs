@@ -66,9 +66,10 @@ pub fn schema() -> Schema {
     let mut builder = Schema::builder();
     builder.add_text_field("graph", STRING);
     builder.add_u64_field("key", FAST | STORED);
-    // The class of the asset's rights (see rights.rs): what the rights
-    // filter reads per candidate.
-    builder.add_u64_field("rights_class", FAST);
+    // The class of the asset's rights (see rights.rs), what the rights
+    // filter reads per candidate: a string column, so that a segment holds
+    // each class once in its dictionary and each document a small ordinal.
+    builder.add_text_field("rights_class", TextOptions::default().set_fast("raw"));
     builder.add_text_field("id", STRING | STORED);
     builder.add_text_field("title", STORED);
     builder.add_text_field("title_text", text_options(FOLDED));
@@ -229,7 +230,7 @@ pub fn build(
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.graph, graph.as_str());
     doc.add_u64(fields.key, super::rights::key_of(graph.as_str()));
-    doc.add_u64(fields.rights_class, rights_class);
+    doc.add_text(fields.rights_class, super::rights::class_name(rights_class));
     let mut titles: Vec<&oxigraph::model::Literal> = Vec::new();
     let mut language = None;
     let mut curated: Vec<&str> = Vec::new();

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::StrColumn;
+use tantivy::columnar::{Cardinality, ColumnValues, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// The plain fields counted, by their name in the index and the answer.
@@ -68,11 +68,56 @@ pub struct Tallied {
 
 pub struct TallySegment {
     view: Arc<ConceptView>,
-    fields: Vec<(Option<StrColumn>, Vec<u32>)>,
+    fields: Vec<PlainField>,
     tags: Option<StrColumn>,
     dictionary: Arc<TagDictionary>,
     tagged: Vec<u32>,
     roll_up: RollUp,
+}
+
+/// One plain field of a segment and its counts per ordinal.
+struct PlainField {
+    column: Option<StrColumn>,
+    /// The ordinal of each document when it has at most one value (as
+    /// assets do): read directly, without walking a list of values. A
+    /// document without a value reads past the last ordinal.
+    single: Option<Arc<dyn ColumnValues<u64>>>,
+    /// Per ordinal, and one more for documents without a value.
+    counts: Vec<u32>,
+}
+
+impl PlainField {
+    fn open(segment: &SegmentReader, name: &str) -> tantivy::Result<PlainField> {
+        let column = segment.fast_fields().str(name)?;
+        let terms = column.as_ref().map_or(0, |c| c.dictionary().num_terms());
+        let single = column
+            .as_ref()
+            .filter(|c| c.ords().get_cardinality() != Cardinality::Multivalued)
+            .map(|c| c.ords().clone().first_or_default_col(terms as u64));
+        Ok(PlainField {
+            column,
+            single,
+            counts: vec![0; terms + 1],
+        })
+    }
+
+    #[inline]
+    fn count(&mut self, doc: DocId) {
+        match (&self.single, &self.column) {
+            (Some(single), _) => {
+                let ord = single.get_val(doc) as usize;
+                if let Some(n) = self.counts.get_mut(ord) {
+                    *n += 1;
+                }
+            }
+            (None, Some(column)) => {
+                for ord in column.term_ords(doc) {
+                    self.counts[ord as usize] += 1;
+                }
+            }
+            (None, None) => {}
+        }
+    }
 }
 
 /// Counters per concept id for the roll-up of one segment. Sized to the
@@ -115,6 +160,16 @@ impl RollUp {
         }
     }
 
+    /// Adds `n` to a concept's count (sums of segments: no document check).
+    #[inline]
+    fn add(&mut self, concept: u32, n: u32) {
+        let at = concept as usize;
+        if self.counts[at] == 0 {
+            self.touched.push(concept);
+        }
+        self.counts[at] += n;
+    }
+
     /// The counts, and the counters cleared and put back for reuse.
     fn finish(mut self) -> Vec<(u32, u32)> {
         let mut counted = Vec::with_capacity(self.touched.len());
@@ -138,12 +193,10 @@ impl Collector for Tally {
     type Child = TallySegment;
 
     fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<TallySegment> {
-        let mut fields = Vec::with_capacity(FIELDS.len());
-        for name in FIELDS {
-            let column = segment.fast_fields().str(name)?;
-            let terms = column.as_ref().map_or(0, |c| c.dictionary().num_terms());
-            fields.push((column, vec![0; terms]));
-        }
+        let fields = FIELDS
+            .iter()
+            .map(|name| PlainField::open(segment, name))
+            .collect::<tantivy::Result<_>>()?;
         let tags = segment.fast_fields().str("concept")?;
         let dictionary = self.view.tag_dictionary(segment, tags.as_ref())?;
         Ok(TallySegment {
@@ -162,22 +215,25 @@ impl Collector for Tally {
 
     fn merge_fruits(&self, fruits: Vec<Tallied>) -> tantivy::Result<Tallied> {
         let mut total = Tallied::default();
-        let mut tagged: HashMap<u32, u64> = HashMap::new();
-        let mut rolled_up: HashMap<u32, u32> = HashMap::new();
+        // Per concept id, in pooled counters: segments count thousands of
+        // concepts each, and hashing every one of them again would cost
+        // more than counting did.
+        let mut tagged = RollUp::take(self.view.len());
+        let mut rolled_up = RollUp::take(self.view.len());
         for fruit in fruits {
             for (sum, counts) in total.fields.iter_mut().zip(fruit.fields) {
                 add_counts(sum, counts);
             }
             for (id, n) in fruit.tagged {
-                *tagged.entry(id).or_default() += n;
+                tagged.add(id, n as u32);
             }
             add_counts(&mut total.tagged_unknown, fruit.tagged_unknown);
             for (id, n) in fruit.rolled_up {
-                *rolled_up.entry(id).or_default() += n;
+                rolled_up.add(id, n);
             }
         }
-        total.tagged = tagged.into_iter().collect();
-        total.rolled_up = rolled_up.into_iter().collect();
+        total.tagged = tagged.finish().into_iter().map(|(id, n)| (id, u64::from(n))).collect();
+        total.rolled_up = rolled_up.finish();
         Ok(total)
     }
 }
@@ -192,12 +248,8 @@ impl SegmentCollector for TallySegment {
     type Fruit = Tallied;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        for (column, counts) in &mut self.fields {
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
-                    counts[ord as usize] += 1;
-                }
-            }
+        for field in &mut self.fields {
+            field.count(doc);
         }
         let Some(column) = &self.tags else { return };
         for ord in column.term_ords(doc) {
@@ -213,9 +265,9 @@ impl SegmentCollector for TallySegment {
 
     fn harvest(self) -> Tallied {
         let mut fields: [HashMap<String, u64>; 3] = Default::default();
-        for (out, (column, counts)) in fields.iter_mut().zip(self.fields) {
-            if let Some(column) = column {
-                *out = values_counted(&column, &counts);
+        for (out, field) in fields.iter_mut().zip(self.fields) {
+            if let Some(column) = field.column {
+                *out = values_counted(&column, &field.counts);
             }
         }
         let mut tagged = Vec::new();
@@ -268,8 +320,7 @@ pub fn schemes(counts: &[(u32, u32)], view: &ConceptView, lang: Option<&str>, si
     by_scheme
         .into_iter()
         .map(|(scheme, counted)| {
-            let most = |a: &(u32, u32), b: &(u32, u32)| b.0.cmp(&a.0).then_with(|| view.iri(a.1).cmp(view.iri(b.1)));
-            let concepts = top(counted, size, most)
+            let concepts = most_counted(counted, size, view)
                 .into_iter()
                 .map(|(count, id)| RolledUp {
                     iri: view.iri(id).to_owned(),
@@ -306,10 +357,9 @@ pub fn read(tallied: Tallied, view: &ConceptView, lang: Option<&str>, size: usiz
     let [source, content_type, license_type] = tallied.fields.map(|counts| buckets(counts, size));
     let mut tagged = tallied.tagged_unknown;
     let known: Vec<(u64, u32)> = tallied.tagged.iter().map(|&(id, n)| (n, id)).collect();
-    let most = |a: &(u64, u32), b: &(u64, u32)| b.0.cmp(&a.0).then_with(|| view.iri(a.1).cmp(view.iri(b.1)));
     // Only the best of the known concepts can make the list.
     tagged.extend(
-        top(known, size, most)
+        most_counted(known, size, view)
             .into_iter()
             .map(|(n, id)| (view.iri(id).to_owned(), n)),
     );
@@ -350,4 +400,26 @@ fn top<T>(mut items: Vec<T>, size: usize, order: impl Fn(&T, &T) -> std::cmp::Or
     items.truncate(size);
     items.sort_by(order);
     items
+}
+
+/// The `size` concepts with the largest counts, ties by IRI, sorted so.
+/// Counts are compared first on their own: IRIs only decide among the
+/// concepts tied at the last place, not among the thousands of concepts
+/// a broad query counts once or twice.
+fn most_counted<N: Ord + Copy>(mut counted: Vec<(N, u32)>, size: usize, view: &ConceptView) -> Vec<(N, u32)> {
+    let most = |a: &(N, u32), b: &(N, u32)| b.0.cmp(&a.0).then_with(|| view.iri(a.1).cmp(view.iri(b.1)));
+    if size == 0 {
+        return Vec::new();
+    }
+    if counted.len() > size {
+        counted.select_nth_unstable_by(size - 1, |a, b| b.0.cmp(&a.0));
+        // Every count above the last place's makes the list.
+        let last = counted[size - 1].0;
+        let (mut kept, tied): (Vec<_>, Vec<_>) = counted.into_iter().filter(|c| c.0 >= last).partition(|c| c.0 > last);
+        let wanted = size - kept.len();
+        kept.extend(top(tied, wanted, most));
+        counted = kept;
+    }
+    counted.sort_by(most);
+    counted
 }

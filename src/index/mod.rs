@@ -65,6 +65,10 @@ const NEVER_COMMITTED: u64 = u64::MAX;
 
 /// Memory for tantivy's indexing buffers (it splits it across its threads).
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// Assets from which a query's segments are collected on several threads:
+/// below, handing segments out costs more than it saves.
+const PARALLEL_FROM: u64 = 200_000;
+
 /// Threads reading records from the store in a rebuild, at most.
 const MAX_READERS: usize = 4;
 
@@ -126,6 +130,10 @@ pub struct SearchIndex {
     rights: Arc<RwLock<RightsTable>>,
     /// Asset documents written since the index was opened (rebuilds included).
     written: AtomicU64,
+    /// The threads a query's segments are collected on, one per core...
+    executor: tantivy::Executor,
+    /// ...from this many assets on.
+    parallel_from: AtomicU64,
 }
 
 impl From<tantivy::TantivyError> for Error {
@@ -188,6 +196,8 @@ impl SearchIndex {
             concepts: RwLock::default(),
             written: AtomicU64::new(0),
             rights: Arc::default(),
+            executor: search_threads()?,
+            parallel_from: AtomicU64::new(PARALLEL_FROM),
         })
     }
 
@@ -390,18 +400,28 @@ impl SearchIndex {
     }
 
     /// Whether every document's rights class is one the table knows, as
-    /// it must be for the rights filter to be right.
+    /// it must be for the rights filter to be right. Each segment's
+    /// dictionary of classes is read; a class the table does not know is
+    /// allowed only on deleted documents.
     fn rights_classes_known(&self) -> Result<bool> {
         let table = self.rights();
-        let mut checked = std::collections::HashSet::new();
         for segment in self.reader.searcher().segment_readers() {
-            let column = segment.fast_fields().u64("rights_class")?;
-            for doc in segment.doc_ids_alive() {
-                for class in column.values_for_doc(doc) {
-                    if checked.insert(class) && !table.knows(class) {
-                        return Ok(false);
-                    }
+            let Some(column) = segment.fast_fields().str("rights_class")? else {
+                continue;
+            };
+            let mut classes = column.dictionary().stream().map_err(|e| Error::Index(e.to_string()))?;
+            let mut unknown = Vec::new();
+            let mut ordinal = 0u64;
+            while classes.advance() {
+                let name = std::str::from_utf8(classes.key()).unwrap_or_default();
+                if !rights::class_from_name(name).is_some_and(|class| table.knows(class)) {
+                    unknown.push(ordinal);
                 }
+                ordinal += 1;
+            }
+            let carried = |doc| column.term_ords(doc).any(|o| unknown.contains(&o));
+            if !unknown.is_empty() && segment.doc_ids_alive().any(carried) {
+                return Ok(false);
             }
         }
         Ok(true)
@@ -430,6 +450,12 @@ impl SearchIndex {
         self.rights().classes()
     }
 
+    /// Collects a query's segments on several threads (one per core) from
+    /// `assets` assets in the index on; 200,000 unless set.
+    pub fn collect_in_parallel_from(&self, assets: u64) {
+        self.parallel_from.store(assets, Ordering::Relaxed);
+    }
+
     /// Asset documents written since the index was opened: a taxonomy
     /// change adds none.
     pub fn documents_written(&self) -> u64 {
@@ -441,12 +467,21 @@ impl SearchIndex {
     }
 }
 
+/// One search thread per core.
+fn search_threads() -> Result<tantivy::Executor> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores == 1 {
+        return Ok(tantivy::Executor::single_thread());
+    }
+    Ok(tantivy::Executor::multi_thread(cores, "search-")?)
+}
+
 /// The index in `dir`, or a new empty one when there is none, or when it
 /// was written with another schema (an older release) or cannot be read:
 /// it is derived data, and the generation check rebuilds it from the store.
 fn open_or_recreate(dir: &Path, schema: &tantivy::schema::Schema) -> Result<Index> {
     if !dir.join("meta.json").exists() {
-        return Ok(Index::create_in_dir(dir, schema.clone())?);
+        return create(dir, schema);
     }
     match Index::open_in_dir(dir) {
         Ok(index) if index.schema() == *schema => return Ok(index),
@@ -459,7 +494,23 @@ fn open_or_recreate(dir: &Path, schema: &tantivy::schema::Schema) -> Result<Inde
     };
     std::fs::remove_dir_all(dir).map_err(recreate)?;
     std::fs::create_dir_all(dir).map_err(recreate)?;
-    Ok(Index::create_in_dir(dir, schema.clone())?)
+    create(dir, schema)
+}
+
+/// Bytes of stored documents compressed together. A hit reads its
+/// document by decompressing its whole block; hits are scattered, so a
+/// smaller block than tantivy's 16 KiB makes a page of hits cheaper.
+const DOCUMENT_BLOCK: usize = 4096;
+
+fn create(dir: &Path, schema: &tantivy::schema::Schema) -> Result<Index> {
+    let settings = tantivy::IndexSettings {
+        docstore_blocksize: DOCUMENT_BLOCK,
+        ..Default::default()
+    };
+    Ok(Index::builder()
+        .schema(schema.clone())
+        .settings(settings)
+        .create_in_dir(dir)?)
 }
 
 /// The index follows the store: every commit is indexed before the write

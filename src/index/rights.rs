@@ -13,7 +13,12 @@
 //! Assets whose rights differ only in where they come from (the ids of
 //! their grants and restrictions) share a class: a licence template, a deal
 //! covering a catalogue. A context is evaluated once per class and the
-//! answer remembered ([`Memo`]), so a candidate costs a lookup.
+//! answer remembered ([`Memo`]), so a candidate costs a lookup. Documents
+//! carry their class by name in a string column: a segment lists each
+//! class once in its dictionary and gives each document an ordinal of a
+//! few bits; the table maps a segment's ordinals to its class numbers once
+//! for the life of the segment, so the filter reads a narrow column and
+//! two arrays per candidate.
 //!
 //! The answers outlive a query. Between two consecutive moments at which
 //! any class's term starts or ends, no answer can change, so a memo is
@@ -101,6 +106,9 @@ const KEPT_MEMOS: usize = 512;
 /// moment in which no term of any class starts or ends.
 type Stretch = ([Option<crate::rights::Key>; 6], Option<i64>, Option<i64>);
 
+/// The number of a class the table does not know.
+const UNKNOWN_CLASS: u32 = u32::MAX;
+
 const UNKNOWN: u8 = 0;
 const CLEARED: u8 = 1;
 const BLOCKED: u8 = 2;
@@ -138,24 +146,55 @@ impl RightsTable {
     }
 
     /// Whether assets of a class (as their documents carry it) are cleared
-    /// for the context: evaluated once per class within a query. A class
-    /// the table does not know clears nothing.
+    /// for the context. A class the table does not know clears nothing.
+    #[cfg(test)]
     pub fn is_cleared(&self, class: u64, ctx: &Context, territories: &Territories, memo: &Memo) -> bool {
-        let Some(&number) = self.classes.number.get(&class) else {
-            return false;
-        };
+        self.classes
+            .number
+            .get(&class)
+            .is_some_and(|&number| self.is_number_cleared(number, ctx, territories, memo))
+    }
+
+    /// Whether assets of a class number are cleared for the context:
+    /// evaluated once per class and memo.
+    fn is_number_cleared(&self, number: u32, ctx: &Context, territories: &Territories, memo: &Memo) -> bool {
         let answer = memo.answers.get(number as usize);
         match answer.map(|a| a.load(Ordering::Relaxed)) {
             Some(CLEARED) => true,
             Some(BLOCKED) => false,
             _ => {
-                let cleared = self.classes.rights[number as usize].is_cleared(ctx, territories);
+                let Some(rights) = self.classes.rights.get(number as usize) else {
+                    return false;
+                };
+                let cleared = rights.is_cleared(ctx, territories);
                 if let Some(answer) = answer {
                     answer.store(if cleared { CLEARED } else { BLOCKED }, Ordering::Relaxed);
                 }
                 cleared
             }
         }
+    }
+
+    /// The class number of each ordinal of a segment's dictionary of
+    /// classes (`UNKNOWN_CLASS` for a class the table does not know: only
+    /// deleted documents carry one). Mapped once per segment, not per
+    /// query: reading the dictionary costs far more than the query.
+    fn numbers(&self, segment: &tantivy::SegmentReader, column: &tantivy::columnar::StrColumn) -> Arc<[u32]> {
+        let mut kept = self.classes.segments.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(numbers) = kept.get(&segment.segment_id()) {
+            return numbers.clone();
+        }
+        let mut numbers = Vec::with_capacity(column.dictionary().num_terms());
+        if let Ok(mut names) = column.dictionary().stream() {
+            while names.advance() {
+                let class = std::str::from_utf8(names.key()).ok().and_then(class_from_name);
+                let number = class.and_then(|c| self.classes.number.get(&c));
+                numbers.push(number.copied().unwrap_or(UNKNOWN_CLASS));
+            }
+        }
+        let numbers: Arc<[u32]> = numbers.into();
+        kept.insert(segment.segment_id(), numbers.clone());
+        numbers
     }
 
     /// An asset's rights as compiled, with the ids of its grants and
@@ -274,15 +313,15 @@ impl RightsTable {
 }
 
 /// Passes on to `inner` only the documents whose rights class is cleared
-/// for a context. The segment being collected holds the answers looked up
-/// so far (and hands them on to the next), so a candidate costs one column
-/// read and one lookup, without a lock.
+/// for a context. Documents carry their class as an ordinal of their
+/// segment's dictionary of classes, which the table maps once to class
+/// numbers, and the memo holds an answer per number: a candidate costs a
+/// read of a few bits and two array lookups, without a lock or a hash.
 pub struct ClearedOnly<C> {
     inner: C,
     table: Arc<std::sync::RwLock<RightsTable>>,
     ctx: Arc<Context>,
     memo: Arc<Memo>,
-    answers: Arc<Mutex<KeyMap<bool>>>,
 }
 
 impl<C> ClearedOnly<C> {
@@ -293,17 +332,16 @@ impl<C> ClearedOnly<C> {
             table,
             ctx: Arc::new(ctx),
             memo,
-            answers: Arc::default(),
         }
     }
 }
 
 pub struct ClearedOnlySegment<S> {
     inner: S,
-    classes: Arc<dyn tantivy::columnar::ColumnValues<u64>>,
-    answers: KeyMap<bool>,
-    /// Where the answers go back when the segment is done.
-    handed_on: Arc<Mutex<KeyMap<bool>>>,
+    /// Each document's class, as an ordinal of its segment's dictionary.
+    ordinals: Arc<dyn tantivy::columnar::ColumnValues<u64>>,
+    /// Per ordinal, the class number.
+    numbers: Arc<[u32]>,
     table: Arc<std::sync::RwLock<RightsTable>>,
     ctx: Arc<Context>,
     memo: Arc<Memo>,
@@ -318,14 +356,22 @@ impl<C: tantivy::collector::Collector> tantivy::collector::Collector for Cleared
         ordinal: tantivy::SegmentOrdinal,
         segment: &tantivy::SegmentReader,
     ) -> tantivy::Result<Self::Child> {
-        // Documents without a class (none are written so) clear nothing.
-        let classes = segment.fast_fields().u64("rights_class")?.first_or_default_col(0);
-        let answers = std::mem::take(&mut *self.answers.lock().unwrap_or_else(|p| p.into_inner()));
+        // Documents without a class (none are written so) clear nothing:
+        // their ordinal is past the end of the numbers.
+        let (ordinals, numbers) = match segment.fast_fields().str("rights_class")? {
+            Some(column) => (
+                column.ords().clone().first_or_default_col(u64::MAX),
+                read(&self.table).numbers(segment, &column),
+            ),
+            None => (
+                tantivy::columnar::Column::build_empty_column(segment.max_doc()).first_or_default_col(u64::MAX),
+                Arc::from([]),
+            ),
+        };
         Ok(ClearedOnlySegment {
             inner: self.inner.for_segment(ordinal, segment)?,
-            classes,
-            answers,
-            handed_on: self.answers.clone(),
+            ordinals,
+            numbers,
             table: self.table.clone(),
             ctx: self.ctx.clone(),
             memo: self.memo.clone(),
@@ -344,18 +390,32 @@ impl<C: tantivy::collector::Collector> tantivy::collector::Collector for Cleared
     }
 }
 
+impl<S> ClearedOnlySegment<S> {
+    /// Evaluates a class the memo has no answer for yet.
+    #[cold]
+    fn evaluate(&self, number: u32) -> bool {
+        read(&self.table).is_number_cleared(number, &self.ctx, Territories::global(), &self.memo)
+    }
+}
+
 impl<S: tantivy::collector::SegmentCollector> tantivy::collector::SegmentCollector for ClearedOnlySegment<S> {
     type Fruit = S::Fruit;
 
+    #[inline]
     fn collect(&mut self, doc: tantivy::DocId, score: tantivy::Score) {
-        let class = self.classes.get_val(doc);
-        let cleared = match self.answers.get(&class) {
-            Some(&cleared) => cleared,
-            None => {
-                let cleared = read(&self.table).is_cleared(class, &self.ctx, Territories::global(), &self.memo);
-                self.answers.insert(class, cleared);
-                cleared
-            }
+        let ordinal = self.ordinals.get_val(doc) as usize;
+        let Some(&number) = self.numbers.get(ordinal).filter(|&&n| n != UNKNOWN_CLASS) else {
+            return;
+        };
+        let answer = self
+            .memo
+            .answers
+            .get(number as usize)
+            .map(|a| a.load(Ordering::Relaxed));
+        let cleared = match answer {
+            Some(CLEARED) => true,
+            Some(BLOCKED) => false,
+            _ => self.evaluate(number),
         };
         if cleared {
             self.inner.collect(doc, score);
@@ -363,7 +423,6 @@ impl<S: tantivy::collector::SegmentCollector> tantivy::collector::SegmentCollect
     }
 
     fn harvest(self) -> S::Fruit {
-        *self.handed_on.lock().unwrap_or_else(|p| p.into_inner()) = self.answers;
         self.inner.harvest()
     }
 }
@@ -436,6 +495,9 @@ struct Classes {
     moments: BTreeSet<i64>,
     /// Memos per context and stretch between two moments.
     memos: Mutex<HashMap<Stretch, Arc<Memo>>>,
+    /// Per segment of the index: the class number of each ordinal of its
+    /// dictionary of classes (see [`RightsTable::numbers`]).
+    segments: Mutex<HashMap<tantivy::index::SegmentId, Arc<[u32]>>>,
 }
 
 impl Classes {
@@ -451,8 +513,13 @@ impl Classes {
         let terms = rights.grants.iter().map(|g| g.term);
         let windows = terms.chain(rights.restrictions.iter().map(|r| r.term));
         self.moments.extend(windows.flat_map(|w| [w.from, w.until]).flatten());
-        // A memo's stretch may now hold a new moment.
+        // A memo's stretch may now hold a new moment, and a segment may
+        // now carry a class it was mapped without.
         self.memos
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clear();
+        self.segments
             .get_mut()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clear();
@@ -466,6 +533,16 @@ pub fn class_of(rights: &AssetRights) -> u64 {
     use sha2::{Digest, Sha256};
     let hash = Sha256::digest(shape(rights).as_bytes());
     u64::from_le_bytes(hash[..8].try_into().expect("a SHA-256 hash has 32 bytes"))
+}
+
+/// A class as documents carry it: sixteen hex digits.
+pub fn class_name(class: u64) -> String {
+    format!("{class:016x}")
+}
+
+/// The class a document's class name stands for.
+pub fn class_from_name(name: &str) -> Option<u64> {
+    u64::from_str_radix(name, 16).ok()
 }
 
 /// What decides clearance, without where it comes from.

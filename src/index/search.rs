@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue, SortByString};
 use tantivy::collector::{Collector, Count, SortKeyComputer, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
@@ -77,6 +77,20 @@ impl Default for SearchRequest {
             facet_limit: DEFAULT_FACET_LIMIT,
         }
     }
+}
+
+/// What every hit of a page is read with.
+struct Page<'a> {
+    snippets: SnippetGenerator,
+    /// Now, for the licence summaries.
+    now: i64,
+    /// The concepts the expansion reached, by IRI.
+    reached: HashMap<&'a str, (f32, Via)>,
+    view: &'a ConceptView,
+    matches: &'a [super::concepts::LabelMatch],
+    lang: Option<&'a str>,
+    context: Option<&'a Context>,
+    searcher: &'a Searcher,
 }
 
 /// Buckets per facet unless asked otherwise: what a facet list shows.
@@ -209,41 +223,20 @@ impl SearchIndex {
             (query, collected) = self.run(&searcher, request, &view, &expanded, words)?;
         }
         let (top, total, tallied) = collected;
-        let snippets = SnippetGenerator::create(&searcher, &query, self.fields.text)?;
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let reached: HashMap<&str, (f32, Via)> = expanded
-            .iter()
-            .map(|&(id, weight, via)| (view.iri(id), (weight, via)))
-            .collect();
-        let hits = top
-            .into_iter()
-            .map(|(score, address)| {
-                let doc: TantivyDocument = searcher.doc(address)?;
-                let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
-                let tags: Vec<&str> = doc.get_all(self.fields.concept).filter_map(|v| v.as_str()).collect();
-                let automatic: Vec<&str> = doc
-                    .get_all(self.fields.auto_concept)
-                    .filter_map(|v| v.as_str())
-                    .collect();
-                let key = doc.get_first(self.fields.key).and_then(|v| v.as_u64());
-                Ok(Hit {
-                    id: text(self.fields.id).unwrap_or_default(),
-                    title: text(self.fields.title),
-                    score,
-                    matched: reasons(&view, &matches, &reached, (&tags, &automatic), lang),
-                    highlight: highlight(&snippets.snippet_from_doc(&doc)),
-                    licence: key.map_or_else(
-                        || crate::assets::licence_summary(&AssetRights::default(), Territories::global(), now),
-                        |key| self.licence(key, now),
-                    ),
-                    clearance: request
-                        .context
-                        .as_ref()
-                        .zip(key)
-                        .map(|(ctx, key)| self.clearance(key, ctx)),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let page = Page {
+            snippets: SnippetGenerator::create(&searcher, &query, self.fields.text)?,
+            now: time::OffsetDateTime::now_utc().unix_timestamp(),
+            reached: expanded
+                .iter()
+                .map(|&(id, weight, via)| (view.iri(id), (weight, via)))
+                .collect(),
+            view: &view,
+            matches: &matches,
+            lang,
+            context: request.context.as_ref(),
+            searcher: &searcher,
+        };
+        let hits = self.hits(&page, top)?;
         let concepts = matches
             .iter()
             .map(|m| ResolvedConcept {
@@ -261,6 +254,52 @@ impl SearchIndex {
             concepts,
             facets: facets::read(tallied, &view, lang, request.facet_limit),
             hits,
+        })
+    }
+
+    /// The hits of a page: each reads its stored document. In a large
+    /// index the page is shared out among the search threads, as its
+    /// segments were.
+    fn hits(&self, page: &Page<'_>, top: Vec<(f32, DocAddress)>) -> Result<Vec<Hit>> {
+        let parallel = page.searcher.num_docs() >= self.parallel_from.load(std::sync::atomic::Ordering::Relaxed);
+        if !parallel || top.len() < 2 {
+            return top
+                .into_iter()
+                .map(|(score, address)| self.hit(page, score, address))
+                .collect();
+        }
+        let half = top.len().div_ceil(2);
+        let halves = top.chunks(half).map(<[_]>::to_vec);
+        let build = |half: Vec<(f32, DocAddress)>| {
+            half.into_iter()
+                .map(|(score, address)| self.hit(page, score, address))
+                .collect::<Result<Vec<Hit>>>()
+                .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))
+        };
+        Ok(self.executor.map(build, halves)?.into_iter().flatten().collect())
+    }
+
+    /// One hit: its stored document, why it matched, its licence.
+    fn hit(&self, page: &Page<'_>, score: f32, address: DocAddress) -> Result<Hit> {
+        let doc: TantivyDocument = page.searcher.doc(address)?;
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
+        let tags: Vec<&str> = doc.get_all(self.fields.concept).filter_map(|v| v.as_str()).collect();
+        let automatic: Vec<&str> = doc
+            .get_all(self.fields.auto_concept)
+            .filter_map(|v| v.as_str())
+            .collect();
+        let key = doc.get_first(self.fields.key).and_then(|v| v.as_u64());
+        Ok(Hit {
+            id: text(self.fields.id).unwrap_or_default(),
+            title: text(self.fields.title),
+            score,
+            matched: reasons(page.view, page.matches, &page.reached, (&tags, &automatic), page.lang),
+            highlight: highlight(&page.snippets.snippet_from_doc(&doc)),
+            licence: key.map_or_else(
+                || crate::assets::licence_summary(&AssetRights::default(), Territories::global(), page.now),
+                |key| self.licence(key, page.now),
+            ),
+            clearance: page.context.zip(key).map(|(ctx, key)| self.clearance(key, ctx)),
         })
     }
 
@@ -318,12 +357,27 @@ impl SearchIndex {
         let (top, total, tallied) = match (&request.context, request.include_blocked) {
             (Some(ctx), false) => {
                 let filtered = ClearedOnly::new(collectors, self.rights.clone(), ctx.clone());
-                searcher.search(query, &filtered)?
+                self.search_segments(searcher, query, &filtered)?
             }
-            _ => searcher.search(query, &collectors)?,
+            _ => self.search_segments(searcher, query, &collectors)?,
         };
         let top = top.into_iter().map(|(k, address)| (score(&k), address)).collect();
         Ok((top, total, tallied))
+    }
+
+    /// Collects every segment: in a large index, the segments are shared
+    /// out among the search threads, so that a broad query's answer does
+    /// not wait for one core to count a million candidates.
+    fn search_segments<C: Collector>(&self, searcher: &Searcher, query: &dyn Query, collector: &C) -> Result<C::Fruit> {
+        if searcher.num_docs() < self.parallel_from.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(searcher.search(query, collector)?);
+        }
+        let scoring = if collector.requires_scoring() {
+            EnableScoring::enabled_from_searcher(searcher)
+        } else {
+            EnableScoring::disabled_from_searcher(searcher)
+        };
+        Ok(searcher.search_with_executor(query, collector, &self.executor, scoring)?)
     }
 
     fn licence(&self, key: u64, now: i64) -> ClearanceSummary {

@@ -10,9 +10,10 @@
 //! the number of tags asked, so a narrow query stays as cheap as before.
 
 use std::sync::Arc;
-use tantivy::query::{BitSetDocSet, ConstScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::postings::TermInfo;
+use tantivy::query::{BitSetDocSet, ConstScorer, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
 use tantivy::schema::{Field, IndexRecordOption, Term};
-use tantivy::{BitSet, DocId, DocSet, Score, SegmentReader, TantivyError};
+use tantivy::{BitSet, DocId, DocSet, InvertedIndexReader, Score, SegmentReader, TantivyError, TERMINATED};
 
 #[derive(Debug, Clone)]
 pub struct TagSetQuery {
@@ -46,22 +47,33 @@ impl Query for TagSetQuery {
     }
 }
 
+/// A set this sparse in its segment (tagged documents per document) is
+/// kept as a sorted list: below it, sorting a few ids costs less than
+/// clearing, filling and scanning a bit per document of the segment.
+const SPARSE: u32 = 64;
+
 impl Weight for TagSetQuery {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let inverted = reader.inverted_index(self.field)?;
-        let mut tagged = BitSet::with_max_value(reader.max_doc());
+        let mut infos = Vec::with_capacity(self.tags.len());
         for tag in self.tags.iter() {
-            let Some(info) = inverted.get_term_info(tag)? else {
-                continue;
-            };
-            let mut postings = inverted.read_block_postings_from_terminfo(&info, IndexRecordOption::Basic)?;
-            while !postings.docs().is_empty() {
-                for &doc in postings.docs() {
-                    tagged.insert(doc);
-                }
-                postings.advance();
-            }
+            infos.extend(inverted.get_term_info(tag)?);
         }
+        let postings = infos.iter().map(|info| info.doc_freq).sum::<u32>();
+        if postings == 0 {
+            return Ok(Box::new(EmptyScorer));
+        }
+        if postings.saturating_mul(SPARSE) < reader.max_doc() {
+            let mut tagged = Vec::with_capacity(postings as usize);
+            for_each_tagged(&inverted, &infos, |doc| tagged.push(doc))?;
+            tagged.sort_unstable();
+            tagged.dedup();
+            return Ok(Box::new(ConstScorer::new(SortedDocs::new(tagged), boost)));
+        }
+        let mut tagged = BitSet::with_max_value(reader.max_doc());
+        for_each_tagged(&inverted, &infos, |doc| {
+            tagged.insert(doc);
+        })?;
         Ok(Box::new(ConstScorer::new(BitSetDocSet::from(tagged), boost)))
     }
 
@@ -74,5 +86,54 @@ impl Weight for TagSetQuery {
                 "document {doc} carries none of the tags"
             )))
         }
+    }
+}
+
+/// Passes every document of the postings of `tags` to `mark`.
+fn for_each_tagged(
+    inverted: &InvertedIndexReader,
+    tags: &[TermInfo],
+    mut mark: impl FnMut(DocId),
+) -> tantivy::Result<()> {
+    for info in tags {
+        let mut block = inverted.read_block_postings_from_terminfo(info, IndexRecordOption::Basic)?;
+        while !block.docs().is_empty() {
+            block.docs().iter().for_each(|&doc| mark(doc));
+            block.advance();
+        }
+    }
+    Ok(())
+}
+
+/// Documents as a sorted list without duplicates.
+struct SortedDocs {
+    docs: Vec<DocId>,
+    at: usize,
+}
+
+impl SortedDocs {
+    fn new(docs: Vec<DocId>) -> Self {
+        SortedDocs { docs, at: 0 }
+    }
+}
+
+impl DocSet for SortedDocs {
+    fn advance(&mut self) -> DocId {
+        self.at = (self.at + 1).min(self.docs.len());
+        self.doc()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        let rest = &self.docs[self.at..];
+        self.at += rest.partition_point(|&doc| doc < target);
+        self.doc()
+    }
+
+    fn doc(&self) -> DocId {
+        self.docs.get(self.at).copied().unwrap_or(TERMINATED)
+    }
+
+    fn size_hint(&self) -> u32 {
+        (self.docs.len() - self.at) as u32
     }
 }
