@@ -225,16 +225,7 @@ impl ConceptView {
     pub fn reload(&self, store: &Store, changed: &[&str]) -> Result<Self> {
         let mut statements = self.statements.clone();
         for &graph in changed {
-            let node = oxigraph::model::NamedNode::new_unchecked(graph);
-            let name = GraphName::NamedNode(node.clone());
-            let mut part = Statements::default();
-            for quad in store
-                .db()
-                .quads_for_pattern(None, None, None, Some(node.as_ref().into()))
-            {
-                let quad = quad?;
-                part.take(&name, quad.predicate.as_ref(), &quad.subject, &quad.object);
-            }
+            let part = Statements::read_graph(store, graph)?;
             if part.is_empty() {
                 statements.remove(graph);
             } else {
@@ -658,10 +649,13 @@ impl ConceptView {
     /// (added, removed, or carried by other concepts now): folded labels
     /// ("eco friendly"), and stemmed ones as `{language}\u{1f}{stems}`.
     pub fn changed_labels(&self, other: &ConceptView) -> Vec<String> {
-        let mut changed = changed_keys((self, &self.by_label), (other, &other.by_label), |found| found.0 .0);
-        changed.extend(changed_keys((self, &self.by_stem), (other, &other.by_stem), |label| {
-            label.0
-        }));
+        // The two maps are compared on two threads: a push waits for this.
+        let (mut changed, stems) = std::thread::scope(|scope| {
+            let stems = scope.spawn(|| changed_keys((self, &self.by_stem), (other, &other.by_stem), |label| label.0));
+            let labels = changed_keys((self, &self.by_label), (other, &other.by_label), |found| found.0 .0);
+            (labels, stems.join())
+        });
+        changed.extend(stems.unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
         changed.sort();
         changed
     }
@@ -800,19 +794,26 @@ fn changed_keys<T>(
     (theirs, their_map): (&ConceptView, &HashMap<String, Vec<T>>),
     concept: impl Fn(&T) -> u32,
 ) -> Vec<String> {
-    let carriers = |view: &ConceptView, map: &HashMap<String, Vec<T>>, key: &str| -> Vec<String> {
-        let mut iris: Vec<String> = map.get(key).map_or(Vec::new(), |found| {
-            found.iter().map(|entry| view.iri(concept(entry)).to_owned()).collect()
-        });
-        iris.sort();
-        iris.dedup();
-        iris
+    let same = |my: &[T], their: &[T]| -> bool {
+        if let ([one], [other]) = (my, their) {
+            // Most labels name one concept.
+            return mine.iri(concept(one)) == theirs.iri(concept(other));
+        }
+        let carriers = |view: &ConceptView, found: &[T]| -> Vec<String> {
+            let mut iris: Vec<String> = found.iter().map(|e| view.iri(concept(e)).to_owned()).collect();
+            iris.sort_unstable();
+            iris.dedup();
+            iris
+        };
+        carriers(mine, my) == carriers(theirs, their)
     };
-    let keys: HashSet<&String> = my_map.keys().chain(their_map.keys()).collect();
-    keys.into_iter()
-        .filter(|key| carriers(mine, my_map, key) != carriers(theirs, their_map, key))
-        .cloned()
-        .collect()
+    let mut changed: Vec<String> = my_map
+        .iter()
+        .filter(|(key, my)| their_map.get(*key).is_none_or(|their| !same(my, their)))
+        .map(|(key, _)| key.clone())
+        .collect();
+    changed.extend(their_map.keys().filter(|key| !my_map.contains_key(*key)).cloned());
+    changed
 }
 
 /// The statements of one graph the view is made of.
@@ -893,6 +894,44 @@ impl Statements {
 
     fn is_empty(&self) -> bool {
         self.labels.is_empty() && self.in_scheme.is_empty() && self.links.is_empty() && self.deprecated.is_empty()
+    }
+
+    /// What one graph says, read predicate by predicate (only those the
+    /// view needs, in the order [`ConceptView::load`] reads them), half of
+    /// the predicates on another thread: decoding the quads of a pushed
+    /// taxonomy is most of what a push costs the index.
+    fn read_graph(store: &Store, graph: &str) -> Result<Statements> {
+        let node = oxigraph::model::NamedNode::new_unchecked(graph);
+        let name = GraphName::NamedNode(node.clone());
+        let read = |predicates: &[NamedNodeRef<'static>]| -> Result<Statements> {
+            let mut part = Statements::default();
+            for &predicate in predicates {
+                let quads = store
+                    .db()
+                    .quads_for_pattern(None, Some(predicate), None, Some(node.as_ref().into()));
+                for quad in quads {
+                    let quad = quad?;
+                    part.take(&name, predicate, &quad.subject, &quad.object);
+                }
+            }
+            Ok(part)
+        };
+        // Labels are most of a taxonomy: they go alone to one thread.
+        let (labels, rest) = Self::PREDICATES.split_at(3);
+        let (first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| read(rest));
+            (read(labels), second.join())
+        });
+        let mut first = first?;
+        first.append(second.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
+        Ok(first)
+    }
+
+    fn append(&mut self, other: Statements) {
+        self.labels.extend(other.labels);
+        self.in_scheme.extend(other.in_scheme);
+        self.links.extend(other.links);
+        self.deprecated.extend(other.deprecated);
     }
 }
 

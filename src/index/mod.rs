@@ -262,6 +262,8 @@ impl SearchIndex {
             let after = Arc::new(before.reload(store, &taxonomies)?);
             *self.concepts.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = after.clone();
             rewrite.extend(self.mentioning_changed_labels(&before, &after)?);
+            // Freeing a large view takes a while; the write need not wait.
+            std::thread::spawn(move || drop(before));
         }
         let changed: Vec<&str> = receipt
             .graphs
