@@ -402,31 +402,29 @@ impl SearchIndex {
     }
 
     /// Whether every document's rights class is one the table knows, as
-    /// it must be for the rights filter to be right. Each segment's
-    /// dictionary of classes is read; a class the table does not know is
-    /// allowed only on deleted documents.
+    /// it must be for the rights filter to be right. A class the table
+    /// does not know is allowed only on deleted documents. (Mapping each
+    /// segment's classes here also spares the first queries doing it.)
     fn rights_classes_known(&self) -> Result<bool> {
         let table = self.rights();
         for segment in self.reader.searcher().segment_readers() {
             let Some(column) = segment.fast_fields().str("rights_class")? else {
                 continue;
             };
-            let mut classes = column.dictionary().stream().map_err(|e| Error::Index(e.to_string()))?;
-            let mut unknown = Vec::new();
-            let mut ordinal = 0u64;
-            while classes.advance() {
-                let name = std::str::from_utf8(classes.key()).unwrap_or_default();
-                if !rights::class_from_name(name).is_some_and(|class| table.knows(class)) {
-                    unknown.push(ordinal);
-                }
-                ordinal += 1;
-            }
-            let carried = |doc| column.term_ords(doc).any(|o| unknown.contains(&o));
-            if !unknown.is_empty() && segment.doc_ids_alive().any(carried) {
+            let numbers = table.numbers(segment, &column);
+            let unknown = |ordinal: u64| numbers.get(ordinal as usize) == Some(&rights::UNKNOWN_CLASS);
+            if numbers.contains(&rights::UNKNOWN_CLASS)
+                && segment.doc_ids_alive().any(|doc| column.term_ords(doc).any(unknown))
+            {
                 return Ok(false);
             }
         }
         Ok(true)
+    }
+
+    /// Whether a query on `searcher` is collected on several threads.
+    fn in_parallel(&self, searcher: &tantivy::Searcher) -> bool {
+        searcher.num_docs() >= self.parallel_from.load(Ordering::Relaxed)
     }
 
     fn rights(&self) -> std::sync::RwLockReadGuard<'_, RightsTable> {

@@ -107,7 +107,7 @@ const KEPT_MEMOS: usize = 512;
 type Stretch = ([Option<crate::rights::Key>; 6], Option<i64>, Option<i64>);
 
 /// The number of a class the table does not know.
-const UNKNOWN_CLASS: u32 = u32::MAX;
+pub const UNKNOWN_CLASS: u32 = u32::MAX;
 
 const UNKNOWN: u8 = 0;
 const CLEARED: u8 = 1;
@@ -179,7 +179,7 @@ impl RightsTable {
     /// classes (`UNKNOWN_CLASS` for a class the table does not know: only
     /// deleted documents carry one). Mapped once per segment, not per
     /// query: reading the dictionary costs far more than the query.
-    fn numbers(&self, segment: &tantivy::SegmentReader, column: &tantivy::columnar::StrColumn) -> Arc<[u32]> {
+    pub fn numbers(&self, segment: &tantivy::SegmentReader, column: &tantivy::columnar::StrColumn) -> Arc<[u32]> {
         let mut kept = self.classes.segments.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(numbers) = kept.get(&segment.segment_id()) {
             return numbers.clone();
@@ -218,6 +218,7 @@ impl RightsTable {
     }
 
     /// Whether the table knows a class (documents only carry known ones).
+    #[cfg(test)]
     pub fn knows(&self, class: u64) -> bool {
         self.classes.number.contains_key(&class)
     }

@@ -261,8 +261,7 @@ impl SearchIndex {
     /// index the page is shared out among the search threads, as its
     /// segments were.
     fn hits(&self, page: &Page<'_>, top: Vec<(f32, DocAddress)>) -> Result<Vec<Hit>> {
-        let parallel = page.searcher.num_docs() >= self.parallel_from.load(std::sync::atomic::Ordering::Relaxed);
-        if !parallel || top.len() < 2 {
+        if !self.in_parallel(page.searcher) || top.len() < 2 {
             return top
                 .into_iter()
                 .map(|(score, address)| self.hit(page, score, address))
@@ -369,7 +368,7 @@ impl SearchIndex {
     /// out among the search threads, so that a broad query's answer does
     /// not wait for one core to count a million candidates.
     fn search_segments<C: Collector>(&self, searcher: &Searcher, query: &dyn Query, collector: &C) -> Result<C::Fruit> {
-        if searcher.num_docs() < self.parallel_from.load(std::sync::atomic::Ordering::Relaxed) {
+        if !self.in_parallel(searcher) {
             return Ok(searcher.search(query, collector)?);
         }
         let scoring = if collector.requires_scoring() {
@@ -498,8 +497,11 @@ impl SearchIndex {
 
 /// BM25's inverse document frequency of a term over the whole index.
 fn idf(searcher: &Searcher, term: &Term) -> f32 {
-    let assets = searcher.num_docs() as f32;
-    let containing = searcher.doc_freq(term).unwrap_or(0) as f32;
+    bm25_idf(searcher.num_docs() as f32, searcher.doc_freq(term).unwrap_or(0) as f32)
+}
+
+/// BM25's inverse document frequency of what `containing` of `assets` carry.
+fn bm25_idf(assets: f32, containing: f32) -> f32 {
     (1.0 + (assets - containing + 0.5) / (containing + 0.5)).ln()
 }
 
@@ -515,9 +517,7 @@ fn typical_tag_idf(searcher: &Searcher, field: tantivy::schema::Field) -> f32 {
             distinct = distinct.max(inverted.terms().num_terms() as u64);
         }
     }
-    let assets = searcher.num_docs() as f32;
-    let typical = tags as f32 / distinct.max(1) as f32;
-    (1.0 + (assets - typical + 0.5) / (typical + 0.5)).ln()
+    bm25_idf(searcher.num_docs() as f32, tags as f32 / distinct.max(1) as f32)
 }
 
 /// The hits of a page with their scores, the total and the facet counts.
