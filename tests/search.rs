@@ -267,32 +267,58 @@ fn a_reopened_index_that_is_current_keeps_its_rights_filter() {
     let store = Store::open(dir.path()).unwrap();
     let index = SearchIndex::open(&index_dir, &store).unwrap();
     assert_eq!(index.documents_written(), 0, "current: not rebuilt");
-    let context = assetgraph::rights::Context::at(time::OffsetDateTime::now_utc().unix_timestamp()).with(
-        assetgraph::rights::Dimension::Territory,
-        assetgraph::rights::Key::resolve(assetgraph::rights::Dimension::Territory, "DE", Territories::global()),
-    );
-    let answer = index
-        .search(&SearchRequest {
-            q: "lighthouse".into(),
-            limit: 10,
-            context: Some(context),
-            ..Default::default()
-        })
-        .unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let answer = search_in_territory(&index, "lighthouse", "DE", now);
     assert_eq!(answer.total, 1, "the rights of a current index are loaded on open");
+}
+
+#[test]
+fn an_index_rebuilt_from_the_store_applies_rights_records_to_the_titles_they_target() {
+    let (dir, store) = open_store();
+    // A title and the Rights In and (exclusive) Rights Out that target it,
+    // each record in its own graph, written while no index follows.
+    let text = std::fs::read_to_string(fixture("sources/rightsline-entities.json")).unwrap();
+    ingest_from_without_index(&store, Source::Rightsline, text.as_bytes());
+    let index = SearchIndex::open(&dir.path().join("index"), &store).unwrap();
+    assert!(index.documents_written() > 0, "rebuilt");
+    let at = time::macros::datetime!(2026-07-01 0:00 UTC).unix_timestamp();
+    let found = |territory: &str| -> Vec<String> {
+        let answer = search_in_territory(&index, "northern lights", territory, at);
+        answer.hits.into_iter().map(|hit| hit.id).collect()
+    };
+    // The Rights In covers Europe; nothing outside it.
+    assert_eq!(found("AT"), ["rightsline:catalog-item:26"]);
+    assert!(found("US").is_empty());
+}
+
+/// Searches in-process for what is cleared in a territory at a moment.
+fn search_in_territory(index: &SearchIndex, q: &str, territory: &str, at: i64) -> assetgraph::index::SearchAnswer {
+    use assetgraph::rights::{Context, Dimension, Key};
+    let territory = Key::resolve(Dimension::Territory, territory, Territories::global());
+    let request = SearchRequest {
+        q: q.into(),
+        limit: 10,
+        context: Some(Context::at(at).with(Dimension::Territory, territory)),
+        ..Default::default()
+    };
+    index.search(&request).unwrap()
 }
 
 /// Ingests through the write path; only an index subscribed to the store follows.
 fn ingest_without_index(store: &Store, body: &[u8]) {
+    ingest_from_without_index(store, Source::AssetGraph, body);
+}
+
+fn ingest_from_without_index(store: &Store, source: Source, body: &[u8]) {
     let rightsline = RightslineMapping::default();
     let mapping = Mapping {
         territories: Territories::global(),
         rightsline: &rightsline,
         record_type: None,
     };
-    let records = ingest::map_batch(Source::AssetGraph, body, &mapping).unwrap();
+    let records = ingest::map_batch(source, body, &mapping).unwrap();
     let how = assets::Ingest {
-        source: Source::AssetGraph,
+        source,
         actor: "tester",
         tenant: "default",
         on_error: assets::OnError::Reject,

@@ -21,8 +21,9 @@ use crate::rights::{self, AssetRights, Clearance, Context, Territories};
 use crate::store::{Change, GraphWrite, Store, WriteView};
 use crate::vocab::{ag, odrl};
 use oxigraph::model::{NamedNode, Term, Triple};
+use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 mod view;
 
@@ -322,22 +323,79 @@ pub fn rights_triples(store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
 
 /// The triples of the other records (rights) whose policies target the asset.
 pub fn targeting_records(store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
-    let mut triples = Vec::new();
-    let mut graphs: Vec<NamedNode> = Vec::new();
-    for quad in store
-        .db()
-        .quads_for_pattern(None, Some(odrl::TARGET), Some(asset.as_ref().into()), None)
-    {
-        if let oxigraph::model::GraphName::NamedNode(graph) = quad?.graph_name {
-            if &graph != asset && !graphs.contains(&graph) {
-                graphs.push(graph);
+    Targeting::Ask.records(store, asset)
+}
+
+/// How the records targeting an asset from other graphs (a Rightsline
+/// right covering titles) are found.
+pub enum Targeting {
+    /// By asking the store, asset by asset.
+    Ask,
+    /// In a map read once (asset IRI → the record graphs targeting it),
+    /// for work that reads every record, such as an index rebuild.
+    Known(HashMap<String, Vec<NamedNode>>),
+}
+
+impl Targeting {
+    /// Every asset targeted from another graph, in one pass over the
+    /// store's `odrl:target` statements. Nearly all of them target their
+    /// record's own asset: compared as stored, those are passed over
+    /// without their terms being read back, which is what makes this
+    /// cheaper than asking per asset.
+    pub fn read_all(store: &Store) -> Result<Targeting> {
+        let query = format!(
+            "SELECT ?record ?asset WHERE {{ GRAPH ?record {{ ?policy <{}> ?asset }} FILTER(!sameTerm(?record, ?asset)) }}",
+            odrl::TARGET.as_str()
+        );
+        let prepared = SparqlEvaluator::new().parse_query(&query).map_err(|e| Error::Query {
+            message: e.to_string(),
+            position: None,
+        })?;
+        let mut known: HashMap<String, Vec<NamedNode>> = HashMap::new();
+        if let QueryResults::Solutions(solutions) = prepared.on_store(store.db()).execute()? {
+            for solution in solutions {
+                let solution = solution?;
+                if let (Some(Term::NamedNode(record)), Some(Term::NamedNode(asset))) =
+                    (solution.get("record"), solution.get("asset"))
+                {
+                    let records = known.entry(asset.as_str().to_owned()).or_default();
+                    if !records.contains(record) {
+                        records.push(record.clone());
+                    }
+                }
             }
         }
+        Ok(Targeting::Known(known))
     }
-    for graph in graphs {
-        triples.extend(store.graph_triples(graph.as_ref())?);
+
+    /// The triples of the records whose policies target `asset` from
+    /// other graphs.
+    pub fn records(&self, store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
+        let graphs = match self {
+            Targeting::Ask => Self::ask(store, asset)?,
+            Targeting::Known(known) => known.get(asset.as_str()).cloned().unwrap_or_default(),
+        };
+        let mut triples = Vec::new();
+        for graph in graphs {
+            triples.extend(store.graph_triples(graph.as_ref())?);
+        }
+        Ok(triples)
     }
-    Ok(triples)
+
+    fn ask(store: &Store, asset: &NamedNode) -> Result<Vec<NamedNode>> {
+        let mut graphs: Vec<NamedNode> = Vec::new();
+        for quad in store
+            .db()
+            .quads_for_pattern(None, Some(odrl::TARGET), Some(asset.as_ref().into()), None)
+        {
+            if let oxigraph::model::GraphName::NamedNode(graph) = quad?.graph_name {
+                if &graph != asset && !graphs.contains(&graph) {
+                    graphs.push(graph);
+                }
+            }
+        }
+        Ok(graphs)
+    }
 }
 
 /// An asset's rights, compiled for the engine; `None` if the asset is unknown.

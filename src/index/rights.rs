@@ -27,6 +27,7 @@
 //! the first of their queries evaluates the classes. A new class may bring
 //! a new moment, and empties the kept memos.
 
+use crate::assets::Targeting;
 use crate::error::Result;
 use crate::rights::{AssetRights, Context, Territories};
 use crate::store::Store;
@@ -284,7 +285,7 @@ impl RightsTable {
         own: &[Triple],
         territories: &Territories,
     ) -> Result<Vec<String>> {
-        let prepared = Prepared::read(store, graph, own, territories)?;
+        let prepared = Prepared::read(store, graph, own, territories, &Targeting::Ask)?;
         let targets = prepared.targets.clone();
         self.accept(prepared);
         Ok(targets)
@@ -305,7 +306,7 @@ impl RightsTable {
     /// target it, or forgets it when its graph no longer holds an asset.
     fn compile(&mut self, store: &Store, asset: &NamedNode, own: &[Triple], territories: &Territories) -> Result<()> {
         let key = key_of(asset.as_str());
-        match compile_asset(store, asset, own, territories)? {
+        match compile_asset(store, asset, own, territories, &Targeting::Ask)? {
             Some(rights) => self.insert(key, rights),
             None => self.remove(key),
         }
@@ -446,8 +447,15 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    pub fn read(store: &Store, graph: &NamedNode, own: &[Triple], territories: &Territories) -> Result<Prepared> {
-        let rights = compile_asset(store, graph, own, territories)?;
+    /// `targeting` finds the records of other graphs that target the asset.
+    pub fn read(
+        store: &Store,
+        graph: &NamedNode,
+        own: &[Triple],
+        territories: &Territories,
+        targeting: &Targeting,
+    ) -> Result<Prepared> {
+        let rights = compile_asset(store, graph, own, territories, targeting)?;
         Ok(Prepared {
             graph: graph.as_str().to_owned(),
             key: key_of(graph.as_str()),
@@ -465,12 +473,13 @@ fn compile_asset(
     asset: &NamedNode,
     own: &[Triple],
     territories: &Territories,
+    targeting: &Targeting,
 ) -> Result<Option<AssetRights>> {
     if !super::document::holds_asset(asset, own) {
         return Ok(None);
     }
     let mut triples = own.to_vec();
-    triples.extend(crate::assets::targeting_records(store, asset)?);
+    triples.extend(targeting.records(store, asset)?);
     Ok(Some(crate::rights::compile(asset, &triples, territories)))
 }
 
