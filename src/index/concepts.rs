@@ -24,6 +24,9 @@ use crate::store::Store;
 use crate::vocab::{graphs, owl, skos};
 use oxigraph::model::{GraphName, NamedNodeRef, NamedOrBlankNode, Term};
 use serde::Serialize;
+// ahash for the maps keyed by IRIs and labels: randomly keyed like std's
+// SipHash, several times faster on them; a push rebuilds the maps.
+use ahash::AHashMap;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use tantivy::columnar::StrColumn;
@@ -63,6 +66,8 @@ struct Concept {
     schemes: Vec<String>,
     /// (kind, language, text)
     labels: Vec<(LabelKind, String, String)>,
+    /// The lookup keys of each label, in the same order.
+    label_keys: Vec<Arc<LabelKeys>>,
     narrower: Vec<u32>,
     /// The direct broader concepts.
     broader: Vec<u32>,
@@ -155,14 +160,14 @@ pub struct Occurrence {
 #[derive(Debug, Default)]
 pub struct ConceptView {
     concepts: Vec<Concept>,
-    by_iri: HashMap<String, u32>,
+    by_iri: AHashMap<String, u32>,
     /// Folded label → the concepts that carry it.
     /// (Each with the form it has under the key: as written, or without
     /// its qualifier.)
-    by_label: HashMap<String, Vec<Found>>,
+    by_label: AHashMap<String, Vec<Found>>,
     /// `{language}\u{1f}{stemmed label}` → the concepts that carry it, for
     /// labels in a language with a stemmer.
-    by_stem: HashMap<String, Vec<LabelRef>>,
+    by_stem: AHashMap<String, Vec<LabelRef>>,
     /// Every folded label from each of its token starts, sorted, so that a
     /// prefix finds labels that start with it or have a word that does:
     /// (folded text from a token on, concept, label index, from the start).
@@ -244,81 +249,41 @@ impl ConceptView {
             .collect();
         for kind in [LabelKind::Pref, LabelKind::Alt, LabelKind::Hidden] {
             for part in statements.values() {
-                for (s, k, language, text) in &part.labels {
-                    if *k != kind || deprecated.contains(s.as_str()) {
+                for stated in &part.labels {
+                    if stated.kind != kind || deprecated.contains(stated.concept.as_str()) {
                         continue;
                     }
-                    let id = view.intern(s);
-                    let labels = &mut view.concepts[id as usize].labels;
-                    let entry = (kind, language.clone(), text.clone());
-                    if !labels.contains(&entry) {
-                        labels.push(entry);
+                    let id = view.intern(&stated.concept);
+                    let concept = &mut view.concepts[id as usize];
+                    let entry = (kind, stated.language.clone(), stated.text.clone());
+                    if !concept.labels.contains(&entry) {
+                        concept.labels.push(entry);
+                        concept.label_keys.push(stated.keys.clone());
                     }
                 }
             }
         }
-        for part in statements.values() {
-            for (s, scheme) in &part.in_scheme {
-                if let Some(&id) = view.by_iri.get(s.as_str()) {
-                    let schemes = &mut view.concepts[id as usize].schemes;
-                    if !schemes.iter().any(|x| x == scheme) {
-                        schemes.push(scheme.clone());
-                    }
-                }
-            }
+        // The label maps and the links do not depend on each other: they
+        // are worked out on two threads (a push waits for this).
+        let (labels, links) = std::thread::scope(|scope| {
+            let links = scope.spawn(|| Links::of_all(view.concepts.len(), &view.by_iri, &statements));
+            (LabelMaps::of(&view.concepts), links.join())
+        });
+        let links = links.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        for (concept, links) in view.concepts.iter_mut().zip(links) {
+            concept.schemes = links.schemes;
+            concept.narrower = links.narrower;
+            concept.broader = links.broader;
+            concept.ancestors = links.ancestors;
+            concept.related = links.related;
+            concept.mapped = links.mapped;
         }
-        for link in [Link::Narrower, Link::Related, Link::Mapped] {
-            for part in statements.values() {
-                for (kind, s, o) in &part.links {
-                    let (from, to) = match (kind, link) {
-                        (Link::Broader, Link::Narrower) => (o, s),
-                        (k, l) if *k == l => (s, o),
-                        _ => continue,
-                    };
-                    view.link(link, from, to);
-                    if link != Link::Narrower {
-                        // related and mapped hold both ways
-                        view.link(link, to, from);
-                    }
-                }
-            }
-        }
+        view.by_label = labels.by_label;
+        view.by_stem = labels.by_stem;
+        view.completions = labels.completions;
+        view.longest_label = labels.longest_label;
         view.statements = statements;
-        view.index_labels();
-        view.compute_ancestors();
         view
-    }
-
-    /// The lookup keys of every label: folded, stemmed, for completion.
-    fn index_labels(&mut self) {
-        for (id, concept) in self.concepts.iter().enumerate() {
-            for (n, (kind, language, text)) in concept.labels.iter().enumerate() {
-                let tokens = fold(text);
-                if tokens.is_empty() {
-                    continue;
-                }
-                for start in 0..tokens.len() {
-                    self.completions
-                        .push((tokens[start..].join(" "), id as u32, n, start == 0));
-                }
-                self.longest_label = self.longest_label.max(tokens.len());
-                let label = (id as u32, *kind, n);
-                let forms = std::iter::once((text.as_str(), Form::Exact))
-                    .chain(without_qualifier(text).map(|base| (base, Form::WithoutQualifier)));
-                for (form, how) in forms {
-                    let tokens = fold(form);
-                    if tokens.is_empty() {
-                        continue;
-                    }
-                    push_unique(self.by_label.entry(tokens.join(" ")).or_default(), (label, how));
-                    if let Some(stems) = stem(form, language) {
-                        let key = stem_key(stemmed_language(language).unwrap_or_default(), &stems);
-                        push_unique(self.by_stem.entry(key).or_default(), label);
-                    }
-                }
-            }
-        }
-        self.completions.sort_unstable();
     }
 
     fn intern(&mut self, iri: &str) -> u32 {
@@ -332,47 +297,6 @@ impl ConceptView {
         });
         self.by_iri.insert(iri.to_owned(), id);
         id
-    }
-
-    /// A link between two known concepts.
-    fn link(&mut self, link: Link, from: &str, to: &str) {
-        let (Some(&from), Some(&to)) = (self.by_iri.get(from), self.by_iri.get(to)) else {
-            return;
-        };
-        let concept = &mut self.concepts[from as usize];
-        let links = match link {
-            Link::Narrower | Link::Broader => &mut concept.narrower,
-            Link::Related => &mut concept.related,
-            Link::Mapped => &mut concept.mapped,
-        };
-        if from != to && !links.contains(&to) {
-            links.push(to);
-        }
-    }
-
-    fn compute_ancestors(&mut self) {
-        let mut broader: Vec<Vec<u32>> = vec![Vec::new(); self.concepts.len()];
-        for (id, concept) in self.concepts.iter().enumerate() {
-            for &child in &concept.narrower {
-                broader[child as usize].push(id as u32);
-            }
-        }
-        for id in 0..self.concepts.len() {
-            let mut seen = vec![id as u32];
-            let mut i = 0;
-            while i < seen.len() {
-                for &parent in &broader[seen[i] as usize] {
-                    if !seen.contains(&parent) {
-                        seen.push(parent);
-                    }
-                }
-                i += 1;
-            }
-            self.concepts[id].ancestors = seen;
-        }
-        for (concept, broader) in self.concepts.iter_mut().zip(broader) {
-            concept.broader = broader;
-        }
     }
 
     /// The concept and all its broader concepts, transitively.
@@ -790,8 +714,8 @@ fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
 
 /// The keys of one kind of label map whose concepts differ between two views.
 fn changed_keys<T>(
-    (mine, my_map): (&ConceptView, &HashMap<String, Vec<T>>),
-    (theirs, their_map): (&ConceptView, &HashMap<String, Vec<T>>),
+    (mine, my_map): (&ConceptView, &AHashMap<String, Vec<T>>),
+    (theirs, their_map): (&ConceptView, &AHashMap<String, Vec<T>>),
     concept: impl Fn(&T) -> u32,
 ) -> Vec<String> {
     let same = |my: &[T], their: &[T]| -> bool {
@@ -816,16 +740,186 @@ fn changed_keys<T>(
     changed
 }
 
+/// The maps from lookup keys to labels (the keys themselves were worked
+/// out when their graphs were read).
+#[derive(Default)]
+struct LabelMaps {
+    by_label: AHashMap<String, Vec<Found>>,
+    by_stem: AHashMap<String, Vec<LabelRef>>,
+    completions: Vec<(String, u32, usize, bool)>,
+    longest_label: usize,
+}
+
+impl LabelMaps {
+    fn of(concepts: &[Concept]) -> LabelMaps {
+        let mut maps = LabelMaps::default();
+        for (id, concept) in concepts.iter().enumerate() {
+            for (n, ((kind, _, _), keys)) in concept.labels.iter().zip(&concept.label_keys).enumerate() {
+                for (start, suffix) in keys.suffixes.iter().enumerate() {
+                    maps.completions.push((suffix.clone(), id as u32, n, start == 0));
+                }
+                maps.longest_label = maps.longest_label.max(keys.suffixes.len());
+                let label = (id as u32, *kind, n);
+                for (folded, stemmed, how) in &keys.forms {
+                    push_unique(maps.by_label.entry(folded.clone()).or_default(), (label, *how));
+                    if let Some(stemmed) = stemmed {
+                        push_unique(maps.by_stem.entry(stemmed.clone()).or_default(), label);
+                    }
+                }
+            }
+        }
+        maps.completions.sort_unstable();
+        maps
+    }
+}
+
+/// A concept's schemes and links, worked out apart from its labels.
+#[derive(Default, Clone)]
+struct Links {
+    schemes: Vec<String>,
+    narrower: Vec<u32>,
+    broader: Vec<u32>,
+    ancestors: Vec<u32>,
+    related: Vec<u32>,
+    mapped: Vec<u32>,
+}
+
+impl Links {
+    /// The links of every concept (by id) of `by_iri`, from what the graphs say.
+    fn of_all(
+        concepts: usize,
+        by_iri: &AHashMap<String, u32>,
+        statements: &BTreeMap<String, Arc<Statements>>,
+    ) -> Vec<Links> {
+        let mut all = vec![Links::default(); concepts];
+        for part in statements.values() {
+            for (s, scheme) in &part.in_scheme {
+                if let Some(&id) = by_iri.get(s.as_str()) {
+                    push_unique(&mut all[id as usize].schemes, scheme.clone());
+                }
+            }
+        }
+        for link in [Link::Narrower, Link::Related, Link::Mapped] {
+            for part in statements.values() {
+                for (kind, s, o) in &part.links {
+                    let (from, to) = match (kind, link) {
+                        (Link::Broader, Link::Narrower) => (o, s),
+                        (k, l) if *k == l => (s, o),
+                        _ => continue,
+                    };
+                    let (Some(&from), Some(&to)) = (by_iri.get(from.as_str()), by_iri.get(to.as_str())) else {
+                        continue;
+                    };
+                    all[from as usize].add(link, to, from);
+                    if link != Link::Narrower {
+                        // related and mapped hold both ways
+                        all[to as usize].add(link, from, to);
+                    }
+                }
+            }
+        }
+        Self::add_ancestors(&mut all);
+        all
+    }
+
+    /// Links this concept (`me`) to another known one.
+    fn add(&mut self, link: Link, to: u32, me: u32) {
+        let links = match link {
+            Link::Narrower | Link::Broader => &mut self.narrower,
+            Link::Related => &mut self.related,
+            Link::Mapped => &mut self.mapped,
+        };
+        if me != to && !links.contains(&to) {
+            links.push(to);
+        }
+    }
+
+    fn add_ancestors(all: &mut [Links]) {
+        let mut broader: Vec<Vec<u32>> = vec![Vec::new(); all.len()];
+        for (id, links) in all.iter().enumerate() {
+            for &child in &links.narrower {
+                broader[child as usize].push(id as u32);
+            }
+        }
+        for (links, broader) in all.iter_mut().zip(broader) {
+            links.broader = broader;
+        }
+        for id in 0..all.len() {
+            let mut seen = vec![id as u32];
+            let mut i = 0;
+            while i < seen.len() {
+                for &parent in &all[seen[i] as usize].broader {
+                    if !seen.contains(&parent) {
+                        seen.push(parent);
+                    }
+                }
+                i += 1;
+            }
+            all[id].ancestors = seen;
+        }
+    }
+}
+
 /// The statements of one graph the view is made of.
 #[derive(Debug, Default)]
 struct Statements {
-    /// (concept, kind, language, text), in taxonomy graphs only.
-    labels: Vec<(String, LabelKind, String, String)>,
+    /// In taxonomy graphs only.
+    labels: Vec<StatedLabel>,
     /// (concept, scheme)
     in_scheme: Vec<(String, String)>,
     /// (link, subject, object) as stated.
     links: Vec<(Link, String, String)>,
     deprecated: Vec<String>,
+}
+
+#[derive(Debug)]
+struct StatedLabel {
+    concept: String,
+    kind: LabelKind,
+    language: String,
+    text: String,
+    keys: Arc<LabelKeys>,
+}
+
+/// The lookup keys of one label. They depend on its text and language
+/// only, so they are worked out once, when its graph is read: a commit
+/// then folds and stems only the labels of the graphs it changed, where
+/// doing it for every label of every taxonomy was most of what a push
+/// cost.
+#[derive(Debug)]
+struct LabelKeys {
+    /// The folded label from each of its words on, for completion (none
+    /// for a label without words).
+    suffixes: Vec<String>,
+    /// For the label as written, and without its qualifier: the folded
+    /// key, the stemmed key when the language has a stemmer, the form.
+    forms: Vec<(String, Option<String>, Form)>,
+}
+
+impl LabelKeys {
+    fn of(text: &str, language: &str) -> LabelKeys {
+        let tokens = fold(text);
+        if tokens.is_empty() {
+            return LabelKeys {
+                suffixes: Vec::new(),
+                forms: Vec::new(),
+            };
+        }
+        let suffixes = (0..tokens.len()).map(|start| tokens[start..].join(" ")).collect();
+        let forms = std::iter::once((text, Form::Exact))
+            .chain(without_qualifier(text).map(|base| (base, Form::WithoutQualifier)))
+            .filter_map(|(form, how)| {
+                let tokens = fold(form);
+                if tokens.is_empty() {
+                    return None;
+                }
+                let stemmed =
+                    stem(form, language).map(|stems| stem_key(stemmed_language(language).unwrap_or_default(), &stems));
+                Some((tokens.join(" "), stemmed, how))
+            })
+            .collect();
+        LabelKeys { suffixes, forms }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -865,8 +959,14 @@ impl Statements {
         };
         if let Some(kind) = label {
             if let (Term::Literal(l), true) = (object, is_taxonomy(graph)) {
-                let language = l.language().unwrap_or("").to_owned();
-                self.labels.push((s, kind, language, l.value().to_owned()));
+                let language = l.language().unwrap_or("");
+                self.labels.push(StatedLabel {
+                    concept: s,
+                    kind,
+                    language: language.to_owned(),
+                    text: l.value().to_owned(),
+                    keys: Arc::new(LabelKeys::of(l.value(), language)),
+                });
             }
             return;
         }
