@@ -21,7 +21,6 @@ use crate::rights::{self, AssetRights, Clearance, Context, Territories};
 use crate::store::{Change, GraphWrite, Store, WriteView};
 use crate::vocab::{ag, odrl};
 use oxigraph::model::{NamedNode, Term, Triple};
-use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -347,21 +346,12 @@ impl Targeting {
             "SELECT ?record ?asset WHERE {{ GRAPH ?record {{ ?policy <{}> ?asset }} FILTER(!sameTerm(?record, ?asset)) }}",
             odrl::TARGET.as_str()
         );
-        let prepared = SparqlEvaluator::new().parse_query(&query).map_err(|e| Error::Query {
-            message: e.to_string(),
-            position: None,
-        })?;
         let mut known: HashMap<String, Vec<NamedNode>> = HashMap::new();
-        if let QueryResults::Solutions(solutions) = prepared.on_store(store.db()).execute()? {
-            for solution in solutions {
-                let solution = solution?;
-                if let (Some(Term::NamedNode(record)), Some(Term::NamedNode(asset))) =
-                    (solution.get("record"), solution.get("asset"))
-                {
-                    let records = known.entry(asset.as_str().to_owned()).or_default();
-                    if !records.contains(record) {
-                        records.push(record.clone());
-                    }
+        for row in crate::sparql::select(store, &query)? {
+            if let [Some(Term::NamedNode(record)), Some(Term::NamedNode(asset))] = &row[..] {
+                let records = known.entry(asset.as_str().to_owned()).or_default();
+                if !records.contains(record) {
+                    records.push(record.clone());
                 }
             }
         }
@@ -371,9 +361,13 @@ impl Targeting {
     /// The triples of the records whose policies target `asset` from
     /// other graphs.
     pub fn records(&self, store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
-        let graphs = match self {
-            Targeting::Ask => Self::ask(store, asset)?,
-            Targeting::Known(known) => known.get(asset.as_str()).cloned().unwrap_or_default(),
+        let asked;
+        let graphs: &[NamedNode] = match self {
+            Targeting::Ask => {
+                asked = Self::ask(store, asset)?;
+                &asked
+            }
+            Targeting::Known(known) => known.get(asset.as_str()).map_or(&[], Vec::as_slice),
         };
         let mut triples = Vec::new();
         for graph in graphs {

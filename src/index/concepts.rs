@@ -63,18 +63,11 @@ impl LabelKind {
 #[derive(Debug, Clone, Default)]
 struct Concept {
     iri: String,
-    schemes: Vec<String>,
     /// (kind, language, text)
     labels: Vec<(LabelKind, String, String)>,
     /// The lookup keys of each label, in the same order.
     label_keys: Vec<Arc<LabelKeys>>,
-    narrower: Vec<u32>,
-    /// The direct broader concepts.
-    broader: Vec<u32>,
-    /// Every broader concept, transitively, and the concept itself.
-    ancestors: Vec<u32>,
-    related: Vec<u32>,
-    mapped: Vec<u32>,
+    links: Links,
 }
 
 /// A concept a query named, and by which label.
@@ -271,12 +264,7 @@ impl ConceptView {
         });
         let links = links.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         for (concept, links) in view.concepts.iter_mut().zip(links) {
-            concept.schemes = links.schemes;
-            concept.narrower = links.narrower;
-            concept.broader = links.broader;
-            concept.ancestors = links.ancestors;
-            concept.related = links.related;
-            concept.mapped = links.mapped;
+            concept.links = links;
         }
         view.by_label = labels.by_label;
         view.by_stem = labels.by_stem;
@@ -301,17 +289,17 @@ impl ConceptView {
 
     /// The concept and all its broader concepts, transitively.
     pub fn ancestors_or_self(&self, id: u32) -> &[u32] {
-        &self.concepts[id as usize].ancestors
+        &self.concepts[id as usize].links.ancestors
     }
 
     /// The schemes a concept belongs to.
     pub fn schemes(&self, id: u32) -> &[String] {
-        &self.concepts[id as usize].schemes
+        &self.concepts[id as usize].links.schemes
     }
 
     /// The concept's direct broader concepts.
     pub fn broader(&self, id: u32) -> impl Iterator<Item = u32> + '_ {
-        self.concepts[id as usize].broader.iter().copied()
+        self.concepts[id as usize].links.broader.iter().copied()
     }
 
     pub fn len(&self) -> usize {
@@ -445,7 +433,7 @@ impl ConceptView {
                 if depth == how.narrower_depth {
                     continue;
                 }
-                for &child in &self.concepts[at as usize].narrower {
+                for &child in &self.concepts[at as usize].links.narrower {
                     if visited.insert(child) {
                         let weight = how.narrower_decay.powi(depth as i32 + 1);
                         offer(
@@ -461,10 +449,10 @@ impl ConceptView {
                 }
             }
             if how.related_weight > 0.0 {
-                for &other in &self.concepts[id as usize].related {
+                for &other in &self.concepts[id as usize].links.related {
                     offer(other, how.related_weight, Via::Related { of: id });
                 }
-                for &other in &self.concepts[id as usize].mapped {
+                for &other in &self.concepts[id as usize].links.mapped {
                     offer(other, how.related_weight, Via::Mapped { of: id });
                 }
             }
@@ -586,12 +574,14 @@ impl ConceptView {
 
     /// Whether a concept belongs to a scheme.
     pub fn in_scheme(&self, id: u32, scheme: &str) -> bool {
-        self.concepts[id as usize].schemes.iter().any(|s| s == scheme)
+        self.concepts[id as usize].links.schemes.iter().any(|s| s == scheme)
     }
 
     /// Whether any concept belongs to a scheme.
     pub fn knows_scheme(&self, scheme: &str) -> bool {
-        self.concepts.iter().any(|c| c.schemes.iter().any(|s| s == scheme))
+        self.concepts
+            .iter()
+            .any(|c| c.links.schemes.iter().any(|s| s == scheme))
     }
 
     /// Every occurrence of a concept label in a text: at each word, the
@@ -662,7 +652,7 @@ impl ConceptView {
         let mut seen = HashSet::from([id]);
         let mut i = 0;
         while i < out.len() {
-            for &child in &self.concepts[out[i] as usize].narrower {
+            for &child in &self.concepts[out[i] as usize].links.narrower {
                 if seen.insert(child) {
                     out.push(child);
                 }
@@ -774,11 +764,13 @@ impl LabelMaps {
 }
 
 /// A concept's schemes and links, worked out apart from its labels.
-#[derive(Default, Clone)]
+#[derive(Debug, Default, Clone)]
 struct Links {
     schemes: Vec<String>,
     narrower: Vec<u32>,
+    /// The direct broader concepts.
     broader: Vec<u32>,
+    /// Every broader concept, transitively, and the concept itself.
     ancestors: Vec<u32>,
     related: Vec<u32>,
     mapped: Vec<u32>,
@@ -905,19 +897,18 @@ impl LabelKeys {
                 forms: Vec::new(),
             };
         }
-        let suffixes = (0..tokens.len()).map(|start| tokens[start..].join(" ")).collect();
-        let forms = std::iter::once((text, Form::Exact))
-            .chain(without_qualifier(text).map(|base| (base, Form::WithoutQualifier)))
-            .filter_map(|(form, how)| {
-                let tokens = fold(form);
-                if tokens.is_empty() {
-                    return None;
-                }
-                let stemmed =
-                    stem(form, language).map(|stems| stem_key(stemmed_language(language).unwrap_or_default(), &stems));
-                Some((tokens.join(" "), stemmed, how))
-            })
-            .collect();
+        let suffixes: Vec<String> = (0..tokens.len()).map(|start| tokens[start..].join(" ")).collect();
+        let stemmed = |form: &str| {
+            stem(form, language).map(|stems| stem_key(stemmed_language(language).unwrap_or_default(), &stems))
+        };
+        // As written, the folded label is its first suffix.
+        let mut forms = vec![(suffixes[0].clone(), stemmed(text), Form::Exact)];
+        if let Some(base) = without_qualifier(text) {
+            let tokens = fold(base);
+            if !tokens.is_empty() {
+                forms.push((tokens.join(" "), stemmed(base), Form::WithoutQualifier));
+            }
+        }
         LabelKeys { suffixes, forms }
     }
 }

@@ -7,6 +7,7 @@
 use crate::error::{Error, Position, Result};
 use crate::store::Store;
 use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::model::Term;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use std::io::Write;
@@ -99,6 +100,24 @@ pub fn evaluate(store: &Store, query: &str, format: OutputFormat, out: impl Writ
         }
     }
     Ok(())
+}
+
+/// Runs a SELECT on the union of all graphs and returns its rows, each
+/// with the values of the projected variables in order: for the service's
+/// own queries, whose results are small.
+pub fn select(store: &Store, query: &str) -> Result<Vec<Vec<Option<Term>>>> {
+    let mut prepared = SparqlEvaluator::new().parse_query(query).map_err(syntax_error)?;
+    prepared.dataset_mut().set_default_graph_as_union();
+    let QueryResults::Solutions(solutions) = prepared.on_store(store.db()).execute()? else {
+        return Ok(Vec::new());
+    };
+    let variables: Vec<_> = solutions.variables().to_vec();
+    solutions
+        .map(|s| {
+            let s = s?;
+            Ok(variables.iter().map(|v| s.get(v).cloned()).collect())
+        })
+        .collect()
 }
 
 fn syntax_error(e: oxigraph::sparql::SparqlSyntaxError) -> Error {

@@ -5,10 +5,10 @@
 
 use super::meta_graph;
 use crate::error::{Error, Result};
+use crate::sparql::select;
 use crate::store::Store;
 use crate::vocab::{ag, dcterms, owl, skos, AG};
 use oxigraph::model::{NamedNode, NamedNodeRef, Term};
-use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -314,25 +314,6 @@ fn mapping_name(p: NamedNodeRef<'_>) -> Option<&'static str> {
     .into_iter()
     .find(|(iri, _)| *iri == p)
     .map(|(_, name)| name)
-}
-
-/// Runs a SELECT on the union of all graphs and returns its rows.
-fn select(store: &Store, query: &str) -> Result<Vec<Vec<Option<Term>>>> {
-    let mut prepared = SparqlEvaluator::new().parse_query(query).map_err(|e| Error::Query {
-        message: e.to_string(),
-        position: None,
-    })?;
-    prepared.dataset_mut().set_default_graph_as_union();
-    let QueryResults::Solutions(solutions) = prepared.on_store(store.db()).execute()? else {
-        return Ok(Vec::new());
-    };
-    let variables: Vec<_> = solutions.variables().to_vec();
-    solutions
-        .map(|s| {
-            let s = s?;
-            Ok(variables.iter().map(|v| s.get(v).cloned()).collect())
-        })
-        .collect()
 }
 
 fn literal_text(t: &Term) -> String {
