@@ -16,6 +16,11 @@
 //! role = "editor"             # reader | analyst | editor | admin
 //! secret = "…"                # or secret_sha256 = "<hex>" to keep it out of the file
 //! tenants = ["default"]
+//!
+//! [sparql]
+//! timeout_secs = 30           # a query or update running longer is stopped (503)
+//! max_results = 1000000       # solutions or triples per query
+//! union_default_graph = true  # the default graph of a query is the union of all graphs
 //! ```
 //!
 //! `ASSETGRAPH_API_KEYS="name:role:secret,…"` adds keys from the environment.
@@ -44,6 +49,30 @@ pub struct Config {
     /// which templates and statuses mean what (tenant-specific).
     #[serde(default)]
     pub rightsline: crate::ingest::RightslineMapping,
+    #[serde(default)]
+    pub sparql: SparqlConfig,
+}
+
+/// Limits and semantics of the SPARQL endpoints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SparqlConfig {
+    /// A query or update running longer is stopped and answered with 503.
+    #[serde(default = "defaults::timeout_secs")]
+    pub timeout_secs: u64,
+    /// A query returning more solutions or triples fails (400).
+    #[serde(default = "defaults::max_results")]
+    pub max_results: u64,
+    /// With no dataset in the query or the request, the default graph is the
+    /// union of all graphs (true) or the store's own default graph (false).
+    #[serde(default = "defaults::union_default_graph")]
+    pub union_default_graph: bool,
+}
+
+impl Default for SparqlConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("an empty [sparql] table is valid")
+    }
 }
 
 #[derive(Clone, Deserialize)]
@@ -82,6 +111,15 @@ mod defaults {
     }
     pub fn tenant() -> String {
         crate::store::DEFAULT_TENANT.into()
+    }
+    pub fn timeout_secs() -> u64 {
+        30
+    }
+    pub fn max_results() -> u64 {
+        1_000_000
+    }
+    pub fn union_default_graph() -> bool {
+        true
     }
 }
 
@@ -134,6 +172,22 @@ impl Config {
         }
         if let Some(v) = var("ASSETGRAPH_DEFAULT_TENANT") {
             self.default_tenant = v;
+        }
+        if let Some(v) = var("ASSETGRAPH_SPARQL_TIMEOUT_SECS") {
+            self.sparql.timeout_secs = v.parse().map_err(|_| {
+                Error::invalid_field(
+                    "ASSETGRAPH_SPARQL_TIMEOUT_SECS",
+                    format!("'{v}' is not a number of seconds"),
+                )
+            })?;
+        }
+        if let Some(v) = var("ASSETGRAPH_SPARQL_UNION_DEFAULT_GRAPH") {
+            self.sparql.union_default_graph = v.parse().map_err(|_| {
+                Error::invalid_field(
+                    "ASSETGRAPH_SPARQL_UNION_DEFAULT_GRAPH",
+                    format!("'{v}' is not true or false"),
+                )
+            })?;
         }
         if let Some(v) = var("ASSETGRAPH_API_KEYS") {
             for entry in v.split(',').map(str::trim).filter(|e| !e.is_empty()) {

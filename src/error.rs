@@ -66,6 +66,15 @@ pub enum Error {
     #[error("{message}")]
     Conflict { message: String },
 
+    /// The caller may not do this to this resource, whatever its role (a
+    /// graph the service maintains itself, say).
+    #[error("{message}")]
+    Forbidden { message: String },
+
+    /// A query ran past the configured time limit and was stopped.
+    #[error("the query ran longer than the limit of {seconds} s (sparql.timeout_secs) and was stopped; narrow it, add a LIMIT, or raise the limit")]
+    Timeout { seconds: u64 },
+
     /// A SPARQL query could not be parsed or evaluated.
     #[error("SPARQL: {message}")]
     Query {

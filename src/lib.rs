@@ -27,6 +27,7 @@ pub mod http;
 pub mod index;
 pub mod ingest;
 pub mod ontologies;
+pub mod reports;
 pub mod rights;
 pub mod sparql;
 pub mod store;

@@ -182,6 +182,9 @@ pub mod graphs {
     pub const RESERVED_PREFIX: &str = "urn:assetgraph:";
     /// The registry: for every managed graph, its tenant and kind.
     pub const REGISTRY: &str = "urn:assetgraph:graph:registry";
+    /// Stands for the store's default graph where a graph must be named
+    /// (receipts, the audit trail); no graph of that name is ever stored.
+    pub const DEFAULT: &str = "urn:assetgraph:graph:default";
     /// The append-only audit trail.
     pub const AUDIT: &str = "urn:assetgraph:graph:audit";
     /// The project's own ontology.

@@ -16,7 +16,7 @@ use super::{blocking, read_body, AppState, Problem};
 use crate::assets::{self, Ingest, OnError};
 use crate::auth::Role;
 use crate::ingest::{self, Mapping, RecordResult, Source};
-use crate::rights::{Context, Dimension, Key, Territories, DIMENSIONS};
+use crate::rights::{Context, Territories};
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -185,50 +185,7 @@ async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<St
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A clearance context from query parameters. Unknown parameters are an
-/// error (a typo must not widen the answer); a dimension left out is open.
+/// A clearance context from query parameters (see [`crate::rights::context_from`]).
 pub(super) fn context_from(query: &HashMap<String, String>) -> Result<Context, Problem> {
-    let at = match query.get("at") {
-        Some(text) => crate::rights::parse_time(text).ok_or_else(|| {
-            Problem::bad_request(
-                "at",
-                format!("'{text}' is not a date (2026-12-01) or date-time (2026-12-01T10:00:00Z)"),
-            )
-        })?,
-        None => time::OffsetDateTime::now_utc().unix_timestamp(),
-    };
-    let mut context = Context::at(at);
-    for (name, value) in query {
-        if name == "at" {
-            continue;
-        }
-        let Some(dimension) = DIMENSIONS.iter().copied().find(|d| d.name() == name) else {
-            let known: Vec<&str> = DIMENSIONS.iter().map(|d| d.name()).collect();
-            return Err(Problem::bad_request(
-                name,
-                format!("'{name}' is not a dimension; use at, {}", known.join(", ")),
-            ));
-        };
-        let key = Key::resolve(dimension, value, Territories::global());
-        if let Key::Unknown(_) = key {
-            return Err(Problem::bad_request(name, unknown_value_hint(dimension, value)));
-        }
-        context = context.with(dimension, key);
-    }
-    Ok(context)
-}
-
-fn unknown_value_hint(dimension: Dimension, value: &str) -> String {
-    let example = match dimension {
-        Dimension::Territory => "an ISO code (DE), a region (europe_any) or a name (Germany)",
-        Dimension::Channel => "web, social, print, broadcast, or a source key such as channel_web",
-        Dimension::Usage => "advertising, editorial, marketing, or a source key such as advertising_any",
-        Dimension::Audience => "internal, agency, partner, press, public",
-        Dimension::Industry => "alcohol, tobacco, financial, or a source key such as industry_tobacco",
-        Dimension::Language => "an ISO code (de), a name (German) or a source key (language_german)",
-    };
-    format!(
-        "no shipped vocabulary knows {} '{value}'; use {example}",
-        dimension.name()
-    )
+    crate::rights::context_from(query).map_err(Problem::from)
 }

@@ -5,9 +5,14 @@
 
 mod assets;
 mod auth;
+mod graph_store;
 mod health;
+mod negotiate;
 mod problem;
+mod reports;
 mod search;
+mod sparql;
+mod sparql_form;
 mod taxonomies;
 
 pub use problem::Problem;
@@ -34,6 +39,9 @@ pub fn router(state: AppState) -> Router {
         .merge(taxonomies::routes())
         .merge(assets::routes())
         .merge(search::routes())
+        .merge(sparql::routes())
+        .merge(graph_store::routes())
+        .merge(reports::routes())
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         .layer(

@@ -156,6 +156,13 @@ impl From<Error> for Problem {
             }
             Error::NotFound { .. } => Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail),
             Error::Conflict { .. } => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
+            Error::Forbidden { .. } => Problem::forbidden(detail),
+            Error::Timeout { .. } => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "query-timeout",
+                "Query time limit reached",
+                detail,
+            ),
             Error::Storage(_) | Error::Index(_) | Error::File { .. } => Problem::internal(detail),
         }
     }

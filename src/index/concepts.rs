@@ -224,10 +224,11 @@ impl ConceptView {
         let mut statements = self.statements.clone();
         for &graph in changed {
             let part = Statements::read_graph(store, graph)?;
+            let key = graph_key(&graph_named(graph));
             if part.is_empty() {
-                statements.remove(graph);
+                statements.remove(&key);
             } else {
-                statements.insert(graph.to_owned(), Arc::new(part));
+                statements.insert(key, Arc::new(part));
             }
         }
         Ok(Self::assemble(statements))
@@ -992,14 +993,13 @@ impl Statements {
     /// the predicates on another thread: decoding the quads of a pushed
     /// taxonomy is most of what a push costs the index.
     fn read_graph(store: &Store, graph: &str) -> Result<Statements> {
-        let node = oxigraph::model::NamedNode::new_unchecked(graph);
-        let name = GraphName::NamedNode(node.clone());
+        let name = graph_named(graph);
         let read = |predicates: &[NamedNodeRef<'static>]| -> Result<Statements> {
             let mut part = Statements::default();
             for &predicate in predicates {
                 let quads = store
                     .db()
-                    .quads_for_pattern(None, Some(predicate), None, Some(node.as_ref().into()));
+                    .quads_for_pattern(None, Some(predicate), None, Some(name.as_ref()));
                 for quad in quads {
                     let quad = quad?;
                     part.take(&name, predicate, &quad.subject, &quad.object);
@@ -1023,6 +1023,15 @@ impl Statements {
         self.in_scheme.extend(other.in_scheme);
         self.links.extend(other.links);
         self.deprecated.extend(other.deprecated);
+    }
+}
+
+/// The graph a receipt names ([`graphs::DEFAULT`] stands for the default graph).
+fn graph_named(name: &str) -> GraphName {
+    if name == crate::vocab::graphs::DEFAULT {
+        GraphName::DefaultGraph
+    } else {
+        GraphName::NamedNode(oxigraph::model::NamedNode::new_unchecked(name))
     }
 }
 

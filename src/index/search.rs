@@ -159,10 +159,14 @@ pub struct ResolvedConcept {
 pub struct Hit {
     /// The asset id as ingested.
     pub id: String,
+    /// The asset's IRI, which also names its graph.
+    pub iri: String,
     pub title: Option<String>,
     pub score: f32,
     /// Why it matched.
     pub matched: Vec<String>,
+    /// The IRIs of the concepts it matched through, strongest first.
+    pub concepts: Vec<String>,
     /// Where the query's words occur in the asset's text, if they do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlight: Option<Highlight>,
@@ -290,9 +294,11 @@ impl SearchIndex {
         let key = doc.get_first(self.fields.key).and_then(|v| v.as_u64());
         Ok(Hit {
             id: text(self.fields.id).unwrap_or_default(),
+            iri: text(self.fields.graph).unwrap_or_default(),
             title: text(self.fields.title),
             score,
             matched: reasons(page.view, page.matches, &page.reached, (&tags, &automatic), page.lang),
+            concepts: matched_concepts(&page.reached, &tags, &automatic),
             highlight: highlight(&page.snippets.snippet_from_doc(&doc)),
             licence: key.map_or_else(
                 || crate::assets::licence_summary(&AssetRights::default(), Territories::global(), page.now),
@@ -679,6 +685,24 @@ fn highlight(snippet: &tantivy::snippet::Snippet) -> Option<Highlight> {
             .map(|r| [chars(r.start), chars(r.end)])
             .collect(),
     })
+}
+
+/// The concepts an asset matched through, strongest first; a curated tag
+/// before an automatic one of the same concept.
+fn matched_concepts(reached: &HashMap<&str, (f32, Via)>, curated: &[&str], automatic: &[&str]) -> Vec<String> {
+    let mut found: Vec<(f32, &str)> = curated
+        .iter()
+        .map(|t| (*t, 1.0))
+        .chain(automatic.iter().map(|t| (*t, AUTO_TAG_BOOST / CONCEPT_BOOST)))
+        .filter_map(|(tag, factor)| reached.get(tag).map(|(weight, _)| (weight * factor, tag)))
+        .collect();
+    found.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut seen = std::collections::HashSet::new();
+    found
+        .into_iter()
+        .filter(|(_, tag)| seen.insert(*tag))
+        .map(|(_, tag)| tag.to_owned())
+        .collect()
 }
 
 /// Why an asset matched, strongest reason first.

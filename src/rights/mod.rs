@@ -470,3 +470,55 @@ fn reason(rule: &'static str, source: Option<&str>, detail: &str) -> Reason {
         detail: detail.to_owned(),
     }
 }
+
+/// A clearance context from named values (`at`, `territory`, `channel`…).
+/// Unknown names are an error (a typo must not widen the answer); a
+/// dimension left out is open.
+pub fn context_from(query: &std::collections::HashMap<String, String>) -> crate::Result<Context> {
+    let at = match query.get("at") {
+        Some(text) => crate::rights::parse_time(text).ok_or_else(|| {
+            crate::Error::invalid_field(
+                "at",
+                format!("'{text}' is not a date (2026-12-01) or date-time (2026-12-01T10:00:00Z)"),
+            )
+        })?,
+        None => time::OffsetDateTime::now_utc().unix_timestamp(),
+    };
+    let mut context = Context::at(at);
+    for (name, value) in query {
+        if name == "at" {
+            continue;
+        }
+        let Some(dimension) = DIMENSIONS.iter().copied().find(|d| d.name() == name) else {
+            let known: Vec<&str> = DIMENSIONS.iter().map(|d| d.name()).collect();
+            return Err(crate::Error::invalid_field(
+                name.as_str(),
+                format!("'{name}' is not a dimension; use at, {}", known.join(", ")),
+            ));
+        };
+        let key = Key::resolve(dimension, value, Territories::global());
+        if let Key::Unknown(_) = key {
+            return Err(crate::Error::invalid_field(
+                name.as_str(),
+                unknown_value_hint(dimension, value),
+            ));
+        }
+        context = context.with(dimension, key);
+    }
+    Ok(context)
+}
+
+fn unknown_value_hint(dimension: Dimension, value: &str) -> String {
+    let example = match dimension {
+        Dimension::Territory => "an ISO code (DE), a region (europe_any) or a name (Germany)",
+        Dimension::Channel => "web, social, print, broadcast, or a source key such as channel_web",
+        Dimension::Usage => "advertising, editorial, marketing, or a source key such as advertising_any",
+        Dimension::Audience => "internal, agency, partner, press, public",
+        Dimension::Industry => "alcohol, tobacco, financial, or a source key such as industry_tobacco",
+        Dimension::Language => "an ISO code (de), a name (German) or a source key (language_german)",
+    };
+    format!(
+        "no shipped vocabulary knows {} '{value}'; use {example}",
+        dimension.name()
+    )
+}

@@ -1,8 +1,25 @@
-//! SPARQL evaluation on the store: the union of all graphs as the default
-//! graph, results streamed to a writer in the format asked for.
+//! SPARQL on the store: queries, updates and the Graph Store Protocol's
+//! operations, as the core offers them to `http/` and `cli/`.
 //!
-//! This is what `assetgraph query` runs today; the HTTP SPARQL Protocol
-//! endpoint will call the same function.
+//! - [`query`]: a query with the protocol's dataset, time limit (a
+//!   cancellation token) and result cap, streamed to a writer;
+//! - [`update`]: SPARQL Update evaluated on a scratch transaction and
+//!   committed through the single write path;
+//! - [`graph_store`]: the Graph Store Protocol's reads and writes, through
+//!   the same path;
+//! - [`edits`]: how both route a change of a graph — a taxonomy project's
+//!   graphs become a push, the service's own graphs are refused;
+//! - [`search`]: `SERVICE ag:search`, the search index inside a query.
+//!
+//! By default the default graph of a query is the union of all graphs
+//! (DESIGN §2); `sparql.union_default_graph = false` makes it the store's
+//! own default graph, as the W3C test suites expect.
+
+pub mod edits;
+pub mod graph_store;
+pub mod query;
+pub mod search;
+pub mod update;
 
 use crate::error::{Error, Position, Result};
 use crate::store::Store;
@@ -19,6 +36,8 @@ pub struct OutputFormat {
     pub graph: RdfFormat,
     /// Whether the user named a format (so a mismatch is an error, not a default).
     pub explicit: bool,
+    /// Whether the name was one of a results format (json, xml, csv, tsv).
+    pub names_results: bool,
 }
 
 impl Default for OutputFormat {
@@ -27,6 +46,7 @@ impl Default for OutputFormat {
             results: QueryResultsFormat::Json,
             graph: RdfFormat::Turtle,
             explicit: false,
+            names_results: false,
         }
     }
 }
@@ -46,6 +66,7 @@ impl OutputFormat {
                 results,
                 graph: RdfFormat::Turtle,
                 explicit: true,
+                names_results: true,
             }),
             None => {
                 let graph = crate::ingest::rdf::format_from_name(name).map_err(|_| {
@@ -55,6 +76,7 @@ impl OutputFormat {
                     results: QueryResultsFormat::Json,
                     graph,
                     explicit: true,
+                    names_results: false,
                 })
             }
         }
@@ -120,7 +142,7 @@ pub fn select(store: &Store, query: &str) -> Result<Vec<Vec<Option<Term>>>> {
         .collect()
 }
 
-fn syntax_error(e: oxigraph::sparql::SparqlSyntaxError) -> Error {
+pub(crate) fn syntax_error(e: oxigraph::sparql::SparqlSyntaxError) -> Error {
     let message = e.to_string();
     Error::Query {
         position: position_in_message(&message),

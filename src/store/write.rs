@@ -5,7 +5,7 @@ use super::{audit, fault, Store};
 use crate::error::{Error, Result};
 use crate::vocab::{ag, graphs};
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{GraphNameRef, Literal, NamedNode, NamedNodeRef, Quad, Triple};
+use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, Quad, Triple};
 use std::cell::RefCell;
 // ahash: randomly keyed like std's SipHash, several times faster on
 // the million-key sets of a large push.
@@ -31,12 +31,26 @@ pub enum GraphWrite {
     },
     /// The graph is removed with all its triples.
     Drop { graph: NamedNode },
+    /// These triples are removed and then these added, in a named graph or
+    /// in the default graph: the exact effect a SPARQL Update or a Graph
+    /// Store Protocol request computed. `kind` registers a graph the patch
+    /// creates; `drop` removes a named graph left empty (SPARQL `DROP`).
+    Patch {
+        graph: GraphName,
+        kind: &'static str,
+        remove: Vec<Triple>,
+        add: Vec<Triple>,
+        drop: bool,
+    },
 }
 
 impl GraphWrite {
-    pub fn graph(&self) -> &NamedNode {
+    pub fn graph(&self) -> GraphNameRef<'_> {
         match self {
-            GraphWrite::Replace { graph, .. } | GraphWrite::Merge { graph, .. } | GraphWrite::Drop { graph } => graph,
+            GraphWrite::Replace { graph, .. } | GraphWrite::Merge { graph, .. } | GraphWrite::Drop { graph } => {
+                graph.into()
+            }
+            GraphWrite::Patch { graph, .. } => graph.as_ref(),
         }
     }
 }
@@ -58,6 +72,7 @@ pub struct Change {
 /// What one graph gained and lost in a commit.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct GraphDelta {
+    /// The graph's IRI, or [`graphs::DEFAULT`] for the default graph.
     pub graph: String,
     pub added: usize,
     pub removed: usize,
@@ -84,7 +99,7 @@ pub struct Receipt {
 /// RocksDB is the costliest read there is; this way it happens once.
 pub struct WriteView<'a> {
     store: &'a Store,
-    graphs: RefCell<HashMap<NamedNode, Arc<Vec<Triple>>>>,
+    graphs: RefCell<HashMap<GraphName, Arc<Vec<Triple>>>>,
 }
 
 impl<'a> WriteView<'a> {
@@ -95,11 +110,22 @@ impl<'a> WriteView<'a> {
 
     /// All triples of a named graph (empty for a graph that does not exist).
     pub fn graph_triples(&self, graph: &NamedNode) -> Result<Arc<Vec<Triple>>> {
-        if let Some(triples) = self.graphs.borrow().get(graph) {
+        self.triples_of(graph.as_ref().into())
+    }
+
+    /// All triples of a named graph or of the default graph.
+    pub fn triples_of(&self, graph: GraphNameRef<'_>) -> Result<Arc<Vec<Triple>>> {
+        if let Some(triples) = self.graphs.borrow().get(&graph.into_owned()) {
             return Ok(triples.clone());
         }
-        let triples = Arc::new(self.store.graph_triples(graph.as_ref())?);
-        self.graphs.borrow_mut().insert(graph.clone(), triples.clone());
+        let triples: Vec<Triple> = self
+            .store
+            .db
+            .quads_for_pattern(None, None, None, Some(graph))
+            .map(|q| q.map(Triple::from).map_err(Error::from))
+            .collect::<Result<_>>()?;
+        let triples = Arc::new(triples);
+        self.graphs.borrow_mut().insert(graph.into_owned(), triples.clone());
         Ok(triples)
     }
 }
@@ -108,49 +134,103 @@ impl WriteView<'_> {
     /// The exact triples each write adds and removes, given what the store
     /// holds. Consumes the writes: a 1M-triple load is not copied again.
     fn deltas(&self, writes: Vec<GraphWrite>) -> Result<Vec<Delta>> {
-        writes
+        writes.into_iter().map(|write| self.delta(write)).collect()
+    }
+
+    fn delta(&self, write: GraphWrite) -> Result<Delta> {
+        let (graph, kind, new, replace) = match write {
+            GraphWrite::Replace { graph, kind, triples } => (graph.into(), Some(kind), triples, true),
+            GraphWrite::Merge { graph, kind, triples } => (graph.into(), Some(kind), triples, false),
+            GraphWrite::Drop { graph } => (graph.into(), None, Vec::new(), true),
+            GraphWrite::Patch {
+                graph,
+                kind,
+                remove,
+                add,
+                drop,
+            } => return self.patch_delta(graph, kind, remove, add, drop),
+        };
+        let exists = self.exists(&graph)?;
+        let old_triples = if exists {
+            self.triples_of(graph.as_ref())?
+        } else {
+            Arc::default()
+        };
+        let old: HashSet<&Triple> = old_triples.iter().collect();
+        // Which new triples to add: first occurrences not already stored.
+        let (keep, removed) = {
+            let mut seen: HashSet<&Triple> = HashSet::with_capacity(new.len());
+            let keep: Vec<bool> = new.iter().map(|t| seen.insert(t) && !old.contains(t)).collect();
+            let removed: Vec<Triple> = if replace {
+                old.iter()
+                    .filter(|t| !seen.contains(**t))
+                    .map(|t| (*t).clone())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            (keep, removed)
+        };
+        let added = new
             .into_iter()
-            .map(|write| {
-                let (graph, kind, new, replace) = match write {
-                    GraphWrite::Replace { graph, kind, triples } => (graph, Some(kind), triples, true),
-                    GraphWrite::Merge { graph, kind, triples } => (graph, Some(kind), triples, false),
-                    GraphWrite::Drop { graph } => (graph, None, Vec::new(), true),
-                };
-                let exists = self.store.db.contains_named_graph(&graph)?;
-                let old_triples = if exists {
-                    self.graph_triples(&graph)?
-                } else {
-                    Arc::default()
-                };
-                let old: HashSet<&Triple> = old_triples.iter().collect();
-                // Which new triples to add: first occurrences not already stored.
-                let (keep, removed) = {
-                    let mut seen: HashSet<&Triple> = HashSet::with_capacity(new.len());
-                    let keep: Vec<bool> = new.iter().map(|t| seen.insert(t) && !old.contains(t)).collect();
-                    let removed: Vec<Triple> = if replace {
-                        old.iter()
-                            .filter(|t| !seen.contains(**t))
-                            .map(|t| (*t).clone())
-                            .collect()
-                    } else {
-                        Vec::new()
-                    };
-                    (keep, removed)
-                };
-                let added = new
-                    .into_iter()
-                    .zip(keep)
-                    .filter_map(|(t, keep)| keep.then_some(t))
-                    .collect();
-                Ok(Delta {
-                    added,
-                    removed,
-                    dropped: kind.is_none() && exists,
-                    kind,
-                    graph,
-                })
-            })
-            .collect()
+            .zip(keep)
+            .filter_map(|(t, keep)| keep.then_some(t))
+            .collect();
+        Ok(Delta {
+            added,
+            removed,
+            dropped: kind.is_none() && exists && graph.is_named_node(),
+            register: kind.filter(|_| graph.is_named_node()),
+            graph,
+        })
+    }
+
+    /// A patch removes what is stored of `remove` and adds what is not yet
+    /// stored of `add`; it registers the graph only when it creates it.
+    fn patch_delta(
+        &self,
+        graph: GraphName,
+        kind: &'static str,
+        remove: Vec<Triple>,
+        add: Vec<Triple>,
+        drop: bool,
+    ) -> Result<Delta> {
+        let exists = self.exists(&graph)?;
+        let contains =
+            |t: &Triple| -> Result<bool> { Ok(self.store.db.contains(t.as_ref().in_graph(graph.as_ref()))?) };
+        let mut removed = Vec::new();
+        let mut gone: HashSet<&Triple> = HashSet::new();
+        for t in &remove {
+            if exists && !gone.contains(t) && contains(t)? {
+                gone.insert(t);
+                removed.push(t.clone());
+            }
+        }
+        let mut added = Vec::new();
+        let mut seen: HashSet<&Triple> = HashSet::new();
+        for t in &add {
+            if seen.insert(t) && (gone.contains(t) || !exists || !contains(t)?) {
+                added.push(t.clone());
+            }
+        }
+        // A triple both removed and added stays as it was.
+        let re_added: HashSet<&Triple> = added.iter().filter(|t| gone.contains(*t)).collect();
+        let removed: Vec<Triple> = removed.into_iter().filter(|t| !re_added.contains(t)).collect();
+        let added: Vec<Triple> = added.iter().filter(|t| !re_added.contains(t)).cloned().collect();
+        Ok(Delta {
+            register: (!exists && graph.is_named_node()).then_some(kind),
+            dropped: drop && exists && graph.is_named_node(),
+            added,
+            removed,
+            graph,
+        })
+    }
+
+    fn exists(&self, graph: &GraphName) -> Result<bool> {
+        Ok(match graph {
+            GraphName::NamedNode(g) => self.store.db.contains_named_graph(g)?,
+            _ => true,
+        })
     }
 }
 
@@ -164,10 +244,12 @@ pub trait ChangeListener: Send + Sync {
 
 /// The triples one graph gains and loses.
 struct Delta {
-    graph: NamedNode,
-    kind: Option<&'static str>,
+    graph: GraphName,
+    /// The kind to record in the registry, for a named graph that gains triples.
+    register: Option<&'static str>,
     added: Vec<Triple>,
     removed: Vec<Triple>,
+    /// A named graph removed as a whole.
     dropped: bool,
 }
 
@@ -247,15 +329,17 @@ impl Store {
         let tenant_iri = NamedNode::new_unchecked(graphs::tenant(tenant));
         let (mut added, mut removed) = (Vec::new(), Vec::new());
         for delta in deltas {
+            let GraphName::NamedNode(g) = &delta.graph else {
+                continue; // the default graph belongs to no tenant
+            };
             if delta.dropped {
-                for quad in
-                    self.db
-                        .quads_for_pattern(Some(delta.graph.as_ref().into()), None, None, Some(registry.into()))
+                for quad in self
+                    .db
+                    .quads_for_pattern(Some(g.as_ref().into()), None, None, Some(registry.into()))
                 {
                     removed.push(quad?);
                 }
-            } else if let (Some(kind), false) = (delta.kind, delta.added.is_empty()) {
-                let g = &delta.graph;
+            } else if let (Some(kind), false) = (delta.register, delta.added.is_empty()) {
                 added.push(Quad::new(g.clone(), rdf::TYPE, ag::MANAGED_GRAPH, registry));
                 added.push(Quad::new(g.clone(), ag::TENANT, tenant_iri.clone(), registry));
                 added.push(Quad::new(
@@ -278,9 +362,9 @@ impl Store {
     ) -> Result<()> {
         let mut tx = self.db.start_transaction()?;
         for delta in deltas {
-            let graph = GraphNameRef::NamedNode(delta.graph.as_ref());
-            if delta.dropped {
-                tx.remove_named_graph(delta.graph.as_ref())?;
+            let graph = delta.graph.as_ref();
+            if let (true, GraphName::NamedNode(g)) = (delta.dropped, &delta.graph) {
+                tx.remove_named_graph(g)?;
                 continue;
             }
             for t in &delta.removed {
@@ -323,7 +407,10 @@ impl Store {
 impl Delta {
     fn summary(&self) -> GraphDelta {
         GraphDelta {
-            graph: self.graph.as_str().to_owned(),
+            graph: match &self.graph {
+                GraphName::NamedNode(g) => g.as_str().to_owned(),
+                _ => graphs::DEFAULT.to_owned(),
+            },
             added: self.added.len(),
             removed: self.removed.len(),
             dropped: self.dropped,
@@ -335,7 +422,16 @@ impl Delta {
 fn validate(change: &Change) -> Result<()> {
     let mut seen = HashMap::new();
     for write in &change.writes {
-        let graph = write.graph().as_str();
+        let graph = match write.graph() {
+            GraphNameRef::NamedNode(g) => g.as_str(),
+            GraphNameRef::DefaultGraph => graphs::DEFAULT,
+            GraphNameRef::BlankNode(_) => {
+                return Err(Error::invalid_field(
+                    "graph",
+                    "graphs named by blank nodes cannot be stored; name them with IRIs",
+                ))
+            }
+        };
         if graph == graphs::REGISTRY || graph == graphs::AUDIT {
             return Err(Error::invalid_field(
                 "graph",

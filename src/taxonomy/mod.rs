@@ -20,7 +20,7 @@ mod read;
 mod version;
 
 pub use diff::{ConceptRef, Moved, Relabelled, Snapshot, TaxonomyDiff};
-pub use read::{concept, get, list, ConceptDetail, ProjectSummary, SchemeSummary};
+pub use read::{concept, get, graph_owners, list, ConceptDetail, ProjectSummary, SchemeSummary};
 pub use version::version_id;
 
 use crate::error::{Error, Result};
@@ -148,6 +148,22 @@ pub fn push(store: &Store, push: Push) -> Result<PushReport> {
 struct Prepared {
     writes: Vec<GraphWrite>,
     report: PushReport,
+}
+
+/// The writes and the report of a push, for a change that writes other
+/// graphs too (a SPARQL Update or a Graph Store Protocol request touching
+/// a project's graphs): the same diff and version as [`push`]. No writes
+/// when the version is unchanged; the caller fills in the generation and
+/// the delta from its receipt.
+pub fn prepare_push(view: &WriteView<'_>, push: Push) -> Result<(Vec<GraphWrite>, PushReport)> {
+    validate_project_id(&push.project)?;
+    let prepared = prepare(view, push)?;
+    let writes = if prepared.report.changed {
+        prepared.writes
+    } else {
+        Vec::new()
+    };
+    Ok((writes, prepared.report))
 }
 
 /// Builds the writes and the report of a push against the current version.

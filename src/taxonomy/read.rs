@@ -60,6 +60,23 @@ pub(super) fn project_meta(store: &Store, id: &str) -> Result<Option<ProjectMeta
     Ok(version.map(|version| ProjectMeta { version, graphs }))
 }
 
+/// Every graph a project owns, with the project's id: the graphs its
+/// meta graph lists, and each project's main graph.
+pub fn graph_owners(store: &Store) -> Result<std::collections::HashMap<NamedNode, String>> {
+    let mut owners = std::collections::HashMap::new();
+    for quad in store.db().quads_for_pattern(None, Some(ag::GRAPH), None, None) {
+        let quad = quad?;
+        let (oxigraph::model::NamedOrBlankNode::NamedNode(p), Term::NamedNode(g)) = (&quad.subject, quad.object) else {
+            continue;
+        };
+        if let Some(id) = p.as_str().strip_prefix("urn:assetgraph:project:") {
+            owners.insert(super::main_graph(id), id.to_owned());
+            owners.insert(g, id.to_owned());
+        }
+    }
+    Ok(owners)
+}
+
 /// The project that owns a graph, if any.
 pub(super) fn graph_owner(store: &Store, graph: NamedNodeRef<'_>) -> Result<Option<String>> {
     for quad in store

@@ -1,0 +1,218 @@
+//! `/store`: the SPARQL 1.1 Graph Store HTTP Protocol.
+//!
+//! A graph is named indirectly (`/store?graph=IRI`, `/store?default`) or
+//! directly: any path below `/store/` names the graph whose IRI is that
+//! URL (`http://{Host}/store/…`). `GET` and `HEAD` read (analysts and
+//! above), `PUT` replaces, `POST` adds, `DELETE` drops (editors and above);
+//! a `POST` to `/store` itself creates a new graph and answers with its
+//! `Location`. Bodies are any RDF syntax the service reads, or a
+//! `multipart/form-data` of such documents. Every write goes through the
+//! single write path: a write to a taxonomy project's graph is a push.
+
+use super::auth::Caller;
+use super::negotiate::graph_format;
+use super::{blocking, read_body, AppState, Problem};
+use crate::auth::Role;
+use crate::ingest::rdf;
+use crate::sparql::edits::Author;
+use crate::sparql::graph_store::{self, Operation};
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, RawQuery, Request, State};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use oxigraph::model::{GraphName, NamedNode, Triple};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/store", any(graph_store))
+        .route("/store/{*path}", any(graph_store))
+}
+
+/// Which graph a request names, if any.
+enum Named {
+    Graph(GraphName),
+    /// `/store` with neither `?graph` nor `?default`.
+    Store,
+}
+
+fn named_graph(uri: &Uri, raw_query: Option<&str>, headers: &HeaderMap) -> Result<Named, Problem> {
+    let mut graph = None;
+    let mut default = false;
+    for (name, value) in form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
+        match name.as_ref() {
+            "graph" => graph = Some(value.into_owned()),
+            "default" => default = true,
+            _ => {}
+        }
+    }
+    let direct = uri.path() != "/store";
+    match (graph, default, direct) {
+        (Some(_), true, _) => Err(Problem::bad_request(
+            "graph",
+            "name the graph with ?graph=IRI or ?default, not both",
+        )),
+        (Some(iri), false, false) => NamedNode::new(iri.as_str())
+            .map(|g| Named::Graph(g.into()))
+            .map_err(|e| Problem::bad_request("graph", format!("'{iri}' is not an IRI: {e}"))),
+        (None, true, false) => Ok(Named::Graph(GraphName::DefaultGraph)),
+        (None, false, false) => Ok(Named::Store),
+        (_, _, true) if raw_query.is_some_and(|q| !q.is_empty()) => Err(Problem::bad_request(
+            "graph",
+            "a path below /store names its graph itself; leave out ?graph and ?default",
+        )),
+        (_, _, true) => Ok(Named::Graph(
+            NamedNode::new_unchecked(own_url(headers, uri.path())).into(),
+        )),
+    }
+}
+
+/// The absolute URL of a path on this server, as the client addressed it.
+fn own_url(headers: &HeaderMap, path: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}{path}")
+}
+
+async fn graph_store(
+    State(state): State<AppState>,
+    caller: Caller,
+    method: Method,
+    uri: Uri,
+    RawQuery(raw_query): RawQuery,
+    request: Request,
+) -> Result<Response, Problem> {
+    let headers = request.headers().clone();
+    let named = named_graph(&uri, raw_query.as_deref(), &headers)?;
+    match (method.as_str(), named) {
+        ("GET" | "HEAD", Named::Graph(graph)) => {
+            caller.require(Role::Analyst)?;
+            let format = graph_format(&headers)?;
+            let store = state.store.clone();
+            let triples = blocking(move || graph_store::read(&store, graph.as_ref())).await?;
+            let mut out = Vec::new();
+            let mut writer = oxigraph::io::RdfSerializer::from_format(format).for_writer(&mut out);
+            for triple in &triples {
+                writer
+                    .serialize_triple(triple)
+                    .map_err(|e| Problem::internal(e.to_string()))?;
+            }
+            writer.finish().map_err(|e| Problem::internal(e.to_string()))?;
+            let content_type = format!("{}; charset=utf-8", format.media_type());
+            if method == Method::HEAD {
+                return Ok(([(header::CONTENT_TYPE, content_type)], Body::empty()).into_response());
+            }
+            Ok(([(header::CONTENT_TYPE, content_type)], out).into_response())
+        }
+        ("PUT" | "POST" | "DELETE", Named::Graph(graph)) => {
+            let operation = match method.as_str() {
+                "PUT" => Operation::Put,
+                "POST" => Operation::Post,
+                _ => Operation::Delete,
+            };
+            let triples = if operation == Operation::Delete {
+                Vec::new()
+            } else {
+                body_triples(&state, request).await?
+            };
+            write(&state, caller, operation, graph, triples).await
+        }
+        ("POST", Named::Store) => {
+            let graph = NamedNode::new_unchecked(own_url(&headers, &new_graph_path()));
+            let triples = body_triples(&state, request).await?;
+            let mut response = write(&state, caller, Operation::Post, graph.clone().into(), triples).await?;
+            *response.status_mut() = StatusCode::CREATED;
+            response.headers_mut().insert(
+                header::LOCATION,
+                header::HeaderValue::from_str(graph.as_str()).map_err(|e| Problem::internal(e.to_string()))?,
+            );
+            Ok(response)
+        }
+        (_, Named::Store) => Err(Problem::bad_request(
+            "graph",
+            "name a graph: /store?graph=IRI, /store?default, or a path below /store/",
+        )),
+        _ => Err(Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            format!("{method} is not a Graph Store Protocol method; use GET, HEAD, PUT, POST or DELETE"),
+        )),
+    }
+}
+
+async fn write(
+    state: &AppState,
+    caller: Caller,
+    operation: Operation,
+    graph: GraphName,
+    triples: Vec<Triple>,
+) -> Result<Response, Problem> {
+    let principal = caller.require(Role::Editor)?.clone();
+    let store = state.store.clone();
+    let report = blocking(move || {
+        let author = Author {
+            actor: &principal.name,
+            tenant: principal.write_tenant(),
+        };
+        graph_store::write(&store, operation, graph, triples, &author)
+    })
+    .await?;
+    Ok(if report.created {
+        (StatusCode::CREATED, axum::Json(report)).into_response()
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    })
+}
+
+/// The triples of a request body: one RDF document, or every document of
+/// a `multipart/form-data` body.
+async fn body_triples(state: &AppState, request: Request) -> Result<Vec<Triple>, Problem> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+        let mut multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(|e| Problem::bad_request("body", e.body_text()))?;
+        let mut triples = Vec::new();
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| Problem::bad_request("body", e.body_text()))?
+        {
+            let part_type = field.content_type().unwrap_or("text/turtle").to_owned();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| Problem::bad_request("body", e.body_text()))?;
+            let format = rdf::format_from_media_type(&part_type)?;
+            triples.extend(blocking(move || graph_store::parse_body(format, &bytes)).await?);
+        }
+        return Ok(triples);
+    }
+    if content_type.is_empty() {
+        return Err(crate::Error::UnsupportedFormat {
+            given: "(none)".into(),
+            expected: "send a Content-Type such as text/turtle, application/n-triples or application/rdf+xml".into(),
+        }
+        .into());
+    }
+    let format = rdf::format_from_media_type(&content_type)?;
+    let bytes = read_body(request.into_body(), state.config.max_body_bytes).await?;
+    blocking(move || graph_store::parse_body(format, &bytes)).await
+}
+
+/// A path for a graph created by `POST /store`: unique for this server.
+fn new_graph_path() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
+    format!("/store/graphs/{nanos:x}-{:x}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}

@@ -1,0 +1,420 @@
+//! `/sparql`: the SPARQL 1.1 Protocol.
+//!
+//! - query by `GET ?query=`, by `POST` of a form (`query=`) or of the
+//!   query itself (`application/sparql-query`); update by `POST` of a form
+//!   (`update=`) or of the update itself (`application/sparql-update`);
+//! - `default-graph-uri`, `named-graph-uri`, `using-graph-uri` and
+//!   `using-named-graph-uri`, repeatable, in the URL or the form;
+//! - results in the format the `Accept` header (or `?format=`) asks for,
+//!   streamed as they are produced;
+//! - `GET /sparql` with neither: the service description, or the query
+//!   form for a browser (`Accept: text/html`).
+//!
+//! Analysts and above query, editors and above update. A query or update
+//! running past `sparql.timeout_secs` is stopped and answered with 503; a
+//! client that goes away stops its query.
+
+use super::auth::Caller;
+use super::negotiate::{graph_format, results_format};
+use super::{blocking, read_body, AppState, Problem};
+use crate::auth::Role;
+use crate::sparql::query::{self, Format, QueryRequest};
+use crate::sparql::update::{self, ProtocolDataset, UpdateRequest};
+use crate::Error;
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use oxigraph::model::NamedNode;
+use oxigraph::sparql::CancellationToken;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/sparql", get(get_sparql).post(post_sparql))
+}
+
+/// The protocol's parameters, from the URL and a form body together.
+#[derive(Default)]
+struct Params {
+    query: Vec<String>,
+    update: Vec<String>,
+    default_graphs: Vec<String>,
+    named_graphs: Vec<String>,
+    using_graphs: Vec<String>,
+    using_named_graphs: Vec<String>,
+    format: Option<String>,
+}
+
+impl Params {
+    fn parse(text: &str) -> Self {
+        let mut params = Params::default();
+        params.extend(text);
+        params
+    }
+
+    fn extend(&mut self, text: &str) {
+        for (name, value) in form_urlencoded::parse(text.as_bytes()) {
+            let value = value.into_owned();
+            match name.as_ref() {
+                "query" => self.query.push(value),
+                "update" => self.update.push(value),
+                "default-graph-uri" => self.default_graphs.push(value),
+                "named-graph-uri" => self.named_graphs.push(value),
+                "using-graph-uri" => self.using_graphs.push(value),
+                "using-named-graph-uri" => self.using_named_graphs.push(value),
+                "format" => self.format = Some(value),
+                _ => {}
+            }
+        }
+    }
+
+    fn dataset(&self) -> Result<ProtocolDataset, Problem> {
+        Ok(ProtocolDataset {
+            default: iris("default-graph-uri", &self.default_graphs)?,
+            named: iris("named-graph-uri", &self.named_graphs)?,
+        })
+    }
+
+    fn using(&self) -> Result<ProtocolDataset, Problem> {
+        Ok(ProtocolDataset {
+            default: iris("using-graph-uri", &self.using_graphs)?,
+            named: iris("using-named-graph-uri", &self.using_named_graphs)?,
+        })
+    }
+}
+
+fn iris(field: &str, values: &[String]) -> Result<Vec<NamedNode>, Problem> {
+    values
+        .iter()
+        .map(|v| {
+            NamedNode::new(v.as_str()).map_err(|e| Problem::bad_request(field, format!("'{v}' is not an IRI: {e}")))
+        })
+        .collect()
+}
+
+async fn get_sparql(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let params = Params::parse(raw.as_deref().unwrap_or(""));
+    if !params.update.is_empty() {
+        return Err(Problem::bad_request(
+            "update",
+            "updates are sent with POST (a form with update=… or a body of type application/sparql-update), never GET",
+        ));
+    }
+    match params.query.len() {
+        0 if wants_html(&headers) => Ok(Html(super::sparql_form::page(&state)).into_response()),
+        0 => service_description(&state, &headers),
+        1 => run_query(state, caller, params, headers).await,
+        _ => Err(one_only("query")),
+    }
+}
+
+async fn post_sparql(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    let mut params = Params::parse(raw.as_deref().unwrap_or(""));
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (essence, charset) = media_type(content_type);
+    if charset.as_deref().is_some_and(|c| !c.eq_ignore_ascii_case("utf-8")) {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported charset",
+            format!(
+                "the body is {}; send queries and updates as UTF-8",
+                charset.unwrap_or_default()
+            ),
+        ));
+    }
+    let body = read_body(body, state.config.max_body_bytes).await?;
+    let text = || {
+        String::from_utf8(body.to_vec()).map_err(|e| {
+            Problem::bad_request(
+                "body",
+                format!(
+                    "the body is not UTF-8 (byte {}); send UTF-8",
+                    e.utf8_error().valid_up_to()
+                ),
+            )
+        })
+    };
+    match essence.as_str() {
+        "application/x-www-form-urlencoded" => params.extend(&text()?),
+        "application/sparql-query" => params.query.push(text()?),
+        "application/sparql-update" => params.update.push(text()?),
+        other => {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                format!(
+                    "'{}' is not a SPARQL request body; send application/sparql-query, application/sparql-update \
+                     or a form (application/x-www-form-urlencoded) with query=… or update=…",
+                    if other.is_empty() { "(no Content-Type)" } else { other }
+                ),
+            ))
+        }
+    }
+    match (params.query.len(), params.update.len()) {
+        (1, 0) => run_query(state, caller, params, headers).await,
+        (0, 1) => run_update(state, caller, params).await,
+        (0, 0) => Err(Problem::bad_request(
+            "query",
+            "send a query (query=…) or an update (update=…)",
+        )),
+        (q, _) if q > 1 => Err(one_only("query")),
+        (0, _) => Err(one_only("update")),
+        _ => Err(Problem::bad_request("query", "send a query or an update, not both")),
+    }
+}
+
+fn one_only(field: &str) -> Problem {
+    Problem::bad_request(
+        field,
+        format!("the request carries more than one {field}; send exactly one"),
+    )
+}
+
+/// A media type's lower-case essence and its charset, if named.
+fn media_type(value: &str) -> (String, Option<String>) {
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    let charset = parts
+        .filter_map(|p| p.trim().split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned());
+    (essence, charset)
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+async fn run_query(state: AppState, caller: Caller, params: Params, headers: HeaderMap) -> Result<Response, Problem> {
+    caller.require(Role::Analyst)?;
+    let cancel = CancellationToken::new();
+    let request = QueryRequest {
+        text: params.query[0].clone(),
+        base_iri: None,
+        dataset: Some(params.dataset()?),
+        union_default_graph: state.config.sparql.union_default_graph,
+        search: Some(state.index.clone()),
+        cancel: cancel.clone(),
+        max_results: Some(state.config.sparql.max_results),
+        bindings: Vec::new(),
+    };
+    let prepared = query::prepare(request)?;
+    let format = results_format(&headers, params.format.as_deref(), prepared.form())?;
+    let guard = Deadline::start(cancel, state.config.sparql.timeout_secs);
+    let store = state.store.clone();
+    stream(format, guard, move |out| prepared.write(&store, format, out)).await
+}
+
+async fn run_update(state: AppState, caller: Caller, params: Params) -> Result<Response, Problem> {
+    let principal = caller.require(Role::Editor)?.clone();
+    let cancel = CancellationToken::new();
+    let request = UpdateRequest {
+        text: params.update[0].clone(),
+        base_iri: None,
+        using: Some(params.using()?),
+        union_default_graph: state.config.sparql.union_default_graph,
+        actor: principal.name.clone(),
+        tenant: principal.write_tenant().to_owned(),
+        cancel: cancel.clone(),
+    };
+    let seconds = state.config.sparql.timeout_secs;
+    let _guard = Deadline::start(cancel.clone(), seconds);
+    let store = state.store.clone();
+    let report = blocking(move || {
+        update::update(&store, request).map_err(|e| match e {
+            Error::Query { ref message, .. } if cancel.is_cancelled() && message.contains("cancel") => {
+                Error::Timeout { seconds }
+            }
+            other => other,
+        })
+    })
+    .await?;
+    Ok(Json(report).into_response())
+}
+
+/// Cancels a query when its time is up, or when it is dropped — which is
+/// when the client went away before the answer was complete.
+pub(super) struct Deadline {
+    cancel: CancellationToken,
+    timer: tokio::task::JoinHandle<()>,
+    seconds: u64,
+}
+
+impl Deadline {
+    pub(super) fn start(cancel: CancellationToken, seconds: u64) -> Self {
+        let token = cancel.clone();
+        let timer = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(seconds)).await;
+            token.cancel();
+        });
+        Deadline { cancel, timer, seconds }
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        self.timer.abort();
+        self.cancel.cancel();
+    }
+}
+
+/// Bytes are handed to the response in pieces of this size.
+const CHUNK: usize = 64 * 1024;
+
+/// Runs `produce` on the blocking pool and streams what it writes. The
+/// status is decided by the first piece: an error before any output is a
+/// problem response; an error after it cuts the stream, so a client never
+/// takes a truncated answer for a whole one.
+pub(super) async fn stream(
+    format: Format,
+    deadline: Deadline,
+    produce: impl FnOnce(&mut ChannelWriter) -> crate::Result<()> + Send + 'static,
+) -> Result<Response, Problem> {
+    let (sender, mut receiver) = mpsc::channel::<crate::Result<Bytes>>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut writer = ChannelWriter {
+            sender: sender.clone(),
+            buffer: Vec::with_capacity(CHUNK),
+        };
+        let outcome = produce(&mut writer).and_then(|()| writer.finish());
+        if let Err(error) = outcome {
+            let _ = sender.blocking_send(Err(error));
+        }
+    });
+    let seconds = deadline.seconds;
+    let timed_out = |error: Error| match error {
+        Error::Query { ref message, .. } if message == query::CANCELLED => Error::Timeout { seconds },
+        other => other,
+    };
+    let first = match receiver.recv().await {
+        Some(Ok(bytes)) => bytes,
+        Some(Err(error)) => return Err(timed_out(error).into()),
+        None => Bytes::new(),
+    };
+    let rest = futures_util::stream::unfold((receiver, deadline), move |(mut receiver, deadline)| async move {
+        let next = receiver.recv().await?;
+        let item = next.map_err(|e| {
+            tracing::warn!(error = %e, "a query failed after its answer had started; the response is cut");
+            std::io::Error::other(e.to_string())
+        });
+        Some((item, (receiver, deadline)))
+    });
+    let body = futures_util::StreamExt::chain(
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(first) }),
+        rest,
+    );
+    Ok(([(header::CONTENT_TYPE, content_type(format))], Body::from_stream(body)).into_response())
+}
+
+fn content_type(format: Format) -> String {
+    let media = format.media_type();
+    if media.starts_with("text/") || media.ends_with("json") || media.ends_with("xml") {
+        format!("{media}; charset=utf-8")
+    } else {
+        media.to_owned()
+    }
+}
+
+/// Collects what the serializer writes and sends it on in pieces; a
+/// closed channel (the client went away) stops the writer.
+pub(super) struct ChannelWriter {
+    sender: mpsc::Sender<crate::Result<Bytes>>,
+    buffer: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn send(&mut self) -> std::io::Result<()> {
+        let piece = Bytes::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK)));
+        self.sender
+            .blocking_send(Ok(piece))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away"))
+    }
+
+    fn finish(&mut self) -> crate::Result<()> {
+        self.send().map_err(|e| Error::Storage(format!("sending results: {e}")))
+    }
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= CHUNK {
+            self.send()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The service description (SPARQL 1.1 Service Description), as Turtle or
+/// whatever graph format is asked for.
+fn service_description(state: &AppState, headers: &HeaderMap) -> Result<Response, Problem> {
+    let format = graph_format(headers)?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let endpoint = format!("http://{host}/sparql");
+    let union = if state.config.sparql.union_default_graph {
+        "sd:feature sd:UnionDefaultGraph ;"
+    } else {
+        ""
+    };
+    let turtle = format!(
+        r#"@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix ag: <https://w3id.org/assetgraph/ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<{endpoint}#service> a sd:Service ;
+    sd:endpoint <{endpoint}> ;
+    sd:supportedLanguage sd:SPARQL11Query, sd:SPARQL11Update ;
+    sd:resultFormat <http://www.w3.org/ns/formats/SPARQL_Results_JSON>, <http://www.w3.org/ns/formats/SPARQL_Results_XML>,
+        <http://www.w3.org/ns/formats/SPARQL_Results_CSV>, <http://www.w3.org/ns/formats/SPARQL_Results_TSV>,
+        <http://www.w3.org/ns/formats/Turtle>, <http://www.w3.org/ns/formats/N-Triples>, <http://www.w3.org/ns/formats/N-Quads>,
+        <http://www.w3.org/ns/formats/TriG>, <http://www.w3.org/ns/formats/RDF_XML>, <http://www.w3.org/ns/formats/JSON-LD> ;
+    {union}
+    sd:defaultDataset [ a sd:Dataset ; sd:defaultGraph [ a sd:Graph ] ] ;
+    rdfs:comment "SERVICE ag:search {{ [] ag:query \"…\" ; ag:asset ?asset ; ag:score ?score ; ag:matchedConcept ?concept }} joins search hits with the graph." .
+"#
+    );
+    let triples = crate::ingest::rdf::parse(
+        "service description",
+        oxigraph::io::RdfFormat::Turtle,
+        turtle.as_bytes(),
+        &|_| {},
+    )
+    .map_err(|e| Problem::internal(e.to_string()))?;
+    let mut out = Vec::new();
+    let mut writer = oxigraph::io::RdfSerializer::from_format(format).for_writer(&mut out);
+    for quad in &triples {
+        writer
+            .serialize_quad(quad)
+            .map_err(|e| Problem::internal(e.to_string()))?;
+    }
+    writer.finish().map_err(|e| Problem::internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, content_type(Format::Graph(format)))], out).into_response())
+}
