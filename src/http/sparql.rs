@@ -171,7 +171,7 @@ async fn post_sparql(
     }
     match (params.query.len(), params.update.len()) {
         (1, 0) => run_query(state, caller, params, headers).await,
-        (0, 1) => run_update(state, caller, params).await,
+        (0, 1) => run_update(state, caller, params, headers).await,
         (0, 0) => Err(Problem::bad_request(
             "query",
             "send a query (query=…) or an update (update=…)",
@@ -212,7 +212,7 @@ async fn run_query(state: AppState, caller: Caller, params: Params, headers: Hea
     let cancel = CancellationToken::new();
     let request = QueryRequest {
         text: params.query[0].clone(),
-        base_iri: None,
+        base_iri: Some(endpoint_url(&headers)),
         dataset: Some(params.dataset()?),
         union_default_graph: state.config.sparql.union_default_graph,
         search: Some(state.index.clone()),
@@ -227,12 +227,21 @@ async fn run_query(state: AppState, caller: Caller, params: Params, headers: Hea
     stream(format, guard, move |out| prepared.write(&store, format, out)).await
 }
 
-async fn run_update(state: AppState, caller: Caller, params: Params) -> Result<Response, Problem> {
+/// The endpoint's own URL: the base IRI of queries and updates.
+fn endpoint_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}/sparql")
+}
+
+async fn run_update(state: AppState, caller: Caller, params: Params, headers: HeaderMap) -> Result<Response, Problem> {
     let principal = caller.require(Role::Editor)?.clone();
     let cancel = CancellationToken::new();
     let request = UpdateRequest {
         text: params.update[0].clone(),
-        base_iri: None,
+        base_iri: Some(endpoint_url(&headers)),
         using: Some(params.using()?),
         union_default_graph: state.config.sparql.union_default_graph,
         actor: principal.name.clone(),
@@ -375,11 +384,7 @@ impl std::io::Write for ChannelWriter {
 /// whatever graph format is asked for.
 fn service_description(state: &AppState, headers: &HeaderMap) -> Result<Response, Problem> {
     let format = graph_format(headers)?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    let endpoint = format!("http://{host}/sparql");
+    let endpoint = endpoint_url(headers);
     let union = if state.config.sparql.union_default_graph {
         "sd:feature sd:UnionDefaultGraph ;"
     } else {

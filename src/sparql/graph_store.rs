@@ -100,10 +100,16 @@ pub fn write(
     triples: Vec<Triple>,
     author: &Author<'_>,
 ) -> Result<GraphStoreReport> {
-    let created = !exists(store, graph.as_ref())?;
-    if operation == Operation::Delete && created {
+    if operation == Operation::Delete && !exists(store, graph.as_ref())? {
         return Err(Error::not_found(format!("graph {graph}")));
     }
+    // The default graph always exists; a write that fills it creates it as
+    // far as a client can tell.
+    let created = store
+        .db()
+        .quads_for_pattern(None, None, None, Some(graph.as_ref()))
+        .next()
+        .is_none();
     let (receipt, taxonomies) = store.write(|view| {
         let ownership = Ownership::read(view)?;
         let edit = match operation {
