@@ -185,6 +185,8 @@ pub mod graphs {
     /// Stands for the store's default graph where a graph must be named
     /// (receipts, the audit trail); no graph of that name is ever stored.
     pub const DEFAULT: &str = "urn:assetgraph:graph:default";
+    /// Usage events (append-only).
+    pub const USAGE: &str = "urn:assetgraph:graph:usage";
     /// The append-only audit trail.
     pub const AUDIT: &str = "urn:assetgraph:graph:audit";
     /// The project's own ontology.

@@ -1,10 +1,12 @@
-//! The command line: `serve`, `load`, `import`, `query`. Each subcommand is a small
-//! module that reads its arguments, calls the core and reports. Errors end
-//! in one place ([`main`]), which prints what went wrong and what to do next.
+//! The command line: `serve`, `load`, `import`, `query`, `report`, `search`,
+//! `reindex`. Each subcommand is a small module that reads its arguments,
+//! calls the core and reports. Errors end in one place ([`main`]), which
+//! prints what went wrong and what to do next.
 
 mod import;
 mod load;
 mod query;
+mod report;
 mod search;
 mod serve;
 
@@ -42,6 +44,8 @@ enum Command {
     Load(load::Args),
     /// Run a SPARQL query on the store and print the results.
     Query(query::Args),
+    /// Run a named report (queries/NAME.rq) with its parameters; without NAME, list the reports.
+    Report(report::Args),
     /// Import asset and rights records of a source (smintio, rightsline, photoshelter, dropbox, scaleflex,
     /// assetgraph) or image files with embedded metadata (files).
     Import(import::Args),
@@ -59,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args, config),
         Command::Load(args) => load::run(args, config),
         Command::Query(args) => query::run(args, config),
+        Command::Report(args) => report::run(args, config),
         Command::Import(args) => import::run(args, config),
         Command::Reindex(args) => search::reindex(args, config),
         Command::Search(args) => search::search(args, config),

@@ -39,16 +39,16 @@ async fn run(
     caller.require(Role::Analyst)?;
     let report = reports::find(&name)?;
     let format_name = params.remove("format");
+    let bindings = report.bindings(&params)?;
     let cancel = CancellationToken::new();
     let prepared = query::prepare(QueryRequest {
-        text: report.text.to_owned(),
+        text: report.query_with(&bindings),
         base_iri: None,
         dataset: None,
         union_default_graph: true,
         search: Some(state.index.clone()),
         cancel: cancel.clone(),
         max_results: Some(state.config.sparql.max_results),
-        bindings: report.bindings(&params)?,
     })?;
     let format = results_format(&headers, format_name.as_deref(), prepared.form())?;
     let deadline = Deadline::start(cancel, state.config.sparql.timeout_secs);

@@ -218,7 +218,6 @@ async fn run_query(state: AppState, caller: Caller, params: Params, headers: Hea
         search: Some(state.index.clone()),
         cancel: cancel.clone(),
         max_results: Some(state.config.sparql.max_results),
-        bindings: Vec::new(),
     };
     let prepared = query::prepare(request)?;
     let format = results_format(&headers, params.format.as_deref(), prepared.form())?;

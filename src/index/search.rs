@@ -292,9 +292,10 @@ impl SearchIndex {
             .filter_map(|v| v.as_str())
             .collect();
         let key = doc.get_first(self.fields.key).and_then(|v| v.as_u64());
+        let id = text(self.fields.id).unwrap_or_default();
         Ok(Hit {
-            id: text(self.fields.id).unwrap_or_default(),
-            iri: text(self.fields.graph).unwrap_or_default(),
+            iri: crate::ingest::asset_iri(&id).into_string(),
+            id,
             title: text(self.fields.title),
             score,
             matched: reasons(page.view, page.matches, &page.reached, (&tags, &automatic), page.lang),
@@ -388,6 +389,14 @@ impl SearchIndex {
     fn licence(&self, key: u64, now: i64) -> ClearanceSummary {
         let rights = self.rights().get(key).unwrap_or_default();
         crate::assets::licence_summary(&rights, Territories::global(), now)
+    }
+
+    /// Whether the asset named by `iri` is cleared for `ctx`, by the rights
+    /// the index holds (an asset it does not know is not).
+    pub fn is_cleared(&self, iri: &str, ctx: &Context) -> bool {
+        self.rights()
+            .get(super::rights::key_of(iri))
+            .is_some_and(|rights| rights.is_cleared(ctx, Territories::global()))
     }
 
     /// The clearance of one indexed asset, with the reasons.

@@ -4,10 +4,12 @@
 //! Each `.rq` file starts with comment lines: the first says what the report
 //! answers, `# @param NAME TYPE DEFAULT  description` lines declare its
 //! parameters. In the query a parameter is the variable `?NAME`, bound to
-//! the given value (or its default) before evaluation; `DEFAULT` is `-` for
-//! a parameter that may stay unbound, which the query then handles with
-//! `BOUND(?NAME)`. Types: `integer`, `decimal`, `date`, `dateTime`,
-//! `string`, `iri`.
+//! the given value (or its default) by a `VALUES` row placed first in the
+//! query's outermost `WHERE` group — so use parameters in that group (its
+//! filters, or patterns joined there), not only inside nested groups, which
+//! are evaluated before the join. `DEFAULT` is `-` for a parameter that may
+//! stay unbound, which the query then handles with `BOUND(?NAME)`. Types:
+//! `integer`, `decimal`, `date`, `dateTime`, `string`, `iri`.
 
 use crate::error::{Error, Result};
 use oxigraph::model::vocab::xsd;
@@ -15,10 +17,37 @@ use oxigraph::model::{Literal, NamedNode, Term, Variable};
 use std::collections::HashMap;
 
 /// The files of `queries/`, by name.
-const FILES: [(&str, &str); 1] = [(
-    "taxonomy-change-history",
-    include_str!("../../queries/taxonomy-change-history.rq"),
-)];
+const FILES: [(&str, &str); 8] = [
+    (
+        "audit-trail-of-asset",
+        include_str!("../../queries/audit-trail-of-asset.rq"),
+    ),
+    (
+        "concepts-without-cleared-asset",
+        include_str!("../../queries/concepts-without-cleared-asset.rq"),
+    ),
+    ("licences-expiring", include_str!("../../queries/licences-expiring.rq")),
+    (
+        "licensing-spend-by-provider",
+        include_str!("../../queries/licensing-spend-by-provider.rq"),
+    ),
+    (
+        "most-reused-categories",
+        include_str!("../../queries/most-reused-categories.rq"),
+    ),
+    (
+        "out-of-contract-usage",
+        include_str!("../../queries/out-of-contract-usage.rq"),
+    ),
+    (
+        "taxonomy-change-history",
+        include_str!("../../queries/taxonomy-change-history.rq"),
+    ),
+    (
+        "usage-by-concept-campaign-market",
+        include_str!("../../queries/usage-by-concept-campaign-market.rq"),
+    ),
+];
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
@@ -115,6 +144,42 @@ impl Report {
         }
         Ok(bindings)
     }
+
+    /// The query with these values bound: a `VALUES` row first in its
+    /// outermost `WHERE` group.
+    pub fn query_with(&self, bindings: &[(Variable, Term)]) -> String {
+        if bindings.is_empty() {
+            return self.text.to_owned();
+        }
+        let at = outer_group_start(self.text).expect("every report has a WHERE group (checked by its test)");
+        let variables: Vec<String> = bindings.iter().map(|(v, _)| v.to_string()).collect();
+        let values: Vec<String> = bindings.iter().map(|(_, t)| t.to_string()).collect();
+        format!(
+            "{}\n  VALUES ({}) {{ ({}) }}{}",
+            &self.text[..at],
+            variables.join(" "),
+            values.join(" "),
+            &self.text[at..]
+        )
+    }
+}
+
+/// Just after the `{` of the first `WHERE {` that is not in a comment.
+fn outer_group_start(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.split('#').next().unwrap_or("");
+        let upper = code.to_ascii_uppercase();
+        if let Some(i) = upper.find("WHERE") {
+            let rest = &code[i + 5..];
+            let brace = rest.find('{')?;
+            if rest[..brace].trim().is_empty() {
+                return Some(offset + i + 5 + brace + 1);
+            }
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// A parameter's text as a term of its type, or what was expected.
@@ -151,8 +216,28 @@ mod tests {
     fn every_report_says_what_it_answers_and_parses() {
         for report in all() {
             assert!(!report.description.is_empty(), "{} has no description", report.name);
+            assert!(
+                outer_group_start(report.text).is_some(),
+                "{} has no WHERE {{",
+                report.name
+            );
+            let bindings = report
+                .parameters
+                .iter()
+                .map(|p| {
+                    let value = p.default.clone().unwrap_or_else(|| match p.kind.as_str() {
+                        "iri" => "http://example.org/x".into(),
+                        "dateTime" => "2026-01-01T00:00:00Z".into(),
+                        _ => "1".into(),
+                    });
+                    (
+                        Variable::new_unchecked(p.name.as_str()),
+                        typed(&p.kind, &value).unwrap(),
+                    )
+                })
+                .collect::<Vec<_>>();
             spargebra::SparqlParser::new()
-                .parse_query(report.text)
+                .parse_query(&report.query_with(&bindings))
                 .unwrap_or_else(|e| panic!("{}: {e}", report.name));
             for p in &report.parameters {
                 if let Some(default) = &p.default {

@@ -6,7 +6,7 @@
 //! (solutions, boolean, graph) and can choose a format before anything is
 //! evaluated; [`Prepared::write`] then streams the results to any writer.
 
-use super::search::{service_name, SearchService};
+use super::search::{cleared, cleared_function_name, service_name, SearchService};
 use super::syntax_error;
 use super::update::ProtocolDataset;
 use crate::error::{Error, Result};
@@ -32,8 +32,6 @@ pub struct QueryRequest {
     pub cancel: CancellationToken,
     /// Solutions or triples beyond this fail the query.
     pub max_results: Option<u64>,
-    /// Values for variables, set before evaluation (a report's parameters).
-    pub bindings: Vec<(oxigraph::model::Variable, oxigraph::model::Term)>,
 }
 
 /// What a query returns.
@@ -86,12 +84,12 @@ pub fn prepare(request: QueryRequest) -> Result<Prepared> {
     };
     let mut evaluator = SparqlEvaluator::new().with_cancellation_token(request.cancel.clone());
     if let Some(index) = request.search {
-        evaluator = evaluator.with_service_handler(service_name(), SearchService { index });
+        let for_function = index.clone();
+        evaluator = evaluator
+            .with_service_handler(service_name(), SearchService { index })
+            .with_custom_function(cleared_function_name(), move |args| cleared(&for_function, args));
     }
     let mut query = evaluator.for_query(parsed);
-    for (variable, value) in request.bindings {
-        query = query.substitute_variable(variable, value);
-    }
     match request.dataset.filter(|d| !d.is_empty()) {
         Some(dataset) => *query.dataset_mut() = dataset.specification(),
         None if request.union_default_graph && query.dataset().is_default_dataset() => {

@@ -23,6 +23,11 @@
 //!
 //! The pattern inside the `SERVICE` is read as written: inputs cannot come
 //! from variables bound outside it (the service runs before the join).
+//!
+//! The function `ag:cleared(?asset, "territory", "DE", "channel", "web", …)`
+//! says whether an asset is cleared for a rights context given as name and
+//! value pairs (`at` defaults to now), by the same rights the search uses:
+//! `FILTER(ag:cleared(?asset, "territory", "DE"))`.
 
 use crate::index::{SearchIndex, SearchRequest};
 use crate::vocab::AG;
@@ -32,6 +37,31 @@ use spargebra::algebra::GraphPattern;
 use spargebra::term::{NamedNodePattern, TermPattern};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// The function IRI: `ag:cleared`.
+pub fn cleared_function_name() -> NamedNode {
+    NamedNode::new_unchecked(format!("{AG}cleared"))
+}
+
+/// `ag:cleared(asset, name, value, …)`: true or false, or unbound (an
+/// error in SPARQL terms) for arguments that name no asset or no context.
+pub fn cleared(index: &SearchIndex, args: &[Term]) -> Option<Term> {
+    let (Term::NamedNode(asset), pairs) = args.split_first()? else {
+        return None;
+    };
+    if pairs.len() % 2 != 0 {
+        return None;
+    }
+    let mut context = HashMap::new();
+    for pair in pairs.chunks(2) {
+        let (Term::Literal(name), Term::Literal(value)) = (&pair[0], &pair[1]) else {
+            return None;
+        };
+        context.insert(name.value().to_owned(), value.value().to_owned());
+    }
+    let context = crate::rights::context_from(&context).ok()?;
+    Some(Literal::from(index.is_cleared(asset.as_str(), &context)).into())
+}
 
 /// The service IRI: `ag:search`.
 pub fn service_name() -> NamedNode {
