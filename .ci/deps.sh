@@ -20,3 +20,10 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" \
     || $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libclang-dev
 fi
+
+# The SPARQL client test talks to the server with SPARQLWrapper (PyPI); it
+# is skipped, with a notice, where Python or the package is missing.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import SPARQLWrapper' >/dev/null 2>&1; then
+  python3 -m pip install --quiet --disable-pip-version-check SPARQLWrapper >&2 \
+    || echo "notice: SPARQLWrapper could not be installed; its test will be skipped" >&2
+fi
