@@ -4,8 +4,10 @@
 use super::DataArg;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::sparql::{self, OutputFormat};
+use crate::sparql::query::{self, Form, Format, QueryRequest};
+use crate::sparql::OutputFormat;
 use crate::store::Store;
+use std::io::Write;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -33,8 +35,35 @@ pub fn run(args: Args, config: Config) -> Result<()> {
         .transpose()?
         .unwrap_or_default();
     let store = Store::open(&args.data.resolve(&config))?;
-    let stdout = std::io::stdout().lock();
-    sparql::evaluate(&store, &query, format, std::io::BufWriter::new(stdout))?;
-    println!();
-    Ok(())
+    let prepared = query::prepare(QueryRequest {
+        text: query,
+        base_iri: None,
+        dataset: None,
+        union_default_graph: true,
+        search: None,
+        cancel: Default::default(),
+        max_results: None,
+    })?;
+    let format = fitting_format(format, prepared.form())?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    prepared.write(&store, format, &mut out)?;
+    writeln!(out)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Storage(format!("writing results: {e}")))
+}
+
+/// The format for the query's form; a named format of the other kind is an error.
+fn fitting_format(format: OutputFormat, form: Form) -> Result<Format> {
+    match form {
+        Form::Graph if format.explicit && format.names_results => Err(Error::invalid_field(
+            "format",
+            "this query returns a graph: use --format turtle, ntriples, nquads, trig, rdfxml or jsonld",
+        )),
+        Form::Graph => Ok(Format::Graph(format.graph)),
+        _ if format.explicit && !format.names_results => Err(Error::invalid_field(
+            "format",
+            "this query returns solutions: use --format json, xml, csv or tsv",
+        )),
+        _ => Ok(Format::Results(format.results)),
+    }
 }

@@ -23,11 +23,10 @@ pub mod update;
 
 use crate::error::{Error, Position, Result};
 use crate::store::Store;
-use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::io::RdfFormat;
 use oxigraph::model::Term;
-use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
+use oxigraph::sparql::results::QueryResultsFormat;
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
-use std::io::Write;
 
 /// How to write results: one format for solutions and booleans, one for graphs.
 #[derive(Debug, Clone, Copy)]
@@ -81,47 +80,6 @@ impl OutputFormat {
             }
         }
     }
-}
-
-/// Evaluates `query` and writes its results to `out`.
-pub fn evaluate(store: &Store, query: &str, format: OutputFormat, out: impl Write) -> Result<()> {
-    let mut prepared = SparqlEvaluator::new().parse_query(query).map_err(syntax_error)?;
-    prepared.dataset_mut().set_default_graph_as_union();
-    let results = prepared.on_store(store.db()).execute()?;
-    let io = |e: std::io::Error| Error::Storage(format!("writing results: {e}"));
-    match results {
-        QueryResults::Solutions(solutions) => {
-            let mut writer = QueryResultsSerializer::from_format(format.results)
-                .serialize_solutions_to_writer(out, solutions.variables().to_vec())
-                .map_err(io)?;
-            for solution in solutions {
-                writer.serialize(&solution?).map_err(io)?;
-            }
-            writer.finish().map_err(io)?;
-        }
-        QueryResults::Boolean(value) => {
-            QueryResultsSerializer::from_format(format.results)
-                .serialize_boolean_to_writer(out, value)
-                .map_err(io)?;
-        }
-        QueryResults::Graph(triples) => {
-            if format.explicit
-                && format.graph == RdfFormat::Turtle
-                && !matches!(format.results, QueryResultsFormat::Json)
-            {
-                return Err(Error::invalid_field(
-                    "format",
-                    "this query returns a graph: use --format turtle, ntriples, nquads, trig, rdfxml or jsonld",
-                ));
-            }
-            let mut writer = RdfSerializer::from_format(format.graph).for_writer(out);
-            for triple in triples {
-                writer.serialize_triple(&triple?).map_err(io)?;
-            }
-            writer.finish().map_err(io)?;
-        }
-    }
-    Ok(())
 }
 
 /// Runs a SELECT on the union of all graphs and returns its rows, each
