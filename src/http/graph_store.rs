@@ -10,7 +10,7 @@
 //! single write path: a write to a taxonomy project's graph is a push.
 
 use super::auth::Caller;
-use super::negotiate::graph_format;
+use super::negotiate::{graph_format, graph_response};
 use super::{blocking, read_body, AppState, Problem};
 use crate::auth::Role;
 use crate::ingest::rdf;
@@ -94,19 +94,12 @@ async fn graph_store(
             let format = graph_format(&headers)?;
             let store = state.store.clone();
             let triples = blocking(move || graph_store::read(&store, graph.as_ref())).await?;
-            let mut out = Vec::new();
-            let mut writer = oxigraph::io::RdfSerializer::from_format(format).for_writer(&mut out);
-            for triple in &triples {
-                writer
-                    .serialize_triple(triple)
-                    .map_err(|e| Problem::internal(e.to_string()))?;
-            }
-            writer.finish().map_err(|e| Problem::internal(e.to_string()))?;
-            let content_type = format!("{}; charset=utf-8", format.media_type());
+            let response = graph_response(format, triples.iter().map(Triple::as_ref))?;
             if method == Method::HEAD {
-                return Ok(([(header::CONTENT_TYPE, content_type)], Body::empty()).into_response());
+                let (parts, _) = response.into_parts();
+                return Ok(Response::from_parts(parts, Body::empty()));
             }
-            Ok(([(header::CONTENT_TYPE, content_type)], out).into_response())
+            Ok(response)
         }
         ("PUT" | "POST" | "DELETE", Named::Graph(graph)) => {
             let operation = match method.as_str() {

@@ -53,6 +53,33 @@ pub(super) fn graph_format(headers: &HeaderMap) -> Result<RdfFormat, Problem> {
     }
 }
 
+/// The `Content-Type` of an answer in `format`; text formats say UTF-8.
+pub(super) fn content_type(format: Format) -> String {
+    let media = format.media_type();
+    if media.starts_with("text/") || media.ends_with("json") || media.ends_with("xml") {
+        format!("{media}; charset=utf-8")
+    } else {
+        media.to_owned()
+    }
+}
+
+/// A graph answer: the triples serialised in `format`, with its type.
+pub(super) fn graph_response<'a>(
+    format: RdfFormat,
+    triples: impl IntoIterator<Item = oxigraph::model::TripleRef<'a>>,
+) -> Result<axum::response::Response, Problem> {
+    use axum::response::IntoResponse;
+    let mut out = Vec::new();
+    let mut writer = oxigraph::io::RdfSerializer::from_format(format).for_writer(&mut out);
+    for triple in triples {
+        writer
+            .serialize_triple(triple)
+            .map_err(|e| Problem::internal(e.to_string()))?;
+    }
+    writer.finish().map_err(|e| Problem::internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, content_type(Format::Graph(format)))], out).into_response())
+}
+
 fn by_name(name: &str, form: Form) -> Result<Format, Problem> {
     let format = crate::sparql::OutputFormat::from_name(name)?;
     Ok(match (form, format.names_results) {

@@ -15,7 +15,7 @@
 //! client that goes away stops its query.
 
 use super::auth::Caller;
-use super::negotiate::{graph_format, results_format};
+use super::negotiate::{content_type, graph_format, graph_response, results_format};
 use super::{blocking, read_body, AppState, Problem};
 use crate::auth::Role;
 use crate::sparql::query::{self, Format, QueryRequest};
@@ -336,15 +336,6 @@ pub(super) async fn stream(
     Ok(([(header::CONTENT_TYPE, content_type(format))], Body::from_stream(body)).into_response())
 }
 
-fn content_type(format: Format) -> String {
-    let media = format.media_type();
-    if media.starts_with("text/") || media.ends_with("json") || media.ends_with("xml") {
-        format!("{media}; charset=utf-8")
-    } else {
-        media.to_owned()
-    }
-}
-
 /// Collects what the serializer writes and sends it on in pieces; a
 /// closed channel (the client went away) stops the writer.
 pub(super) struct ChannelWriter {
@@ -412,13 +403,5 @@ fn service_description(state: &AppState, headers: &HeaderMap) -> Result<Response
         &|_| {},
     )
     .map_err(|e| Problem::internal(e.to_string()))?;
-    let mut out = Vec::new();
-    let mut writer = oxigraph::io::RdfSerializer::from_format(format).for_writer(&mut out);
-    for quad in &triples {
-        writer
-            .serialize_quad(quad)
-            .map_err(|e| Problem::internal(e.to_string()))?;
-    }
-    writer.finish().map_err(|e| Problem::internal(e.to_string()))?;
-    Ok(([(header::CONTENT_TYPE, content_type(Format::Graph(format)))], out).into_response())
+    graph_response(format, triples.iter().map(|q| q.as_ref().into()))
 }
