@@ -75,7 +75,14 @@ pub enum Error {
     #[error("the query ran longer than the limit of {seconds} s (sparql.timeout_secs) and was stopped; narrow it, add a LIMIT, or raise the limit")]
     Timeout { seconds: u64 },
 
-    /// A SPARQL query could not be parsed or evaluated.
+    /// A SPARQL query or update is malformed.
+    #[error("SPARQL syntax: {message}")]
+    QuerySyntax {
+        message: String,
+        position: Option<Position>,
+    },
+
+    /// A well-formed SPARQL query or update could not be evaluated.
     #[error("SPARQL: {message}")]
     Query {
         message: String,

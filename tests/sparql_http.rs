@@ -213,7 +213,7 @@ async fn bad_requests_get_a_problem_and_change_nothing() {
     assert_eq!(
         (
             problem["line"].as_u64(),
-            problem["type"].as_str().map(|t| t.ends_with("/query"))
+            problem["type"].as_str().map(|t| t.ends_with("/query-syntax"))
         ),
         (Some(2), Some(true))
     );

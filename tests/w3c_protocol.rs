@@ -9,24 +9,21 @@
 //! Skipped with a notice when ../shared/data is absent.
 
 mod common;
+mod w3c;
 
 use assetgraph::config::Config;
 use common::*;
-use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::{Graph, NamedNodeRef, NamedOrBlankNode, Term, Triple};
+use oxigraph::io::RdfFormat;
+use oxigraph::model::Term;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsParser, ReaderQueryResultsParserOutput};
-use oxigraph::store::Store as Memory;
 use reqwest::{Client, Method};
 use std::collections::HashMap;
 use std::path::Path;
+use w3c::*;
 
-const MF: &str = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#";
 const HT: &str = "http://www.w3.org/2011/http#";
 const CNT: &str = "http://www.w3.org/2011/content#";
 const HTS: &str = "http://www.w3.org/2011/http-statusCodes#";
-const UT: &str = "http://www.w3.org/2009/sparql/tests/test-update#";
-const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
-const RDFS: &str = "http://www.w3.org/2000/01/rdf-schema#";
 const HOST: &str = "www.example";
 
 /// The suites' own semantics: the default graph is the stored one.
@@ -79,139 +76,6 @@ const DEPRECATED_SUITE_DEFECTS: [&str; 5] = [
     "GET of POST - multipart/form-data",
     "DELETE - existing graph",
 ];
-
-#[derive(Default)]
-struct Outcome {
-    passed: Vec<String>,
-    failed: Vec<(String, String)>,
-}
-
-impl Outcome {
-    fn absorb(&mut self, other: Outcome) {
-        self.passed.extend(other.passed);
-        self.failed.extend(other.failed);
-    }
-
-    fn report(&self, suite: &str) {
-        let total = self.passed.len() + self.failed.len();
-        println!("{suite}: {} of {total} passed", self.passed.len());
-        for (name, why) in &self.failed {
-            println!("  FAILED {name}: {why}");
-        }
-    }
-
-    fn assert_all_pass_but(&self, defects: &[&str]) {
-        let unexpected: Vec<_> = self
-            .failed
-            .iter()
-            .filter(|(name, _)| !defects.contains(&name.as_str()))
-            .collect();
-        assert!(unexpected.is_empty(), "{} failed: {unexpected:?}", unexpected.len());
-        for defect in defects {
-            assert!(
-                self.passed
-                    .iter()
-                    .chain(self.failed.iter().map(|f| &f.0))
-                    .any(|n| n == defect),
-                "no test '{defect}'"
-            );
-        }
-    }
-
-    fn assert_all_pass(&self) {
-        assert!(!self.passed.is_empty(), "no test ran");
-        assert!(
-            self.failed.is_empty(),
-            "{} failed: {:?}",
-            self.failed.len(),
-            self.failed
-        );
-    }
-}
-
-/// A manifest in memory, to walk with quad patterns.
-struct Manifest {
-    graph: Memory,
-    dir: std::path::PathBuf,
-}
-
-impl Manifest {
-    fn load(path: &Path) -> Manifest {
-        let graph = Memory::new().unwrap();
-        let base = format!("file://{}", path.display());
-        let parser = RdfParser::from_format(RdfFormat::Turtle).with_base_iri(&base).unwrap();
-        graph
-            .load_from_reader(parser, std::fs::read(path).unwrap().as_slice())
-            .unwrap();
-        Manifest {
-            graph,
-            dir: path.parent().unwrap().to_path_buf(),
-        }
-    }
-
-    fn objects(&self, subject: &Term, predicate: &str) -> Vec<Term> {
-        let Some(subject) = as_subject(subject) else {
-            return Vec::new();
-        };
-        self.graph
-            .quads_for_pattern(
-                Some(subject.as_ref()),
-                Some(NamedNodeRef::new_unchecked(predicate)),
-                None,
-                None,
-            )
-            .map(|q| q.unwrap().object)
-            .collect()
-    }
-
-    fn object(&self, subject: &Term, predicate: &str) -> Option<Term> {
-        self.objects(subject, predicate).into_iter().next()
-    }
-
-    fn text(&self, subject: &Term, predicate: &str) -> Option<String> {
-        match self.object(subject, predicate)? {
-            Term::Literal(l) => Some(l.value().to_owned()),
-            Term::NamedNode(n) => Some(n.as_str().to_owned()),
-            _ => None,
-        }
-    }
-
-    fn list(&self, head: Term) -> Vec<Term> {
-        let mut items = Vec::new();
-        let mut node = head;
-        while !matches!(&node, Term::NamedNode(n) if n.as_str() == format!("{RDF}nil")) {
-            let Some(first) = self.object(&node, &format!("{RDF}first")) else {
-                break;
-            };
-            items.push(first);
-            node = self.object(&node, &format!("{RDF}rest")).unwrap();
-        }
-        items
-    }
-
-    fn entries(&self) -> Vec<Term> {
-        let manifest = self
-            .graph
-            .quads_for_pattern(
-                None,
-                Some(NamedNodeRef::new_unchecked(&format!("{MF}entries"))),
-                None,
-                None,
-            )
-            .next()
-            .unwrap()
-            .unwrap();
-        self.list(manifest.object)
-    }
-}
-
-fn as_subject(term: &Term) -> Option<NamedOrBlankNode> {
-    match term {
-        Term::NamedNode(n) => Some(n.clone().into()),
-        Term::BlankNode(b) => Some(b.clone().into()),
-        _ => None,
-    }
-}
 
 /// Maps the manifests' endpoints onto this server's.
 fn local_path(path: &str) -> String {
@@ -349,12 +213,7 @@ async fn run_test(client: &Client, base: &str, manifest: &Manifest, test: &Term)
                 .to_owned();
             templates.insert(variable.value().to_owned(), location);
         }
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let content_type = content_type(&response);
         let bytes = response.bytes().await.map_err(|e| e.to_string())?;
         check_body(manifest, &expected, &content_type, &bytes).map_err(|e| format!("request {}: {e}", i + 1))?;
     }
@@ -408,16 +267,6 @@ fn check_body(manifest: &Manifest, expected: &Term, content_type: &str, bytes: &
         }
     }
     Ok(())
-}
-
-/// A graph with its blank nodes canonicalised, to compare for isomorphism.
-fn parse_graph(format: RdfFormat, bytes: &[u8]) -> Result<Graph, String> {
-    let mut graph = Graph::new();
-    for quad in RdfParser::from_format(format).for_reader(bytes) {
-        graph.insert(&Triple::from(quad.map_err(|e| e.to_string())?));
-    }
-    graph.canonicalize(oxigraph::model::dataset::CanonicalizationAlgorithm::Unstable);
-    Ok(graph)
 }
 
 /// The http-rdf-update manifest writes each exchange as text in a
@@ -517,12 +366,7 @@ async fn run_prose_test(client: &Client, base: &str, text: &str, new_path: &mut 
             .unwrap_or(location)
             .to_owned();
     }
-    let content_type = answer
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    let content_type = content_type(&answer);
     let bytes = answer.bytes().await.map_err(|e| e.to_string())?;
     let rest: Vec<&str> = expected_lines.collect();
     let document = rest

@@ -87,7 +87,9 @@ fn hint(error: &Error) -> Option<&'static str> {
             Some("fix the document at the position shown, or check that its extension or --format matches its syntax")
         }
         Error::UnsupportedFormat { .. } => Some("pass --format turtle|trig|ntriples|nquads|n3|rdfxml|jsonld"),
-        Error::Query { .. } => Some("check the query at the position shown; prefixes must be declared with PREFIX"),
+        Error::QuerySyntax { .. } => {
+            Some("check the query at the position shown; prefixes must be declared with PREFIX")
+        }
         Error::Unacceptable { .. } => Some("use --merge to add triples to an existing project"),
         Error::File { .. } => Some("check the path and its permissions"),
         Error::Records { .. } => Some("fix the records named above, or pass --skip-invalid to store the valid ones"),

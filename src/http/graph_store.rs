@@ -110,13 +110,14 @@ async fn graph_store(
             let triples = if operation == Operation::Delete {
                 Vec::new()
             } else {
-                body_triples(&state, request).await?
+                let base = body_base(&graph, &headers, &uri);
+                body_triples(&state, request, base).await?
             };
             write(&state, caller, operation, graph, triples).await
         }
         ("POST", Named::Store) => {
             let graph = NamedNode::new_unchecked(own_url(&headers, &new_graph_path()));
-            let triples = body_triples(&state, request).await?;
+            let triples = body_triples(&state, request, graph.as_str().to_owned()).await?;
             let mut response = write(&state, caller, Operation::Post, graph.clone().into(), triples).await?;
             *response.status_mut() = StatusCode::CREATED;
             response.headers_mut().insert(
@@ -162,9 +163,18 @@ async fn write(
     })
 }
 
+/// The IRI a body's relative IRIs resolve against: the graph it is
+/// written to, or for the default graph the URL of the request.
+fn body_base(graph: &GraphName, headers: &HeaderMap, uri: &Uri) -> String {
+    match graph {
+        GraphName::NamedNode(iri) => iri.as_str().to_owned(),
+        _ => own_url(headers, &uri.to_string()),
+    }
+}
+
 /// The triples of a request body: one RDF document, or every document of
 /// a `multipart/form-data` body.
-async fn body_triples(state: &AppState, request: Request) -> Result<Vec<Triple>, Problem> {
+async fn body_triples(state: &AppState, request: Request, base: String) -> Result<Vec<Triple>, Problem> {
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -187,7 +197,8 @@ async fn body_triples(state: &AppState, request: Request) -> Result<Vec<Triple>,
                 .await
                 .map_err(|e| Problem::bad_request("body", e.body_text()))?;
             let format = rdf::format_from_media_type(&part_type)?;
-            triples.extend(blocking(move || graph_store::parse_body(format, &bytes)).await?);
+            let base = base.clone();
+            triples.extend(blocking(move || graph_store::parse_body(format, &bytes, &base)).await?);
         }
         return Ok(triples);
     }
@@ -200,7 +211,7 @@ async fn body_triples(state: &AppState, request: Request) -> Result<Vec<Triple>,
     }
     let format = rdf::format_from_media_type(&content_type)?;
     let bytes = read_body(request.into_body(), state.config.max_body_bytes).await?;
-    blocking(move || graph_store::parse_body(format, &bytes)).await
+    blocking(move || graph_store::parse_body(format, &bytes, &base)).await
 }
 
 /// A path for a graph created by `POST /store`: unique for this server.

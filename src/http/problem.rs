@@ -115,8 +115,12 @@ impl From<Error> for Problem {
                 });
                 p
             }
-            Error::Query { position, .. } => {
-                let mut p = Problem::new(StatusCode::BAD_REQUEST, "query", "Invalid query", detail);
+            Error::QuerySyntax { position, .. } | Error::Query { position, .. } => {
+                let (kind, title) = match error {
+                    Error::QuerySyntax { .. } => ("query-syntax", "Malformed query"),
+                    _ => ("query", "Query refused"),
+                };
+                let mut p = Problem::new(StatusCode::BAD_REQUEST, kind, title, detail);
                 p.location = position.map(|at| {
                     Box::new(Location {
                         document: None,

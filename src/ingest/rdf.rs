@@ -89,6 +89,19 @@ fn unsupported_poolparty_format(key: &str) -> Option<&'static str> {
 /// on every core; if that finds an error, the document is parsed again in
 /// one piece so that the error names its true line.
 pub fn parse(document: &str, format: RdfFormat, bytes: &[u8], progress: &dyn Fn(u64)) -> Result<Vec<Quad>> {
+    parse_with_base(document, format, bytes, None, progress)
+}
+
+/// Parses a whole document whose relative IRIs resolve against `base`: the
+/// IRI it was fetched from or will be stored as (a Graph Store request's
+/// graph, say).
+pub fn parse_with_base(
+    document: &str,
+    format: RdfFormat,
+    bytes: &[u8],
+    base: Option<&str>,
+    progress: &dyn Fn(u64),
+) -> Result<Vec<Quad>> {
     let line_based = matches!(format, RdfFormat::NTriples | RdfFormat::NQuads);
     if line_based && bytes.len() >= PARALLEL_PARSE_BYTES {
         if let Some(quads) = parse_in_parallel(format, bytes) {
@@ -96,7 +109,7 @@ pub fn parse(document: &str, format: RdfFormat, bytes: &[u8], progress: &dyn Fn(
             return Ok(quads);
         }
     }
-    parse_sequentially(document, format, bytes, progress)
+    parse_sequentially(document, format, bytes, base, progress)
 }
 
 const PARALLEL_PARSE_BYTES: usize = 4 << 20;
@@ -119,7 +132,16 @@ fn parse_in_parallel(format: RdfFormat, bytes: &[u8]) -> Option<Vec<Quad>> {
     Some(quads)
 }
 
-fn parse_sequentially(document: &str, format: RdfFormat, bytes: &[u8], progress: &dyn Fn(u64)) -> Result<Vec<Quad>> {
+fn parse_sequentially(
+    document: &str,
+    format: RdfFormat,
+    bytes: &[u8],
+    base: Option<&str>,
+    progress: &dyn Fn(u64),
+) -> Result<Vec<Quad>> {
+    let bad_base = |e: oxiri::IriParseError| {
+        Error::invalid_field("base", format!("'{}' is not a base IRI: {e}", base.unwrap_or("")))
+    };
     let read = Arc::new(AtomicU64::new(0));
     let reader = CountingReader {
         inner: bytes,
@@ -133,7 +155,11 @@ fn parse_sequentially(document: &str, format: RdfFormat, bytes: &[u8], progress:
     };
     if format == RdfFormat::RdfXml {
         // Parsed directly to learn the byte offset of an error.
-        let mut parser = oxrdfxml::RdfXmlParser::new().for_reader(reader);
+        let mut parser = oxrdfxml::RdfXmlParser::new();
+        if let Some(base) = base {
+            parser = parser.with_base_iri(base).map_err(bad_base)?;
+        }
+        let mut parser = parser.for_reader(reader);
         while let Some(triple) = parser.next() {
             match triple {
                 Ok(t) => quads.push(t.in_graph(GraphName::DefaultGraph)),
@@ -150,7 +176,11 @@ fn parse_sequentially(document: &str, format: RdfFormat, bytes: &[u8], progress:
             report(quads.len());
         }
     } else {
-        for quad in RdfParser::from_format(format).for_reader(reader) {
+        let mut parser = RdfParser::from_format(format);
+        if let Some(base) = base {
+            parser = parser.with_base_iri(base).map_err(bad_base)?;
+        }
+        for quad in parser.for_reader(reader) {
             match quad {
                 Ok(q) => quads.push(q),
                 Err(oxigraph::io::RdfParseError::Syntax(e)) => {

@@ -55,10 +55,11 @@ pub fn read(store: &Store, graph: GraphNameRef<'_>) -> Result<Vec<Triple>> {
         .collect()
 }
 
-/// Parses a request body as the triples of one graph. Quads in a named
+/// Parses a request body as the triples of one graph; relative IRIs
+/// resolve against `base`, the IRI the request addressed. Quads in a named
 /// graph are refused: the request names the graph.
-pub fn parse_body(format: RdfFormat, body: &[u8]) -> Result<Vec<Triple>> {
-    let quads = rdf::parse("request body", format, body, &|_| {})?;
+pub fn parse_body(format: RdfFormat, body: &[u8], base: &str) -> Result<Vec<Triple>> {
+    let quads = rdf::parse_with_base("request body", format, body, Some(base), &|_| {})?;
     let mut fresh = HashMap::new();
     quads
         .into_iter()

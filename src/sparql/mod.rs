@@ -102,7 +102,7 @@ pub fn select(store: &Store, query: &str) -> Result<Vec<Vec<Option<Term>>>> {
 
 pub(crate) fn syntax_error(e: oxigraph::sparql::SparqlSyntaxError) -> Error {
     let message = e.to_string();
-    Error::Query {
+    Error::QuerySyntax {
         position: position_in_message(&message),
         message,
     }
@@ -131,7 +131,7 @@ mod tests {
             .parse_query("SELECT * WHERE {\n ?s ?p }")
             .map(|_| ())
             .unwrap_err();
-        let Error::Query { position: Some(p), .. } = syntax_error(err) else {
+        let Error::QuerySyntax { position: Some(p), .. } = syntax_error(err) else {
             panic!("no position")
         };
         assert_eq!(p.line, 2);

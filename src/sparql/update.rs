@@ -21,6 +21,7 @@ use super::syntax_error;
 use crate::error::{Error, Result};
 use crate::store::{Change, Receipt, Store, WriteView};
 use crate::taxonomy::PushReport;
+use crate::vocab::graphs;
 use oxigraph::model::{BlankNode, GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad, QuadRef, Term, Triple};
 use oxigraph::sparql::{CancellationToken, QueryDatasetSpecification, QueryResults, QuerySolution, SparqlEvaluator};
 use serde::Serialize;
@@ -45,7 +46,10 @@ pub struct UpdateRequest {
     pub cancel: CancellationToken,
 }
 
-/// Graphs named by protocol parameters.
+/// Graphs named by protocol parameters. Among the default graphs,
+/// `urn:assetgraph:graph:default` names the stored default graph, which
+/// has no IRI of its own: with the union of graphs as the service's
+/// default, it is the one way to ask for that graph alone.
 #[derive(Debug, Clone, Default)]
 pub struct ProtocolDataset {
     pub default: Vec<NamedNode>,
@@ -58,8 +62,12 @@ impl ProtocolDataset {
     }
 
     pub(super) fn specification(&self) -> QueryDatasetSpecification {
+        let stored_default = |graph: &NamedNode| match graph.as_str() {
+            graphs::DEFAULT => GraphName::DefaultGraph,
+            _ => graph.clone().into(),
+        };
         let mut spec = QueryDatasetSpecification::new();
-        spec.set_default_graph(self.default.iter().cloned().map(GraphName::from).collect());
+        spec.set_default_graph(self.default.iter().map(stored_default).collect());
         spec.set_available_named_graphs(self.named.iter().cloned().map(NamedOrBlankNode::from).collect());
         spec
     }
