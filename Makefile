@@ -12,7 +12,8 @@ demo: deps
 test: deps
 	cargo test
 
-## Measure load, replacement, clearance and ingest speed (see BENCHMARKS.md)
+## Measure load, replacement, clearance, ingest, search and SPARQL speed (see BENCHMARKS.md;
+## OXIGRAPH=/path/to/oxigraph adds the side-by-side run against oxigraph serve)
 bench: deps
 	cargo bench --bench taxonomy
 	cargo bench --bench clearance
@@ -20,3 +21,4 @@ bench: deps
 	cargo bench --bench search
 	cargo bench --bench tagging
 	cargo bench --bench relevance
+	cargo bench --bench sparql

@@ -21,23 +21,17 @@
 
 mod common;
 
-use assetgraph::auth::KeyRing;
 use assetgraph::config::Config;
-use assetgraph::http::{router, AppState};
 use assetgraph::index::{SearchIndex, SearchRequest};
 use assetgraph::rights::{Context, Dimension, Key, Territories};
 use assetgraph::store::Store;
-use assetgraph::vocab::skos;
 use common::Rng;
 use oxigraph::io::RdfFormat;
-use oxigraph::model::{NamedOrBlankNode, Term};
-use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-const BATCH: usize = 10_000;
 const QUERIES: usize = 1_000;
 const HTTP_CLIENTS: usize = 8;
 const HTTP_DURATION: std::time::Duration = std::time::Duration::from_secs(10);
@@ -59,46 +53,13 @@ fn main() {
     // that later runs with the same number of assets skip the ingest.
     let temporary = tempfile::tempdir().unwrap();
     let dir = std::env::var_os("ASSETGRAPH_BENCH_DATA").map_or(temporary.path().to_owned(), Into::into);
-    let marker = dir.join("bench-assets");
-    let reused = std::fs::read_to_string(&marker).ok() == Some(assets.to_string());
-    let store = Arc::new(Store::open(&dir).unwrap());
-    if !reused {
-        common::push_taxonomy(&store, "stw", RdfFormat::Turtle, &text);
-    }
-    let labels = labels(&store);
-    println!(
-        "search: STW loaded, {} labelled concepts; {assets} assets{}",
-        labels.len(),
-        if reused {
-            " (reused from ASSETGRAPH_BENCH_DATA)"
-        } else {
-            ""
-        }
-    );
-
-    let mut rng = Rng(0x5eed_cafe);
-    let started = Instant::now();
-    for batch in 0..if reused { 0 } else { assets.div_ceil(BATCH) } {
-        let records: Vec<Value> = (batch * BATCH..((batch + 1) * BATCH).min(assets))
-            .map(|i| asset(i, &labels, &mut rng))
-            .collect();
-        common::ingest_own_records(&store, &records);
-    }
-    let ingest_seconds = started.elapsed().as_secs_f64();
-    if !reused {
-        println!(
-            "ingest: {ingest_seconds:.1} s ({:.0} assets/s), store holds {} quads",
-            assets as f64 / ingest_seconds,
-            store.db().len().unwrap()
-        );
-    }
+    let (store, labels) = common::stw_assets(&dir, &text, assets);
 
     let started = Instant::now();
     // Without an index (a fresh run, or one deleted to time the build
     // again) opening builds it from the store.
     let built = !dir.join("index").exists();
     let index = Arc::new(SearchIndex::open(&dir.join("index"), &store).unwrap());
-    std::fs::write(&marker, assets.to_string()).unwrap();
     println!(
         "index {} from the store: {:.1} s ({} assets)",
         if built { "built" } else { "opened" },
@@ -178,17 +139,7 @@ fn http_throughput(store: Arc<Store>, index: Arc<SearchIndex>, asked: Vec<String
         .build()
         .unwrap();
     runtime.block_on(async move {
-        let config = Config::default();
-        let keys = Arc::new(KeyRing::new(&config.keys, &config.default_tenant).unwrap());
-        let state = AppState {
-            store,
-            index,
-            keys,
-            config: Arc::new(config),
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+        let base = common::serve_on_loopback(store, index, Config::default()).await;
         let (asked, answered) = (Arc::new(asked), Arc::new(AtomicUsize::new(0)));
         let started = Instant::now();
         let clients: Vec<_> = (0..HTTP_CLIENTS)
@@ -272,49 +223,6 @@ fn report(what: &str, times: &mut [f64]) {
         times[times.len() - 1],
         times.len()
     );
-}
-
-/// (concept IRI, English prefLabel) of every STW concept with one.
-fn labels(store: &Store) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for quad in store.db().quads_for_pattern(None, Some(skos::PREF_LABEL), None, None) {
-        let quad = quad.unwrap();
-        if let (NamedOrBlankNode::NamedNode(s), Term::Literal(l)) = (&quad.subject, &quad.object) {
-            // STW's own concepts, not those a run pushed.
-            if l.language() == Some("en") && !s.as_str().starts_with("urn:bench:") {
-                out.push((s.as_str().to_owned(), l.value().to_owned()));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-fn asset(i: usize, labels: &[(String, String)], rng: &mut Rng) -> Value {
-    let tags: Vec<&str> = (0..1 + rng.below(3))
-        .map(|_| labels[rng.below(labels.len())].0.as_str())
-        .collect();
-    let words = |rng: &mut Rng, n: usize| -> Vec<String> {
-        (0..n).map(|_| labels[rng.below(labels.len())].1.clone()).collect()
-    };
-    let grants: Vec<Value> = (0..1 + rng.below(2))
-        .map(|_| {
-            json!({
-                "territory": rng.pick(&["europe_any", "DE", "FR", "US", "north_america_any", "JP"]),
-                "channel": rng.pick(&["web", "print", "social"]),
-                "until": format!("{}-12-31", 2025 + rng.below(4)),
-            })
-        })
-        .collect();
-    json!({
-        "id": format!("bench:{i}"),
-        "title": words(rng, 2).join(" and "),
-        "description": words(rng, 3).join(", "),
-        "keywords": words(rng, 3),
-        "language": "en",
-        "concepts": tags,
-        "rights": {"grants": grants},
-    })
 }
 
 fn resident_mib() -> u64 {

@@ -1,6 +1,14 @@
 //! What the benchmarks share: a small seeded generator, so that every run
 //! draws the same data.
 
+use assetgraph::store::Store;
+use assetgraph::vocab::skos;
+use oxigraph::model::{NamedOrBlankNode, Term};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
 /// xorshift64: deterministic, no dependency, good enough to vary test data.
 pub struct Rng(pub u64);
 
@@ -124,4 +132,115 @@ pub fn yso_titles(path: &std::path::Path, split: &str) -> Vec<(String, std::coll
             (record["text"].as_str().unwrap().to_owned(), gold)
         })
         .collect()
+}
+
+/// Serves the store and index on an ephemeral loopback port as
+/// `assetgraph serve` does; the base URL.
+#[allow(dead_code)]
+pub async fn serve_on_loopback(
+    store: Arc<Store>,
+    index: Arc<assetgraph::index::SearchIndex>,
+    config: assetgraph::config::Config,
+) -> String {
+    let keys = Arc::new(assetgraph::auth::KeyRing::new(&config.keys, &config.default_tenant).unwrap());
+    let state = assetgraph::http::AppState {
+        store,
+        index,
+        keys,
+        config: Arc::new(config),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { assetgraph::http::serve(listener, state).await.unwrap() });
+    base
+}
+
+/// A store in `dir` holding STW as a taxonomy and `assets` generated
+/// assets (STW-tagged, with grants), ingested through the write path in
+/// batches of 10,000; and (concept IRI, English label) of STW's concepts.
+/// A later run on the same `dir` with the same number of assets reuses
+/// them (the file `bench-assets` records the number).
+#[allow(dead_code)]
+pub fn stw_assets(dir: &Path, stw_turtle: &str, assets: usize) -> (Arc<Store>, Vec<(String, String)>) {
+    const BATCH: usize = 10_000;
+    let marker = dir.join("bench-assets");
+    let reused = std::fs::read_to_string(&marker).ok() == Some(assets.to_string());
+    let store = Arc::new(Store::open(dir).unwrap());
+    if !reused {
+        push_taxonomy(&store, "stw", oxigraph::io::RdfFormat::Turtle, stw_turtle);
+    }
+    let labels = stw_labels(&store);
+    println!(
+        "STW loaded, {} labelled concepts; {assets} assets{}",
+        labels.len(),
+        if reused {
+            " (reused from ASSETGRAPH_BENCH_DATA)"
+        } else {
+            ""
+        }
+    );
+    if reused {
+        return (store, labels);
+    }
+    let mut rng = Rng(0x5eed_cafe);
+    let started = Instant::now();
+    for batch in 0..assets.div_ceil(BATCH) {
+        let records: Vec<Value> = (batch * BATCH..((batch + 1) * BATCH).min(assets))
+            .map(|i| stw_asset(i, &labels, &mut rng))
+            .collect();
+        ingest_own_records(&store, &records);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "ingest: {seconds:.1} s ({:.0} assets/s), store holds {} quads",
+        assets as f64 / seconds,
+        store.db().len().unwrap()
+    );
+    std::fs::write(&marker, assets.to_string()).unwrap();
+    (store, labels)
+}
+
+/// (concept IRI, English prefLabel) of every STW concept with one.
+#[allow(dead_code)]
+pub fn stw_labels(store: &Store) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for quad in store.db().quads_for_pattern(None, Some(skos::PREF_LABEL), None, None) {
+        let quad = quad.unwrap();
+        if let (NamedOrBlankNode::NamedNode(s), Term::Literal(l)) = (&quad.subject, &quad.object) {
+            // STW's own concepts, not those a run pushed.
+            if l.language() == Some("en") && !s.as_str().starts_with("urn:bench:") {
+                out.push((s.as_str().to_owned(), l.value().to_owned()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[allow(dead_code)]
+pub fn stw_asset(i: usize, labels: &[(String, String)], rng: &mut Rng) -> Value {
+    let tags: Vec<&str> = (0..1 + rng.below(3))
+        .map(|_| labels[rng.below(labels.len())].0.as_str())
+        .collect();
+    let words = |rng: &mut Rng, n: usize| -> Vec<String> {
+        (0..n).map(|_| labels[rng.below(labels.len())].1.clone()).collect()
+    };
+    let grants: Vec<Value> = (0..1 + rng.below(2))
+        .map(|_| {
+            json!({
+                "territory": rng.pick(&["europe_any", "DE", "FR", "US", "north_america_any", "JP"]),
+                "channel": rng.pick(&["web", "print", "social"]),
+                "until": format!("{}-12-31", 2025 + rng.below(4)),
+            })
+        })
+        .collect();
+    json!({
+        "id": format!("bench:{i}"),
+        "title": words(rng, 2).join(" and "),
+        "description": words(rng, 3).join(", "),
+        "keywords": words(rng, 3),
+        "language": "en",
+        "concepts": tags,
+        "rights": {"grants": grants},
+    })
 }

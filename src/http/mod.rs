@@ -88,7 +88,16 @@ pub(crate) async fn read_body(body: axum::body::Body, limit: usize) -> Result<by
 }
 
 /// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
+/// Responses go out without Nagle's delay: a streamed answer ends with a
+/// small write that would otherwise wait for the client's delayed ACK
+/// (40 ms on Linux) before the client sees the end.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY could not be set on a connection");
+        }
+    });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
