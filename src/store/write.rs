@@ -138,10 +138,16 @@ impl WriteView<'_> {
     }
 
     fn delta(&self, write: GraphWrite) -> Result<Delta> {
-        let (graph, kind, new, replace) = match write {
-            GraphWrite::Replace { graph, kind, triples } => (graph.into(), Some(kind), triples, true),
-            GraphWrite::Merge { graph, kind, triples } => (graph.into(), Some(kind), triples, false),
-            GraphWrite::Drop { graph } => (graph.into(), None, Vec::new(), true),
+        let (graph, kind, new) = match write {
+            GraphWrite::Replace { graph, kind, triples } => (graph.into(), Some(kind), triples),
+            GraphWrite::Merge { graph, kind, triples } => {
+                // Each triple looked up, not the whole graph read: merges
+                // grow large graphs (the usage graph) in small steps.
+                let mut delta = self.patch_delta(graph.into(), kind, Vec::new(), triples, false)?;
+                delta.register = delta.graph.is_named_node().then_some(kind);
+                return Ok(delta);
+            }
+            GraphWrite::Drop { graph } => (graph.into(), None, Vec::new()),
             GraphWrite::Patch {
                 graph,
                 kind,
@@ -161,14 +167,11 @@ impl WriteView<'_> {
         let (keep, removed) = {
             let mut seen: HashSet<&Triple> = HashSet::with_capacity(new.len());
             let keep: Vec<bool> = new.iter().map(|t| seen.insert(t) && !old.contains(t)).collect();
-            let removed: Vec<Triple> = if replace {
-                old.iter()
-                    .filter(|t| !seen.contains(**t))
-                    .map(|t| (*t).clone())
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let removed: Vec<Triple> = old
+                .iter()
+                .filter(|t| !seen.contains(**t))
+                .map(|t| (*t).clone())
+                .collect();
             (keep, removed)
         };
         let added = new
