@@ -13,12 +13,15 @@
 //! - [`index`] is the tantivy search index, derived from the store and
 //!   kept in step with every commit.
 //! - [`ingest`] parses and maps what sources send; it never writes.
+//! - [`audit`] answers the audit timeline of an asset or of everything.
+//! - [`usage`] records usage events, each checked against clearance at its time.
 //! - [`sparql`] evaluates queries on the store.
 //! - [`store`] owns oxigraph and **the single write path** every mutation
 //!   goes through.
 //! - [`config`], [`auth`], [`error`] and [`vocab`] are shared by all.
 
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -32,6 +35,7 @@ pub mod rights;
 pub mod sparql;
 pub mod store;
 pub mod taxonomy;
+pub mod usage;
 pub mod vocab;
 
 pub use error::{Error, Result};

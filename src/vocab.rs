@@ -55,6 +55,21 @@ pub mod ag {
         RECORD_DIGEST = "https://w3id.org/assetgraph/ns#recordDigest";
         RIGHTS_RECORD = "https://w3id.org/assetgraph/ns#RightsRecord";
         COLLECTION = "https://w3id.org/assetgraph/ns#collection";
+        USAGE_EVENT = "https://w3id.org/assetgraph/ns#UsageEvent";
+        ACTION = "https://w3id.org/assetgraph/ns#action";
+        USAGE_TERRITORY = "https://w3id.org/assetgraph/ns#usageTerritory";
+        USAGE_CHANNEL = "https://w3id.org/assetgraph/ns#usageChannel";
+        USAGE_PURPOSE = "https://w3id.org/assetgraph/ns#usagePurpose";
+        USAGE_AUDIENCE = "https://w3id.org/assetgraph/ns#usageAudience";
+        USAGE_INDUSTRY = "https://w3id.org/assetgraph/ns#usageIndustry";
+        USAGE_LANGUAGE = "https://w3id.org/assetgraph/ns#usageLanguage";
+        CAMPAIGN = "https://w3id.org/assetgraph/ns#campaign";
+        QUANTITY = "https://w3id.org/assetgraph/ns#quantity";
+        WITHIN_TERMS = "https://w3id.org/assetgraph/ns#withinTerms";
+        DECISION = "https://w3id.org/assetgraph/ns#decision";
+        DECIDING_RULE = "https://w3id.org/assetgraph/ns#decidingRule";
+        DECIDING_SOURCE = "https://w3id.org/assetgraph/ns#decidingSource";
+        DOWNLOAD_RECORDED = "https://w3id.org/assetgraph/ns#downloadRecorded";
     }
 
     /// A term of the project's ontology by its local name, for the many
@@ -158,6 +173,8 @@ pub mod prov {
         STARTED_AT_TIME = "http://www.w3.org/ns/prov#startedAtTime";
         ENDED_AT_TIME = "http://www.w3.org/ns/prov#endedAtTime";
         AGENT = "http://www.w3.org/ns/prov#Agent";
+        ACTIVITY = "http://www.w3.org/ns/prov#Activity";
+        USED = "http://www.w3.org/ns/prov#used";
     }
 }
 
@@ -185,8 +202,14 @@ pub mod graphs {
     /// Stands for the store's default graph where a graph must be named
     /// (receipts, the audit trail); no graph of that name is ever stored.
     pub const DEFAULT: &str = "urn:assetgraph:graph:default";
+    /// Prefix of every asset record graph.
+    pub const ASSET_PREFIX: &str = "urn:assetgraph:asset:";
+    /// Webhook events waiting for delivery, and their delivery log.
+    pub const OUTBOX: &str = "urn:assetgraph:graph:outbox";
     /// Usage events (append-only).
     pub const USAGE: &str = "urn:assetgraph:graph:usage";
+    /// Prefix of the graphs that tally the downloads of one asset.
+    pub const DOWNLOADS_PREFIX: &str = "urn:assetgraph:downloads:";
     /// The append-only audit trail.
     pub const AUDIT: &str = "urn:assetgraph:graph:audit";
     /// The project's own ontology.
@@ -195,6 +218,26 @@ pub mod graphs {
     pub const TERRITORIES: &str = "urn:assetgraph:graph:territories";
     /// The shipped channels, usages, audiences, industries and languages.
     pub const RIGHTS_VOCABULARIES: &str = "urn:assetgraph:graph:rights-vocabularies";
+
+    /// The tally graph of the downloads of an asset (by its graph's IRI).
+    pub fn downloads(asset: &str) -> String {
+        let id = asset.strip_prefix(ASSET_PREFIX).unwrap_or(asset);
+        format!("{DOWNLOADS_PREFIX}{id}")
+    }
+
+    /// The asset graph a downloads tally belongs to.
+    pub fn asset_of_downloads(graph: &str) -> Option<String> {
+        graph
+            .strip_prefix(DOWNLOADS_PREFIX)
+            .map(|id| format!("{ASSET_PREFIX}{id}"))
+    }
+
+    /// Graphs of the service's own bookkeeping: they hold neither assets
+    /// nor concepts, so the index passes over them (a tally only changes
+    /// the rights of its asset).
+    pub fn is_bookkeeping(graph: &str) -> bool {
+        [REGISTRY, AUDIT, USAGE, OUTBOX].contains(&graph) || graph.starts_with(DOWNLOADS_PREFIX)
+    }
 
     pub fn tenant(id: &str) -> String {
         format!("urn:assetgraph:tenant:{id}")

@@ -359,7 +359,7 @@ impl Targeting {
     }
 
     /// The triples of the records whose policies target `asset` from
-    /// other graphs.
+    /// other graphs, and of the tally of its recorded downloads.
     pub fn records(&self, store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
         let asked;
         let graphs: &[NamedNode] = match self {
@@ -373,10 +373,14 @@ impl Targeting {
         for graph in graphs {
             triples.extend(store.graph_triples(graph.as_ref())?);
         }
+        // The downloads recorded by usage events count towards its limit.
+        let tally = NamedNode::new_unchecked(crate::vocab::graphs::downloads(asset.as_str()));
+        triples.extend(store.graph_triples(tally.as_ref())?);
         Ok(triples)
     }
 
-    fn ask(store: &Store, asset: &NamedNode) -> Result<Vec<NamedNode>> {
+    /// The graphs of the rights records whose policies target `asset`.
+    pub fn ask(store: &Store, asset: &NamedNode) -> Result<Vec<NamedNode>> {
         let mut graphs: Vec<NamedNode> = Vec::new();
         for quad in store
             .db()

@@ -56,16 +56,7 @@ async fn ingest_batch(
             format!("'{source}' is not a source; use one of: {}", Source::names()),
         )
     })?;
-    let on_error = match params.on_error.as_deref() {
-        None | Some("reject") => OnError::Reject,
-        Some("skip") => OnError::Skip,
-        Some(other) => {
-            return Err(Problem::bad_request(
-                "on_error",
-                format!("'{other}' is not a choice: use reject (store nothing if a record is invalid) or skip"),
-            ))
-        }
-    };
+    let on_error = on_error(params.on_error.as_deref())?;
     let limit = state.config.max_body_bytes;
     let records: Vec<RecordResult> = if source == Source::Files {
         read_files(request, &params, limit).await?
@@ -102,6 +93,18 @@ async fn ingest_batch(
         StatusCode::OK
     };
     Ok((status, Json(report)))
+}
+
+/// What to do with the invalid records of a batch, from `?on_error=`.
+pub(super) fn on_error(given: Option<&str>) -> Result<OnError, Problem> {
+    match given {
+        None | Some("reject") => Ok(OnError::Reject),
+        Some("skip") => Ok(OnError::Skip),
+        Some(other) => Err(Problem::bad_request(
+            "on_error",
+            format!("'{other}' is not a choice: use reject (store nothing if a record is invalid) or skip"),
+        )),
+    }
 }
 
 /// The files of a request: multipart parts with file names, or the body

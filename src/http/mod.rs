@@ -4,6 +4,7 @@
 //! run the core on the blocking pool (oxigraph calls block).
 
 mod assets;
+mod audit;
 mod auth;
 mod graph_store;
 mod health;
@@ -14,6 +15,7 @@ mod search;
 mod sparql;
 mod sparql_form;
 mod taxonomies;
+mod usage;
 
 pub use problem::Problem;
 
@@ -42,6 +44,8 @@ pub fn router(state: AppState) -> Router {
         .merge(sparql::routes())
         .merge(graph_store::routes())
         .merge(reports::routes())
+        .merge(usage::routes())
+        .merge(audit::routes())
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         .layer(

@@ -159,7 +159,7 @@ impl SearchIndex {
     /// the store's generation, rebuilding it when it is behind.
     pub fn open(dir: &Path, store: &Store) -> Result<Self> {
         let search = Self::open_for_rebuild(dir)?;
-        if search.generation() != Some(store.generation()) {
+        if search.generation() != Some(store.generation()) && !search.only_bookkeeping_since(store)? {
             tracing::info!(
                 index = ?search.generation(),
                 store = store.generation(),
@@ -167,6 +167,7 @@ impl SearchIndex {
             );
             search.rebuild(store, &|_, _| {})?;
         } else {
+            search.generation.store(store.generation(), Ordering::SeqCst);
             search.reload_concepts(store)?;
             search.load_rights(store)?;
             if !search.rights_classes_known()? {
@@ -176,6 +177,23 @@ impl SearchIndex {
             }
         }
         Ok(search)
+    }
+
+    /// Whether every commit after the index's own touched only graphs it
+    /// does not derive anything from (usage events, the audit trail):
+    /// then it is current although its payload is older, because such
+    /// commits are not committed to tantivy (see [`Self::update`]).
+    fn only_bookkeeping_since(&self, store: &Store) -> Result<bool> {
+        let Some(own) = self.generation() else {
+            return Ok(false);
+        };
+        if own > store.generation() {
+            return Ok(false);
+        }
+        Ok(store
+            .graphs_changed_since(own)?
+            .iter()
+            .all(|graph| !affects_index(graph)))
     }
 
     /// Opens the index in `dir` as it is, without concepts or rights: for a
@@ -259,9 +277,16 @@ impl SearchIndex {
         if self.stale.load(Ordering::SeqCst) {
             return self.rebuild(store, &|_, _| {}).map(drop);
         }
+        if receipt.graphs.iter().all(|c| !affects_index(&c.graph)) {
+            // Nothing to rewrite: no tantivy commit either (a usage batch
+            // would otherwise pay for one). The payload stays behind;
+            // `open` knows why.
+            self.generation.store(receipt.generation, Ordering::SeqCst);
+            return Ok(());
+        }
         let mut writer = self.lock_writer();
         let taxonomies: Vec<&str> = (receipt.graphs.iter().map(|c| c.graph.as_str()))
-            .filter(|g| !g.starts_with(ASSET_GRAPH_PREFIX) && *g != graphs::AUDIT && *g != graphs::REGISTRY)
+            .filter(|g| !g.starts_with(ASSET_GRAPH_PREFIX) && !graphs::is_bookkeeping(g))
             .collect();
         let mut rewrite: BTreeSet<String> = BTreeSet::new();
         if !taxonomies.is_empty() {
@@ -272,12 +297,21 @@ impl SearchIndex {
             // Freeing a large view takes a while; the write need not wait.
             std::thread::spawn(move || drop(before));
         }
-        let changed: Vec<&str> = receipt
+        // A downloads tally changes its asset's rights.
+        let tallied: Vec<String> = (receipt.graphs.iter())
+            .filter_map(|c| graphs::asset_of_downloads(&c.graph))
+            .collect();
+        let mut changed: Vec<&str> = receipt
             .graphs
             .iter()
             .map(|c| c.graph.as_str())
             .filter(|g| g.starts_with(ASSET_GRAPH_PREFIX))
             .collect();
+        for asset in &tallied {
+            if !changed.contains(&asset.as_str()) {
+                changed.push(asset);
+            }
+        }
         rewrite.extend(changed.iter().map(|g| (*g).to_owned()));
         // Rights first: a changed rights record changes the rights, and so
         // the documents, of the assets it targets. Each graph is read once.
@@ -524,6 +558,19 @@ fn create(dir: &Path, schema: &tantivy::schema::Schema) -> Result<Index> {
 /// The index follows the store: every commit is indexed before the write
 /// returns. A failure is logged and leaves the payload behind the store, so
 /// the next start rebuilds.
+/// Whether a change to `graph` can change a document, the concept view or
+/// the rights table: the service's bookkeeping graphs cannot, except a
+/// downloads tally, which changes its asset's rights.
+fn affects_index(graph: &str) -> bool {
+    !graphs::is_bookkeeping(graph) || graph.starts_with(graphs::DOWNLOADS_PREFIX)
+}
+
+impl crate::rights::RightsOf for SearchIndex {
+    fn rights_of(&self, _store: &Store, asset: &NamedNode) -> Result<Option<crate::rights::AssetRights>> {
+        Ok(self.rights().get(rights::key_of(asset.as_str())))
+    }
+}
+
 impl ChangeListener for SearchIndex {
     fn committed(&self, store: &Store, receipt: &Receipt) {
         if let Err(e) = self.update(store, receipt) {

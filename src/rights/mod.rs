@@ -79,6 +79,19 @@ impl Dimension {
     }
 }
 
+/// Where the compiled rights of an asset come from: the search index keeps
+/// them all in memory, in step with the store; tools without the index
+/// compile them from the store.
+pub trait RightsOf: Sync {
+    /// The rights of the asset whose graph is `asset`; `None` when no such
+    /// asset is held.
+    fn rights_of(
+        &self,
+        store: &crate::store::Store,
+        asset: &oxigraph::model::NamedNode,
+    ) -> crate::Result<Option<AssetRights>>;
+}
+
 /// A value in a constraint or a context, resolved once.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Key {
@@ -508,7 +521,7 @@ pub fn context_from(query: &std::collections::HashMap<String, String>) -> crate:
     Ok(context)
 }
 
-fn unknown_value_hint(dimension: Dimension, value: &str) -> String {
+pub(crate) fn unknown_value_hint(dimension: Dimension, value: &str) -> String {
     let example = match dimension {
         Dimension::Territory => "an ISO code (DE), a region (europe_any) or a name (Germany)",
         Dimension::Channel => "web, social, print, broadcast, or a source key such as channel_web",

@@ -227,10 +227,17 @@ pub fn compile(asset: &NamedNode, triples: &[Triple], territories: &Territories)
             .find(|t| t.predicate.as_ref() == p)
             .and_then(|t| literal(&t.object)?.parse::<u32>().ok())
     };
+    // Downloads reported as usage events, on top of those the source counted.
+    let recorded = about(asset.as_str())
+        .iter()
+        .filter(|t| t.predicate.as_ref() == ag::DOWNLOAD_RECORDED)
+        .count() as u32;
     let mut rights = AssetRights {
         cancelled: flag(ag::CANCELLED),
         editorial_only: flag(ag::EDITORIAL_ONLY),
-        downloads: number(ag::DOWNLOADS).zip(number(ag::MAX_DOWNLOADS)),
+        downloads: number(ag::DOWNLOADS)
+            .zip(number(ag::MAX_DOWNLOADS))
+            .map(|(used, allowed)| (used.saturating_add(recorded), allowed)),
         ..Default::default()
     };
     // Every policy that targets the asset: its own, and those of rights

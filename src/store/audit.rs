@@ -17,11 +17,9 @@
 use super::{Change, GraphDelta};
 use crate::vocab::{ag, graphs, prov, rdfs};
 use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{Literal, NamedNode, NamedNodeRef, Quad};
+use oxigraph::model::{Literal, NamedNode, Quad};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-
-const PROV_ACTIVITY: NamedNodeRef<'static> = NamedNodeRef::new_unchecked("http://www.w3.org/ns/prov#Activity");
 
 pub(super) fn entry(
     change: &Change,
@@ -35,7 +33,7 @@ pub(super) fn entry(
     let agent = NamedNode::new_unchecked(graphs::agent(&change.actor));
     let mut quads = vec![
         Quad::new(id.clone(), rdf::TYPE, ag::CHANGE, g.clone()),
-        Quad::new(id.clone(), rdf::TYPE, PROV_ACTIVITY, g.clone()),
+        Quad::new(id.clone(), rdf::TYPE, prov::ACTIVITY, g.clone()),
         Quad::new(id.clone(), ag::GENERATION, integer(generation), g.clone()),
         Quad::new(
             id.clone(),

@@ -42,7 +42,7 @@ pub use write::{Change, ChangeListener, GraphDelta, GraphWrite, Receipt, WriteVi
 
 use crate::error::{Error, Result};
 use crate::vocab::{ag, graphs};
-use oxigraph::model::{GraphNameRef, NamedNodeRef, Term, Triple};
+use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, Term, Triple};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -130,6 +130,37 @@ impl Store {
             Term::NamedNode(n) => n.as_str().strip_prefix("urn:assetgraph:tenant:").map(str::to_owned),
             _ => None,
         }))
+    }
+}
+
+impl Store {
+    /// The graphs changed by the commits after `generation`, as the audit
+    /// trail records them.
+    pub fn graphs_changed_since(&self, generation: u64) -> Result<Vec<String>> {
+        let audit = NamedNodeRef::new_unchecked(graphs::AUDIT);
+        let mut changed = Vec::new();
+        for g in generation + 1..=self.generation() {
+            let entry = NamedNode::new_unchecked(graphs::audit_entry(g));
+            for part in self.db.quads_for_pattern(
+                Some(entry.as_ref().into()),
+                Some(ag::GRAPH_CHANGE),
+                None,
+                Some(audit.into()),
+            ) {
+                let Term::NamedNode(part) = part?.object else { continue };
+                for graph in self.db.quads_for_pattern(
+                    Some(part.as_ref().into()),
+                    Some(ag::CHANGED_GRAPH),
+                    None,
+                    Some(audit.into()),
+                ) {
+                    if let Term::NamedNode(graph) = graph?.object {
+                        changed.push(graph.into_string());
+                    }
+                }
+            }
+        }
+        Ok(changed)
     }
 }
 

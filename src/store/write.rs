@@ -5,7 +5,7 @@ use super::{audit, fault, Store};
 use crate::error::{Error, Result};
 use crate::vocab::{ag, graphs};
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, Quad, Triple};
+use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Triple};
 use std::cell::RefCell;
 // ahash: randomly keyed like std's SipHash, several times faster on
 // the million-key sets of a large push.
@@ -209,10 +209,27 @@ impl WriteView<'_> {
                 removed.push(t.clone());
             }
         }
+        // A subject the graph does not mention yet (a new usage event) has
+        // none of its triples stored: one seek answers for all of them.
+        let mut fresh: HashMap<&NamedOrBlankNode, bool> = HashMap::new();
         let mut added = Vec::new();
         let mut seen: HashSet<&Triple> = HashSet::new();
         for t in &add {
-            if seen.insert(t) && (gone.contains(t) || !exists || !contains(t)?) {
+            if !seen.insert(t) {
+                continue;
+            }
+            let new = gone.contains(t) || !exists || {
+                let subject_is_new = match fresh.get(&t.subject) {
+                    Some(&known) => known,
+                    None => {
+                        let known = !self.mentions(graph.as_ref(), &t.subject)?;
+                        fresh.insert(&t.subject, known);
+                        known
+                    }
+                };
+                subject_is_new || !contains(t)?
+            };
+            if new {
                 added.push(t.clone());
             }
         }
@@ -227,6 +244,12 @@ impl WriteView<'_> {
             removed,
             graph,
         })
+    }
+
+    /// Whether a graph holds any triple about `subject`.
+    fn mentions(&self, graph: GraphNameRef<'_>, subject: &NamedOrBlankNode) -> Result<bool> {
+        let mut stored = (self.store.db).quads_for_pattern(Some(subject.as_ref()), None, None, Some(graph));
+        Ok(stored.next().transpose()?.is_some())
     }
 
     fn exists(&self, graph: &GraphName) -> Result<bool> {

@@ -1,0 +1,117 @@
+//! Usage events ingested per second, through `POST /api/usage` on
+//! loopback, in batches of 1,000 (what an integrator's forwarder sends).
+//!
+//! A fresh store holds 10,000 assets of the project's own format (grants
+//! over countries and regions, channels, terms; a download limit on every
+//! third). Each event names a random asset, user, action, territory,
+//! channel and campaign, so every one is decided by the clearance engine
+//! and some are outside the terms; downloads of limited assets are tallied.
+//! The figure is events / wall time over all batches, with the first and
+//! last tenth reported apart so that growth of the usage graph shows.
+//!
+//! `cargo bench --bench usage` (`ASSETGRAPH_BENCH_BATCHES=300` for more;
+//! `ASSETGRAPH_BENCH_LIMITED_EVERY=0` for no download limits, 100 for one
+//! asset in a hundred)
+
+mod common;
+
+use assetgraph::index::SearchIndex;
+use assetgraph::store::Store;
+use common::Rng;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Instant;
+
+const ASSETS: usize = 10_000;
+const BATCH: usize = 1_000;
+
+fn main() {
+    let batches: usize = std::env::var("ASSETGRAPH_BENCH_BATCHES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path()).unwrap());
+    let mut rng = Rng(0x05a6e);
+    let limited_every: usize = std::env::var("ASSETGRAPH_BENCH_LIMITED_EVERY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let records: Vec<Value> = (0..ASSETS).map(|i| asset(i, limited_every, &mut rng)).collect();
+    for chunk in records.chunks(5_000) {
+        common::ingest_own_records(&store, chunk);
+    }
+    let index = Arc::new(SearchIndex::open(&dir.path().join("index"), &store).unwrap());
+    store.subscribe(index.clone());
+    let bodies: Vec<Vec<u8>> = (0..batches)
+        .map(|b| serde_json::to_vec(&(0..BATCH).map(|i| event(b * BATCH + i, &mut rng)).collect::<Vec<_>>()).unwrap())
+        .collect();
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let base = common::serve_on_loopback(store.clone(), index.clone(), Default::default()).await;
+        let client = reqwest::Client::new();
+        let mut took = Vec::with_capacity(batches);
+        let (mut within, mut outside) = (0u64, 0u64);
+        let started = Instant::now();
+        for body in bodies {
+            let sent = Instant::now();
+            let response = client
+                .post(format!("{base}/api/usage"))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert!(response.status().is_success(), "{}", response.text().await.unwrap());
+            let report: Value = response.json().await.unwrap();
+            within += report["within_terms"].as_u64().unwrap();
+            outside += report["outside_terms"].as_u64().unwrap();
+            took.push(sent.elapsed().as_secs_f64());
+        }
+        let total = started.elapsed().as_secs_f64();
+        let events = (batches * BATCH) as f64;
+        let tenth = (batches / 10).max(1);
+        let rate = |part: &[f64]| (part.len() * BATCH) as f64 / part.iter().sum::<f64>();
+        let mut sorted = took.clone();
+        sorted.sort_by(f64::total_cmp);
+        println!(
+            "assets: {ASSETS}, batches: {batches} x {BATCH} events ({within} within the terms, {outside} outside)"
+        );
+        println!("usage events: {:.0} events/s over {:.1} s", events / total, total);
+        println!(
+            "  first tenth {:.0}/s, last tenth {:.0}/s; per batch p50 {:.1} ms, p95 {:.1} ms",
+            rate(&took[..tenth]),
+            rate(&took[batches - tenth..]),
+            sorted[batches / 2] * 1e3,
+            sorted[batches * 95 / 100] * 1e3
+        );
+    });
+}
+
+/// Asset `i`; every `limited_every`th has a download limit (0: none has).
+fn asset(i: usize, limited_every: usize, rng: &mut Rng) -> Value {
+    let territories = rng.some(&["DE", "FR", "US", "GB", "JP", "europe_any", "worldwide"], 2);
+    let channels = rng.some(&["web", "print", "social", "broadcast"], 2);
+    let mut rights = json!({
+        "grants": [{"territory": territories, "channel": channels, "from": "2024-01-01", "until": "2027-06-30"}]
+    });
+    if limited_every > 0 && i % limited_every == 0 {
+        rights["max_downloads"] = json!(50);
+        rights["downloads"] = json!(rng.below(40));
+    }
+    json!({"id": format!("bench:{i}"), "title": format!("Asset {i}"), "rights": rights})
+}
+
+fn event(i: usize, rng: &mut Rng) -> Value {
+    json!({
+        "id": format!("evt-{i}"),
+        "asset": format!("bench:{}", rng.below(ASSETS)),
+        "user": format!("user{}", rng.below(200)),
+        "action": rng.pick(&["view", "download", "publish", "distribute"]),
+        "at": format!("2026-{:02}-{:02}T{:02}:00:00Z", 1 + rng.below(10), 1 + rng.below(28), rng.below(24)),
+        "territory": rng.pick(&["DE", "FR", "US", "GB", "JP", "IT"]),
+        "channel": rng.pick(&["web", "print", "social", "broadcast"]),
+        "campaign": rng.pick(&["spring-launch", "summer-sale", "brand-refresh", "holiday"]),
+    })
+}

@@ -1,0 +1,424 @@
+//! The audit timeline: one chronological answer to "what happened to this
+//! asset, who did it, and when" — record versions, rights changes, the
+//! taxonomy versions of the concepts it is tagged with, and every use of
+//! it, each with whether it stayed within the licence terms.
+//!
+//! It reads what the write path already keeps: the audit graph (one
+//! `ag:Change` per commit, with the graphs it touched) and the usage graph.
+//! For one asset every lookup starts from a known IRI (the asset, its
+//! rights records, its concepts' projects), so the answer costs a few
+//! index seeks per entry, however large the trail. Without an asset the
+//! whole trail is read and the time window applied, up to `limit` entries.
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::vocab::{ag, dcterms, graphs, prov, rdfs, skos};
+use oxigraph::model::vocab::rdf;
+use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Term};
+use serde::Serialize;
+
+/// What to include.
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    /// An asset id (`smintio:88120`); `None` for the whole trail.
+    pub asset: Option<String>,
+    /// Unix seconds, inclusive.
+    pub from: Option<i64>,
+    /// Unix seconds, exclusive.
+    pub to: Option<i64>,
+    pub limit: usize,
+}
+
+/// One thing that happened.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Entry {
+    /// The activity's IRI (a change or a usage event).
+    pub id: String,
+    /// RFC 3339.
+    pub at: String,
+    #[serde(skip)]
+    pub unix: i64,
+    /// `record` (the asset's own graph), `rights` (a rights record that
+    /// targets it), `taxonomy` (a project defining one of its concepts),
+    /// `usage` (one use), and in the whole trail also `usage-report` (a
+    /// batch of usage events as reported) and `change` (anything else).
+    pub kind: &'static str,
+    /// The operation (`assets.ingest.smintio`, `taxonomy.replace`) or the
+    /// usage action (`download`).
+    pub what: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub who: Option<String>,
+    /// The graph changed, for changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub graph: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generation: Option<u64>,
+    /// For usage: whether the use was within the licence terms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub within_terms: Option<bool>,
+    /// For usage: the rule that decided, and the grant or restriction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Triples added and removed, the diff summary, or the usage context.
+    pub detail: String,
+}
+
+/// The timeline of the window, oldest first.
+pub fn timeline(store: &Store, window: &Window) -> Result<Vec<Entry>> {
+    let mut entries = match &window.asset {
+        Some(id) => of_asset(store, id)?,
+        None => everything(store, window)?,
+    };
+    entries.retain(|e| window.from.is_none_or(|from| e.unix >= from) && window.to.is_none_or(|to| e.unix < to));
+    entries.sort_by(|a, b| (a.unix, &a.id).cmp(&(b.unix, &b.id)));
+    entries.truncate(window.limit);
+    Ok(entries)
+}
+
+fn of_asset(store: &Store, id: &str) -> Result<Vec<Entry>> {
+    let asset = crate::ingest::asset_iri(id);
+    let mut entries = changes_to(store, asset.as_ref(), "record")?;
+    if entries.is_empty() && !store.db().contains_named_graph(&asset)? {
+        return Err(Error::not_found(format!("asset '{id}' (no record and no history)")));
+    }
+    for record in crate::assets::Targeting::ask(store, &asset)? {
+        entries.extend(changes_to(store, record.as_ref(), "rights")?);
+    }
+    for project in projects_of_concepts(store, &asset)? {
+        entries.extend(changes_to(store, project.as_ref(), "taxonomy")?);
+    }
+    entries.extend(uses_of(store, asset.as_ref())?);
+    Ok(entries)
+}
+
+/// Every change and every use (no asset given).
+fn everything(store: &Store, window: &Window) -> Result<Vec<Entry>> {
+    let db = store.db();
+    let audit = graph(graphs::AUDIT);
+    let mut entries = Vec::new();
+    for quad in db.quads_for_pattern(None, Some(ag::GRAPH_CHANGE), None, Some(audit)) {
+        let quad = quad?;
+        let (NamedOrBlankNodeRef::NamedNode(change), Term::NamedNode(part)) = (quad.subject.as_ref(), &quad.object)
+        else {
+            continue;
+        };
+        if let Some(entry) = change_entry(store, change, part.as_ref(), None)? {
+            entries.push(entry);
+        }
+    }
+    let usage = graph(graphs::USAGE);
+    for quad in db.quads_for_pattern(None, Some(rdf::TYPE), Some(ag::USAGE_EVENT.into()), Some(usage)) {
+        if let NamedOrBlankNodeRef::NamedNode(event) = quad?.subject.as_ref() {
+            if let Some(entry) = use_entry(store, event)? {
+                entries.push(entry);
+            }
+        }
+        // Reading every event of a large trail is the slow part: stop
+        // once far more than asked for are in (the window filters later).
+        if window.from.is_none() && window.to.is_none() && entries.len() > window.limit.saturating_mul(4) {
+            break;
+        }
+    }
+    Ok(entries)
+}
+
+/// The commits that changed `target`, as entries of `kind`.
+fn changes_to(store: &Store, target: NamedNodeRef<'_>, kind: &'static str) -> Result<Vec<Entry>> {
+    let db = store.db();
+    let audit = graph(graphs::AUDIT);
+    let mut entries = Vec::new();
+    for part in db.quads_for_pattern(None, Some(ag::CHANGED_GRAPH), Some(target.into()), Some(audit)) {
+        let part = part?;
+        let NamedOrBlankNodeRef::NamedNode(part) = part.subject.as_ref() else {
+            continue;
+        };
+        for change in db.quads_for_pattern(None, Some(ag::GRAPH_CHANGE), Some(part.into()), Some(audit)) {
+            if let NamedOrBlankNodeRef::NamedNode(change) = change?.subject.as_ref() {
+                entries.extend(change_entry(store, change, part, Some(kind))?);
+            }
+        }
+    }
+    Ok(entries)
+}
+
+/// One commit's entry for one graph it touched. Without a `kind`, the
+/// graph says what it was.
+fn change_entry(
+    store: &Store,
+    change: NamedNodeRef<'_>,
+    part: NamedNodeRef<'_>,
+    kind: Option<&'static str>,
+) -> Result<Option<Entry>> {
+    let audit = graph(graphs::AUDIT);
+    let value = |subject: NamedNodeRef<'_>, predicate: NamedNodeRef<'_>| -> Result<Option<Term>> {
+        Ok(store
+            .db()
+            .quads_for_pattern(Some(subject.into()), Some(predicate), None, Some(audit))
+            .next()
+            .transpose()?
+            .map(|q| q.object))
+    };
+    let text = |term: Option<Term>| match term {
+        Some(Term::Literal(l)) => Some(l.value().to_owned()),
+        Some(Term::NamedNode(n)) => Some(n.into_string()),
+        _ => None,
+    };
+    let Some(at) = text(value(change, prov::ENDED_AT_TIME)?) else {
+        return Ok(None);
+    };
+    let who = match value(change, prov::WAS_ASSOCIATED_WITH)? {
+        Some(Term::NamedNode(agent)) => text(value(agent.as_ref(), rdfs::LABEL)?),
+        _ => None,
+    };
+    let graph_changed = text(value(part, ag::CHANGED_GRAPH)?);
+    let added = text(value(part, ag::TRIPLES_ADDED)?).unwrap_or_default();
+    let removed = text(value(part, ag::TRIPLES_REMOVED)?).unwrap_or_default();
+    let dropped = text(value(part, ag::GRAPH_DROPPED)?).is_some_and(|d| d == "true");
+    let mut detail = if dropped {
+        format!("graph dropped (-{removed} triples)")
+    } else {
+        format!("+{added} -{removed} triples")
+    };
+    if let Some(note) = text(value(change, rdfs::COMMENT)?) {
+        detail = format!("{detail}; {note}");
+    }
+    let kind = kind.unwrap_or_else(|| graph_changed.as_deref().map_or("change", kind_of_graph));
+    Ok(Some(Entry {
+        id: change.as_str().to_owned(),
+        unix: crate::rights::parse_time(&at).unwrap_or_default(),
+        at,
+        kind,
+        what: text(value(change, ag::OPERATION)?).unwrap_or_default(),
+        who,
+        graph: graph_changed,
+        generation: text(value(change, ag::GENERATION)?).and_then(|g| g.parse().ok()),
+        within_terms: None,
+        rule: None,
+        source: None,
+        detail,
+    }))
+}
+
+fn kind_of_graph(graph: &str) -> &'static str {
+    if graph.starts_with(graphs::ASSET_PREFIX) {
+        "record"
+    } else if graph == graphs::USAGE || graph.starts_with(graphs::DOWNLOADS_PREFIX) {
+        "usage-report"
+    } else {
+        "change"
+    }
+}
+
+/// The uses of an asset.
+fn uses_of(store: &Store, asset: NamedNodeRef<'_>) -> Result<Vec<Entry>> {
+    let usage = graph(graphs::USAGE);
+    let mut entries = Vec::new();
+    for quad in store
+        .db()
+        .quads_for_pattern(None, Some(prov::USED), Some(asset.into()), Some(usage))
+    {
+        if let NamedOrBlankNodeRef::NamedNode(event) = quad?.subject.as_ref() {
+            entries.extend(use_entry(store, event)?);
+        }
+    }
+    Ok(entries)
+}
+
+fn use_entry(store: &Store, event: NamedNodeRef<'_>) -> Result<Option<Entry>> {
+    let usage = graph(graphs::USAGE);
+    let mut facts: Vec<(String, Term)> = Vec::new();
+    for quad in store
+        .db()
+        .quads_for_pattern(Some(event.into()), None, None, Some(usage))
+    {
+        let quad = quad?;
+        facts.push((quad.predicate.into_string(), quad.object));
+    }
+    let get = |p: NamedNodeRef<'_>| {
+        facts
+            .iter()
+            .find(|(predicate, _)| predicate == p.as_str())
+            .map(|(_, o)| match o {
+                Term::Literal(l) => l.value().to_owned(),
+                Term::NamedNode(n) => n.as_str().to_owned(),
+                other => other.to_string(),
+            })
+    };
+    let Some(at) = get(prov::STARTED_AT_TIME) else {
+        return Ok(None);
+    };
+    let who = match facts.iter().find(|(p, _)| p == prov::WAS_ASSOCIATED_WITH.as_str()) {
+        Some((_, Term::NamedNode(user))) => label(store, user.as_ref(), usage)?,
+        _ => None,
+    };
+    let context: Vec<String> = [
+        ("territory", ag::USAGE_TERRITORY),
+        ("channel", ag::USAGE_CHANNEL),
+        ("usage", ag::USAGE_PURPOSE),
+        ("audience", ag::USAGE_AUDIENCE),
+        ("industry", ag::USAGE_INDUSTRY),
+        ("language", ag::USAGE_LANGUAGE),
+        ("campaign", ag::CAMPAIGN),
+    ]
+    .iter()
+    .filter_map(|(name, p)| get(*p).map(|v| format!("{name} {v}")))
+    .collect();
+    let mut detail = context.join(", ");
+    if let Some(decision) = get(ag::DECISION) {
+        detail = if detail.is_empty() {
+            decision
+        } else {
+            format!("{detail}: {decision}")
+        };
+    }
+    Ok(Some(Entry {
+        id: event.as_str().to_owned(),
+        unix: crate::rights::parse_time(&at).unwrap_or_default(),
+        at,
+        kind: "usage",
+        what: get(ag::ACTION).unwrap_or_default(),
+        who,
+        graph: None,
+        generation: None,
+        within_terms: get(ag::WITHIN_TERMS).map(|w| w == "true"),
+        rule: get(ag::DECIDING_RULE),
+        source: get(ag::DECIDING_SOURCE),
+        detail,
+    }))
+}
+
+fn label(store: &Store, node: NamedNodeRef<'_>, in_graph: GraphNameRef<'_>) -> Result<Option<String>> {
+    Ok(store
+        .db()
+        .quads_for_pattern(Some(node.into()), Some(rdfs::LABEL), None, Some(in_graph))
+        .next()
+        .transpose()?
+        .and_then(|q| match q.object {
+            Term::Literal(l) => Some(l.value().to_owned()),
+            _ => None,
+        }))
+}
+
+/// The taxonomy graphs that define the concepts the asset is tagged with.
+fn projects_of_concepts(store: &Store, asset: &NamedNode) -> Result<Vec<NamedNode>> {
+    let db = store.db();
+    let mut projects = Vec::new();
+    for tag in db.quads_for_pattern(
+        Some(asset.as_ref().into()),
+        Some(dcterms::SUBJECT),
+        None,
+        Some(asset.as_ref().into()),
+    ) {
+        let Term::NamedNode(concept) = tag?.object else {
+            continue;
+        };
+        for quad in db.quads_for_pattern(
+            Some(concept.as_ref().into()),
+            Some(rdf::TYPE),
+            Some(skos::CONCEPT.into()),
+            None,
+        ) {
+            if let oxigraph::model::GraphName::NamedNode(g) = quad?.graph_name {
+                if !projects.contains(&g) {
+                    projects.push(g);
+                }
+            }
+        }
+    }
+    Ok(projects)
+}
+
+fn graph(iri: &'static str) -> GraphNameRef<'static> {
+    GraphNameRef::NamedNode(NamedNodeRef::new_unchecked(iri))
+}
+
+/// The timeline as CSV, one entry a row.
+pub fn to_csv(entries: &[Entry]) -> String {
+    let mut out = String::from("at,kind,what,who,within_terms,rule,source,graph,generation,detail,id\r\n");
+    for e in entries {
+        let fields = [
+            e.at.clone(),
+            e.kind.to_owned(),
+            e.what.clone(),
+            e.who.clone().unwrap_or_default(),
+            e.within_terms.map(|w| w.to_string()).unwrap_or_default(),
+            e.rule.clone().unwrap_or_default(),
+            e.source.clone().unwrap_or_default(),
+            e.graph.clone().unwrap_or_default(),
+            e.generation.map(|g| g.to_string()).unwrap_or_default(),
+            e.detail.clone(),
+            e.id.clone(),
+        ];
+        let row: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&row.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+/// The timeline as JSON-LD: PROV-O activities with the project's terms,
+/// readable as plain JSON too.
+pub fn to_json_ld(entries: &[Entry]) -> serde_json::Value {
+    let graph: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|e| {
+            let mut node = serde_json::json!({
+                "@id": e.id,
+                "@type": if e.kind == "usage" { "ag:UsageEvent" } else { "ag:Change" },
+                "kind": e.kind,
+                "what": e.what,
+                "at": e.at,
+                "detail": e.detail,
+            });
+            let object = node.as_object_mut().expect("a JSON object");
+            if let Some(who) = &e.who {
+                object.insert("who".into(), serde_json::json!({ "rdfs:label": who }));
+            }
+            if let Some(within) = e.within_terms {
+                object.insert("withinTerms".into(), within.into());
+            }
+            if let Some(rule) = &e.rule {
+                object.insert("rule".into(), rule.clone().into());
+            }
+            if let Some(source) = &e.source {
+                object.insert("source".into(), source.clone().into());
+            }
+            if let Some(graph) = &e.graph {
+                object.insert("graph".into(), serde_json::json!({ "@id": graph }));
+            }
+            if let Some(generation) = e.generation {
+                object.insert("generation".into(), generation.into());
+            }
+            node
+        })
+        .collect();
+    serde_json::json!({
+        "@context": {
+            "ag": crate::vocab::AG,
+            "prov": "http://www.w3.org/ns/prov#",
+            "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+            "xsd": "http://www.w3.org/2001/XMLSchema#",
+            "at": { "@id": "prov:startedAtTime", "@type": "xsd:dateTime" },
+            "who": { "@id": "prov:wasAssociatedWith" },
+            "kind": "ag:entryKind",
+            "what": "ag:operation",
+            "detail": "rdfs:comment",
+            "withinTerms": "ag:withinTerms",
+            "rule": "ag:decidingRule",
+            "source": "ag:decidingSource",
+            "graph": { "@id": "ag:changedGraph" },
+            "generation": "ag:generation"
+        },
+        "@graph": graph,
+    })
+}

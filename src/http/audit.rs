@@ -1,0 +1,119 @@
+//! `GET /api/audit?asset=…&from=…&to=…&limit=…`: the audit timeline (see
+//! [`crate::audit`]) as JSON (default), CSV or JSON-LD, by `Accept`
+//! (`text/csv`, `application/ld+json`) or `?format=json|csv|jsonld`.
+//! Analysts and above.
+
+use super::auth::Caller;
+use super::{blocking, AppState, Problem};
+use crate::audit::{self, Window};
+use crate::auth::Role;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/api/audit", get(timeline))
+}
+
+/// Entries in one answer unless `limit` says otherwise, and at most.
+const DEFAULT_LIMIT: usize = 1_000;
+const MAX_LIMIT: usize = 100_000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditParams {
+    asset: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<usize>,
+    format: Option<String>,
+}
+
+#[derive(Clone, Copy)]
+enum Export {
+    Json,
+    Csv,
+    JsonLd,
+}
+
+async fn timeline(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Problem> {
+    caller.require(Role::Analyst)?;
+    let Query(params) = params.map_err(|e| {
+        Problem::bad_request(
+            "query",
+            format!("{}; use asset, from, to, limit and format", e.body_text()),
+        )
+    })?;
+    let export = export(&headers, params.format.as_deref())?;
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(Problem::bad_request(
+            "limit",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let window = Window {
+        asset: params.asset.filter(|a| !a.trim().is_empty()),
+        from: time_param("from", params.from.as_deref())?,
+        to: time_param("to", params.to.as_deref())?,
+        limit,
+    };
+    let store = state.store.clone();
+    let entries = blocking(move || audit::timeline(&store, &window)).await?;
+    Ok(match export {
+        Export::Json => Json(serde_json::json!({ "entries": entries })).into_response(),
+        Export::Csv => (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            audit::to_csv(&entries),
+        )
+            .into_response(),
+        Export::JsonLd => (
+            [(header::CONTENT_TYPE, "application/ld+json")],
+            audit::to_json_ld(&entries).to_string(),
+        )
+            .into_response(),
+    })
+}
+
+fn export(headers: &HeaderMap, format: Option<&str>) -> Result<Export, Problem> {
+    if let Some(format) = format {
+        return match format {
+            "json" => Ok(Export::Json),
+            "csv" => Ok(Export::Csv),
+            "jsonld" | "json-ld" => Ok(Export::JsonLd),
+            other => Err(Problem::bad_request(
+                "format",
+                format!("'{other}' is not an export format: use json, csv or jsonld"),
+            )),
+        };
+    }
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    Ok(if accept.contains("text/csv") {
+        Export::Csv
+    } else if accept.contains("application/ld+json") {
+        Export::JsonLd
+    } else {
+        Export::Json
+    })
+}
+
+fn time_param(name: &str, value: Option<&str>) -> Result<Option<i64>, Problem> {
+    value
+        .map(|text| {
+            crate::rights::parse_time(text).ok_or_else(|| {
+                Problem::bad_request(
+                    name,
+                    format!("'{text}' is not a date (2026-12-01) or date-time (2026-12-01T10:00:00Z)"),
+                )
+            })
+        })
+        .transpose()
+}

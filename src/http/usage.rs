@@ -1,0 +1,53 @@
+//! Usage events: `POST /api/usage` with one event, an array of them, or
+//! `{"events": [...]}` (`?on_error=reject|skip`). Any key may report the
+//! use it makes of assets (a DAM portal holds a reader key); the key is
+//! recorded as the reporter in the audit trail.
+
+use super::auth::Caller;
+use super::{blocking, read_body, AppState, Problem};
+use crate::auth::Role;
+use crate::usage::{self, Recording};
+use axum::extract::{Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/api/usage", post(record))
+}
+
+#[derive(Deserialize, Default)]
+struct UsageParams {
+    on_error: Option<String>,
+}
+
+async fn record(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<UsageParams>,
+    request: Request,
+) -> Result<impl IntoResponse, Problem> {
+    let principal = caller.require(Role::Reader)?.clone();
+    let on_error = super::assets::on_error(params.on_error.as_deref())?;
+    let body = read_body(request.into_body(), state.config.max_body_bytes).await?;
+    let (store, index) = (state.store.clone(), state.index.clone());
+    let report = blocking(move || {
+        let events = usage::parse_batch(&body)?;
+        let how = Recording {
+            actor: &principal.name,
+            tenant: principal.write_tenant(),
+            on_error,
+            now: time::OffsetDateTime::now_utc().unix_timestamp(),
+        };
+        usage::record(&store, events, &*index, &how)
+    })
+    .await?;
+    let status = if report.recorded > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(report)))
+}

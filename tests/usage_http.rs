@@ -1,0 +1,332 @@
+//! Usage events over HTTP on loopback: each event decided against the
+//! asset's clearance at its time, downloads counted against limits (and
+//! search blocking the asset once they are used up), resends not counted
+//! twice, and malformed batches refused with nothing stored.
+
+mod common;
+
+use assetgraph::config::Config;
+use common::*;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+/// Two assets: one licensed for Germany in print until the end of 2026 with
+/// two downloads allowed, one licensed everywhere with no limit.
+const ASSETS: &str = r#"[
+  {"id": "brand:harbour", "title": "Harbour at dawn",
+   "rights": {"max_downloads": 2, "downloads": 0,
+              "grants": [{"territory": "DE", "channel": "print", "from": "2026-01-01", "until": "2027-01-01"}]}},
+  {"id": "brand:meadow", "title": "Meadow in spring",
+   "rights": {"grants": [{"from": "2020-01-01"}]}}
+]"#;
+
+async fn post_json(client: &Client, url: &str, body: &Value) -> (StatusCode, Value) {
+    let response = client.post(url).json(body).send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn get_json(client: &Client, url: &str) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+async fn server_with_assets() -> TestServer {
+    let server = start_server(Config::default()).await;
+    let response = Client::new()
+        .post(format!("{}/api/ingest/assetgraph", server.base))
+        .body(ASSETS)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    server
+}
+
+#[tokio::test]
+async fn events_are_decided_at_their_time_and_context() {
+    let server = server_with_assets().await;
+    let client = Client::new();
+    let url = format!("{}/api/usage", server.base);
+    let events = json!([
+        {"id": "e1", "asset": "brand:harbour", "user": "alice", "action": "publish",
+         "at": "2026-06-01T10:00:00Z", "territory": "DE", "channel": "print", "campaign": "spring"},
+        {"id": "e2", "asset": "brand:harbour", "user": "bob", "action": "publish",
+         "at": "2026-06-01T10:00:00Z", "territory": "FR", "channel": "print", "campaign": "spring"},
+        {"id": "e3", "asset": "brand:harbour", "user": "alice", "action": "publish",
+         "at": "2025-12-01T10:00:00Z", "territory": "DE", "channel": "print"}
+    ]);
+    let (status, report) = post_json(&client, &url, &events).await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    assert_eq!(report["recorded"], 3);
+    assert_eq!(report["within_terms"], 1);
+    assert_eq!(report["outside_terms"], 2);
+    let outcomes = report["outcomes"].as_array().unwrap();
+    assert_eq!(outcomes[0]["rule"], "admitted");
+    assert!(outcomes[0]["source"].as_str().unwrap().contains("grant"), "{report}");
+    assert_eq!(outcomes[1]["rule"], "grant-does-not-admit");
+    assert!(outcomes[1]["detail"].as_str().unwrap().contains("FR"), "{report}");
+    assert_eq!(outcomes[2]["within_terms"], false);
+
+    // Stored as PROV-O in the usage graph, and the out-of-contract report
+    // lists the two events outside the terms.
+    let stored = count(
+        &server.store,
+        "PREFIX ag: <https://w3id.org/assetgraph/ns#> PREFIX prov: <http://www.w3.org/ns/prov#>
+         SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:assetgraph:graph:usage> { ?e a ag:UsageEvent ; prov:used <urn:assetgraph:asset:brand:harbour> } }",
+    );
+    assert_eq!(stored, 3);
+    let response = client
+        .get(format!("{}/api/reports/out-of-contract-usage", server.base))
+        .send()
+        .await
+        .unwrap();
+    let rows: Value = response.json().await.unwrap();
+    let bindings = rows["results"]["bindings"].as_array().unwrap();
+    assert_eq!(bindings.len(), 2, "{rows}");
+    assert!(bindings.iter().all(|b| b["decision"]["value"].as_str().is_some()));
+
+    // The same batch again: nothing is counted twice.
+    let (status, again) = post_json(&client, &url, &events).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["recorded"], 0);
+    assert_eq!(again["duplicates"], 3);
+}
+
+#[tokio::test]
+async fn downloads_count_towards_the_limit_and_block_the_asset_in_search() {
+    let server = server_with_assets().await;
+    let client = Client::new();
+    let url = format!("{}/api/usage", server.base);
+    let download = |user: &str| {
+        json!({"asset": "brand:harbour", "user": user, "action": "download",
+               "at": "2026-06-01T10:00:00Z", "territory": "DE", "channel": "print"})
+    };
+    // Three downloads of two allowed, in one batch: the third is outside.
+    let (status, report) = post_json(&client, &url, &json!([download("a"), download("b"), download("c")])).await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    let within: Vec<bool> = report["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["within_terms"].as_bool().unwrap())
+        .collect();
+    assert_eq!(within, [true, true, false], "{report}");
+    assert_eq!(report["outcomes"][2]["rule"], "downloads-exhausted");
+
+    // The asset reports its downloads used up, and search in its context no
+    // longer finds it.
+    let asset = get_json(
+        &client,
+        &format!(
+            "{}/api/assets/brand:harbour/clearance?territory=DE&channel=print&at=2026-06-02",
+            server.base
+        ),
+    )
+    .await;
+    assert_eq!(asset["cleared"], false, "{asset}");
+    let found = get_json(
+        &client,
+        &format!(
+            "{}/api/search?q=harbour&territory=DE&channel=print&at=2026-06-02",
+            server.base
+        ),
+    )
+    .await;
+    assert_eq!(found["total"], 0, "{found}");
+}
+
+#[tokio::test]
+async fn malformed_events_are_refused_and_nothing_is_stored() {
+    let server = server_with_assets().await;
+    let client = Client::new();
+    let url = format!("{}/api/usage", server.base);
+    let generation = server.store.generation();
+
+    let response = client.post(&url).body("[{\"asset\": ").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let problem: Value = response.json().await.unwrap();
+    assert!(problem["line"].is_number(), "{problem}");
+
+    let cases = [
+        (
+            json!([{"asset": "brand:meadow", "user": "a", "action": "print"}]),
+            "action",
+        ),
+        (json!([{"asset": "brand:meadow", "action": "view"}]), "user"),
+        (
+            json!([{"asset": "brand:nowhere", "user": "a", "action": "view"}]),
+            "asset",
+        ),
+        (
+            json!([{"asset": "brand:meadow", "user": "a", "action": "view", "teritory": "DE"}]),
+            "teritory",
+        ),
+        (
+            json!([{"asset": "brand:meadow", "user": "a", "action": "view", "territory": "Atlantis"}]),
+            "territory",
+        ),
+        (
+            json!([{"asset": "brand:meadow", "user": "a", "action": "view", "at": "yesterday"}]),
+            "at",
+        ),
+        (
+            json!([{"asset": "brand:meadow", "user": "a", "action": "view", "at": "2999-01-01"}]),
+            "at",
+        ),
+    ];
+    for (body, field) in cases {
+        let good = json!({"asset": "brand:meadow", "user": "a", "action": "view"});
+        let batch = json!([good, body[0]]);
+        let (status, problem) = post_json(&client, &url, &batch).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(problem["errors"][0]["index"], 1, "{problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+    assert_eq!(
+        server.store.generation(),
+        generation,
+        "a refused batch stored something"
+    );
+
+    // With on_error=skip the valid event is stored and the other reported.
+    let batch = json!([
+        {"asset": "brand:meadow", "user": "a", "action": "view"},
+        {"asset": "brand:meadow", "user": "a", "action": "print"}
+    ]);
+    let (status, report) = post_json(&client, &format!("{url}?on_error=skip"), &batch).await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    assert_eq!(report["recorded"], 1);
+    assert_eq!(report["rejected"], 1);
+    assert_eq!(report["outcomes"][1]["field"], "action");
+}
+
+/// Usage batches touch no indexed data, so they cost the index no commit;
+/// an index reopened after them knows it is current and is not rebuilt.
+#[test]
+fn the_index_stays_current_across_usage_batches_without_a_rebuild() {
+    use assetgraph::index::SearchIndex;
+    use assetgraph::usage::{self, OnError, Recording};
+    let (dir, store) = open_store();
+    let records = assetgraph::ingest::assetgraph::parse_batch(ASSETS.as_bytes()).unwrap();
+    let mapped = records
+        .into_iter()
+        .map(|r| {
+            Ok(assetgraph::ingest::assetgraph::mapped(
+                &r.unwrap(),
+                assetgraph::rights::Territories::global(),
+            ))
+        })
+        .collect();
+    let how = assetgraph::assets::Ingest {
+        source: assetgraph::ingest::Source::AssetGraph,
+        actor: "test",
+        tenant: "default",
+        on_error: OnError::Reject,
+    };
+    assetgraph::assets::upsert(&store, mapped, &how).unwrap();
+    let record = |store: &assetgraph::store::Store, index: &SearchIndex, body: &str| {
+        let how = Recording {
+            actor: "test",
+            tenant: "default",
+            on_error: OnError::Reject,
+            now: time::OffsetDateTime::now_utc().unix_timestamp(),
+        };
+        usage::record(store, usage::parse_batch(body.as_bytes()).unwrap(), index, &how).unwrap()
+    };
+    let index = std::sync::Arc::new(SearchIndex::open(&dir.path().join("index"), &store).unwrap());
+    store.subscribe(index.clone());
+    let views = r#"[{"asset": "brand:meadow", "user": "a", "action": "view"},
+                    {"asset": "brand:harbour", "user": "b", "action": "view"}]"#;
+    record(&store, &index, views);
+    let written = index.documents_written();
+    assert_eq!(index.generation(), Some(store.generation()));
+    drop(index);
+    drop(store);
+    let store = assetgraph::store::Store::open(dir.path()).unwrap();
+    let reopened = SearchIndex::open(&dir.path().join("index"), &store).unwrap();
+    assert_eq!(
+        reopened.documents_written(),
+        0,
+        "the index was rebuilt after usage events only"
+    );
+    assert_eq!(reopened.generation(), Some(store.generation()));
+    assert!(written > 0);
+}
+
+#[tokio::test]
+async fn the_audit_trail_of_an_asset_has_its_versions_and_uses_in_order() {
+    let server = server_with_assets().await;
+    let client = Client::new();
+    let base = &server.base;
+    // A second version of the record, then a use outside the terms.
+    let updated = ASSETS.replace("Harbour at dawn", "Harbour at dusk");
+    let response = client
+        .post(format!("{base}/api/ingest/assetgraph"))
+        .body(updated)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    let event = json!({"id": "late", "asset": "brand:harbour", "user": "carol", "action": "distribute",
+                       "at": "2026-03-01T09:00:00Z", "territory": "JP", "channel": "print"});
+    let (status, _) = post_json(&client, &format!("{base}/api/usage"), &event).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let trail = get_json(&client, &format!("{base}/api/audit?asset=brand:harbour")).await;
+    let entries = trail["entries"].as_array().unwrap();
+    let kinds: Vec<&str> = entries.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    // The use is dated March 2026, before both record versions were written.
+    assert_eq!(kinds, ["usage", "record", "record"], "{trail}");
+    assert_eq!(entries[0]["within_terms"], false);
+    assert_eq!(entries[0]["who"], "carol");
+    assert!(
+        entries[0]["detail"].as_str().unwrap().contains("territory JP"),
+        "{trail}"
+    );
+    assert_eq!(entries[1]["what"], "assets.ingest.assetgraph");
+    assert!(entries[2]["generation"].as_u64() > entries[1]["generation"].as_u64());
+
+    // A window that ends before the record was written keeps only the use.
+    let early = get_json(&client, &format!("{base}/api/audit?asset=brand:harbour&to=2026-06-01")).await;
+    assert_eq!(early["entries"].as_array().unwrap().len(), 1, "{early}");
+
+    // CSV and JSON-LD exports of the same timeline.
+    let csv = client
+        .get(format!("{base}/api/audit?asset=brand:harbour"))
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(lines[0].starts_with("at,kind,what,who"));
+    assert!(lines[1].contains(",usage,distribute,carol,false,"), "{csv}");
+    let response = client
+        .get(format!("{base}/api/audit?asset=brand:harbour&format=jsonld"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-type"], "application/ld+json");
+    let document: Value = response.json().await.unwrap();
+    assert_eq!(document["@graph"].as_array().unwrap().len(), 3);
+    assert_eq!(document["@context"]["prov"], "http://www.w3.org/ns/prov#");
+
+    // Refusals: an unknown asset, a bad date, an unknown parameter.
+    for (query, status) in [
+        ("asset=brand:nowhere", StatusCode::NOT_FOUND),
+        ("asset=brand:harbour&from=last-week", StatusCode::BAD_REQUEST),
+        ("assett=brand:harbour", StatusCode::BAD_REQUEST),
+        ("format=xml", StatusCode::BAD_REQUEST),
+    ] {
+        let response = client.get(format!("{base}/api/audit?{query}")).send().await.unwrap();
+        assert_eq!(response.status(), status, "{query}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{query}"
+        );
+    }
+}
