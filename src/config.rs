@@ -21,9 +21,27 @@
 //! timeout_secs = 30           # a query or update running longer is stopped (503)
 //! max_results = 1000000       # solutions or triples per query
 //! union_default_graph = true  # the default graph of a query is the union of all graphs
+//!
+//! [outbound]
+//! allowed_hosts = ["hooks.example.com", "*.poolparty.example"]   # nothing else is called
+//!
+//! [webhooks]
+//! retry_base_ms = 1000        # first retry after about a second, doubling, with jitter
+//! max_attempts = 8            # then a dead letter (GET /api/webhooks/deliveries?state=dead)
+//! timeout_secs = 10
+//! [[webhooks.subscriptions]]
+//! name = "dam"
+//! url = "https://hooks.example.com/assetgraph"
+//! secret_env = "DAM_WEBHOOK_SECRET"   # or secret = "…" (16 characters or more)
+//! events = ["licence.*", "asset.blocked"]   # default: every event
+//!
+//! [alerts]
+//! interval_secs = 3600        # how often serve reads the clock for licence events (0: never)
+//! horizon_days = 30           # licence.expiring this far ahead
 //! ```
 //!
-//! `ASSETGRAPH_API_KEYS="name:role:secret,…"` adds keys from the environment.
+//! `ASSETGRAPH_API_KEYS="name:role:secret,…"` adds keys from the environment,
+//! `ASSETGRAPH_OUTBOUND_HOSTS="a.example,b.example"` allowed hosts.
 
 use crate::auth::Role;
 use crate::error::{Error, Result};
@@ -51,6 +69,126 @@ pub struct Config {
     pub rightsline: crate::ingest::RightslineMapping,
     #[serde(default)]
     pub sparql: SparqlConfig,
+    #[serde(default)]
+    pub webhooks: WebhooksConfig,
+    #[serde(default)]
+    pub alerts: AlertsConfig,
+    #[serde(default)]
+    pub outbound: OutboundConfig,
+}
+
+/// Webhook subscriptions and how deliveries are retried.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    #[serde(default)]
+    pub subscriptions: Vec<SubscriptionConfig>,
+    /// The delay after a first failed attempt; it doubles after each.
+    #[serde(default = "defaults::retry_base_ms")]
+    pub retry_base_ms: u64,
+    /// Attempts before a delivery becomes a dead letter.
+    #[serde(default = "defaults::max_attempts")]
+    pub max_attempts: u32,
+    /// How long a receiver may take to answer.
+    #[serde(default = "defaults::webhook_timeout_secs")]
+    pub timeout_secs: u64,
+    /// How often the outbox is checked for retries that fell due.
+    #[serde(default = "defaults::poll_ms")]
+    pub poll_ms: u64,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("an empty [webhooks] table is valid")
+    }
+}
+
+impl WebhooksConfig {
+    pub fn retry(&self) -> crate::webhooks::Retry {
+        crate::webhooks::Retry {
+            base_ms: self.retry_base_ms.max(1),
+            max_attempts: self.max_attempts.max(1),
+        }
+    }
+}
+
+/// One subscription in the config file.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionConfig {
+    pub name: String,
+    pub url: String,
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// The environment variable holding the secret, to keep it out of the file.
+    #[serde(default)]
+    pub secret_env: Option<String>,
+    #[serde(default)]
+    pub events: Option<Vec<String>>,
+}
+
+impl std::fmt::Debug for SubscriptionConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SubscriptionConfig")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("secret_env", &self.secret_env)
+            .field("events", &self.events)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SubscriptionConfig {
+    /// The subscription, with its secret read from where the config says.
+    pub fn resolve(&self, var: impl Fn(&str) -> Option<String>) -> Result<crate::webhooks::Subscription> {
+        let secret = match (&self.secret, &self.secret_env) {
+            (Some(secret), None) => secret.clone(),
+            (None, Some(name)) => var(name).ok_or_else(|| {
+                Error::invalid_field(
+                    "secret_env",
+                    format!("webhook '{}': the environment variable {name} is not set", self.name),
+                )
+            })?,
+            _ => {
+                return Err(Error::invalid_field(
+                    "secret",
+                    format!("webhook '{}': give exactly one of secret and secret_env", self.name),
+                ))
+            }
+        };
+        Ok(crate::webhooks::Subscription {
+            name: self.name.clone(),
+            url: self.url.clone(),
+            secret,
+            events: self.events.clone().unwrap_or_else(|| vec!["*".into()]),
+        })
+    }
+}
+
+/// The scheduler of `serve` that raises licence and clearance events.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// How often the clock is read (0 turns the scheduler off).
+    #[serde(default = "defaults::alerts_interval_secs")]
+    pub interval_secs: u64,
+    /// How far ahead `licence.expiring` looks.
+    #[serde(default = "defaults::horizon_days")]
+    pub horizon_days: u32,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("an empty [alerts] table is valid")
+    }
+}
+
+/// The hosts the service may call (webhooks, connectors).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundConfig {
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Limits and semantics of the SPARQL endpoints.
@@ -121,6 +259,24 @@ mod defaults {
     pub fn union_default_graph() -> bool {
         true
     }
+    pub fn retry_base_ms() -> u64 {
+        1_000
+    }
+    pub fn max_attempts() -> u32 {
+        8
+    }
+    pub fn webhook_timeout_secs() -> u64 {
+        10
+    }
+    pub fn poll_ms() -> u64 {
+        1_000
+    }
+    pub fn alerts_interval_secs() -> u64 {
+        3_600
+    }
+    pub fn horizon_days() -> u32 {
+        30
+    }
 }
 
 impl Default for Config {
@@ -188,6 +344,10 @@ impl Config {
                     format!("'{v}' is not true or false"),
                 )
             })?;
+        }
+        if let Some(v) = var("ASSETGRAPH_OUTBOUND_HOSTS") {
+            let hosts = v.split(',').map(str::trim).filter(|h| !h.is_empty());
+            self.outbound.allowed_hosts.extend(hosts.map(str::to_owned));
         }
         if let Some(v) = var("ASSETGRAPH_API_KEYS") {
             for entry in v.split(',').map(str::trim).filter(|e| !e.is_empty()) {

@@ -13,6 +13,9 @@
 //! - [`index`] is the tantivy search index, derived from the store and
 //!   kept in step with every commit.
 //! - [`ingest`] parses and maps what sources send; it never writes.
+//! - [`alerts`] finds what is about to stop being usable, and turns the
+//!   clock and the change feed into events; [`webhooks`] keeps them in an
+//!   outbox in the store and delivers them signed, through [`outbound`].
 //! - [`audit`] answers the audit timeline of an asset or of everything.
 //! - [`usage`] records usage events, each checked against clearance at its time.
 //! - [`sparql`] evaluates queries on the store.
@@ -20,6 +23,7 @@
 //!   goes through.
 //! - [`config`], [`auth`], [`error`] and [`vocab`] are shared by all.
 
+pub mod alerts;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -30,6 +34,7 @@ pub mod http;
 pub mod index;
 pub mod ingest;
 pub mod ontologies;
+pub mod outbound;
 pub mod reports;
 pub mod rights;
 pub mod sparql;
@@ -37,5 +42,6 @@ pub mod store;
 pub mod taxonomy;
 pub mod usage;
 pub mod vocab;
+pub mod webhooks;
 
 pub use error::{Error, Result};

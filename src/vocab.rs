@@ -70,6 +70,23 @@ pub mod ag {
         DECIDING_RULE = "https://w3id.org/assetgraph/ns#decidingRule";
         DECIDING_SOURCE = "https://w3id.org/assetgraph/ns#decidingSource";
         DOWNLOAD_RECORDED = "https://w3id.org/assetgraph/ns#downloadRecorded";
+        WEBHOOK_EVENT = "https://w3id.org/assetgraph/ns#WebhookEvent";
+        EVENT_ID = "https://w3id.org/assetgraph/ns#eventId";
+        EVENT_TYPE = "https://w3id.org/assetgraph/ns#eventType";
+        PAYLOAD = "https://w3id.org/assetgraph/ns#payload";
+        DELIVERY = "https://w3id.org/assetgraph/ns#Delivery";
+        EVENT = "https://w3id.org/assetgraph/ns#event";
+        SUBSCRIPTION = "https://w3id.org/assetgraph/ns#subscription";
+        DELIVERY_STATE = "https://w3id.org/assetgraph/ns#deliveryState";
+        ATTEMPTS = "https://w3id.org/assetgraph/ns#attempts";
+        NEXT_ATTEMPT = "https://w3id.org/assetgraph/ns#nextAttempt";
+        DELIVERED_AT = "https://w3id.org/assetgraph/ns#deliveredAt";
+        DELIVERY_ATTEMPT = "https://w3id.org/assetgraph/ns#DeliveryAttempt";
+        OF_DELIVERY = "https://w3id.org/assetgraph/ns#ofDelivery";
+        HTTP_STATUS = "https://w3id.org/assetgraph/ns#httpStatus";
+        ERROR = "https://w3id.org/assetgraph/ns#error";
+        CLOCK_CURSOR = "https://w3id.org/assetgraph/ns#clockCursor";
+        GENERATION_CURSOR = "https://w3id.org/assetgraph/ns#generationCursor";
     }
 
     /// A term of the project's ontology by its local name, for the many
@@ -175,6 +192,7 @@ pub mod prov {
         AGENT = "http://www.w3.org/ns/prov#Agent";
         ACTIVITY = "http://www.w3.org/ns/prov#Activity";
         USED = "http://www.w3.org/ns/prov#used";
+        GENERATED_AT_TIME = "http://www.w3.org/ns/prov#generatedAtTime";
     }
 }
 

@@ -26,10 +26,6 @@ async fn post_json(client: &Client, url: &str, body: &Value) -> (StatusCode, Val
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn get_json(client: &Client, url: &str) -> Value {
-    client.get(url).send().await.unwrap().json().await.unwrap()
-}
-
 async fn server_with_assets() -> TestServer {
     let server = start_server(Config::default()).await;
     let response = Client::new()
@@ -115,7 +111,7 @@ async fn downloads_count_towards_the_limit_and_block_the_asset_in_search() {
 
     // The asset reports its downloads used up, and search in its context no
     // longer finds it.
-    let asset = get_json(
+    let asset = fetch_json(
         &client,
         &format!(
             "{}/api/assets/brand:harbour/clearance?territory=DE&channel=print&at=2026-06-02",
@@ -124,7 +120,7 @@ async fn downloads_count_towards_the_limit_and_block_the_asset_in_search() {
     )
     .await;
     assert_eq!(asset["cleared"], false, "{asset}");
-    let found = get_json(
+    let found = fetch_json(
         &client,
         &format!(
             "{}/api/search?q=harbour&territory=DE&channel=print&at=2026-06-02",
@@ -272,7 +268,7 @@ async fn the_audit_trail_of_an_asset_has_its_versions_and_uses_in_order() {
     let (status, _) = post_json(&client, &format!("{base}/api/usage"), &event).await;
     assert_eq!(status, StatusCode::CREATED);
 
-    let trail = get_json(&client, &format!("{base}/api/audit?asset=brand:harbour")).await;
+    let trail = fetch_json(&client, &format!("{base}/api/audit?asset=brand:harbour")).await;
     let entries = trail["entries"].as_array().unwrap();
     let kinds: Vec<&str> = entries.iter().map(|e| e["kind"].as_str().unwrap()).collect();
     // The use is dated March 2026, before both record versions were written.
@@ -287,7 +283,7 @@ async fn the_audit_trail_of_an_asset_has_its_versions_and_uses_in_order() {
     assert!(entries[2]["generation"].as_u64() > entries[1]["generation"].as_u64());
 
     // A window that ends before the record was written keeps only the use.
-    let early = get_json(&client, &format!("{base}/api/audit?asset=brand:harbour&to=2026-06-01")).await;
+    let early = fetch_json(&client, &format!("{base}/api/audit?asset=brand:harbour&to=2026-06-01")).await;
     assert_eq!(early["entries"].as_array().unwrap().len(), 1, "{early}");
 
     // CSV and JSON-LD exports of the same timeline.

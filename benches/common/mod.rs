@@ -142,13 +142,7 @@ pub async fn serve_on_loopback(
     index: Arc<assetgraph::index::SearchIndex>,
     config: assetgraph::config::Config,
 ) -> String {
-    let keys = Arc::new(assetgraph::auth::KeyRing::new(&config.keys, &config.default_tenant).unwrap());
-    let state = assetgraph::http::AppState {
-        store,
-        index,
-        keys,
-        config: Arc::new(config),
-    };
+    let state = assetgraph::http::AppState::new(store, index, config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { assetgraph::http::serve(listener, state).await.unwrap() });

@@ -26,7 +26,7 @@ use std::collections::{HashMap, HashSet};
 
 mod view;
 
-pub use view::{summary as licence_summary, AssetView, ClearanceSummary};
+pub use view::{rfc3339, summary as licence_summary, AssetView, ClearanceSummary};
 
 /// What to do with the invalid records of a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -394,6 +394,19 @@ impl Targeting {
         }
         Ok(graphs)
     }
+}
+
+/// The graphs of every asset record in the store.
+pub fn graphs(store: &Store) -> Result<Vec<NamedNode>> {
+    let mut graphs = Vec::new();
+    for graph in store.db().named_graphs() {
+        if let oxigraph::model::NamedOrBlankNode::NamedNode(graph) = graph? {
+            if graph.as_str().starts_with(crate::vocab::graphs::ASSET_PREFIX) {
+                graphs.push(graph);
+            }
+        }
+    }
+    Ok(graphs)
 }
 
 /// An asset's rights, compiled for the engine; `None` if the asset is unknown.

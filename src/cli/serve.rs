@@ -64,15 +64,17 @@ pub fn run(args: Args, mut config: Config) -> Result<()> {
     if args.demo {
         load_demo(&store)?;
     }
-    let state = AppState {
-        store: Arc::new(store),
-        index,
-        keys: Arc::new(keys),
-        config: Arc::new(config),
-    };
+    let state = AppState::new(Arc::new(store), index, config)?;
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| Error::Storage(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async move {
+        // Webhook deliveries and the licence scheduler, until the server stops.
+        let _background = crate::webhooks::background::start(
+            state.store.clone(),
+            state.index.clone(),
+            state.subscriptions.clone(),
+            &state.config,
+        )?;
         let listener = tokio::net::TcpListener::bind(address)
             .await
             .map_err(|e| Error::invalid_field("listen", format!("cannot listen on {address}: {e}")))?;

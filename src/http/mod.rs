@@ -3,6 +3,7 @@
 //! ([`problem`]). Handlers parse the request, check the caller's role, and
 //! run the core on the blocking pool (oxigraph calls block).
 
+mod alerts;
 mod assets;
 mod audit;
 mod auth;
@@ -16,6 +17,7 @@ mod sparql;
 mod sparql_form;
 mod taxonomies;
 mod usage;
+mod webhooks;
 
 pub use problem::Problem;
 
@@ -33,6 +35,31 @@ pub struct AppState {
     pub index: Arc<crate::index::SearchIndex>,
     pub keys: Arc<KeyRing>,
     pub config: Arc<Config>,
+    pub subscriptions: Arc<crate::webhooks::Subscriptions>,
+}
+
+impl AppState {
+    /// The state of a server on `store`: the keys and the webhook
+    /// subscriptions (configured, and those added through the API, kept
+    /// next to the store) from `config`.
+    pub fn new(store: Arc<Store>, index: Arc<crate::index::SearchIndex>, config: Config) -> crate::Result<Self> {
+        let keys = Arc::new(KeyRing::new(&config.keys, &config.default_tenant)?);
+        let configured = (config.webhooks.subscriptions.iter())
+            .map(|s| s.resolve(|name| std::env::var(name).ok()))
+            .collect::<crate::Result<Vec<_>>>()?;
+        let subscriptions = crate::webhooks::Subscriptions::new(
+            configured,
+            Some(store.path().join("webhooks.json")),
+            config.outbound.allowed_hosts.clone(),
+        )?;
+        Ok(AppState {
+            store,
+            index,
+            keys,
+            config: Arc::new(config),
+            subscriptions: Arc::new(subscriptions),
+        })
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -46,6 +73,8 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::routes())
         .merge(usage::routes())
         .merge(audit::routes())
+        .merge(alerts::routes())
+        .merge(webhooks::routes())
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         .layer(

@@ -2,12 +2,10 @@
 //! one tantivy document.
 
 use super::concepts::ConceptView;
-use crate::error::Result;
 use crate::rights::parse_time;
-use crate::store::Store;
 use crate::vocab::{ag, dcterms};
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, Triple};
+use oxigraph::model::{NamedNode, Term, Triple};
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
@@ -199,19 +197,6 @@ impl Fields {
     pub fn stemmed(&self, tag: &str) -> Option<Field> {
         language_field_name(tag).and_then(|name| self.schema.get_field(&name).ok())
     }
-}
-
-/// The graphs of every asset record in the store.
-pub fn asset_graphs(store: &Store) -> Result<Vec<NamedNode>> {
-    let mut graphs = Vec::new();
-    for graph in store.db().named_graphs() {
-        if let NamedOrBlankNode::NamedNode(graph) = graph? {
-            if graph.as_str().starts_with(ASSET_GRAPH_PREFIX) {
-                graphs.push(graph);
-            }
-        }
-    }
-    Ok(graphs)
 }
 
 /// The document of one record graph, with the class of its rights; `None`

@@ -233,7 +233,7 @@ impl SearchIndex {
     /// Rebuilds every document from the store. `progress(done, total)` is
     /// called as records are read.
     pub fn rebuild(&self, store: &Store, progress: &dyn Fn(usize, usize)) -> Result<usize> {
-        let graphs = document::asset_graphs(store)?;
+        let graphs = crate::assets::graphs(store)?;
         let mut writer = self.lock_writer();
         // Read before the records: a commit landing meanwhile is indexed
         // again by its own listener call, which is harmless.
@@ -395,7 +395,7 @@ impl SearchIndex {
             let triples = store.graph_triples(graph.as_ref())?;
             rights::Prepared::read(store, graph, &triples, Territories::global(), &targeting)
         };
-        for_each_read(&document::asset_graphs(store)?, read, |_, prepared| {
+        for_each_read(&crate::assets::graphs(store)?, read, |_, prepared| {
             rights.accept(prepared);
             Ok(())
         })

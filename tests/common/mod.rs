@@ -3,7 +3,6 @@
 //! notice when absent), SPARQL in one call, and a server on loopback.
 #![allow(dead_code)]
 
-use assetgraph::auth::KeyRing;
 use assetgraph::config::Config;
 use assetgraph::http::{router, AppState};
 use assetgraph::index::SearchIndex;
@@ -113,13 +112,7 @@ pub async fn start_server(config: Config) -> TestServer {
     let store = Arc::new(Store::open(dir.path()).unwrap());
     let index = Arc::new(SearchIndex::open(&dir.path().join("index"), &store).unwrap());
     store.subscribe(index.clone());
-    let keys = Arc::new(KeyRing::new(&config.keys, &config.default_tenant).unwrap());
-    let state = AppState {
-        store: store.clone(),
-        index: index.clone(),
-        keys,
-        config: Arc::new(config),
-    };
+    let state = AppState::new(store.clone(), index.clone(), config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
@@ -129,4 +122,14 @@ pub async fn start_server(config: Config) -> TestServer {
         index,
         _dir: dir,
     }
+}
+
+/// The JSON answer of a GET, whatever its status.
+pub async fn fetch_json(client: &reqwest::Client, url: &str) -> serde_json::Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// The JSON answer of a POST of a JSON body, whatever its status.
+pub async fn post_for_json(client: &reqwest::Client, url: &str, body: &serde_json::Value) -> serde_json::Value {
+    client.post(url).json(body).send().await.unwrap().json().await.unwrap()
 }

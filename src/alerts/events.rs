@@ -1,0 +1,187 @@
+//! The scheduler's work: turning the clock and the change feed into
+//! webhook events, enqueued with the cursor that says how far it got — in
+//! the same commit, so that a restart neither loses nor repeats a step.
+//!
+//! From the clock, for every asset (the rights the index holds):
+//!
+//! - `licence.expiring` — cleared now, no longer cleared within the
+//!   horizon; named by asset and moment, so it is raised once per ending;
+//! - `licence.expired` — a grant whose term ended since the last tick;
+//! - `asset.blocked` / `asset.cleared` — the asset stopped or started being
+//!   cleared for any use at a moment since the last tick (a term ending or
+//!   starting).
+//!
+//! From the change feed (the audit trail, generation after generation):
+//! `taxonomy.updated` for every committed taxonomy push, with its summary.
+//! The first tick starts from the present: history raises nothing.
+
+use crate::error::Result;
+use crate::rights::{AssetRights, Context, RightsOf, Territories};
+use crate::store::Store;
+use crate::vocab::{ag, graphs, prov, rdfs};
+use crate::webhooks::{self, Cursor, Event, Subscriptions};
+use oxigraph::model::{NamedNode, NamedNodeRef, Term};
+use serde_json::json;
+
+/// What the scheduler found on one tick, and the cursor after it.
+pub struct Tick {
+    pub events: Vec<Event>,
+    pub cursor: Cursor,
+}
+
+/// Finds the events since the stored cursor. `clock` reads the clock too
+/// (else only the change feed is read).
+pub fn tick(store: &Store, rights: &dyn RightsOf, now: i64, horizon: i64, clock: bool) -> Result<Tick> {
+    let mut cursor = webhooks::cursor(store)?;
+    let mut events = Vec::new();
+    let generation = store.generation();
+    if let Some(since) = cursor.generation {
+        events.extend(taxonomy_events(store, since, generation)?);
+    }
+    cursor.generation = Some(generation);
+    if clock {
+        events.extend(clock_events(store, rights, cursor.clock, now, horizon)?);
+        cursor.clock = Some(now);
+    }
+    Ok(Tick { events, cursor })
+}
+
+/// Runs a tick and enqueues what it found; the ids enqueued.
+pub fn run_tick(
+    store: &Store,
+    rights: &dyn RightsOf,
+    subscriptions: &Subscriptions,
+    now: i64,
+    horizon: i64,
+    clock: bool,
+) -> Result<Vec<String>> {
+    let tick = tick(store, rights, now, horizon, clock)?;
+    if tick.events.is_empty() && webhooks::cursor(store)? == tick.cursor {
+        return Ok(Vec::new());
+    }
+    webhooks::enqueue(store, tick.events, subscriptions, Some(tick.cursor), now)
+}
+
+/// The clock's events between `since` (exclusive) and `now` (inclusive).
+pub fn clock_events(
+    store: &Store,
+    rights: &dyn RightsOf,
+    since: Option<i64>,
+    now: i64,
+    horizon: i64,
+) -> Result<Vec<Event>> {
+    let mut events = Vec::new();
+    for graph in crate::assets::graphs(store)? {
+        let Some(compiled) = rights.rights_of(store, &graph)? else {
+            continue;
+        };
+        let asset = crate::ingest::assetgraph::asset_id(graph.as_str());
+        if let Some(ends) = super::clearance_ends(&compiled, &Context::at(now), now + horizon) {
+            events.push(Event::new(
+                format!("licence.expiring:{asset}:{ends}"),
+                "licence.expiring",
+                now,
+                json!({"asset": asset, "ends": crate::assets::rfc3339(ends), "grants": ending_grants(&compiled, ends)}),
+            ));
+        }
+        let Some(since) = since else { continue };
+        for until in ended_terms(&compiled, since, now) {
+            events.push(Event::new(
+                format!("licence.expired:{asset}:{until}"),
+                "licence.expired",
+                until,
+                json!({"asset": asset, "ended": crate::assets::rfc3339(until), "grants": ending_grants(&compiled, until)}),
+            ));
+        }
+        for (at, cleared) in flips(&compiled, since, now) {
+            let kind = if cleared { "asset.cleared" } else { "asset.blocked" };
+            events.push(Event::new(
+                format!("{kind}:{asset}:{at}"),
+                kind,
+                at,
+                json!({"asset": asset, "at": crate::assets::rfc3339(at), "cleared": cleared}),
+            ));
+        }
+    }
+    Ok(events)
+}
+
+fn ending_grants(rights: &AssetRights, at: i64) -> Vec<String> {
+    rights
+        .grants
+        .iter()
+        .filter(|g| g.term.until == Some(at))
+        .map(|g| g.id.clone())
+        .collect()
+}
+
+/// The ends of grant terms in `(since, now]`.
+fn ended_terms(rights: &AssetRights, since: i64, now: i64) -> Vec<i64> {
+    let mut ends: Vec<i64> = (rights.grants.iter())
+        .filter_map(|g| g.term.until)
+        .filter(|&until| until > since && until <= now)
+        .collect();
+    ends.sort_unstable();
+    ends.dedup();
+    ends
+}
+
+/// The moments in `(since, now]` at which being cleared for any use
+/// changed, with the new answer.
+fn flips(rights: &AssetRights, since: i64, now: i64) -> Vec<(i64, bool)> {
+    let territories = Territories::global();
+    let mut flips = Vec::new();
+    let mut cleared = rights.is_cleared(&Context::at(since), territories);
+    let mut at = since;
+    while let Some(next) = rights.next_change_after(at).filter(|&t| t <= now) {
+        let now_cleared = rights.is_cleared(&Context::at(next), territories);
+        if now_cleared != cleared {
+            flips.push((next, now_cleared));
+            cleared = now_cleared;
+        }
+        at = next;
+    }
+    flips
+}
+
+/// `taxonomy.updated` for every taxonomy commit in `(since, until]`.
+fn taxonomy_events(store: &Store, since: u64, until: u64) -> Result<Vec<Event>> {
+    let audit = NamedNodeRef::new_unchecked(graphs::AUDIT);
+    let value = |subject: NamedNodeRef<'_>, predicate: NamedNodeRef<'_>| -> Result<Option<Term>> {
+        Ok(store
+            .db()
+            .quads_for_pattern(Some(subject.into()), Some(predicate), None, Some(audit.into()))
+            .next()
+            .transpose()?
+            .map(|q| q.object))
+    };
+    let text = |term: Option<Term>| match term {
+        Some(Term::Literal(l)) => Some(l.value().to_owned()),
+        _ => None,
+    };
+    let mut events = Vec::new();
+    for generation in since + 1..=until {
+        let change = NamedNode::new_unchecked(graphs::audit_entry(generation));
+        let Some(operation) = text(value(change.as_ref(), ag::OPERATION)?) else {
+            continue;
+        };
+        if !operation.starts_with("taxonomy.") {
+            continue;
+        }
+        let at = text(value(change.as_ref(), prov::ENDED_AT_TIME)?)
+            .and_then(|t| crate::rights::parse_time(&t))
+            .unwrap_or_default();
+        let summary = text(value(change.as_ref(), rdfs::COMMENT)?);
+        let who = match value(change.as_ref(), prov::WAS_ASSOCIATED_WITH)? {
+            Some(Term::NamedNode(agent)) => text(value(agent.as_ref(), rdfs::LABEL)?),
+            _ => None,
+        };
+        events.push(Event::new(
+            format!("taxonomy.updated:{generation}"),
+            "taxonomy.updated",
+            at,
+            json!({"generation": generation, "operation": operation, "summary": summary, "by": who}),
+        ));
+    }
+    Ok(events)
+}

@@ -1,0 +1,56 @@
+//! `GET /api/alerts/expiring?within=P30D&territory=…&channel=…&downloads=0.8`:
+//! licences ending, to-be-used-until dates and download limits nearly
+//! reached, for a context (see [`crate::alerts`]). Readers and above.
+
+use super::auth::Caller;
+use super::{blocking, AppState, Problem};
+use crate::alerts::{self, Ask};
+use crate::auth::Role;
+use axum::extract::{Query, State};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use std::collections::HashMap;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/api/alerts/expiring", get(expiring))
+}
+
+async fn expiring(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(mut query): Query<HashMap<String, String>>,
+) -> Result<impl IntoResponse, Problem> {
+    caller.require(Role::Reader)?;
+    let within = match query.remove("within") {
+        Some(text) => alerts::parse_duration(&text).ok_or_else(|| {
+            Problem::bad_request(
+                "within",
+                format!("'{text}' is not a duration: use ISO 8601 such as P30D, P2W or PT12H"),
+            )
+        })?,
+        None => 30 * 86_400,
+    };
+    let download_share = match query.remove("downloads") {
+        Some(text) => text
+            .parse::<f64>()
+            .ok()
+            .filter(|share| (0.0..=1.0).contains(share))
+            .ok_or_else(|| {
+                Problem::bad_request(
+                    "downloads",
+                    format!("'{text}' is not a share between 0 and 1 (0.8 reports limits 80 % used)"),
+                )
+            })?,
+        None => 0.8,
+    };
+    let context = crate::rights::context_from(&query)?;
+    let ask = Ask {
+        context,
+        within,
+        download_share,
+    };
+    let (store, index) = (state.store.clone(), state.index.clone());
+    let alerts = blocking(move || alerts::expiring(&store, &*index, &ask)).await?;
+    Ok(Json(serde_json::json!({ "within_seconds": within, "alerts": alerts })))
+}

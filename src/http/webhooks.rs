@@ -1,0 +1,128 @@
+//! Webhook subscriptions and their delivery log; admins only.
+//!
+//! - `GET /api/webhooks` — the subscriptions, without secrets;
+//! - `POST /api/webhooks` — `{"name", "url", "events", "secret"?}`; a secret
+//!   is generated when none is given and shown in this answer only;
+//! - `DELETE /api/webhooks/{name}`;
+//! - `GET /api/webhooks/deliveries?state=pending|delivered|dead&subscription=…&limit=…`
+//!   — the delivery log, each delivery with its attempts;
+//! - `POST /api/webhooks/{name}/redeliver` — dead letters back in the queue.
+
+use super::auth::Caller;
+use super::{blocking, read_body, AppState, Problem};
+use crate::auth::Role;
+use crate::webhooks::{self, Subscription};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/webhooks", get(list).post(add))
+        .route("/api/webhooks/deliveries", get(deliveries))
+        .route("/api/webhooks/{name}", delete(remove))
+        .route("/api/webhooks/{name}/redeliver", post(redeliver))
+}
+
+async fn list(State(state): State<AppState>, caller: Caller) -> Result<impl IntoResponse, Problem> {
+    caller.require(Role::Admin)?;
+    let subscriptions: Vec<_> = state.subscriptions.all().iter().map(public).collect();
+    Ok(Json(
+        serde_json::json!({ "subscriptions": subscriptions, "event_types": webhooks::subscriptions::EVENT_TYPES }),
+    ))
+}
+
+fn public(subscription: &Subscription) -> serde_json::Value {
+    serde_json::json!({ "name": subscription.name, "url": subscription.url, "events": subscription.events })
+}
+
+async fn add(State(state): State<AppState>, caller: Caller, request: Request) -> Result<impl IntoResponse, Problem> {
+    caller.require(Role::Admin)?;
+    let body = read_body(request.into_body(), 64 * 1024).await?;
+    let value = crate::ingest::parse_json(&body)?;
+    let mut subscription: Subscription = serde_json::from_value(value).map_err(|e| {
+        Problem::bad_request(
+            "body",
+            format!("expected {{\"name\", \"url\", \"events\", \"secret\"?}}: {e}"),
+        )
+    })?;
+    let generated = subscription.secret.is_empty();
+    if generated {
+        subscription.secret = hex::encode(rand::random::<[u8; 24]>());
+    }
+    let answer = public(&subscription);
+    let secret = subscription.secret.clone();
+    let subscriptions = state.subscriptions.clone();
+    blocking(move || subscriptions.add(subscription)).await?;
+    let mut answer = answer;
+    if generated {
+        // Shown once: it is not readable later.
+        answer["secret"] = secret.into();
+    }
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<StatusCode, Problem> {
+    caller.require(Role::Admin)?;
+    let subscriptions = state.subscriptions.clone();
+    let name_for_error = name.clone();
+    if blocking(move || subscriptions.remove(&name)).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(crate::Error::not_found(format!("webhook subscription '{name_for_error}'")).into())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogParams {
+    state: Option<String>,
+    subscription: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn deliveries(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Result<Query<LogParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse, Problem> {
+    caller.require(Role::Admin)?;
+    let Query(params) = params
+        .map_err(|e| Problem::bad_request("query", format!("{}; use state, subscription and limit", e.body_text())))?;
+    if let Some(s) = params.state.as_deref() {
+        if !["pending", "delivered", "dead"].contains(&s) {
+            return Err(Problem::bad_request(
+                "state",
+                format!("'{s}' is not a delivery state: use pending, delivered or dead"),
+            ));
+        }
+    }
+    let store = state.store.clone();
+    let limit = params.limit.unwrap_or(100).min(10_000);
+    let log =
+        blocking(move || webhooks::deliveries(&store, params.state.as_deref(), params.subscription.as_deref(), limit))
+            .await?;
+    Ok(Json(serde_json::json!({ "deliveries": log })))
+}
+
+async fn redeliver(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> Result<impl IntoResponse, Problem> {
+    let principal = caller.require(Role::Admin)?.clone();
+    if state.subscriptions.get(&name).is_none() {
+        return Err(crate::Error::not_found(format!("webhook subscription '{name}'")).into());
+    }
+    let store = state.store.clone();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let requeued = blocking(move || webhooks::redeliver(&store, &name, now, &principal.name)).await?;
+    Ok(Json(serde_json::json!({ "requeued": requeued })))
+}
