@@ -100,6 +100,9 @@ pub struct Receipt {
 pub struct WriteView<'a> {
     store: &'a Store,
     graphs: RefCell<HashMap<GraphName, Arc<Vec<Triple>>>>,
+    /// Whether a graph mentions a subject, as already looked up in this
+    /// write (a usage batch asks for each event, and then the delta).
+    mentioned: RefCell<HashMap<(GraphName, NamedOrBlankNode), bool>>,
 }
 
 impl<'a> WriteView<'a> {
@@ -210,25 +213,14 @@ impl WriteView<'_> {
             }
         }
         // A subject the graph does not mention yet (a new usage event) has
-        // none of its triples stored: one seek answers for all of them.
-        let mut fresh: HashMap<&NamedOrBlankNode, bool> = HashMap::new();
+        // none of its triples stored: one lookup answers for all of them.
         let mut added = Vec::new();
         let mut seen: HashSet<&Triple> = HashSet::new();
         for t in &add {
             if !seen.insert(t) {
                 continue;
             }
-            let new = gone.contains(t) || !exists || {
-                let subject_is_new = match fresh.get(&t.subject) {
-                    Some(&known) => known,
-                    None => {
-                        let known = !self.mentions(graph.as_ref(), &t.subject)?;
-                        fresh.insert(&t.subject, known);
-                        known
-                    }
-                };
-                subject_is_new || !contains(t)?
-            };
+            let new = gone.contains(t) || !exists || !self.mentions(graph.as_ref(), &t.subject)? || !contains(t)?;
             if new {
                 added.push(t.clone());
             }
@@ -246,10 +238,17 @@ impl WriteView<'_> {
         })
     }
 
-    /// Whether a graph holds any triple about `subject`.
-    fn mentions(&self, graph: GraphNameRef<'_>, subject: &NamedOrBlankNode) -> Result<bool> {
+    /// Whether a graph holds any triple about `subject`; asked once per
+    /// write, however often.
+    pub fn mentions(&self, graph: GraphNameRef<'_>, subject: &NamedOrBlankNode) -> Result<bool> {
+        let key = (graph.into_owned(), subject.clone());
+        if let Some(&known) = self.mentioned.borrow().get(&key) {
+            return Ok(known);
+        }
         let mut stored = (self.store.db).quads_for_pattern(Some(subject.as_ref()), None, None, Some(graph));
-        Ok(stored.next().transpose()?.is_some())
+        let known = stored.next().transpose()?.is_some();
+        self.mentioned.borrow_mut().insert(key, known);
+        Ok(known)
     }
 
     fn exists(&self, graph: &GraphName) -> Result<bool> {
@@ -294,6 +293,7 @@ impl Store {
         let view = WriteView {
             store: self,
             graphs: RefCell::new(HashMap::new()),
+            mentioned: RefCell::new(HashMap::new()),
         };
         let (mut change, value) = tracing::debug_span!("build").in_scope(|| build(&view))?;
         validate(&change)?;

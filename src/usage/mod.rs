@@ -53,7 +53,7 @@ pub use parse::{parse_batch, Action, UsageEvent};
 use crate::error::{Error, Result};
 use crate::ingest::RecordError;
 use crate::rights::{AssetRights, Context, RightsOf, Territories};
-use crate::store::{Change, GraphWrite, Store};
+use crate::store::{Change, GraphWrite, Store, WriteView};
 use crate::vocab::{ag, graphs, prov, rdfs};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Literal, NamedNode, Triple};
@@ -142,13 +142,12 @@ pub fn record(
 ) -> Result<UsageReport> {
     let total = events.len();
     let (receipt, outcomes) = store.write(|view| {
-        let store = view.store();
         let mut batch = Batch::default();
         let mut outcomes = Vec::with_capacity(total);
         let mut errors = Vec::new();
         for (index, event) in events.into_iter().enumerate() {
             let outcome = event
-                .and_then(|event| batch.take(store, index, event, rights, how))
+                .and_then(|event| batch.take(view, index, event, rights, how))
                 .unwrap_or_else(|error| {
                     let outcome = EventOutcome::rejected(&error);
                     errors.push(error);
@@ -206,12 +205,13 @@ struct Batch {
 impl Batch {
     fn take(
         &mut self,
-        store: &Store,
+        view: &WriteView<'_>,
         index: usize,
         event: UsageEvent,
         rights: &dyn RightsOf,
         how: &Recording<'_>,
     ) -> std::result::Result<EventOutcome, RecordError> {
+        let store = view.store();
         let fail = |field: &str, message: String| RecordError {
             index,
             id: event.id.clone(),
@@ -228,14 +228,8 @@ impl Batch {
         let asset = crate::ingest::asset_iri(&event.asset);
         let name = event_iri(&event, at);
         let duplicate = !self.names.insert(name.clone())
-            || store
-                .db()
-                .contains(oxigraph::model::QuadRef::new(
-                    &name,
-                    rdf::TYPE,
-                    ag::USAGE_EVENT,
-                    oxigraph::model::NamedNodeRef::new_unchecked(graphs::USAGE),
-                ))
+            || view
+                .mentions(usage_graph(), &name.clone().into())
                 .map_err(|e| fail("", e.to_string()))?;
         let compiled = match self.rights.get(&asset) {
             Some(known) => known.clone(),
@@ -297,6 +291,10 @@ impl Batch {
         }
         writes
     }
+}
+
+fn usage_graph() -> oxigraph::model::GraphNameRef<'static> {
+    oxigraph::model::NamedNodeRef::new_unchecked(graphs::USAGE).into()
 }
 
 /// How far ahead of the service's clock an event may be dated.

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 /// Deliveries attempted at once in a round.
-const ROUND: usize = 64;
+const ROUND: usize = 128;
 
 pub struct Dispatcher {
     store: Arc<Store>,

@@ -181,7 +181,9 @@ pub enum Outcome {
     },
 }
 
-/// The pending deliveries whose time has come, oldest first, at most `limit`.
+/// The pending deliveries whose time has come, oldest first, at most
+/// `limit`. Only the due times of the pending are read for all of them;
+/// the deliveries themselves only for those taken.
 pub fn due(store: &Store, now: i64, limit: usize) -> Result<Vec<Delivery>> {
     let mut due = Vec::new();
     for quad in store.db().quads_for_pattern(
@@ -195,15 +197,16 @@ pub fn due(store: &Store, now: i64, limit: usize) -> Result<Vec<Delivery>> {
             continue;
         };
         let next = value(store, node, ag::NEXT_ATTEMPT)?.and_then(|v| crate::rights::parse_time(&v));
-        if next.is_some_and(|next| next > now) {
-            continue;
-        }
-        if let Some(delivery) = read_delivery(store, node)? {
-            due.push((next.unwrap_or(0), delivery));
+        if next.is_none_or(|next| next <= now) {
+            due.push((next.unwrap_or(0), node.into_owned()));
         }
     }
-    due.sort_by(|a, b| (a.0, a.1.iri.as_str()).cmp(&(b.0, b.1.iri.as_str())));
-    Ok(due.into_iter().take(limit).map(|(_, d)| d).collect())
+    due.sort_unstable();
+    let mut taken = Vec::with_capacity(limit.min(due.len()));
+    for (_, node) in due.into_iter().take(limit) {
+        taken.extend(read_delivery(store, node.as_ref())?);
+    }
+    Ok(taken)
 }
 
 /// Records the outcomes of attempts made at `now`, in one commit.
