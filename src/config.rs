@@ -75,6 +75,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     #[serde(default)]
     pub outbound: OutboundConfig,
+    #[serde(default)]
+    pub connectors: crate::connectors::ConnectorsConfig,
 }
 
 /// Webhook subscriptions and how deliveries are retried.

@@ -89,6 +89,11 @@ pub enum Error {
         position: Option<Position>,
     },
 
+    /// A source system called by a connector failed or answered something
+    /// the connector cannot use.
+    #[error("{system}: {message}")]
+    Upstream { system: String, message: String },
+
     /// The embedded store failed (I/O, corruption, lock held by another process).
     #[error("storage: {0}")]
     Storage(String),
@@ -120,6 +125,13 @@ impl Error {
         Error::Invalid {
             message: message.into(),
             field: Some(field.into()),
+        }
+    }
+
+    pub fn upstream(system: &str, message: impl Into<String>) -> Self {
+        Error::Upstream {
+            system: system.to_owned(),
+            message: message.into(),
         }
     }
 

@@ -13,6 +13,8 @@
 //! - [`index`] is the tantivy search index, derived from the store and
 //!   kept in step with every commit.
 //! - [`ingest`] parses and maps what sources send; it never writes.
+//! - [`connectors`] pull from the sources (cursors, tokens, retries) and
+//!   write through the same mappings and write path.
 //! - [`alerts`] finds what is about to stop being usable, and turns the
 //!   clock and the change feed into events; [`webhooks`] keeps them in an
 //!   outbox in the store and delivers them signed, through [`outbound`].
@@ -29,6 +31,7 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod connectors;
 pub mod error;
 pub mod http;
 pub mod index;

@@ -87,6 +87,7 @@ pub mod ag {
         ERROR = "https://w3id.org/assetgraph/ns#error";
         CLOCK_CURSOR = "https://w3id.org/assetgraph/ns#clockCursor";
         GENERATION_CURSOR = "https://w3id.org/assetgraph/ns#generationCursor";
+        CURSOR = "https://w3id.org/assetgraph/ns#cursor";
     }
 
     /// A term of the project's ontology by its local name, for the many
@@ -224,6 +225,8 @@ pub mod graphs {
     pub const ASSET_PREFIX: &str = "urn:assetgraph:asset:";
     /// Webhook events waiting for delivery, and their delivery log.
     pub const OUTBOX: &str = "urn:assetgraph:graph:outbox";
+    /// The connectors' cursors.
+    pub const CONNECTORS: &str = "urn:assetgraph:graph:connectors";
     /// Usage events (append-only).
     pub const USAGE: &str = "urn:assetgraph:graph:usage";
     /// Prefix of the graphs that tally the downloads of one asset.
@@ -254,7 +257,7 @@ pub mod graphs {
     /// nor concepts, so the index passes over them (a tally only changes
     /// the rights of its asset).
     pub fn is_bookkeeping(graph: &str) -> bool {
-        [REGISTRY, AUDIT, USAGE, OUTBOX].contains(&graph) || graph.starts_with(DOWNLOADS_PREFIX)
+        [REGISTRY, AUDIT, USAGE, OUTBOX, CONNECTORS].contains(&graph) || graph.starts_with(DOWNLOADS_PREFIX)
     }
 
     pub fn tenant(id: &str) -> String {

@@ -356,15 +356,7 @@ async fn subscriptions_through_the_api_are_checked_kept_and_never_show_their_sec
     // Kept across a restart, in a file only its owner reads.
     let running = start(dir.path(), config("http://127.0.0.1:9/hook", 8)).await;
     assert!(running.state.subscriptions.get("crm").is_some());
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.path().join("webhooks.json"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o077, 0);
-    }
+    common::assert_owner_only(&dir.path().join("webhooks.json"));
     let removed = client
         .delete(format!("{}/api/webhooks/crm", running.base))
         .send()

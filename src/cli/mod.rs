@@ -1,5 +1,5 @@
-//! The command line: `serve`, `load`, `import`, `query`, `report`, `search`,
-//! `reindex`. Each subcommand is a small module that reads its arguments,
+//! The command line: `serve`, `load`, `import`, `sync`, `query`, `report`,
+//! `search`, `reindex`. Each subcommand is a small module that reads its arguments,
 //! calls the core and reports. Errors end in one place ([`main`]), which
 //! prints what went wrong and what to do next.
 
@@ -9,6 +9,7 @@ mod query;
 mod report;
 mod search;
 mod serve;
+mod sync;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -49,6 +50,8 @@ enum Command {
     /// Import asset and rights records of a source (smintio, rightsline, photoshelter, dropbox, scaleflex,
     /// assetgraph) or image files with embedded metadata (files).
     Import(import::Args),
+    /// Pull what changed from a source system (poolparty, smintio, dropbox) from its last cursor.
+    Sync(sync::Args),
     /// Rebuild the search index from the store.
     Reindex(search::ReindexArgs),
     /// Search assets by text, as the search API does.
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Query(args) => query::run(args, config),
         Command::Report(args) => report::run(args, config),
         Command::Import(args) => import::run(args, config),
+        Command::Sync(args) => sync::run(args, config),
         Command::Reindex(args) => search::reindex(args, config),
         Command::Search(args) => search::search(args, config),
     });
@@ -94,6 +98,10 @@ fn hint(error: &Error) -> Option<&'static str> {
         Error::File { .. } => Some("check the path and its permissions"),
         Error::Records { .. } => Some("fix the records named above, or pass --skip-invalid to store the valid ones"),
         Error::Index(_) => Some("rebuild the search index from the store with `assetgraph reindex`"),
+        Error::Upstream { .. } => Some(
+            "check the connector's settings in the config file ([connectors.…]) and that the system is reachable; \
+             the next sync resumes from the last committed cursor",
+        ),
         _ => None,
     }
 }

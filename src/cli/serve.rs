@@ -75,11 +75,15 @@ pub fn run(args: Args, mut config: Config) -> Result<()> {
             state.subscriptions.clone(),
             &state.config,
         )?;
+        // Connectors with a schedule.
+        let schedules = crate::connectors::spawn_schedules(&state.connectors);
         let listener = tokio::net::TcpListener::bind(address)
             .await
             .map_err(|e| Error::invalid_field("listen", format!("cannot listen on {address}: {e}")))?;
         tracing::info!(address = %listener.local_addr().unwrap_or(address), data = %state.config.data.display(), generation = state.store.generation(), "assetgraph listening");
-        http::serve(listener, state).await.map_err(|e| Error::Storage(format!("server error: {e}")))
+        let served = http::serve(listener, state).await;
+        schedules.iter().for_each(|task| task.abort());
+        served.map_err(|e| Error::Storage(format!("server error: {e}")))
     })?;
     tracing::info!("stopped");
     Ok(())

@@ -7,6 +7,7 @@ mod alerts;
 mod assets;
 mod audit;
 mod auth;
+mod connectors;
 mod graph_store;
 mod health;
 mod negotiate;
@@ -36,6 +37,7 @@ pub struct AppState {
     pub keys: Arc<KeyRing>,
     pub config: Arc<Config>,
     pub subscriptions: Arc<crate::webhooks::Subscriptions>,
+    pub connectors: crate::connectors::Context,
 }
 
 impl AppState {
@@ -52,11 +54,13 @@ impl AppState {
             Some(store.path().join("webhooks.json")),
             config.outbound.allowed_hosts.clone(),
         )?;
+        let config = Arc::new(config);
         Ok(AppState {
+            connectors: crate::connectors::Context::new(store.clone(), config.clone())?,
             store,
             index,
             keys,
-            config: Arc::new(config),
+            config,
             subscriptions: Arc::new(subscriptions),
         })
     }
@@ -75,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .merge(audit::routes())
         .merge(alerts::routes())
         .merge(webhooks::routes())
+        .merge(connectors::routes())
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         .layer(

@@ -167,6 +167,9 @@ impl From<Error> for Problem {
                 "Query time limit reached",
                 detail,
             ),
+            Error::Upstream { .. } => {
+                Problem::new(StatusCode::BAD_GATEWAY, "upstream", "A source system failed", detail)
+            }
             Error::Storage(_) | Error::Index(_) | Error::File { .. } => Problem::internal(detail),
         }
     }

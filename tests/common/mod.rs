@@ -133,3 +133,13 @@ pub async fn fetch_json(client: &reqwest::Client, url: &str) -> serde_json::Valu
 pub async fn post_for_json(client: &reqwest::Client, url: &str, body: &serde_json::Value) -> serde_json::Value {
     client.post(url).json(body).send().await.unwrap().json().await.unwrap()
 }
+
+/// Fails unless only the file's owner may read or write it.
+pub fn assert_owner_only(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{} is readable by others", path.display());
+    }
+}

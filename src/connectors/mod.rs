@@ -1,0 +1,408 @@
+//! Connectors: pulling what changed from the source systems and writing it
+//! through the same mappings and write path as the ingest API.
+//!
+//! # Shape of a sync
+//! Every connector follows the rule the sources' own reference clients
+//! follow: a doorbell (a webhook, a schedule, `assetgraph sync`) only
+//! starts a pull; the pull reads from the stored cursor, commits each batch
+//! through the write path, and **then** stores the cursor. A sync killed
+//! between the two repeats one batch on the next run, which the upserts
+//! absorb (an unchanged record writes nothing), so nothing is imported
+//! twice and nothing is skipped.
+//!
+//! Cursors live in the store's bookkeeping graph
+//! `urn:assetgraph:graph:connectors`; OAuth tokens (which rotate) in
+//! `connectors/` under the data directory, readable by its owner only —
+//! never in the RDF store, where SPARQL could read them.
+//!
+//! # Calls
+//! [`Http`] sends every request: only to hosts in `[outbound]
+//! allowed_hosts`, retrying 429 and 5xx answers and failed connections
+//! with exponential backoff (honouring `Retry-After`), up to
+//! `connectors.max_attempts`. Credentials come from the config file or the
+//! environment and are never logged.
+
+pub mod dropbox;
+pub mod oauth;
+pub mod poolparty;
+pub mod smintio;
+
+use crate::error::{Error, Result};
+use crate::store::{Change, GraphWrite, Store};
+use crate::vocab::{ag, graphs};
+use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, Term, Triple};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// `[connectors]` in the config file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorsConfig {
+    /// The delay after a first failed call; it doubles after each.
+    #[serde(default = "defaults::retry_base_ms")]
+    pub retry_base_ms: u64,
+    /// Calls per request before a sync gives up (it resumes next time).
+    #[serde(default = "defaults::max_attempts")]
+    pub max_attempts: u32,
+    #[serde(default = "defaults::timeout_secs")]
+    pub timeout_secs: u64,
+    pub poolparty: Option<poolparty::Settings>,
+    pub smintio: Option<smintio::Settings>,
+    pub dropbox: Option<dropbox::Settings>,
+}
+
+mod defaults {
+    pub fn retry_base_ms() -> u64 {
+        500
+    }
+    pub fn max_attempts() -> u32 {
+        5
+    }
+    pub fn timeout_secs() -> u64 {
+        60
+    }
+}
+
+impl Default for ConnectorsConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("an empty [connectors] table is valid")
+    }
+}
+
+/// The connectors there are.
+pub const NAMES: [&str; 3] = ["poolparty", "smintio", "dropbox"];
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    pub connector: String,
+    /// Pages or exports read.
+    pub batches: usize,
+    pub records: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub deleted: usize,
+    pub rejected: usize,
+    /// The cursor stored at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// The store generation at the end.
+    pub generation: u64,
+}
+
+impl SyncReport {
+    fn new(connector: &str) -> Self {
+        SyncReport {
+            connector: connector.to_owned(),
+            ..Default::default()
+        }
+    }
+
+    fn add(&mut self, batch: &crate::assets::IngestReport) {
+        self.batches += 1;
+        self.records += batch.records;
+        self.created += batch.created;
+        self.updated += batch.updated;
+        self.unchanged += batch.unchanged;
+        self.deleted += batch.deleted;
+        self.rejected += batch.rejected;
+        self.generation = batch.generation;
+    }
+}
+
+/// What every connector runs with.
+#[derive(Clone)]
+pub struct Context {
+    pub store: Arc<Store>,
+    pub http: Http,
+    pub config: Arc<crate::config::Config>,
+    /// One sync at a time: a webhook arriving during a scheduled sync
+    /// waits, then finds the cursor where the other left it.
+    running: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Context {
+    pub fn new(store: Arc<Store>, config: Arc<crate::config::Config>) -> Result<Self> {
+        let settings = &config.connectors;
+        let http = Http {
+            client: crate::outbound::client(Duration::from_secs(settings.timeout_secs.max(1)))?,
+            allowed_hosts: Arc::new(config.outbound.allowed_hosts.clone()),
+            retry_base: Duration::from_millis(settings.retry_base_ms),
+            max_attempts: settings.max_attempts.max(1),
+        };
+        Ok(Context {
+            store,
+            http,
+            config,
+            running: Arc::default(),
+        })
+    }
+
+    /// Where a connector keeps files (tokens) of its own.
+    pub fn private_dir(&self) -> PathBuf {
+        self.store.path().join("connectors")
+    }
+
+    /// Runs blocking store work off the async workers.
+    async fn blocking<T: Send + 'static>(&self, work: impl FnOnce(&Store) -> Result<T> + Send + 'static) -> Result<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || work(&store))
+            .await
+            .map_err(|e| Error::Storage(format!("a worker failed: {e}")))?
+    }
+}
+
+/// Runs the named connector once.
+pub async fn sync(context: &Context, name: &str) -> Result<SyncReport> {
+    let _one_at_a_time = context.running.lock().await;
+    let settings = &context.config.connectors;
+    let missing = || {
+        Error::invalid_field(
+            "connector",
+            format!("the {name} connector is not configured; add [connectors.{name}] to the config file"),
+        )
+    };
+    match name {
+        "poolparty" => poolparty::sync(context, settings.poolparty.as_ref().ok_or_else(missing)?).await,
+        "smintio" => smintio::sync(context, settings.smintio.as_ref().ok_or_else(missing)?).await,
+        "dropbox" => dropbox::sync(context, settings.dropbox.as_ref().ok_or_else(missing)?).await,
+        other => Err(Error::invalid_field(
+            "connector",
+            format!("'{other}' is not a connector; use one of {}", NAMES.join(", ")),
+        )),
+    }
+}
+
+/// The configured connectors with a schedule, and how often each runs.
+pub fn schedules(config: &ConnectorsConfig) -> Vec<(&'static str, Duration)> {
+    let every = |secs: Option<u64>| secs.filter(|&s| s > 0).map(Duration::from_secs);
+    [
+        (
+            "poolparty",
+            config.poolparty.as_ref().and_then(|s| every(s.schedule_secs)),
+        ),
+        ("smintio", config.smintio.as_ref().and_then(|s| every(s.schedule_secs))),
+        ("dropbox", config.dropbox.as_ref().and_then(|s| every(s.schedule_secs))),
+    ]
+    .into_iter()
+    .filter_map(|(name, every)| every.map(|e| (name, e)))
+    .collect()
+}
+
+/// Runs each connector that has a schedule, every so often, until the
+/// returned tasks are aborted.
+pub fn spawn_schedules(context: &Context) -> Vec<tokio::task::JoinHandle<()>> {
+    schedules(&context.config.connectors)
+        .into_iter()
+        .map(|(name, every)| {
+            let context = context.clone();
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(every);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    ticks.tick().await;
+                    match sync(&context, name).await {
+                        Ok(report) => tracing::info!(connector = name, records = report.records, created = report.created, updated = report.updated, deleted = report.deleted, "sync done"),
+                        Err(error) => tracing::error!(connector = name, %error, "sync failed; the next one resumes from the last cursor"),
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// Outbound calls with the allowlist and retries.
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    allowed_hosts: Arc<Vec<String>>,
+    retry_base: Duration,
+    max_attempts: u32,
+}
+
+impl Http {
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// Sends the request `build` makes, retrying 429, 5xx and failed
+    /// connections. Other answers (2xx, 4xx) are returned as they are.
+    pub async fn send(
+        &self,
+        system: &str,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let request = build(&self.client)
+                .build()
+                .map_err(|e| Error::upstream(system, format!("cannot build the request: {e}")))?;
+            crate::outbound::check(request.url().as_str(), &self.allowed_hosts)?;
+            let path = request.url().path().to_owned();
+            let outcome = self.client.execute(request).await;
+            let retry_after = match &outcome {
+                Ok(response) if is_transient(response.status()) => Some(retry_after(response)),
+                Ok(_) => None,
+                Err(_) => Some(None),
+            };
+            let Some(hint) = retry_after else {
+                return outcome.map_err(|e| Error::upstream(system, e.without_url().to_string()));
+            };
+            let failure = match &outcome {
+                Ok(response) => format!("{path} answered {}", response.status()),
+                Err(e) => format!("{path}: {}", e.to_string().replace(&path, "")),
+            };
+            if attempt >= self.max_attempts {
+                return Err(Error::upstream(
+                    system,
+                    format!("{failure}, {attempt} times; giving up until the next sync"),
+                ));
+            }
+            let delay = hint.unwrap_or_else(|| self.backoff(attempt));
+            tracing::warn!(system, %failure, attempt, delay_ms = delay.as_millis() as u64, "retrying");
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self.retry_base.saturating_mul(1 << (attempt - 1).min(16));
+        let half = ceiling / 2;
+        half + half.mul_f64(rand::random::<f64>())
+    }
+}
+
+fn is_transient(status: reqwest::StatusCode) -> bool {
+    status == reqwest::StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+/// `Retry-After` in seconds, capped at a minute.
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    let seconds: u64 = response
+        .headers()
+        .get("retry-after")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds.min(60)))
+}
+
+/// The body of a 2xx answer, or an error naming what the system said.
+async fn success_body(system: &str, response: reqwest::Response) -> Result<bytes::Bytes> {
+    let status = response.status();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::upstream(system, format!("the answer could not be read: {}", e.without_url())))?;
+    if status.is_success() {
+        Ok(body)
+    } else {
+        let text = String::from_utf8_lossy(&body);
+        let excerpt: String = text.chars().take(300).collect();
+        Err(Error::upstream(system, format!("answered {status}: {excerpt}")))
+    }
+}
+
+/// The stored cursor of a connector (`smintio`, `poolparty:cocktails`).
+pub fn cursor(store: &Store, key: &str) -> Result<Option<String>> {
+    let node = cursor_node(key);
+    let graph = NamedNodeRef::new_unchecked(graphs::CONNECTORS);
+    let found = store
+        .db()
+        .quads_for_pattern(Some(node.as_ref().into()), Some(ag::CURSOR), None, Some(graph.into()))
+        .next()
+        .transpose()?;
+    Ok(found.and_then(|q| match q.object {
+        Term::Literal(l) => Some(l.value().to_owned()),
+        _ => None,
+    }))
+}
+
+/// Stores a connector's cursor (after the batch it follows is committed),
+/// or forgets it (`None`).
+pub fn save_cursor(store: &Store, key: &str, value: Option<&str>) -> Result<()> {
+    let node = cursor_node(key);
+    store.write(|view| {
+        let graph = NamedNodeRef::new_unchecked(graphs::CONNECTORS);
+        let remove: Vec<Triple> = (view.store().db())
+            .quads_for_pattern(Some(node.as_ref().into()), Some(ag::CURSOR), None, Some(graph.into()))
+            .map(|q| Ok(Triple::from(q?)))
+            .collect::<Result<_>>()?;
+        let add = value
+            .map(|v| vec![Triple::new(node.clone(), ag::CURSOR, Literal::new_simple_literal(v))])
+            .unwrap_or_default();
+        let change = Change {
+            actor: format!("connector:{}", key.split(':').next().unwrap_or(key)),
+            operation: "connector.cursor".into(),
+            tenant: crate::store::DEFAULT_TENANT.into(),
+            note: Some(format!("cursor of {key}")),
+            writes: vec![GraphWrite::Patch {
+                graph: GraphName::NamedNode(NamedNode::new_unchecked(graphs::CONNECTORS)),
+                kind: "connectors",
+                remove,
+                add,
+                drop: false,
+            }],
+        };
+        Ok((change, ()))
+    })?;
+    Ok(())
+}
+
+fn cursor_node(key: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!(
+        "urn:assetgraph:connector:{}",
+        crate::ingest::assetgraph::percent_encode(key)
+    ))
+}
+
+/// Maps a page of a source's records and upserts it, skipping (and
+/// reporting) invalid records: one bad record must not stop a sync.
+async fn ingest_page(
+    context: &Context,
+    source: crate::ingest::Source,
+    page: serde_json::Value,
+) -> Result<crate::assets::IngestReport> {
+    let config = context.config.clone();
+    context
+        .blocking(move |store| {
+            let body = serde_json::to_vec(&page).expect("JSON serialises");
+            let mapping = crate::ingest::Mapping {
+                territories: crate::rights::Territories::global(),
+                rightsline: &config.rightsline,
+                record_type: None,
+            };
+            let records = crate::ingest::map_batch(source, &body, &mapping)?;
+            let how = crate::assets::Ingest {
+                source,
+                actor: &format!("connector:{}", source.name()),
+                tenant: &config.default_tenant,
+                on_error: crate::assets::OnError::Skip,
+            };
+            crate::assets::upsert(store, records, &how)
+        })
+        .await
+}
+
+/// Reads a secret from the config: the value itself, or the environment
+/// variable it names.
+pub fn secret(connector: &str, field: &str, value: &Option<String>, env: &Option<String>) -> Result<String> {
+    match (value, env) {
+        (Some(v), None) => Ok(v.clone()),
+        (None, Some(name)) => std::env::var(name).map_err(|_| {
+            Error::invalid_field(
+                format!("{field}_env"),
+                format!("[connectors.{connector}]: the environment variable {name} is not set"),
+            )
+        }),
+        _ => Err(Error::invalid_field(
+            field,
+            format!("[connectors.{connector}]: give exactly one of {field} and {field}_env"),
+        )),
+    }
+}

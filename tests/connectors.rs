@@ -1,0 +1,407 @@
+//! The connectors against mock servers on loopback (wiremock) that answer
+//! as the real systems do (shapes from the reference docs): a sync run
+//! twice imports nothing twice; a sync killed half-way resumes from the
+//! last committed cursor; 429 and 5xx are retried; a 401 refreshes the
+//! token once; a Dropbox cursor reset starts over; a tampered Dropbox
+//! notification is refused with 401 and changes nothing.
+
+mod common;
+
+use assetgraph::config::Config;
+use assetgraph::connectors::{self, Context};
+use common::*;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use wiremock::matchers::{body_string_contains, header, method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const LPTS: &str = include_str!("fixtures/sources/smintio-sync.json");
+const LIST_FOLDER: &str = include_str!("fixtures/sources/dropbox-list-folder.json");
+const PROJECT: &str = include_str!("fixtures/project.trig");
+
+fn config(extra: &str) -> Config {
+    toml::from_str(&format!(
+        r#"
+        [outbound]
+        allowed_hosts = ["127.0.0.1"]
+        [connectors]
+        retry_base_ms = 5
+        max_attempts = 3
+        {extra}
+        "#
+    ))
+    .unwrap()
+}
+
+fn context(dir: &std::path::Path, config: Config) -> Context {
+    let store = Arc::new(assetgraph::store::Store::open(dir).unwrap());
+    Context::new(store, Arc::new(config)).unwrap()
+}
+
+/// A Smint.io sync page of one transaction, with `uuid`, then `next`.
+fn lpt_page(uuid: &str, next: &str) -> Value {
+    let mut page: Value = serde_json::from_str(LPTS).unwrap();
+    page["license_purchase_transactions"][0]["uuid"] = json!(uuid);
+    page["continuation_uuid"] = json!(next);
+    page["count"] = json!(1);
+    page
+}
+
+fn empty_page(at: &str) -> Value {
+    json!({"count": 0, "continuation_uuid": at, "license_purchase_transactions": []})
+}
+
+async fn smintio(server: &MockServer) -> Config {
+    Mock::given(method("POST"))
+        .and(path("/connect/token"))
+        .and(body_string_contains("grant_type=refresh_token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "tok-1", "refresh_token": "r-2", "expires_in": 3600})),
+        )
+        .mount(server)
+        .await;
+    config(&format!(
+        r#"
+        [connectors.smintio]
+        api_base = "{0}/consumer/v1"
+        token_url = "{0}/connect/token"
+        client_id = "assetgraph"
+        client_secret = "client-secret"
+        refresh_token = "r-1"
+        "#,
+        server.uri()
+    ))
+}
+
+const SYNC: &str = "/consumer/v1/sync/license-purchase-transactions";
+
+/// Answers a sync page with `body` when the token is `bearer` (any when
+/// `None`) and the request asks from `at` (`None`: without a cursor).
+async fn page(server: &MockServer, bearer: Option<&str>, at: Option<&str>, body: Value) {
+    let mut mock = Mock::given(method("GET")).and(path(SYNC));
+    if let Some(token) = bearer {
+        mock = mock.and(header("authorization", format!("Bearer {token}").as_str()));
+    }
+    mock = match at {
+        Some(at) => mock.and(query_param("continuation_uuid", at)),
+        None => mock.and(query_param_is_missing("continuation_uuid")),
+    };
+    mock.respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn smintio_twice_imports_nothing_twice() {
+    let server = MockServer::start().await;
+    let config = smintio(&server).await;
+    page(&server, Some("tok-1"), Some("c1"), empty_page("c1")).await;
+    page(&server, Some("tok-1"), None, lpt_page("79468", "c1")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let context = context(dir.path(), config);
+    let first = connectors::sync(&context, "smintio").await.unwrap();
+    assert_eq!((first.created, first.cursor.as_deref()), (1, Some("c1")), "{first:?}");
+    let second = connectors::sync(&context, "smintio").await.unwrap();
+    assert_eq!(second.records, 0, "{second:?}");
+    assert_eq!(second.generation, first.generation, "the second sync wrote nothing");
+    assert!(context
+        .store
+        .db()
+        .contains_named_graph(&assetgraph::ingest::asset_iri("smintio:79468"))
+        .unwrap());
+    // The token file is the owner's only and holds the rotated refresh token.
+    let tokens = std::fs::read_to_string(dir.path().join("connectors/smintio-token.json")).unwrap();
+    assert!(tokens.contains("r-2"));
+    assert_owner_only(&dir.path().join("connectors/smintio-token.json"));
+}
+
+#[tokio::test]
+async fn smintio_killed_half_way_resumes_from_the_last_committed_cursor() {
+    let server = MockServer::start().await;
+    let config = smintio(&server).await;
+    // The second page fails on every call: the sync gives up after its retries.
+    let broken = Mock::given(method("GET"))
+        .and(path(SYNC))
+        .and(query_param("continuation_uuid", "c1"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount_as_scoped(&server)
+        .await;
+    page(&server, None, Some("c2"), empty_page("c2")).await;
+    Mock::given(method("GET"))
+        .and(path(SYNC))
+        .and(query_param_is_missing("continuation_uuid"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(lpt_page("79468", "c1")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let context = context(dir.path(), config);
+    let error = connectors::sync(&context, "smintio").await.unwrap_err();
+    assert!(error.to_string().contains("500"), "{error}");
+    assert_eq!(broken.received_requests().await.len(), 3, "retried up to max_attempts");
+    assert_eq!(
+        connectors::cursor(&context.store, "smintio").unwrap().as_deref(),
+        Some("c1")
+    );
+    drop(broken);
+    // The system is back: the next sync starts at c1, not at the beginning.
+    page(&server, None, Some("c1"), lpt_page("79469", "c2")).await;
+    let resumed = connectors::sync(&context, "smintio").await.unwrap();
+    assert_eq!(
+        (resumed.created, resumed.cursor.as_deref()),
+        (1, Some("c2")),
+        "{resumed:?}"
+    );
+}
+
+#[tokio::test]
+async fn smintio_429_and_503_are_retried_and_a_401_refreshes_the_token_once() {
+    let server = MockServer::start().await;
+    // The first token is refused; the refreshed one is accepted.
+    Mock::given(method("POST"))
+        .and(path("/connect/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "stale", "expires_in": 3600})))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/connect/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "fresh", "expires_in": 3600})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let config = config(&format!(
+        r#"
+        [connectors.smintio]
+        api_base = "{0}/consumer/v1"
+        token_url = "{0}/connect/token"
+        client_id = "assetgraph"
+        client_secret = "client-secret"
+        refresh_token = "r-1"
+        "#,
+        server.uri()
+    ));
+    Mock::given(method("GET"))
+        .and(path(SYNC))
+        .and(header("authorization", "Bearer stale"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SYNC))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(SYNC))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    page(&server, None, Some("c1"), empty_page("c1")).await;
+    page(&server, Some("fresh"), None, lpt_page("79468", "c1")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = connectors::sync(&context(dir.path(), config), "smintio").await.unwrap();
+    assert_eq!(report.created, 1, "{report:?}");
+}
+
+fn dropbox_config(server: &MockServer) -> Config {
+    config(&format!(
+        r#"
+        [connectors.dropbox]
+        api_base = "{0}/2"
+        token_url = "{0}/oauth2/token"
+        app_key = "app-key"
+        app_secret = "app-secret"
+        refresh_token = "r-1"
+        "#,
+        server.uri()
+    ))
+}
+
+async fn dropbox_token(server: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "dbx", "expires_in": 14400})))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn dropbox_follows_its_cursor_and_starts_over_on_reset() {
+    let server = MockServer::start().await;
+    dropbox_token(&server).await;
+    let mut first: Value = serde_json::from_str(LIST_FOLDER).unwrap();
+    first["cursor"] = json!("k1");
+    first["has_more"] = json!(false);
+    Mock::given(method("POST"))
+        .and(path("/2/files/list_folder"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&first))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/2/files/list_folder/continue"))
+        .and(body_string_contains("\"k1\""))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"entries": [], "cursor": "k2", "has_more": false})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/2/files/list_folder/continue"))
+        .and(body_string_contains("\"k2\""))
+        .respond_with(
+            ResponseTemplate::new(409).set_body_json(json!({"error_summary": "reset/..", "error": {".tag": "reset"}})),
+        )
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let context = context(dir.path(), dropbox_config(&server));
+    let first_sync = connectors::sync(&context, "dropbox").await.unwrap();
+    assert_eq!(first_sync.created, 2, "a file and a folder: {first_sync:?}");
+    let again = connectors::sync(&context, "dropbox").await.unwrap();
+    assert_eq!((again.records, again.cursor.as_deref()), (0, Some("k2")));
+    // k2 is reset: list the folder again; the same records change nothing.
+    let reset = connectors::sync(&context, "dropbox").await.unwrap();
+    assert_eq!(
+        (reset.created, reset.unchanged, reset.cursor.as_deref()),
+        (0, 2, Some("k1")),
+        "{reset:?}"
+    );
+    let listings = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r: &&Request| r.url.path() == "/2/files/list_folder")
+        .count();
+    assert_eq!(listings, 2);
+}
+
+#[tokio::test]
+async fn a_tampered_dropbox_notification_is_refused_and_changes_nothing() {
+    let server = MockServer::start().await;
+    dropbox_token(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/2/files/list_folder"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(LIST_FOLDER))
+        .mount(&server)
+        .await;
+    let app = start_server(dropbox_config(&server)).await;
+    let client = reqwest::Client::new();
+    let hook = format!("{}/api/connectors/dropbox/webhook", app.base);
+
+    let challenge = client.get(format!("{hook}?challenge=abc123")).send().await.unwrap();
+    assert_eq!(challenge.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(challenge.text().await.unwrap(), "abc123");
+
+    let body =
+        r#"{"list_folder": {"accounts": ["dbid:AAH4f99T0taONIb-OurWxbNQ6ywGRopQngc"]}, "delta": {"users": [12345]}}"#;
+    let generation = app.store.generation();
+    let good = {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"app-secret").unwrap();
+        mac.update(body.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    };
+    let tampered = body.replace("12345", "12346");
+    for (payload, signature) in [(tampered.as_str(), good.as_str()), (body, "00ff"), (body, "")] {
+        let response = client
+            .post(&hook)
+            .header("x-dropbox-signature", signature)
+            .body(payload.to_owned())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(
+        app.store.generation(),
+        generation,
+        "a refused notification changed the store"
+    );
+    assert!(server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.url.path() != "/2/files/list_folder"));
+
+    let accepted = client
+        .post(&hook)
+        .header("x-dropbox-signature", &good)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), reqwest::StatusCode::OK);
+    for _ in 0..200 {
+        if app
+            .store
+            .db()
+            .contains_named_graph(&assetgraph::ingest::asset_iri("dropbox:id:a4ayc_80_OEAAAAAAAAAXw"))
+            .unwrap()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("a signed notification did not start a sync");
+}
+
+#[tokio::test]
+async fn poolparty_pulls_the_export_only_when_the_history_has_changed() {
+    let server = MockServer::start().await;
+    let export = Mock::given(method("POST"))
+        .and(path("/PoolParty/api/projects/shop/export"))
+        .and(header("authorization", "Basic YXBpOnMzY3JldA=="))
+        .and(body_string_contains("\"trig\""))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(PROJECT)
+                .insert_header("content-type", "application/trig"),
+        )
+        .mount_as_scoped(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/PoolParty/api/history/shop"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let config = config(&format!(
+        r#"
+        [connectors.poolparty]
+        base_url = "{}"
+        project = "shop"
+        user = "api"
+        password = "s3cret"
+        "#,
+        server.uri()
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let context = context(dir.path(), config);
+    // The first sync exports at once.
+    let first = connectors::sync(&context, "poolparty").await.unwrap();
+    assert_eq!(first.created, 1, "{first:?}");
+    assert!(
+        count(
+            &context.store,
+            "SELECT (COUNT(*) AS ?n) WHERE { ?c a <http://www.w3.org/2004/02/skos/core#Concept> }"
+        ) > 0
+    );
+    // No history since: no export.
+    let quiet = connectors::sync(&context, "poolparty").await.unwrap();
+    assert_eq!(quiet.batches, 0, "{quiet:?}");
+    assert_eq!(export.received_requests().await.len(), 1);
+    let history = server.received_requests().await.unwrap();
+    let asked = history
+        .iter()
+        .find(|r| r.url.path() == "/PoolParty/api/history/shop")
+        .unwrap();
+    assert!(asked.url.query().unwrap().starts_with("fromTime=20"), "{}", asked.url);
+}
