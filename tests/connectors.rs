@@ -405,3 +405,112 @@ async fn poolparty_pulls_the_export_only_when_the_history_has_changed() {
         .unwrap();
     assert!(asked.url.query().unwrap().starts_with("fromTime=20"), "{}", asked.url);
 }
+
+const GALLERY: &str = include_str!("fixtures/sources/photoshelter-gallery-images.json");
+const SCALEFLEX_FILE: &str = include_str!("fixtures/sources/scaleflex-file.json");
+
+#[tokio::test]
+async fn photoshelter_polls_by_update_time() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/psapi/v3/mem/authenticate"))
+        .and(header("x-ps-api-key", "ps-key"))
+        .and(body_string_contains("mode=token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "ok", "data": {"token": "ps-token"}})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/psapi/v3/mem/gallery/G0000xyz/images"))
+        .and(header("x-ps-auth-token", "ps-token"))
+        .and(query_param("page", "1"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(GALLERY))
+        .mount(&server)
+        .await;
+    let config = config(&format!(
+        r#"
+        [connectors.photoshelter]
+        base_url = "{}/psapi/v3"
+        api_key = "ps-key"
+        email = "dam@example.com"
+        password = "pw"
+        galleries = ["G0000xyz"]
+        "#,
+        server.uri()
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let context = context(dir.path(), config);
+    let first = connectors::sync(&context, "photoshelter").await.unwrap();
+    assert_eq!(
+        (first.created, first.cursor.as_deref()),
+        (1, Some("2024-05-02 14:03:11")),
+        "{first:?}"
+    );
+    let again = connectors::sync(&context, "photoshelter").await.unwrap();
+    assert_eq!(again.records, 0, "nothing updated since: {again:?}");
+}
+
+#[tokio::test]
+async fn scaleflex_polls_by_modification_and_marks_expired_files_once() {
+    let server = MockServer::start().await;
+    let file: Value = serde_json::from_str(SCALEFLEX_FILE).unwrap();
+    let file = file["response"]["file"].clone();
+    Mock::given(method("GET"))
+        .and(path("/acme/v4/files"))
+        .and(header("x-filerobot-key", "sf-key"))
+        .and(query_param("sort_by", "modified_at"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "success", "files": [file]})))
+        .mount(&server)
+        .await;
+    let marked = Mock::given(method("PUT"))
+        .and(path("/acme/v4/file/a02e2968-9378-59bb-85a1-fa56d8d50000/meta"))
+        .and(body_string_contains("\"rights_status\":\"expired\""))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "success"})))
+        .mount_as_scoped(&server)
+        .await;
+    let config = config(&format!(
+        r#"
+        [connectors.scaleflex]
+        base_url = "{}"
+        container = "acme"
+        api_key = "sf-key"
+        "#,
+        server.uri()
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let context = context(dir.path(), config);
+    let first = connectors::sync(&context, "scaleflex").await.unwrap();
+    assert_eq!(
+        (first.created, first.cursor.as_deref()),
+        (1, Some("2024-04-04T02:40:27Z"))
+    );
+    assert!(
+        marked.received_requests().await.is_empty(),
+        "a file without a grant is not a licence that ended"
+    );
+
+    // The file's licence (recorded here) ended yesterday.
+    let yesterday = (time::OffsetDateTime::now_utc().date() - time::Duration::days(1)).to_string();
+    let record = json!([{"id": "scaleflex:a02e2968-9378-59bb-85a1-fa56d8d50000", "title": "Harbour at dawn",
+                         "rights": {"grants": [{"from": "2024-01-01", "until": yesterday}]}}]);
+    let body = serde_json::to_vec(&record).unwrap();
+    let rightsline = assetgraph::ingest::RightslineMapping::default();
+    let mapping = assetgraph::ingest::Mapping {
+        territories: assetgraph::rights::Territories::global(),
+        rightsline: &rightsline,
+        record_type: None,
+    };
+    let mapped = assetgraph::ingest::map_batch(assetgraph::ingest::Source::AssetGraph, &body, &mapping).unwrap();
+    let how = assetgraph::assets::Ingest {
+        source: assetgraph::ingest::Source::AssetGraph,
+        actor: "test",
+        tenant: "default",
+        on_error: assetgraph::assets::OnError::Reject,
+    };
+    assetgraph::assets::upsert(&context.store, mapped, &how).unwrap();
+
+    let second = connectors::sync(&context, "scaleflex").await.unwrap();
+    assert_eq!(second.records, 0, "not modified since: {second:?}");
+    assert_eq!(marked.received_requests().await.len(), 1, "the expired file is marked");
+    connectors::sync(&context, "scaleflex").await.unwrap();
+    assert_eq!(marked.received_requests().await.len(), 1, "and only once");
+}

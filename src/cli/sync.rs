@@ -1,5 +1,5 @@
 //! `assetgraph sync CONNECTOR`: one sync of a connector (poolparty,
-//! smintio, dropbox), from its stored cursor, through the same write path
+//! smintio, dropbox, photoshelter, scaleflex), from its stored cursor, through the same write path
 //! as the server; prints what it did.
 
 use super::DataArg;
@@ -13,7 +13,7 @@ use std::time::Duration;
 pub struct Args {
     #[command(flatten)]
     data: DataArg,
-    /// The connector: poolparty, smintio or dropbox (configured under [connectors.NAME]).
+    /// The connector: poolparty, smintio, dropbox, photoshelter or scaleflex (configured under [connectors.NAME]).
     connector: String,
     /// Print the report as JSON.
     #[arg(long)]

@@ -24,7 +24,9 @@
 
 pub mod dropbox;
 pub mod oauth;
+pub mod photoshelter;
 pub mod poolparty;
+pub mod scaleflex;
 pub mod smintio;
 
 use crate::error::{Error, Result};
@@ -51,6 +53,8 @@ pub struct ConnectorsConfig {
     pub poolparty: Option<poolparty::Settings>,
     pub smintio: Option<smintio::Settings>,
     pub dropbox: Option<dropbox::Settings>,
+    pub photoshelter: Option<photoshelter::Settings>,
+    pub scaleflex: Option<scaleflex::Settings>,
 }
 
 mod defaults {
@@ -72,7 +76,7 @@ impl Default for ConnectorsConfig {
 }
 
 /// The connectors there are.
-pub const NAMES: [&str; 3] = ["poolparty", "smintio", "dropbox"];
+pub const NAMES: [&str; 5] = ["poolparty", "smintio", "dropbox", "photoshelter", "scaleflex"];
 
 /// What a sync did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -169,6 +173,8 @@ pub async fn sync(context: &Context, name: &str) -> Result<SyncReport> {
         "poolparty" => poolparty::sync(context, settings.poolparty.as_ref().ok_or_else(missing)?).await,
         "smintio" => smintio::sync(context, settings.smintio.as_ref().ok_or_else(missing)?).await,
         "dropbox" => dropbox::sync(context, settings.dropbox.as_ref().ok_or_else(missing)?).await,
+        "photoshelter" => photoshelter::sync(context, settings.photoshelter.as_ref().ok_or_else(missing)?).await,
+        "scaleflex" => scaleflex::sync(context, settings.scaleflex.as_ref().ok_or_else(missing)?).await,
         other => Err(Error::invalid_field(
             "connector",
             format!("'{other}' is not a connector; use one of {}", NAMES.join(", ")),
@@ -186,6 +192,14 @@ pub fn schedules(config: &ConnectorsConfig) -> Vec<(&'static str, Duration)> {
         ),
         ("smintio", config.smintio.as_ref().and_then(|s| every(s.schedule_secs))),
         ("dropbox", config.dropbox.as_ref().and_then(|s| every(s.schedule_secs))),
+        (
+            "photoshelter",
+            config.photoshelter.as_ref().and_then(|s| every(s.schedule_secs)),
+        ),
+        (
+            "scaleflex",
+            config.scaleflex.as_ref().and_then(|s| every(s.schedule_secs)),
+        ),
     ]
     .into_iter()
     .filter_map(|(name, every)| every.map(|e| (name, e)))
