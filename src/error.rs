@@ -89,6 +89,11 @@ pub enum Error {
         position: Option<Position>,
     },
 
+    /// A caller that is not an API key holder (a source system's webhook)
+    /// could not be authenticated: its signature does not verify.
+    #[error("{message}")]
+    Unauthorized { message: String },
+
     /// A source system called by a connector failed or answered something
     /// the connector cannot use.
     #[error("{system}: {message}")]

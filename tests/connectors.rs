@@ -514,3 +514,228 @@ async fn scaleflex_polls_by_modification_and_marks_expired_files_once() {
     connectors::sync(&context, "scaleflex").await.unwrap();
     assert_eq!(marked.received_requests().await.len(), 1, "and only once");
 }
+
+const RIGHTSLINE: &str = include_str!("fixtures/sources/rightsline-entities.json");
+/// A certificate and key made for these tests (openssl, RSA 2048).
+const SNS_CERT: &str = include_str!("fixtures/sns/signing-cert.pem");
+const SNS_KEY: &[u8] = include_bytes!("fixtures/sns/signing-key.pk8");
+
+fn rightsline_entity(id: i64) -> Value {
+    let entities: Value = serde_json::from_str(RIGHTSLINE).unwrap();
+    let list = entities
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| entities["entities"].as_array().unwrap().clone());
+    list.into_iter().find(|e| e["id"] == id).unwrap()
+}
+
+async fn rightsline(server: &MockServer) -> Config {
+    Mock::given(method("POST"))
+        .and(path("/v4/auth/temporary-credentials"))
+        .and(header("x-api-key", "company-key"))
+        .and(body_string_contains("\"accessKey\":\"AKUSER\""))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "accessKey": "ASIATEMP", "secretKey": "temp-secret", "sessionToken": "session-1",
+            "expiration": "2099-01-01T00:00:00Z"})))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/cert.pem"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(SNS_CERT))
+        .mount(server)
+        .await;
+    config(&format!(
+        r#"
+        [connectors.rightsline]
+        base_url = "{0}"
+        api_key = "company-key"
+        access_key = "AKUSER"
+        secret_key = "user-secret"
+        sns_hosts = ["127.0.0.1"]
+        usage_template_id = 42
+        "#,
+        server.uri()
+    ))
+}
+
+/// Matches calls signed with SigV4 by the temporary credentials.
+struct SignedByTemporaryCredentials;
+
+impl wiremock::Match for SignedByTemporaryCredentials {
+    fn matches(&self, request: &Request) -> bool {
+        let value = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let authorization = value("authorization");
+        let signature = authorization.rsplit("Signature=").next().unwrap_or("");
+        authorization.starts_with("AWS4-HMAC-SHA256 Credential=ASIATEMP/")
+            && authorization.contains("/us-west-2/execute-api/aws4_request")
+            && authorization.contains("SignedHeaders=")
+            && signature.len() == 64
+            && value("x-amz-security-token") == "session-1"
+            && value("x-api-key") == "company-key"
+            && !value("x-amz-date").is_empty()
+    }
+}
+
+/// An SNS message signed (SignatureVersion 2) with the test key.
+fn sns_message(server: &MockServer, kind: &str, message: &str, extra: &[(&str, String)]) -> Value {
+    let mut fields: Vec<(&str, String)> = vec![
+        ("Message", message.to_owned()),
+        ("MessageId", "00000000-0000-4000-8000-000000000002".into()),
+        ("Timestamp", "2026-11-24T09:00:00.000Z".into()),
+        (
+            "TopicArn",
+            "arn:aws:sns:us-west-2:000000000000:dev-rtl-div165-v4-ct3".into(),
+        ),
+        ("Type", kind.to_owned()),
+    ];
+    fields.extend(extra.iter().cloned());
+    fields.sort_by(|a, b| a.0.cmp(b.0));
+    let signed: String = fields.iter().map(|(k, v)| format!("{k}\n{v}\n")).collect();
+    let key = aws_lc_rs::rsa::KeyPair::from_pkcs8(SNS_KEY).unwrap();
+    let mut signature = vec![0; key.public_modulus_len()];
+    key.sign(
+        &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+        &aws_lc_rs::rand::SystemRandom::new(),
+        signed.as_bytes(),
+        &mut signature,
+    )
+    .unwrap();
+    use base64::Engine;
+    let mut envelope: serde_json::Map<String, Value> =
+        fields.into_iter().map(|(k, v)| (k.to_owned(), json!(v))).collect();
+    envelope.insert("SignatureVersion".into(), json!("2"));
+    envelope.insert(
+        "Signature".into(),
+        json!(base64::engine::general_purpose::STANDARD.encode(signature)),
+    );
+    envelope.insert("SigningCertURL".into(), json!(format!("{}/cert.pem", server.uri())));
+    Value::Object(envelope)
+}
+
+#[tokio::test]
+async fn rightsline_sns_confirms_verifies_and_fetches_the_entity() {
+    let server = MockServer::start().await;
+    let config = rightsline(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/confirm"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let entity = Mock::given(method("GET"))
+        .and(path("/v4/right/2200"))
+        .and(SignedByTemporaryCredentials)
+        .respond_with(ResponseTemplate::new(200).set_body_json(rightsline_entity(2200)))
+        .mount_as_scoped(&server)
+        .await;
+    let app = start_server(config).await;
+    let client = reqwest::Client::new();
+    let sns = format!("{}/api/connectors/rightsline/sns", app.base);
+
+    let confirmation = sns_message(
+        &server,
+        "SubscriptionConfirmation",
+        "You have chosen to subscribe to the topic",
+        &[
+            ("SubscribeURL", format!("{}/confirm", server.uri())),
+            ("Token", "token-1".into()),
+        ],
+    );
+    let answer = post_for_json(&client, &sns, &confirmation).await;
+    assert_eq!(answer["outcome"], "Confirmed", "{answer}");
+
+    let message = r#"{"rootEntity":{"entityId":26,"charTypeId":1},"action":"updated","messageGroupId":3,"entity":{"entityId":2200,"charTypeId":3}}"#;
+    let notification = sns_message(
+        &server,
+        "Notification",
+        message,
+        &[("Subject", "RIGHT #2200 UPDATED".into())],
+    );
+
+    // Tampered: the message changed after signing. Refused, nothing done.
+    let generation = app.store.generation();
+    let mut tampered = notification.clone();
+    tampered["Message"] = json!(message.replace("2200", "2199"));
+    let refused = client.post(&sns).json(&tampered).send().await.unwrap();
+    assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let mut unsigned = notification.clone();
+    unsigned["SigningCertURL"] = json!("https://evil.example.org/cert.pem");
+    let refused = client.post(&sns).json(&unsigned).send().await.unwrap();
+    assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.store.generation(),
+        generation,
+        "a refused message changed the store"
+    );
+    assert!(entity.received_requests().await.is_empty());
+
+    // Genuine: recorded, and the right fetched (signed) and ingested.
+    let answer = post_for_json(&client, &sns, &notification).await;
+    assert_eq!(answer["outcome"], "Notified", "{answer}");
+    assert_eq!(entity.received_requests().await.len(), 1);
+    assert!(app
+        .store
+        .db()
+        .contains_named_graph(&assetgraph::ingest::asset_iri("rightsline:right:2200"))
+        .unwrap());
+}
+
+#[tokio::test]
+async fn rightsline_sync_searches_signed_and_the_usage_export_posts_records() {
+    let server = MockServer::start().await;
+    let config = rightsline(&server).await;
+    let catalog = rightsline_entity(26);
+    Mock::given(method("POST"))
+        .and(path("/v4/catalog-item/search"))
+        .and(SignedByTemporaryCredentials)
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"numFound": 1, "entities": [catalog]})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v4/right/search"))
+        .and(SignedByTemporaryCredentials)
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"numFound": 2, "entities": [rightsline_entity(2199), rightsline_entity(2200)]})),
+        )
+        .mount(&server)
+        .await;
+    let export = Mock::given(method("POST"))
+        .and(path("/v4/table"))
+        .and(SignedByTemporaryCredentials)
+        .and(body_string_contains("\"templateId\":42"))
+        .and(body_string_contains("\"usage_count\":2"))
+        .and(body_string_contains("\"parentRecordId\":26"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": 9001})))
+        .expect(1)
+        .mount_as_scoped(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let context = context(dir.path(), config.clone());
+    let report = connectors::sync(&context, "rightsline").await.unwrap();
+    assert_eq!(report.created, 3, "{report:?}");
+
+    // Two uses of the catalog item in October, then the export.
+    let events = json!([
+        {"asset": "rightsline:catalog-item:26", "user": "a", "action": "publish", "at": "2026-10-03T10:00:00Z"},
+        {"asset": "rightsline:catalog-item:26", "user": "b", "action": "view", "at": "2026-10-04T10:00:00Z"}
+    ]);
+    let how = assetgraph::usage::Recording {
+        actor: "test",
+        tenant: "default",
+        on_error: assetgraph::usage::OnError::Reject,
+        now: time::OffsetDateTime::now_utc().unix_timestamp(),
+    };
+    let parsed = assetgraph::usage::parse_batch(events.to_string().as_bytes()).unwrap();
+    assetgraph::usage::record(&context.store, parsed, &assetgraph::usage::FromStore, &how).unwrap();
+    let settings = config.connectors.rightsline.clone().unwrap();
+    let (from, to) = (
+        assetgraph::rights::parse_time("2026-10-01").unwrap(),
+        assetgraph::rights::parse_time("2026-11-01").unwrap(),
+    );
+    let posted = connectors::rightsline::export_usage(&context, &settings, from, to)
+        .await
+        .unwrap();
+    assert_eq!(posted, 1);
+    assert_eq!(export.received_requests().await.len(), 1);
+}

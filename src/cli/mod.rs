@@ -50,7 +50,7 @@ enum Command {
     /// Import asset and rights records of a source (smintio, rightsline, photoshelter, dropbox, scaleflex,
     /// assetgraph) or image files with embedded metadata (files).
     Import(import::Args),
-    /// Pull what changed from a source system (poolparty, smintio, dropbox, photoshelter, scaleflex).
+    /// Pull what changed from a source system (poolparty, smintio, rightsline, dropbox, photoshelter, scaleflex).
     Sync(sync::Args),
     /// Rebuild the search index from the store.
     Reindex(search::ReindexArgs),

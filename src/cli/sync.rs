@@ -1,5 +1,5 @@
 //! `assetgraph sync CONNECTOR`: one sync of a connector (poolparty,
-//! smintio, dropbox, photoshelter, scaleflex), from its stored cursor, through the same write path
+//! smintio, rightsline, dropbox, photoshelter, scaleflex), from its stored cursor, through the same write path
 //! as the server; prints what it did.
 
 use super::DataArg;

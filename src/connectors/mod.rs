@@ -26,6 +26,7 @@ pub mod dropbox;
 pub mod oauth;
 pub mod photoshelter;
 pub mod poolparty;
+pub mod rightsline;
 pub mod scaleflex;
 pub mod smintio;
 
@@ -55,6 +56,7 @@ pub struct ConnectorsConfig {
     pub dropbox: Option<dropbox::Settings>,
     pub photoshelter: Option<photoshelter::Settings>,
     pub scaleflex: Option<scaleflex::Settings>,
+    pub rightsline: Option<rightsline::Settings>,
 }
 
 mod defaults {
@@ -76,7 +78,14 @@ impl Default for ConnectorsConfig {
 }
 
 /// The connectors there are.
-pub const NAMES: [&str; 5] = ["poolparty", "smintio", "dropbox", "photoshelter", "scaleflex"];
+pub const NAMES: [&str; 6] = [
+    "poolparty",
+    "smintio",
+    "rightsline",
+    "dropbox",
+    "photoshelter",
+    "scaleflex",
+];
 
 /// What a sync did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -175,6 +184,7 @@ pub async fn sync(context: &Context, name: &str) -> Result<SyncReport> {
         "dropbox" => dropbox::sync(context, settings.dropbox.as_ref().ok_or_else(missing)?).await,
         "photoshelter" => photoshelter::sync(context, settings.photoshelter.as_ref().ok_or_else(missing)?).await,
         "scaleflex" => scaleflex::sync(context, settings.scaleflex.as_ref().ok_or_else(missing)?).await,
+        "rightsline" => rightsline::sync(context, settings.rightsline.as_ref().ok_or_else(missing)?).await,
         other => Err(Error::invalid_field(
             "connector",
             format!("'{other}' is not a connector; use one of {}", NAMES.join(", ")),

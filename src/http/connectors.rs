@@ -6,7 +6,14 @@
 //! - `POST /api/connectors/dropbox/webhook` — a Dropbox notification: no API
 //!   key (Dropbox cannot send one), the `X-Dropbox-Signature` instead; a
 //!   wrong or missing signature is a 401 and starts nothing, a right one
-//!   starts a sync in the background and answers at once.
+//!   starts a sync in the background and answers at once;
+//! - `POST /api/connectors/rightsline/sns` — Rightsline's SNS HTTPS
+//!   subscription: no API key, the SNS signature instead (401 and nothing
+//!   done when it does not verify); confirms subscriptions, and for a
+//!   notification records it and fetches the entity before answering;
+//! - `POST /api/connectors/rightsline/usage-export?from=…&to=…` (editor) —
+//!   the usage of Rightsline catalog items in the window, posted to
+//!   Rightsline as usage records.
 
 use super::auth::Caller;
 use super::{read_body, AppState, Problem};
@@ -26,6 +33,8 @@ pub(super) fn routes() -> Router<AppState> {
             "/api/connectors/dropbox/webhook",
             get(dropbox_challenge).post(dropbox_notification),
         )
+        .route("/api/connectors/rightsline/sns", post(rightsline_sns))
+        .route("/api/connectors/rightsline/usage-export", post(rightsline_usage_export))
 }
 
 async fn sync_now(
@@ -79,4 +88,46 @@ async fn dropbox_notification(
         }
     });
     Ok(StatusCode::OK)
+}
+
+async fn rightsline_sns(State(state): State<AppState>, request: Request) -> Result<impl IntoResponse, Problem> {
+    let settings = rightsline_settings(&state)?;
+    let body = read_body(request.into_body(), 256 * 1024).await?;
+    let outcome = connectors::rightsline::handle_sns(&state.connectors, &settings, &body)
+        .await
+        .inspect_err(|error| tracing::warn!(%error, "a Rightsline SNS message was refused or failed"))?;
+    Ok(Json(serde_json::json!({ "outcome": outcome })))
+}
+
+async fn rightsline_usage_export(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<impl IntoResponse, Problem> {
+    caller.require(Role::Editor)?;
+    let settings = rightsline_settings(&state)?;
+    let time = |name: &str| -> Result<i64, Problem> {
+        let text = query.get(name).ok_or_else(|| {
+            Problem::bad_request(
+                name,
+                format!("give the window: ?from=2026-10-01&to=2026-11-01 ({name} is missing)"),
+            )
+        })?;
+        crate::rights::parse_time(text)
+            .ok_or_else(|| Problem::bad_request(name, format!("'{text}' is not a date (2026-10-01) or date-time")))
+    };
+    let (from, to) = (time("from")?, time("to")?);
+    if to <= from {
+        return Err(Problem::bad_request("to", "the window ends before it starts"));
+    }
+    let records = connectors::rightsline::export_usage(&state.connectors, &settings, from, to).await?;
+    Ok(Json(serde_json::json!({ "records": records })))
+}
+
+fn rightsline_settings(state: &AppState) -> Result<connectors::rightsline::Settings, Problem> {
+    state.config.connectors.rightsline.clone().ok_or_else(|| {
+        Problem::from(crate::Error::not_found(
+            "the Rightsline connector ([connectors.rightsline] is not configured)",
+        ))
+    })
 }

@@ -167,6 +167,7 @@ impl From<Error> for Problem {
                 "Query time limit reached",
                 detail,
             ),
+            Error::Unauthorized { .. } => Problem::unauthorized(detail),
             Error::Upstream { .. } => {
                 Problem::new(StatusCode::BAD_GATEWAY, "upstream", "A source system failed", detail)
             }

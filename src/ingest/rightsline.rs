@@ -106,6 +106,11 @@ const CHAR_TYPES: [(i64, &str); 13] = [
     (17, "inventory"),
 ];
 
+/// The number of a char type (`right` → 3).
+pub fn char_type_id(name: &str) -> Option<i64> {
+    CHAR_TYPES.iter().find(|(_, n)| *n == name).map(|(i, _)| *i)
+}
+
 pub fn char_type_name(id: i64) -> Option<&'static str> {
     CHAR_TYPES.iter().find(|(i, _)| *i == id).map(|(_, n)| *n)
 }
