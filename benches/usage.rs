@@ -10,6 +10,7 @@
 //! last tenth reported apart so that growth of the usage graph shows.
 //!
 //! `cargo bench --bench usage` (`ASSETGRAPH_BENCH_BATCHES=300` for more;
+//! `ASSETGRAPH_BENCH_CLIENTS=4` for four clients sending at once;
 //! `ASSETGRAPH_BENCH_LIMITED_EVERY=0` for no download limits, 100 for one
 //! asset in a hundred)
 
@@ -51,23 +52,51 @@ fn main() {
     runtime.block_on(async {
         let base = common::serve_on_loopback(store.clone(), index.clone(), Default::default()).await;
         let client = reqwest::Client::new();
+        let clients: usize = std::env::var("ASSETGRAPH_BENCH_CLIENTS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        let started = Instant::now();
+        // Each client sends every `clients`th batch, one after the other.
+        let mut lanes: Vec<Vec<Vec<u8>>> = (0..clients.max(1)).map(|_| Vec::new()).collect();
+        for (i, body) in bodies.into_iter().enumerate() {
+            lanes[i % clients.max(1)].push(body);
+        }
+        let tasks: Vec<_> = lanes
+            .into_iter()
+            .map(|lane| {
+                let (client, base) = (client.clone(), base.clone());
+                tokio::spawn(async move {
+                    let mut results = Vec::new();
+                    for body in lane {
+                        let sent = Instant::now();
+                        let response = client
+                            .post(format!("{base}/api/usage"))
+                            .header("content-type", "application/json")
+                            .body(body)
+                            .send()
+                            .await
+                            .unwrap();
+                        assert!(response.status().is_success(), "{}", response.text().await.unwrap());
+                        let report: Value = response.json().await.unwrap();
+                        results.push((
+                            sent.elapsed().as_secs_f64(),
+                            report["within_terms"].as_u64().unwrap(),
+                            report["outside_terms"].as_u64().unwrap(),
+                        ));
+                    }
+                    results
+                })
+            })
+            .collect();
         let mut took = Vec::with_capacity(batches);
         let (mut within, mut outside) = (0u64, 0u64);
-        let started = Instant::now();
-        for body in bodies {
-            let sent = Instant::now();
-            let response = client
-                .post(format!("{base}/api/usage"))
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            assert!(response.status().is_success(), "{}", response.text().await.unwrap());
-            let report: Value = response.json().await.unwrap();
-            within += report["within_terms"].as_u64().unwrap();
-            outside += report["outside_terms"].as_u64().unwrap();
-            took.push(sent.elapsed().as_secs_f64());
+        for task in tasks {
+            for (seconds, w, o) in task.await.unwrap() {
+                took.push(seconds);
+                within += w;
+                outside += o;
+            }
         }
         let total = started.elapsed().as_secs_f64();
         let events = (batches * BATCH) as f64;
@@ -76,7 +105,7 @@ fn main() {
         let mut sorted = took.clone();
         sorted.sort_by(f64::total_cmp);
         println!(
-            "assets: {ASSETS}, batches: {batches} x {BATCH} events ({within} within the terms, {outside} outside)"
+            "assets: {ASSETS}, batches: {batches} x {BATCH} events from {clients} client(s) ({within} within the terms, {outside} outside)"
         );
         println!("usage events: {:.0} events/s over {:.1} s", events / total, total);
         println!(

@@ -226,9 +226,15 @@ impl WriteView<'_> {
             }
         }
         // A triple both removed and added stays as it was.
-        let re_added: HashSet<&Triple> = added.iter().filter(|t| gone.contains(*t)).collect();
-        let removed: Vec<Triple> = removed.into_iter().filter(|t| !re_added.contains(t)).collect();
-        let added: Vec<Triple> = added.iter().filter(|t| !re_added.contains(t)).cloned().collect();
+        let (added, removed) = if gone.is_empty() {
+            (added, removed)
+        } else {
+            let re_added: HashSet<Triple> = added.iter().filter(|t| gone.contains(*t)).cloned().collect();
+            (
+                added.into_iter().filter(|t| !re_added.contains(t)).collect(),
+                removed.into_iter().filter(|t| !re_added.contains(t)).collect(),
+            )
+        };
         Ok(Delta {
             register: (!exists && graph.is_named_node()).then_some(kind),
             dropped: drop && exists && graph.is_named_node(),

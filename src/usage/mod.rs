@@ -231,15 +231,11 @@ impl Batch {
             || view
                 .mentions(usage_graph(), &name.clone().into())
                 .map_err(|e| fail("", e.to_string()))?;
-        let compiled = match self.rights.get(&asset) {
-            Some(known) => known.clone(),
-            None => {
-                let found = rights.rights_of(store, &asset).map_err(|e| fail("", e.to_string()))?;
-                self.rights.insert(asset.clone(), found.clone());
-                found
-            }
-        };
-        let Some(mut compiled) = compiled else {
+        if !self.rights.contains_key(&asset) {
+            let found = rights.rights_of(store, &asset).map_err(|e| fail("", e.to_string()))?;
+            self.rights.insert(asset.clone(), found);
+        }
+        let Some(compiled) = &self.rights[&asset] else {
             return Err(fail(
                 "asset",
                 format!(
@@ -253,12 +249,21 @@ impl Batch {
         if duplicate {
             return Ok(EventOutcome::duplicate(index, id));
         }
+        // Downloads earlier in this batch count: only then is a copy needed.
         let earlier = self.downloads.get(&asset).map_or(0, Vec::len) as u32;
-        if let Some((used, _)) = compiled.downloads.as_mut() {
-            *used += earlier;
-        }
-        let decision = decide(&compiled, &context);
-        if event.action == Action::Download && compiled.downloads.is_some() {
+        let adjusted;
+        let compiled = match compiled.downloads {
+            Some((used, allowed)) if earlier > 0 => {
+                let mut copy = compiled.clone();
+                copy.downloads = Some((used + earlier, allowed));
+                adjusted = copy;
+                &adjusted
+            }
+            _ => compiled,
+        };
+        let limited = compiled.downloads.is_some();
+        let decision = decide(compiled, &context);
+        if event.action == Action::Download && limited {
             self.downloads.entry(asset.clone()).or_default().push(name.clone());
         }
         if self.users.insert(event.user.clone()) {
