@@ -88,6 +88,7 @@ pub mod ag {
         CLOCK_CURSOR = "https://w3id.org/assetgraph/ns#clockCursor";
         GENERATION_CURSOR = "https://w3id.org/assetgraph/ns#generationCursor";
         CURSOR = "https://w3id.org/assetgraph/ns#cursor";
+        ANNOUNCED_CLEARED = "https://w3id.org/assetgraph/ns#announcedCleared";
     }
 
     /// A term of the project's ontology by its local name, for the many

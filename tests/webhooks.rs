@@ -486,3 +486,47 @@ async fn the_clock_raises_each_licence_and_clearance_event_once() {
     drop((store, index, subscriptions));
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_blocks_an_asset_raises_asset_blocked_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let running = start(dir.path(), config("http://127.0.0.1:9/hook", 8)).await;
+    let client = Client::new();
+    let ingest = |body: String| {
+        let (client, url) = (client.clone(), format!("{}/api/ingest/assetgraph", running.base));
+        async move { client.post(url).body(body).send().await.unwrap().status() }
+    };
+    let store = running.state.store.clone();
+    let raised = |prefix: &str| {
+        common::count(
+            &store,
+            &format!(
+                "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <urn:assetgraph:graph:outbox> {{
+                   ?e <https://w3id.org/assetgraph/ns#eventId> ?id FILTER(STRSTARTS(?id, \"{prefix}\")) }} }}"
+            ),
+        )
+    };
+    assert!(ingest(assets()).await.is_success());
+    // The scheduler has looked at the assets (their state is kept).
+    wait_for("the first look", || {
+        let asset = assetgraph::ingest::asset_iri("brand:forever");
+        webhooks::announced(&store, &asset).unwrap() == Some(true)
+    })
+    .await;
+    assert_eq!(raised("asset."), 0, "the first look raises nothing");
+
+    // The record is cancelled: blocked, once.
+    let cancelled = json!([{"id": "brand:forever", "title": "Forever",
+                            "rights": {"cancelled": true, "grants": [{"from": day(-100)}]}}]);
+    assert!(ingest(cancelled.to_string()).await.is_success());
+    wait_for("asset.blocked", || raised("asset.blocked:brand:forever:g") == 1).await;
+    // Restored: cleared again.
+    let restored = json!([{"id": "brand:forever", "title": "Forever", "rights": {"grants": [{"from": day(-100)}]}}]);
+    assert!(ingest(restored.to_string()).await.is_success());
+    wait_for("asset.cleared", || raised("asset.cleared:brand:forever:g") == 1).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(raised("asset.blocked:"), 1);
+    assert_eq!(raised("asset."), 2, "nothing else was raised for the unchanged assets");
+    drop(store);
+    running.stop().await;
+}

@@ -12,8 +12,12 @@
 //!   starting).
 //!
 //! From the change feed (the audit trail, generation after generation):
-//! `taxonomy.updated` for every committed taxonomy push, with its summary.
-//! The first tick starts from the present: history raises nothing.
+//! `taxonomy.updated` for every committed taxonomy push, with its summary;
+//! and `asset.blocked` / `asset.cleared` when a write (a record cancelled,
+//! a right withdrawn, the last allowed download) changed whether an asset
+//! is cleared for any use. The scheduler remembers, with the events,
+//! whether each asset was cleared when it last looked; its first tick
+//! looks at every asset and raises nothing (history is not replayed).
 
 use crate::error::Result;
 use crate::rights::{AssetRights, Context, RightsOf, Territories};
@@ -27,6 +31,8 @@ use serde_json::json;
 pub struct Tick {
     pub events: Vec<Event>,
     pub cursor: Cursor,
+    /// Whether each asset looked at is cleared for any use now.
+    pub states: Vec<(NamedNode, bool)>,
 }
 
 /// Finds the events since the stored cursor. `clock` reads the clock too
@@ -34,16 +40,56 @@ pub struct Tick {
 pub fn tick(store: &Store, rights: &dyn RightsOf, now: i64, horizon: i64, clock: bool) -> Result<Tick> {
     let mut cursor = webhooks::cursor(store)?;
     let mut events = Vec::new();
+    let mut states = Vec::new();
     let generation = store.generation();
     if let Some(since) = cursor.generation {
-        events.extend(taxonomy_events(store, since, generation)?);
+        let (taxonomy, assets) = change_feed(store, since, generation)?;
+        events.extend(taxonomy);
+        for (asset, changed_in) in assets {
+            let Some(compiled) = rights.rights_of(store, &asset)? else {
+                continue;
+            };
+            let cleared = compiled.is_cleared(&Context::at(now), Territories::global());
+            if webhooks::announced(store, &asset)? == Some(!cleared) {
+                events.push(clearance_event(&asset, cleared, now, &format!("g{changed_in}")));
+            }
+            states.push((asset, cleared));
+        }
+    }
+    if cursor.generation.is_none() {
+        // The first tick: what every asset is now, to compare later writes with.
+        for asset in crate::assets::graphs(store)? {
+            if let Some(compiled) = rights.rights_of(store, &asset)? {
+                let cleared = compiled.is_cleared(&Context::at(now), Territories::global());
+                states.push((asset, cleared));
+            }
+        }
     }
     cursor.generation = Some(generation);
     if clock {
-        events.extend(clock_events(store, rights, cursor.clock, now, horizon)?);
+        let found = clock_events(store, rights, cursor.clock, now, horizon)?;
+        for event in &found {
+            if let (Some(asset), Some(cleared)) = (event.data["asset"].as_str(), event.data["cleared"].as_bool()) {
+                states.push((crate::ingest::asset_iri(asset), cleared));
+            }
+        }
+        events.extend(found);
         cursor.clock = Some(now);
     }
-    Ok(Tick { events, cursor })
+    Ok(Tick { events, cursor, states })
+}
+
+/// `asset.blocked` or `asset.cleared`, named by the asset and `when` (the
+/// moment or the generation that changed it).
+fn clearance_event(asset: &NamedNode, cleared: bool, at: i64, when: &str) -> Event {
+    let kind = if cleared { "asset.cleared" } else { "asset.blocked" };
+    let id = crate::ingest::assetgraph::asset_id(asset.as_str());
+    Event::new(
+        format!("{kind}:{id}:{when}"),
+        kind,
+        at,
+        json!({"asset": id, "at": crate::assets::rfc3339(at), "cleared": cleared}),
+    )
 }
 
 /// Runs a tick and enqueues what it found; the ids enqueued.
@@ -56,10 +102,10 @@ pub fn run_tick(
     clock: bool,
 ) -> Result<Vec<String>> {
     let tick = tick(store, rights, now, horizon, clock)?;
-    if tick.events.is_empty() && webhooks::cursor(store)? == tick.cursor {
+    if tick.events.is_empty() && tick.states.is_empty() && webhooks::cursor(store)? == tick.cursor {
         return Ok(Vec::new());
     }
-    webhooks::enqueue(store, tick.events, subscriptions, Some(tick.cursor), now)
+    webhooks::enqueue_with_states(store, tick.events, subscriptions, Some(tick.cursor), &tick.states, now)
 }
 
 /// The clock's events between `since` (exclusive) and `now` (inclusive).
@@ -94,13 +140,7 @@ pub fn clock_events(
             ));
         }
         for (at, cleared) in flips(&compiled, since, now) {
-            let kind = if cleared { "asset.cleared" } else { "asset.blocked" };
-            events.push(Event::new(
-                format!("{kind}:{asset}:{at}"),
-                kind,
-                at,
-                json!({"asset": asset, "at": crate::assets::rfc3339(at), "cleared": cleared}),
-            ));
+            events.push(clearance_event(&graph, cleared, at, &at.to_string()));
         }
     }
     Ok(events)
@@ -144,27 +184,50 @@ fn flips(rights: &AssetRights, since: i64, now: i64) -> Vec<(i64, bool)> {
     flips
 }
 
-/// `taxonomy.updated` for every taxonomy commit in `(since, until]`.
-fn taxonomy_events(store: &Store, since: u64, until: u64) -> Result<Vec<Event>> {
+/// Assets with the last generation that changed each.
+type ChangedAssets = Vec<(NamedNode, u64)>;
+
+/// The change feed in `(since, until]`: `taxonomy.updated` for every
+/// taxonomy commit, and the assets whose record or downloads changed, with
+/// the last generation that changed each.
+fn change_feed(store: &Store, since: u64, until: u64) -> Result<(Vec<Event>, ChangedAssets)> {
     let audit = NamedNodeRef::new_unchecked(graphs::AUDIT);
-    let value = |subject: NamedNodeRef<'_>, predicate: NamedNodeRef<'_>| -> Result<Option<Term>> {
-        Ok(store
+    let objects = |subject: NamedNodeRef<'_>, predicate: NamedNodeRef<'_>| -> Result<Vec<Term>> {
+        store
             .db()
             .quads_for_pattern(Some(subject.into()), Some(predicate), None, Some(audit.into()))
-            .next()
-            .transpose()?
-            .map(|q| q.object))
+            .map(|q| Ok(q?.object))
+            .collect()
+    };
+    let value = |subject: NamedNodeRef<'_>, predicate: NamedNodeRef<'_>| -> Result<Option<Term>> {
+        Ok(objects(subject, predicate)?.into_iter().next())
     };
     let text = |term: Option<Term>| match term {
         Some(Term::Literal(l)) => Some(l.value().to_owned()),
         _ => None,
     };
     let mut events = Vec::new();
+    let mut assets: std::collections::BTreeMap<String, u64> = Default::default();
     for generation in since + 1..=until {
         let change = NamedNode::new_unchecked(graphs::audit_entry(generation));
         let Some(operation) = text(value(change.as_ref(), ag::OPERATION)?) else {
             continue;
         };
+        for part in objects(change.as_ref(), ag::GRAPH_CHANGE)? {
+            let Term::NamedNode(part) = part else { continue };
+            if let Some(Term::NamedNode(graph)) = value(part.as_ref(), ag::CHANGED_GRAPH)? {
+                let asset = match graphs::asset_of_downloads(graph.as_str()) {
+                    Some(asset) => Some(asset),
+                    None => graph
+                        .as_str()
+                        .starts_with(graphs::ASSET_PREFIX)
+                        .then(|| graph.into_string()),
+                };
+                if let Some(asset) = asset {
+                    assets.insert(asset, generation);
+                }
+            }
+        }
         if !operation.starts_with("taxonomy.") {
             continue;
         }
@@ -183,5 +246,9 @@ fn taxonomy_events(store: &Store, since: u64, until: u64) -> Result<Vec<Event>> 
             json!({"generation": generation, "operation": operation, "summary": summary, "by": who}),
         ));
     }
-    Ok(events)
+    let assets = assets
+        .into_iter()
+        .map(|(asset, generation)| (NamedNode::new_unchecked(asset), generation))
+        .collect();
+    Ok((events, assets))
 }

@@ -59,15 +59,15 @@ pub fn start(
     })
 }
 
-/// Wakes the scheduler after a commit that may be a taxonomy change: one
-/// that touched a graph neither of the service's bookkeeping (usage, the
-/// outbox) nor an asset record.
+/// Wakes the scheduler after a commit that may raise an event: one that
+/// touched a taxonomy, an asset record or a downloads tally (not only the
+/// service's bookkeeping: usage events, the outbox, cursors).
 struct Feed(Arc<Notify>);
 
 impl ChangeListener for Feed {
     fn committed(&self, _store: &Store, receipt: &Receipt) {
-        let maybe_taxonomy = |graph: &str| !graphs::is_bookkeeping(graph) && !graph.starts_with(graphs::ASSET_PREFIX);
-        if receipt.graphs.iter().any(|g| maybe_taxonomy(&g.graph)) {
+        let relevant = |graph: &str| !graphs::is_bookkeeping(graph) || graph.starts_with(graphs::DOWNLOADS_PREFIX);
+        if receipt.graphs.iter().any(|g| relevant(&g.graph)) {
             self.0.notify_one();
         }
     }

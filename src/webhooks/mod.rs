@@ -115,6 +115,19 @@ pub fn enqueue(
     cursor: Option<Cursor>,
     now: i64,
 ) -> Result<Vec<String>> {
+    enqueue_with_states(store, events, subscriptions, cursor, &[], now)
+}
+
+/// [`enqueue`], recording with the events whether each asset was cleared
+/// when they were decided (see [`announced`]).
+pub fn enqueue_with_states(
+    store: &Store,
+    events: Vec<Event>,
+    subscriptions: &Subscriptions,
+    cursor: Option<Cursor>,
+    states: &[(NamedNode, bool)],
+    now: i64,
+) -> Result<Vec<String>> {
     let (_, enqueued) = store.write(|view| {
         let store = view.store();
         let mut add = Vec::new();
@@ -136,6 +149,14 @@ pub fn enqueue(
             remove.extend(old);
             add.extend(new);
         }
+        for (asset, cleared) in states {
+            remove.extend(triples_of(store, asset.as_ref(), ag::ANNOUNCED_CLEARED)?);
+            add.push(Triple::new(
+                asset.clone(),
+                ag::ANNOUNCED_CLEARED,
+                Literal::from(*cleared),
+            ));
+        }
         let change = Change {
             actor: "scheduler".into(),
             operation: "webhooks.enqueue".into(),
@@ -146,6 +167,13 @@ pub fn enqueue(
         Ok((change, enqueued))
     })?;
     Ok(enqueued)
+}
+
+/// Whether the asset was cleared for any use when the scheduler last
+/// looked (`None`: it never looked): `asset.blocked` and `asset.cleared`
+/// are raised when this changes.
+pub fn announced(store: &Store, asset: &NamedNode) -> Result<Option<bool>> {
+    Ok(value(store, asset.as_ref(), ag::ANNOUNCED_CLEARED)?.map(|v| v == "true"))
 }
 
 /// The scheduler's cursor as stored.
