@@ -310,6 +310,19 @@ async fn the_audit_trail_of_an_asset_has_its_versions_and_uses_in_order() {
     assert_eq!(document["@graph"].as_array().unwrap().len(), 3);
     assert_eq!(document["@context"]["prov"], "http://www.w3.org/ns/prov#");
 
+    // The whole trail: one entry per commit (the ingest batches, the usage
+    // report) and one per use.
+    let all = fetch_json(&client, &format!("{base}/api/audit?limit=100")).await;
+    let kinds: Vec<&str> = all["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "usage").count(), 1, "{all}");
+    assert_eq!(kinds.iter().filter(|k| **k == "record").count(), 2, "{all}");
+    assert!(kinds.contains(&"usage-report"), "{all}");
+
     // Refusals: an unknown asset, a bad date, an unknown parameter.
     for (query, status) in [
         ("asset=brand:nowhere", StatusCode::NOT_FOUND),
