@@ -102,7 +102,7 @@ impl Scheduler {
             let horizon = self.horizon;
             let tick = tokio::task::spawn_blocking(move || {
                 let now = time::OffsetDateTime::now_utc().unix_timestamp();
-                super::super::alerts::events::run_tick(&store, &*rights, &subscriptions, now, horizon, with_clock)
+                crate::alerts::events::run_tick(&store, &*rights, &subscriptions, now, horizon, with_clock)
             })
             .await;
             match tick {
