@@ -339,3 +339,33 @@ async fn the_audit_trail_of_an_asset_has_its_versions_and_uses_in_order() {
         );
     }
 }
+
+/// The out-of-contract report lists each event once, whatever the number
+/// of languages the asset's title is in.
+#[tokio::test]
+async fn the_out_of_contract_report_has_one_row_per_event() {
+    let server = start_server(Config::default()).await;
+    let client = Client::new();
+    let asset = r#"[{"id": "brand:tower", "title": "Tower", "language": "en",
+        "variants": {"de": {"title": "Turm"}, "fr": {"title": "Tour"}},
+        "rights": {"grants": [{"territory": "DE", "from": "2020-01-01"}]}}]"#;
+    let response = client
+        .post(format!("{}/api/ingest/assetgraph", server.base))
+        .body(asset)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "{}",
+        response.text().await.unwrap()
+    );
+    let event = json!({"asset": "brand:tower", "user": "a", "action": "publish", "territory": "JP"});
+    let (status, _) = post_json(&client, &format!("{}/api/usage", server.base), &event).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let rows = fetch_json(&client, &format!("{}/api/reports/out-of-contract-usage", server.base)).await;
+    let bindings = rows["results"]["bindings"].as_array().unwrap();
+    assert_eq!(bindings.len(), 1, "{rows}");
+    assert_eq!(bindings[0]["title"]["value"], "Tower");
+}
