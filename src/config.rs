@@ -360,6 +360,31 @@ impl Config {
     }
 }
 
+/// Writes a file that holds secrets (webhook subscriptions, OAuth tokens)
+/// readable by its owner only, created so from the start, and replaced
+/// atomically.
+pub fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let io = |source| Error::File {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let partial = path.with_extension("partial");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&partial).map_err(io)?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io)?;
+    std::fs::rename(&partial, path).map_err(io)
+}
+
 /// `name:role:secret`, as in `ASSETGRAPH_API_KEYS`.
 fn parse_key_entry(entry: &str) -> Result<KeyConfig> {
     let mut parts = entry.splitn(3, ':');

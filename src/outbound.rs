@@ -47,6 +47,15 @@ fn host_matches(allowed: &str, host: &str) -> bool {
     }
 }
 
+/// The wait before attempt `attempt + 1` after `attempt` failures:
+/// `base`, doubling each time up to `cap`, with full jitter over the upper
+/// half, so that a system coming back is not hit by every retry at once.
+pub fn backoff(base: std::time::Duration, attempt: u32, cap: std::time::Duration) -> std::time::Duration {
+    let ceiling = base.saturating_mul(1 << attempt.saturating_sub(1).min(20)).min(cap);
+    let half = ceiling / 2;
+    half + half.mul_f64(rand::random::<f64>())
+}
+
 /// The client for outbound calls: bounded connect and request times, no
 /// redirects (a redirect could lead outside the allowed hosts).
 pub fn client(timeout: std::time::Duration) -> Result<reqwest::Client> {

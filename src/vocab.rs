@@ -261,6 +261,13 @@ pub mod graphs {
         [REGISTRY, AUDIT, USAGE, OUTBOX, CONNECTORS].contains(&graph) || graph.starts_with(DOWNLOADS_PREFIX)
     }
 
+    /// Whether a change to `graph` can change an asset's document or
+    /// rights, or a concept: every graph but the bookkeeping ones, and
+    /// among those the downloads tallies (they change their asset's rights).
+    pub fn touches_assets_or_concepts(graph: &str) -> bool {
+        !is_bookkeeping(graph) || graph.starts_with(DOWNLOADS_PREFIX)
+    }
+
     pub fn tenant(id: &str) -> String {
         format!("urn:assetgraph:tenant:{id}")
     }

@@ -129,6 +129,12 @@ async fn downloads_count_towards_the_limit_and_block_the_asset_in_search() {
     )
     .await;
     assert_eq!(found["total"], 0, "{found}");
+
+    // A rebuilt index (which reads every tally in one pass) agrees.
+    server.index.rebuild(&server.store, &|_, _| {}).unwrap();
+    let context = "territory=DE&channel=print&at=2026-06-02";
+    let rebuilt = fetch_json(&client, &format!("{}/api/search?q=harbour&{context}", server.base)).await;
+    assert_eq!(rebuilt["total"], 0, "{rebuilt}");
 }
 
 #[tokio::test]

@@ -20,6 +20,7 @@ use crate::ingest::{self, Action, Mapped, RecordError, RecordResult, Stamp};
 use crate::rights::{self, AssetRights, Clearance, Context, Territories};
 use crate::store::{Change, GraphWrite, Store, WriteView};
 use crate::vocab::{ag, odrl};
+use oxigraph::model::{GraphName, NamedOrBlankNode};
 use oxigraph::model::{NamedNode, Term, Triple};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -347,12 +348,26 @@ impl Targeting {
             odrl::TARGET.as_str()
         );
         let mut known: HashMap<String, Vec<NamedNode>> = HashMap::new();
+        let mut add = |asset: &NamedNode, graph: NamedNode| {
+            let graphs = known.entry(asset.as_str().to_owned()).or_default();
+            if !graphs.contains(&graph) {
+                graphs.push(graph);
+            }
+        };
         for row in crate::sparql::select(store, &query)? {
             if let [Some(Term::NamedNode(record)), Some(Term::NamedNode(asset))] = &row[..] {
-                let records = known.entry(asset.as_str().to_owned()).or_default();
-                if !records.contains(record) {
-                    records.push(record.clone());
-                }
+                add(asset, record.clone());
+            }
+        }
+        // The downloads tallies, found in the same way: one pass, not a
+        // look per asset.
+        for quad in store
+            .db()
+            .quads_for_pattern(None, Some(ag::DOWNLOAD_RECORDED), None, None)
+        {
+            let quad = quad?;
+            if let (NamedOrBlankNode::NamedNode(asset), GraphName::NamedNode(tally)) = (quad.subject, quad.graph_name) {
+                add(&asset, tally);
             }
         }
         Ok(Targeting::Known(known))
@@ -364,7 +379,7 @@ impl Targeting {
         let asked;
         let graphs: &[NamedNode] = match self {
             Targeting::Ask => {
-                asked = Self::ask(store, asset)?;
+                asked = Self::ask_with_tally(store, asset)?;
                 &asked
             }
             Targeting::Known(known) => known.get(asset.as_str()).map_or(&[], Vec::as_slice),
@@ -373,10 +388,18 @@ impl Targeting {
         for graph in graphs {
             triples.extend(store.graph_triples(graph.as_ref())?);
         }
-        // The downloads recorded by usage events count towards its limit.
-        let tally = NamedNode::new_unchecked(crate::vocab::graphs::downloads(asset.as_str()));
-        triples.extend(store.graph_triples(tally.as_ref())?);
         Ok(triples)
+    }
+
+    /// [`Self::ask`], and the tally of the asset's recorded downloads,
+    /// which count towards its download limit.
+    fn ask_with_tally(store: &Store, asset: &NamedNode) -> Result<Vec<NamedNode>> {
+        let mut graphs = Self::ask(store, asset)?;
+        let tally = NamedNode::new_unchecked(crate::vocab::graphs::downloads(asset.as_str()));
+        if store.db().contains_named_graph(&tally)? {
+            graphs.push(tally);
+        }
+        Ok(graphs)
     }
 
     /// The graphs of the rights records whose policies target `asset`.

@@ -293,9 +293,7 @@ impl Http {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self.retry_base.saturating_mul(1 << (attempt - 1).min(16));
-        let half = ceiling / 2;
-        half + half.mul_f64(rand::random::<f64>())
+        crate::outbound::backoff(self.retry_base, attempt, Duration::from_secs(60))
     }
 }
 
@@ -383,6 +381,57 @@ fn cursor_node(key: &str) -> NamedNode {
         "urn:assetgraph:connector:{}",
         crate::ingest::assetgraph::percent_encode(key)
     ))
+}
+
+/// A high-water mark: the latest modification time a poll has seen, for
+/// sources that have no cursor (PhotoShelter, Scaleflex, Rightsline's
+/// search). Times are compared as text, which their ISO-like formats
+/// allow. The mark is stored only after the pages it covers are committed.
+struct HighWater {
+    key: String,
+    stored: Option<String>,
+    latest: Option<String>,
+}
+
+impl HighWater {
+    async fn read(context: &Context, key: &str) -> Result<Self> {
+        let key = key.to_owned();
+        let read = key.clone();
+        let stored = context.blocking(move |store| cursor(store, &read)).await?;
+        Ok(HighWater {
+            key,
+            latest: stored.clone(),
+            stored,
+        })
+    }
+
+    /// Whether a record modified `at` is newer than the stored mark (a
+    /// record without a time, or a first poll, always is).
+    fn is_new(&self, at: Option<&str>) -> bool {
+        match (at, &self.stored) {
+            (Some(at), Some(mark)) => at > mark.as_str(),
+            _ => true,
+        }
+    }
+
+    fn raise(&mut self, at: Option<&str>) {
+        if let Some(at) = at {
+            if self.latest.as_deref().is_none_or(|latest| at > latest) {
+                self.latest = Some(at.to_owned());
+            }
+        }
+    }
+
+    /// Stores the mark if it moved; the mark.
+    async fn store(self, context: &Context) -> Result<Option<String>> {
+        if self.latest != self.stored {
+            let (key, value) = (self.key, self.latest.clone());
+            context
+                .blocking(move |store| save_cursor(store, &key, value.as_deref()))
+                .await?;
+        }
+        Ok(self.latest)
+    }
 }
 
 /// Maps a page of a source's records and upserts it, skipping (and

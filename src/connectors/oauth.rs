@@ -137,20 +137,6 @@ impl OAuth {
     }
 
     fn persist(&self, tokens: &Tokens) -> Result<()> {
-        let io = |source| Error::File {
-            path: self.file.display().to_string(),
-            source,
-        };
-        if let Some(dir) = self.file.parent() {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        let partial = self.file.with_extension("partial");
-        std::fs::write(&partial, serde_json::to_vec(tokens).expect("tokens serialise")).map_err(io)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
-        }
-        std::fs::rename(&partial, &self.file).map_err(io)
+        crate::config::write_secret_file(&self.file, &serde_json::to_vec(tokens).expect("tokens serialise"))
     }
 }

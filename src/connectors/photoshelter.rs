@@ -8,7 +8,7 @@
 //! `updated_at` seen) is stored after the images are committed. A 401
 //! signs in again once.
 
-use super::{cursor, ingest_page, save_cursor, secret, success_body, Context, SyncReport};
+use super::{ingest_page, secret, success_body, Context, HighWater, SyncReport};
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -51,8 +51,7 @@ pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> 
     let password = secret("photoshelter", "password", &settings.password, &settings.password_env)?;
     let base = settings.base_url.trim_end_matches('/');
     let mut token = sign_in(context, base, &key, &settings.email, &password).await?;
-    let mark = context.blocking(|store| cursor(store, CURSOR)).await?;
-    let mut latest = mark.clone();
+    let mut mark = HighWater::read(context, CURSOR).await?;
     let mut report = SyncReport::new("photoshelter");
     let extend = json!({
         "Image": {"fields": "image_id,file_name,updated_at"},
@@ -89,15 +88,11 @@ pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> 
             let images = body["data"]["GalleryImage"].as_array().cloned().unwrap_or_default();
             let fresh: Vec<Value> = images
                 .iter()
-                .filter(|image| updated_after(image, mark.as_deref()))
+                .filter(|image| mark.is_new(updated_at(image)))
                 .cloned()
                 .collect();
             for image in &fresh {
-                if let Some(at) = updated_at(image) {
-                    if latest.as_deref().is_none_or(|l| at > l) {
-                        latest = Some(at.to_owned());
-                    }
-                }
+                mark.raise(updated_at(image));
             }
             if !fresh.is_empty() {
                 let batch = ingest_page(
@@ -114,13 +109,7 @@ pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> 
             }
         }
     }
-    if latest != mark {
-        let value = latest.clone();
-        context
-            .blocking(move |store| save_cursor(store, CURSOR, value.as_deref()))
-            .await?;
-    }
-    report.cursor = latest;
+    report.cursor = mark.store(context).await?;
     report.generation = context.store.generation();
     Ok(report)
 }
@@ -144,12 +133,4 @@ async fn sign_in(context: &Context, base: &str, key: &str, email: &str, password
 
 fn updated_at(image: &Value) -> Option<&str> {
     image["Image"]["updated_at"].as_str().or(image["updated_at"].as_str())
-}
-
-/// PhotoShelter's `YYYY-MM-DD HH:MM:SS` times compare as text.
-fn updated_after(image: &Value, mark: Option<&str>) -> bool {
-    match (updated_at(image), mark) {
-        (Some(at), Some(mark)) => at > mark,
-        _ => true,
-    }
 }

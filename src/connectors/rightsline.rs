@@ -30,7 +30,7 @@
 //! the number of uses, those outside the terms, and the window
 //! (characteristic names configurable: usage templates are per tenant).
 
-use super::{cursor, ingest_page, save_cursor, secret, success_body, Context, SyncReport};
+use super::{ingest_page, secret, success_body, Context, HighWater, SyncReport};
 use crate::error::{Error, Result};
 use crate::ingest::rightsline::{char_type_name, parse_char_type};
 use serde::{Deserialize, Serialize};
@@ -314,14 +314,11 @@ pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> 
         let char_type = parse_char_type(char_type).ok_or_else(|| {
             Error::invalid_field("char_types", format!("'{char_type}' is not a Rightsline char type"))
         })?;
-        let key = format!("rightsline:{char_type}");
-        let key_for_read = key.clone();
-        let mark = context.blocking(move |store| cursor(store, &key_for_read)).await?;
-        let mut latest = mark.clone();
+        let mut mark = HighWater::read(context, &format!("rightsline:{char_type}")).await?;
         for start in (0..).step_by(100) {
             let mut query = json!({"start": start, "rows": 100, "sortOrders": ["lastupdateddate asc"]});
-            if let Some(mark) = &mark {
-                query["query"] = json!({"$gt": ["lastupdateddate", mark]});
+            if let Some(stored) = &mark.stored {
+                query["query"] = json!({"$gt": ["lastupdateddate", stored]});
             }
             let response = client
                 .call(reqwest::Method::POST, &format!("{char_type}/search"), Some(&query))
@@ -334,11 +331,7 @@ pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> 
                 if entity.get("charTypeId").is_none() {
                     entity["charTypeId"] = json!(crate::ingest::rightsline::char_type_id(char_type));
                 }
-                if let Some(at) = entity["lastUpdatedDate"].as_str() {
-                    if latest.as_deref().is_none_or(|l| at > l) {
-                        latest = Some(at.to_owned());
-                    }
-                }
+                mark.raise(entity["lastUpdatedDate"].as_str());
             }
             if !entities.is_empty() {
                 let batch = ingest_page(
@@ -353,12 +346,7 @@ pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> 
                 break;
             }
         }
-        if latest != mark {
-            let value = latest.clone();
-            context
-                .blocking(move |store| save_cursor(store, &key, value.as_deref()))
-                .await?;
-        }
+        mark.store(context).await?;
     }
     report.generation = context.store.generation();
     Ok(report)

@@ -14,7 +14,7 @@
 //! `{"meta": {"<expired_meta_key>": "expired", "<expired_meta_key>_at": …}}`,
 //! once per asset (the connector remembers which it marked).
 
-use super::{cursor, ingest_page, save_cursor, secret, success_body, Context, SyncReport};
+use super::{cursor, ingest_page, save_cursor, secret, success_body, Context, HighWater, SyncReport};
 use crate::error::{Error, Result};
 use crate::rights::{Context as Moment, RightsOf, Territories};
 use serde::Deserialize;
@@ -67,8 +67,7 @@ const CURSOR: &str = "scaleflex";
 pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> {
     let key = secret("scaleflex", "api_key", &settings.api_key, &settings.api_key_env)?;
     let api = format!("{}/{}/v4", settings.base_url.trim_end_matches('/'), settings.container);
-    let mark = context.blocking(|store| cursor(store, CURSOR)).await?;
-    let mut latest = mark.clone();
+    let mut mark = HighWater::read(context, CURSOR).await?;
     let mut report = SyncReport::new("scaleflex");
     let limit = settings.page_size.max(1);
     let url = format!("{api}/files");
@@ -90,17 +89,9 @@ pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> 
         let body: Value = serde_json::from_slice(&success_body(SYSTEM, response).await?)
             .map_err(|e| Error::upstream(SYSTEM, format!("a file listing is not JSON: {e}")))?;
         let files = body["files"].as_array().cloned().unwrap_or_default();
-        let newer: Vec<Value> = files
-            .iter()
-            .filter(|f| modified_at(f).is_none_or(|at| mark.as_deref().is_none_or(|m| at > m)))
-            .cloned()
-            .collect();
+        let newer: Vec<Value> = files.iter().filter(|f| mark.is_new(modified_at(f))).cloned().collect();
         for file in &newer {
-            if let Some(at) = modified_at(file) {
-                if latest.as_deref().is_none_or(|l| at > l) {
-                    latest = Some(at.to_owned());
-                }
-            }
+            mark.raise(modified_at(file));
         }
         let reached_mark = newer.len() < files.len();
         if !newer.is_empty() {
@@ -111,14 +102,8 @@ pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> 
             break;
         }
     }
-    if latest != mark {
-        let value = latest.clone();
-        context
-            .blocking(move |store| save_cursor(store, CURSOR, value.as_deref()))
-            .await?;
-    }
+    report.cursor = mark.store(context).await?;
     mark_expired(context, settings, &api, &key).await?;
-    report.cursor = latest;
     report.generation = context.store.generation();
     Ok(report)
 }

@@ -193,7 +193,7 @@ impl SearchIndex {
         Ok(store
             .graphs_changed_since(own)?
             .iter()
-            .all(|graph| !affects_index(graph)))
+            .all(|graph| !graphs::touches_assets_or_concepts(graph)))
     }
 
     /// Opens the index in `dir` as it is, without concepts or rights: for a
@@ -277,7 +277,11 @@ impl SearchIndex {
         if self.stale.load(Ordering::SeqCst) {
             return self.rebuild(store, &|_, _| {}).map(drop);
         }
-        if receipt.graphs.iter().all(|c| !affects_index(&c.graph)) {
+        if receipt
+            .graphs
+            .iter()
+            .all(|c| !graphs::touches_assets_or_concepts(&c.graph))
+        {
             // Nothing to rewrite: no tantivy commit either (a usage batch
             // would otherwise pay for one). The payload stays behind;
             // `open` knows why.
@@ -558,13 +562,6 @@ fn create(dir: &Path, schema: &tantivy::schema::Schema) -> Result<Index> {
 /// The index follows the store: every commit is indexed before the write
 /// returns. A failure is logged and leaves the payload behind the store, so
 /// the next start rebuilds.
-/// Whether a change to `graph` can change a document, the concept view or
-/// the rights table: the service's bookkeeping graphs cannot, except a
-/// downloads tally, which changes its asset's rights.
-fn affects_index(graph: &str) -> bool {
-    !graphs::is_bookkeeping(graph) || graph.starts_with(graphs::DOWNLOADS_PREFIX)
-}
-
 impl crate::rights::RightsOf for SearchIndex {
     fn rights_of(&self, _store: &Store, asset: &NamedNode) -> Result<Option<crate::rights::AssetRights>> {
         Ok(self.rights().get(rights::key_of(asset.as_str())))

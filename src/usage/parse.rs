@@ -73,7 +73,7 @@ pub(super) const DIMENSION_PREDICATES: [NamedNodeRef<'static>; 6] = [
     ag::USAGE_LANGUAGE,
 ];
 
-const FIELDS: [&str; 14] = [
+const FIELDS: [&str; 13] = [
     "id",
     "asset",
     "user",
@@ -87,7 +87,6 @@ const FIELDS: [&str; 14] = [
     "language",
     "campaign",
     "quantity",
-    "note",
 ];
 
 /// The events of a request body, each parsed or with its error. A body

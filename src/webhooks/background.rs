@@ -66,8 +66,11 @@ struct Feed(Arc<Notify>);
 
 impl ChangeListener for Feed {
     fn committed(&self, _store: &Store, receipt: &Receipt) {
-        let relevant = |graph: &str| !graphs::is_bookkeeping(graph) || graph.starts_with(graphs::DOWNLOADS_PREFIX);
-        if receipt.graphs.iter().any(|g| relevant(&g.graph)) {
+        if receipt
+            .graphs
+            .iter()
+            .any(|g| graphs::touches_assets_or_concepts(&g.graph))
+        {
             self.0.notify_one();
         }
     }

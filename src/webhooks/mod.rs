@@ -82,15 +82,14 @@ pub struct Retry {
 }
 
 impl Retry {
-    /// The delay before attempt `attempts + 1`, with full jitter over its
-    /// upper half, so that receivers coming back are not hit by every
-    /// retry at once.
+    /// The delay before attempt `attempts + 1` (see [`crate::outbound::backoff`]).
     pub fn delay_ms(&self, attempts: u32) -> u64 {
-        let ceiling = self
-            .base_ms
-            .saturating_mul(1u64 << attempts.saturating_sub(1).min(20))
-            .min(MAX_DELAY_MS);
-        ceiling / 2 + rand::random_range(0..=ceiling / 2)
+        let delay = crate::outbound::backoff(
+            std::time::Duration::from_millis(self.base_ms),
+            attempts,
+            std::time::Duration::from_millis(MAX_DELAY_MS),
+        );
+        delay.as_millis() as u64
     }
 }
 

@@ -206,18 +206,7 @@ impl Subscriptions {
     fn persist(&self, added: &[Subscription]) -> Result<()> {
         let Some(path) = &self.file else { return Ok(()) };
         let text = serde_json::to_string_pretty(added).expect("subscriptions serialise");
-        let partial = path.with_extension("json.partial");
-        let io = |source| Error::File {
-            path: path.display().to_string(),
-            source,
-        };
-        std::fs::write(&partial, text).map_err(io)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
-        }
-        std::fs::rename(&partial, path).map_err(io)
+        crate::config::write_secret_file(path, text.as_bytes())
     }
 }
 
