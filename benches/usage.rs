@@ -12,7 +12,7 @@
 //! `cargo bench --bench usage` (`ASSETGRAPH_BENCH_BATCHES=300` for more;
 //! `ASSETGRAPH_BENCH_CLIENTS=4` for four clients sending at once;
 //! `ASSETGRAPH_BENCH_LIMITED_EVERY=0` for no download limits, 100 for one
-//! asset in a hundred)
+//! asset in a hundred; `ASSETGRAPH_BENCH_BATCH=4000` for bigger batches)
 
 mod common;
 
@@ -24,13 +24,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 const ASSETS: usize = 10_000;
-const BATCH: usize = 1_000;
 
 fn main() {
     let batches: usize = std::env::var("ASSETGRAPH_BENCH_BATCHES")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
+    let batch: usize = std::env::var("ASSETGRAPH_BENCH_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000);
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path()).unwrap());
     let mut rng = Rng(0x05a6e);
@@ -45,7 +48,7 @@ fn main() {
     let index = Arc::new(SearchIndex::open(&dir.path().join("index"), &store).unwrap());
     store.subscribe(index.clone());
     let bodies: Vec<Vec<u8>> = (0..batches)
-        .map(|b| serde_json::to_vec(&(0..BATCH).map(|i| event(b * BATCH + i, &mut rng)).collect::<Vec<_>>()).unwrap())
+        .map(|b| serde_json::to_vec(&(0..batch).map(|i| event(b * batch + i, &mut rng)).collect::<Vec<_>>()).unwrap())
         .collect();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -99,13 +102,13 @@ fn main() {
             }
         }
         let total = started.elapsed().as_secs_f64();
-        let events = (batches * BATCH) as f64;
+        let events = (batches * batch) as f64;
         let tenth = (batches / 10).max(1);
-        let rate = |part: &[f64]| (part.len() * BATCH) as f64 / part.iter().sum::<f64>();
+        let rate = |part: &[f64]| (part.len() * batch) as f64 / part.iter().sum::<f64>();
         let mut sorted = took.clone();
         sorted.sort_by(f64::total_cmp);
         println!(
-            "assets: {ASSETS}, batches: {batches} x {BATCH} events from {clients} client(s) ({within} within the terms, {outside} outside)"
+            "assets: {ASSETS}, batches: {batches} x {batch} events from {clients} client(s) ({within} within the terms, {outside} outside)"
         );
         println!("usage events: {:.0} events/s over {:.1} s", events / total, total);
         println!(

@@ -202,12 +202,8 @@ async fn malformed_events_are_refused_and_nothing_is_stored() {
     assert_eq!(report["outcomes"][1]["field"], "action");
 }
 
-/// Usage batches touch no indexed data, so they cost the index no commit;
-/// an index reopened after them knows it is current and is not rebuilt.
-#[test]
-fn the_index_stays_current_across_usage_batches_without_a_rebuild() {
-    use assetgraph::index::SearchIndex;
-    use assetgraph::usage::{self, OnError, Recording};
+/// A store holding `ASSETS`, written without a server.
+fn store_with_assets() -> (tempfile::TempDir, assetgraph::store::Store) {
     let (dir, store) = open_store();
     let records = assetgraph::ingest::assetgraph::parse_batch(ASSETS.as_bytes()).unwrap();
     let mapped = records
@@ -223,9 +219,19 @@ fn the_index_stays_current_across_usage_batches_without_a_rebuild() {
         source: assetgraph::ingest::Source::AssetGraph,
         actor: "test",
         tenant: "default",
-        on_error: OnError::Reject,
+        on_error: assetgraph::assets::OnError::Reject,
     };
     assetgraph::assets::upsert(&store, mapped, &how).unwrap();
+    (dir, store)
+}
+
+/// Usage batches touch no indexed data, so they cost the index no commit;
+/// an index reopened after them knows it is current and is not rebuilt.
+#[test]
+fn the_index_stays_current_across_usage_batches_without_a_rebuild() {
+    use assetgraph::index::SearchIndex;
+    use assetgraph::usage::{self, OnError, Recording};
+    let (dir, store) = store_with_assets();
     let record = |store: &assetgraph::store::Store, index: &SearchIndex, body: &str| {
         let how = Recording {
             actor: "test",
@@ -237,8 +243,8 @@ fn the_index_stays_current_across_usage_batches_without_a_rebuild() {
     };
     let index = std::sync::Arc::new(SearchIndex::open(&dir.path().join("index"), &store).unwrap());
     store.subscribe(index.clone());
-    let views = r#"[{"asset": "brand:meadow", "user": "a", "action": "view"},
-                    {"asset": "brand:harbour", "user": "b", "action": "view"}]"#;
+    let views = r#"[{"id": "v1", "asset": "brand:meadow", "user": "a", "action": "view"},
+                    {"id": "v2", "asset": "brand:harbour", "user": "b", "action": "view"}]"#;
     record(&store, &index, views);
     let written = index.documents_written();
     assert_eq!(index.generation(), Some(store.generation()));
@@ -253,6 +259,91 @@ fn the_index_stays_current_across_usage_batches_without_a_rebuild() {
     );
     assert_eq!(reopened.generation(), Some(store.generation()));
     assert!(written > 0);
+
+    // After the restart, a resent batch is still known (the store's filter
+    // of recorded events is built again from the store).
+    let reopened = std::sync::Arc::new(reopened);
+    store.subscribe(reopened.clone());
+    let again = record(&store, &reopened, views);
+    assert_eq!((again.duplicates, again.recorded), (2, 0));
+
+    // A download below the limit (two allowed) is counted without
+    // rewriting the asset's document; the one that uses it up rewrites it.
+    let download = |user: &str| {
+        format!(
+            r#"[{{"asset": "brand:harbour", "user": "{user}", "action": "download", "territory": "DE", "channel": "print"}}]"#
+        )
+    };
+    record(&store, &reopened, &download("c"));
+    assert_eq!(
+        reopened.documents_written(),
+        0,
+        "one download of two rewrote a document"
+    );
+    record(&store, &reopened, &download("d"));
+    assert_eq!(reopened.documents_written(), 1, "the download that used up the limit");
+    let harbour = oxigraph::model::NamedNode::new_unchecked("urn:assetgraph:asset:brand:harbour");
+    let rights = |index: &SearchIndex| {
+        use assetgraph::rights::RightsOf;
+        index.rights_of(&store, &harbour).unwrap().unwrap().downloads
+    };
+    assert_eq!(rights(&reopened), Some((2, 2)));
+    assert_eq!(reopened.generation(), Some(store.generation()));
+}
+
+/// Downloads the index never heard of (the process stopped after the
+/// store committed them) are taken in when it opens: the documents of
+/// the tallied assets are written again, without a rebuild.
+#[test]
+fn an_index_opened_after_unseen_downloads_rewrites_only_their_assets() {
+    use assetgraph::index::SearchIndex;
+    use assetgraph::usage::{self, OnError, Recording};
+    let (dir, store) = store_with_assets();
+    drop(SearchIndex::open(&dir.path().join("index"), &store).unwrap());
+    // Two downloads of two allowed, recorded with no index listening.
+    let how = Recording {
+        actor: "test",
+        tenant: "default",
+        on_error: OnError::Reject,
+        now: time::OffsetDateTime::now_utc().unix_timestamp(),
+    };
+    let body = r#"[{"asset": "brand:harbour", "user": "a", "action": "download", "territory": "DE", "channel": "print"},
+                   {"asset": "brand:harbour", "user": "b", "action": "download", "territory": "DE", "channel": "print"}]"#;
+    usage::record(
+        &store,
+        usage::parse_batch(body.as_bytes()).unwrap(),
+        &usage::FromStore,
+        &how,
+    )
+    .unwrap();
+
+    let index = SearchIndex::open(&dir.path().join("index"), &store).unwrap();
+    assert_eq!(index.documents_written(), 1, "only the tallied asset is written again");
+    assert_eq!(index.generation(), Some(store.generation()));
+    use assetgraph::rights::{Context, Dimension, Key, Territories};
+    let territories = Territories::global();
+    let request = assetgraph::index::SearchRequest {
+        q: "harbour".into(),
+        limit: 10,
+        context: Some(
+            Context::at(assetgraph::rights::parse_time("2026-06-02").unwrap())
+                .with(
+                    Dimension::Territory,
+                    Key::resolve(Dimension::Territory, "DE", territories),
+                )
+                .with(
+                    Dimension::Channel,
+                    Key::resolve(Dimension::Channel, "print", territories),
+                ),
+        ),
+        ..Default::default()
+    };
+    assert_eq!(index.search(&request).unwrap().total, 0, "its downloads are used up");
+    let everywhere = assetgraph::index::SearchRequest {
+        context: None,
+        ..request
+    };
+    assert_eq!(index.search(&everywhere).unwrap().total, 1);
 }
 
 #[tokio::test]

@@ -159,41 +159,60 @@ impl SearchIndex {
     /// the store's generation, rebuilding it when it is behind.
     pub fn open(dir: &Path, store: &Store) -> Result<Self> {
         let search = Self::open_for_rebuild(dir)?;
-        if search.generation() != Some(store.generation()) && !search.only_bookkeeping_since(store)? {
+        let tallied = match search.generation() == Some(store.generation()) {
+            true => Some(BTreeSet::new()),
+            false => search.tallied_since(store)?,
+        };
+        let Some(tallied) = tallied else {
             tracing::info!(
                 index = ?search.generation(),
                 store = store.generation(),
                 "search index behind the store: rebuilding"
             );
             search.rebuild(store, &|_, _| {})?;
-        } else {
+            return Ok(search);
+        };
+        search.reload_concepts(store)?;
+        search.load_rights(store)?;
+        if tallied.is_empty() {
             search.generation.store(store.generation(), Ordering::SeqCst);
-            search.reload_concepts(store)?;
-            search.load_rights(store)?;
-            if !search.rights_classes_known()? {
-                // Written by a version that described rights differently.
-                tracing::info!("search index carries unknown rights classes: rebuilding");
-                search.rebuild(store, &|_, _| {})?;
-            }
+        } else {
+            // A download counted after the index's last commit may have
+            // used up a limit, and the process stopped before the index
+            // heard of it: those documents are written again.
+            let mut writer = search.lock_writer();
+            search.rewrite_documents(&mut writer, store, &tallied, HashMap::new())?;
+            search.commit(&mut writer, store.generation())?;
+        }
+        if !search.rights_classes_known()? {
+            // Written by a version that described rights differently.
+            tracing::info!("search index carries unknown rights classes: rebuilding");
+            search.rebuild(store, &|_, _| {})?;
         }
         Ok(search)
     }
 
-    /// Whether every commit after the index's own touched only graphs it
-    /// does not derive anything from (usage events, the audit trail):
-    /// then it is current although its payload is older, because such
-    /// commits are not committed to tantivy (see [`Self::update`]).
-    fn only_bookkeeping_since(&self, store: &Store) -> Result<bool> {
+    /// When every commit after the index's own touched only graphs it
+    /// derives no document from (usage events, the audit trail, downloads
+    /// tallies), the assets whose downloads were counted meanwhile: the
+    /// index is current but for their classes, because such commits are
+    /// not committed to tantivy (see [`Self::update`]). `None` when
+    /// anything else changed.
+    fn tallied_since(&self, store: &Store) -> Result<Option<BTreeSet<String>>> {
         let Some(own) = self.generation() else {
-            return Ok(false);
+            return Ok(None);
         };
         if own > store.generation() {
-            return Ok(false);
+            return Ok(None);
         }
-        Ok(store
-            .graphs_changed_since(own)?
-            .iter()
-            .all(|graph| !graphs::touches_assets_or_concepts(graph)))
+        let mut tallied = BTreeSet::new();
+        for graph in store.graphs_changed_since(own)? {
+            if !graphs::is_bookkeeping(&graph) {
+                return Ok(None);
+            }
+            tallied.extend(graphs::asset_of_downloads(&graph));
+        }
+        Ok(Some(tallied))
     }
 
     /// Opens the index in `dir` as it is, without concepts or rights: for a
@@ -301,10 +320,8 @@ impl SearchIndex {
             // Freeing a large view takes a while; the write need not wait.
             std::thread::spawn(move || drop(before));
         }
-        // A downloads tally changes its asset's rights.
-        let tallied: Vec<String> = (receipt.graphs.iter())
-            .filter_map(|c| graphs::asset_of_downloads(&c.graph))
-            .collect();
+        let (tallied, recount) = self.count_downloads(receipt);
+        rewrite.extend(recount);
         let mut changed: Vec<&str> = receipt
             .graphs
             .iter()
@@ -317,6 +334,11 @@ impl SearchIndex {
             }
         }
         rewrite.extend(changed.iter().map(|g| (*g).to_owned()));
+        if rewrite.is_empty() && receipt.graphs.iter().all(|c| graphs::is_bookkeeping(&c.graph)) {
+            // Downloads counted, no class changed: as for usage alone.
+            self.generation.store(receipt.generation, Ordering::SeqCst);
+            return Ok(());
+        }
         // Rights first: a changed rights record changes the rights, and so
         // the documents, of the assets it targets. Each graph is read once.
         let mut read: HashMap<String, Vec<Triple>> = HashMap::new();
@@ -332,8 +354,51 @@ impl SearchIndex {
             }
             read.insert((*graph).to_owned(), triples);
         }
+        self.rewrite_documents(&mut writer, store, &rewrite, read)?;
+        self.commit(&mut writer, receipt.generation)
+    }
+
+    /// Takes in the downloads tallies of a commit. A tally that only grew,
+    /// of an asset the commit leaves otherwise alone (a usage batch), is
+    /// counted in the rights table without reading the store; those assets
+    /// whose downloads it used up are returned second: their class, and
+    /// so their document, changed. Every other tallied asset is returned
+    /// first, for its rights to be compiled again from the store.
+    fn count_downloads(&self, receipt: &Receipt) -> (Vec<String>, Vec<String>) {
+        let (mut compile, mut used_up) = (Vec::new(), Vec::new());
+        for change in &receipt.graphs {
+            let Some(asset) = graphs::asset_of_downloads(&change.graph) else {
+                continue;
+            };
+            let grew_only =
+                change.removed == 0 && !change.dropped && !receipt.graphs.iter().any(|other| other.graph == asset);
+            let counted = grew_only
+                .then(|| {
+                    let more = u32::try_from(change.added).unwrap_or(u32::MAX);
+                    self.rights_mut().add_downloads(rights::key_of(&asset), more)
+                })
+                .flatten();
+            match counted {
+                Some(false) => {}
+                Some(true) => used_up.push(asset),
+                None => compile.push(asset),
+            }
+        }
+        (compile, used_up)
+    }
+
+    /// Writes the documents of these graphs afresh, from the triples
+    /// already `read` or else from the store, with their rights class as
+    /// the table has it now.
+    fn rewrite_documents(
+        &self,
+        writer: &mut IndexWriter,
+        store: &Store,
+        rewrite: &BTreeSet<String>,
+        mut read: HashMap<String, Vec<Triple>>,
+    ) -> Result<()> {
         let view = self.concepts();
-        for graph in &rewrite {
+        for graph in rewrite {
             writer.delete_term(Term::from_field_text(self.fields.graph, graph));
             let node = NamedNode::new_unchecked(graph.as_str());
             let triples = match read.remove(graph) {
@@ -346,7 +411,7 @@ impl SearchIndex {
                 self.written.fetch_add(1, Ordering::Relaxed);
             }
         }
-        self.commit(&mut writer, receipt.generation)
+        Ok(())
     }
 
     /// The asset graphs whose text contains a label that was added, removed

@@ -208,7 +208,29 @@ impl RightsTable {
         for id in grants.chain(rights.restrictions.iter_mut().map(|r| &mut r.id)) {
             *id = ids.next().map_or_else(String::new, |own| own.to_string());
         }
+        if let Some((_, allowed)) = rights.downloads {
+            rights.downloads = Some((entry.downloads_used, allowed));
+        }
         Some(rights)
+    }
+
+    /// Counts `more` downloads of an asset whose downloads are limited,
+    /// without reading the store: what a usage batch does to the assets it
+    /// tallies. Returns whether the asset's class changed (the downloads
+    /// are used up now), and so its document; `None` for an asset the
+    /// table holds no download limit for.
+    pub fn add_downloads(&mut self, key: u64, more: u32) -> Option<bool> {
+        let entry = self.by_key.get_mut(&key)?;
+        let (_, allowed) = self.classes.rights[entry.number as usize].downloads?;
+        let used = entry.downloads_used.saturating_add(more);
+        if (entry.downloads_used >= allowed) == (used >= allowed) {
+            entry.downloads_used = used;
+            return Some(false);
+        }
+        let mut rights = self.get(key)?;
+        rights.downloads = Some((used, allowed));
+        self.insert(key, rights);
+        Some(true)
     }
 
     /// The class of an asset's rights, for its document.
@@ -241,6 +263,7 @@ impl RightsTable {
         let entry = Entry {
             number,
             ids: ids.map(Box::from).collect(),
+            downloads_used: rights.downloads.map_or(0, |(used, _)| used),
         };
         self.by_key.insert(key, entry);
     }
@@ -489,6 +512,9 @@ struct Entry {
     number: u32,
     /// The ids of its grants, then of its restrictions, in the class's order.
     ids: Box<[Box<str>]>,
+    /// The downloads counted so far, where the class limits them (the
+    /// class itself only says whether they are used up).
+    downloads_used: u32,
 }
 
 /// The classes of rights seen, numbered in order. A class stays when its
@@ -560,9 +586,16 @@ fn shape(rights: &AssetRights) -> String {
     format!("{:?}", anonymous(rights))
 }
 
-/// The rights without the ids of their grants and restrictions.
+/// The rights without the ids of their grants and restrictions, and with
+/// a download count that only says whether the limit is reached: assets
+/// that differ in those alone are cleared alike, and a download that does
+/// not use up the limit leaves the asset's class, and its document, as
+/// they were.
 fn anonymous(rights: &AssetRights) -> AssetRights {
     let mut anonymous = rights.clone();
+    anonymous.downloads = rights
+        .downloads
+        .map(|(used, allowed)| (if used >= allowed { allowed } else { 0 }, allowed));
     for grant in &mut anonymous.grants {
         grant.id = String::new();
     }
@@ -641,6 +674,45 @@ mod tests {
         table.insert(3, rights("c#term", 100));
         assert!(table.knows(old));
         assert_eq!(class_of(&rights("x", 100)), table.class(1), "the same in every process");
+    }
+
+    #[test]
+    fn downloads_are_counted_in_place_until_they_use_up_the_limit() {
+        let limited = |id: &str, used: u32| AssetRights {
+            downloads: Some((used, 3)),
+            ..rights(id, 100)
+        };
+        let mut table = RightsTable::default();
+        table.insert(1, limited("a#term", 0));
+        table.insert(2, limited("b#term", 2));
+        assert_eq!(
+            table.class(1),
+            table.class(2),
+            "a count below the limit is not part of the class"
+        );
+        let open = table.class(1);
+
+        assert_eq!(table.add_downloads(1, 2), Some(false), "2 of 3: the class stays");
+        assert_eq!(table.class(1), open);
+        assert_eq!(
+            table.get(1).unwrap().downloads,
+            Some((2, 3)),
+            "the asset keeps its own count"
+        );
+        assert_eq!(table.add_downloads(1, 1), Some(true), "3 of 3: used up");
+        assert_ne!(table.class(1), open);
+        assert_eq!(table.get(1).unwrap().downloads, Some((3, 3)));
+        assert_eq!(table.add_downloads(1, 5), Some(false), "used up stays used up");
+        assert_eq!(table.get(1).unwrap().downloads, Some((8, 3)));
+
+        let ctx = Context::at(50);
+        let memo = table.memo(&ctx);
+        let territories = Territories::global();
+        assert!(!table.is_cleared(table.class(1), &ctx, territories, &memo));
+        assert!(table.is_cleared(table.class(2), &ctx, territories, &memo));
+        table.insert(3, rights("c#term", 100));
+        assert_eq!(table.add_downloads(3, 1), None, "no limit: nothing to count");
+        assert_eq!(table.add_downloads(4, 1), None, "an asset the table does not hold");
     }
 
     #[test]

@@ -34,6 +34,7 @@
 
 mod audit;
 mod fault;
+mod markers;
 mod write;
 
 pub(crate) use audit::date_time;
@@ -57,6 +58,7 @@ pub struct Store {
     generation: AtomicU64,
     listeners: RwLock<Vec<Arc<dyn ChangeListener>>>,
     bulk_threshold: usize,
+    markers: markers::MarkerFilters,
 }
 
 impl Store {
@@ -87,6 +89,7 @@ impl Store {
             listeners: RwLock::new(Vec::new()),
             // Where the bulk loader overtakes a transaction, with margin (see above).
             bulk_threshold: 4_096,
+            markers: Default::default(),
         })
     }
 

@@ -257,6 +257,23 @@ impl WriteView<'_> {
         Ok(known)
     }
 
+    /// Whether a graph holds any triple about the subject of `marker`, a
+    /// triple that every description of that subject holds (an event's
+    /// type). Answered by the store's filter of that marker (see
+    /// `markers`), and where it says "maybe" by one point lookup: a prefix
+    /// scan would visit every file RocksDB has not yet merged. Remembered
+    /// as [`Self::mentions`] is.
+    pub fn mentions_by_marker(&self, graph: GraphNameRef<'_>, marker: &Triple) -> Result<bool> {
+        let key = (graph.into_owned(), marker.subject.clone());
+        if let Some(&known) = self.mentioned.borrow().get(&key) {
+            return Ok(known);
+        }
+        let known = self.store.markers.may_hold(&self.store.db, graph, marker)?
+            && self.store.db.contains(marker.as_ref().in_graph(graph))?;
+        self.mentioned.borrow_mut().insert(key, known);
+        Ok(known)
+    }
+
     fn exists(&self, graph: &GraphName) -> Result<bool> {
         Ok(match graph {
             GraphName::NamedNode(g) => self.store.db.contains_named_graph(g)?,
@@ -325,6 +342,9 @@ impl Store {
         let bulk = deltas.iter().all(|d| d.removed.is_empty() && !d.dropped)
             && registry_removed.is_empty()
             && deltas.iter().map(|d| d.added.len()).sum::<usize>() >= self.bulk_threshold;
+        for delta in &deltas {
+            self.markers.adding(delta.graph.as_ref(), &delta.added);
+        }
         fault::pause_point("before-commit");
         let _commit = tracing::debug_span!("commit", bulk).entered();
         if bulk {

@@ -44,7 +44,13 @@
 //! An event is named by the client's `id`, or else by a digest of what it
 //! says. An event whose name is already stored is reported as a
 //! `duplicate` and not written again, so a client may resend a batch after
-//! a timeout without counting anything twice.
+//! a timeout without counting anything twice. Whether a name is stored is
+//! asked of the store's filter of event types (see
+//! [`WriteView::mentions_by_marker`]): a new event costs no disk lookup.
+//!
+//! Download tallies reach the search index as counts: it adds them to the
+//! asset's rights in memory and rewrites the asset's document only when
+//! the limit is used up.
 
 mod parse;
 
@@ -229,7 +235,7 @@ impl Batch {
         let name = event_iri(&event, at);
         let duplicate = !self.names.insert(name.clone())
             || view
-                .mentions(usage_graph(), &name.clone().into())
+                .mentions_by_marker(usage_graph(), &Triple::new(name.clone(), rdf::TYPE, ag::USAGE_EVENT))
                 .map_err(|e| fail("", e.to_string()))?;
         if !self.rights.contains_key(&asset) {
             let found = rights.rights_of(store, &asset).map_err(|e| fail("", e.to_string()))?;
@@ -268,9 +274,15 @@ impl Batch {
         }
         if self.users.insert(event.user.clone()) {
             let user = user_iri(&event.user);
-            self.usage.push(Triple::new(user.clone(), rdf::TYPE, prov::AGENT));
-            self.usage
-                .push(Triple::new(user, rdfs::LABEL, Literal::new_simple_literal(&event.user)));
+            let agent = Triple::new(user.clone(), rdf::TYPE, prov::AGENT);
+            if !view
+                .mentions_by_marker(usage_graph(), &agent)
+                .map_err(|e| fail("", e.to_string()))?
+            {
+                self.usage.push(agent);
+                self.usage
+                    .push(Triple::new(user, rdfs::LABEL, Literal::new_simple_literal(&event.user)));
+            }
         }
         self.usage.extend(event_triples(&name, &asset, &event, at, &decision));
         self.recorded += 1;
