@@ -13,11 +13,14 @@
 //! step by the write path, which adds the subject of every marker triple it
 //! is about to commit. Nothing else writes to the store, so a filter never
 //! misses a stored subject; a commit that fails or a triple removed later
-//! leaves a subject too many, which only costs a lookup.
+//! leaves a subject too many, which only costs a lookup. Subjects a lookup
+//! confirmed are remembered (a usage batch names the same users again and
+//! again) until a commit removes their marker.
 
 use crate::error::Result;
 use growable_bloom_filter::GrowableBloom;
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Term, Triple};
+use std::collections::HashSet;
 use std::sync::Mutex;
 
 /// One false "maybe" in a thousand; about 1.8 bytes per subject.
@@ -36,7 +39,14 @@ struct Filter {
     predicate: NamedNode,
     object: Term,
     subjects: GrowableBloom,
+    /// Subjects a lookup found stored: asked again and again (the users
+    /// of usage events), they cost no second lookup. Bounded; forgotten
+    /// when a marker triple of theirs is removed.
+    confirmed: HashSet<Box<str>>,
 }
+
+/// How many confirmed subjects a filter keeps before it starts afresh.
+const CONFIRMED_LIMIT: usize = 100_000;
 
 impl Filter {
     fn tracks(&self, graph: GraphNameRef<'_>, triple: &Triple) -> bool {
@@ -45,13 +55,9 @@ impl Filter {
 }
 
 impl MarkerFilters {
-    /// Whether `marker` may be stored in `graph`; `false` is certain.
-    pub(super) fn may_hold(
-        &self,
-        db: &oxigraph::store::Store,
-        graph: GraphNameRef<'_>,
-        marker: &Triple,
-    ) -> Result<bool> {
+    /// Whether `marker` is stored in `graph`: from the filter where it can
+    /// tell, else by one point lookup.
+    pub(super) fn holds(&self, db: &oxigraph::store::Store, graph: GraphNameRef<'_>, marker: &Triple) -> Result<bool> {
         let mut filters = self.filters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let position = match filters.iter().position(|f| f.tracks(graph, marker)) {
             Some(position) => position,
@@ -60,7 +66,22 @@ impl MarkerFilters {
                 filters.len() - 1
             }
         };
-        Ok(filters[position].subjects.contains(subject_key(&marker.subject)))
+        let filter = &mut filters[position];
+        let key = subject_key(&marker.subject);
+        if !filter.subjects.contains(key) {
+            return Ok(false);
+        }
+        if filter.confirmed.contains(key) {
+            return Ok(true);
+        }
+        let stored = db.contains(marker.as_ref().in_graph(graph))?;
+        if stored {
+            if filter.confirmed.len() >= CONFIRMED_LIMIT {
+                filter.confirmed.clear();
+            }
+            filter.confirmed.insert(key.into());
+        }
+        Ok(stored)
     }
 
     /// Adds the subjects of the marker triples a commit is about to add.
@@ -70,6 +91,23 @@ impl MarkerFilters {
             for triple in triples {
                 if filter.tracks(graph, triple) {
                     filter.subjects.insert(subject_key(&triple.subject));
+                }
+            }
+        }
+    }
+
+    /// Forgets the confirmed subjects whose marker triples a commit is
+    /// about to remove, or all of a graph it drops.
+    pub(super) fn removing(&self, graph: GraphNameRef<'_>, triples: &[Triple], dropped: bool) {
+        let mut filters = self.filters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for filter in filters.iter_mut().filter(|f| f.graph.as_ref() == graph) {
+            if dropped {
+                filter.confirmed.clear();
+                continue;
+            }
+            for triple in triples {
+                if filter.tracks(graph, triple) {
+                    filter.confirmed.remove(subject_key(&triple.subject));
                 }
             }
         }
@@ -96,6 +134,7 @@ fn build(db: &oxigraph::store::Store, graph: GraphNameRef<'_>, marker: &Triple) 
         predicate: marker.predicate.clone(),
         object: marker.object.clone(),
         subjects: filter,
+        confirmed: HashSet::new(),
     })
 }
 
@@ -103,5 +142,75 @@ fn subject_key(subject: &NamedOrBlankNode) -> &str {
     match subject {
         NamedOrBlankNode::NamedNode(n) => n.as_str(),
         NamedOrBlankNode::BlankNode(b) => b.as_str(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::{Change, GraphWrite, Store};
+    use oxigraph::model::vocab::rdf;
+    use oxigraph::model::{GraphName, GraphNameRef, NamedNode, Triple};
+
+    fn marker(name: &str) -> Triple {
+        Triple::new(
+            NamedNode::new_unchecked(format!("http://example.com/{name}")),
+            rdf::TYPE,
+            NamedNode::new_unchecked("http://example.com/Event"),
+        )
+    }
+
+    fn patch(store: &Store, remove: Vec<Triple>, add: Vec<Triple>) {
+        store
+            .apply(Change {
+                actor: "test".into(),
+                operation: "test".into(),
+                tenant: "default".into(),
+                note: None,
+                writes: vec![GraphWrite::Patch {
+                    graph: GraphName::NamedNode(NamedNode::new_unchecked("http://example.com/g")),
+                    kind: "test",
+                    remove,
+                    add,
+                    drop: false,
+                }],
+            })
+            .unwrap();
+    }
+
+    fn held(store: &Store, name: &str) -> bool {
+        let graph = GraphNameRef::NamedNode(oxigraph::model::NamedNodeRef::new_unchecked("http://example.com/g"));
+        store
+            .write(|view| {
+                let known = view.mentions_by_marker(graph, &marker(name))?;
+                Ok((
+                    Change {
+                        actor: "test".into(),
+                        operation: "none".into(),
+                        tenant: "default".into(),
+                        note: None,
+                        writes: vec![],
+                    },
+                    known,
+                ))
+            })
+            .unwrap()
+            .1
+    }
+
+    #[test]
+    fn the_filter_follows_every_commit_and_forgets_removed_subjects() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        patch(&store, vec![], vec![marker("a")]);
+        assert!(held(&store, "a"), "built from the store");
+        assert!(!held(&store, "b"));
+        patch(&store, vec![], vec![marker("b")]);
+        assert!(held(&store, "b"), "added by the write path");
+        assert!(held(&store, "a"), "confirmed once, asked again");
+        patch(&store, vec![marker("a")], vec![]);
+        assert!(!held(&store, "a"), "a removed marker is not confirmed any more");
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        assert!(held(&store, "b") && !held(&store, "a"), "after a restart");
     }
 }

@@ -268,8 +268,7 @@ impl WriteView<'_> {
         if let Some(&known) = self.mentioned.borrow().get(&key) {
             return Ok(known);
         }
-        let known = self.store.markers.may_hold(&self.store.db, graph, marker)?
-            && self.store.db.contains(marker.as_ref().in_graph(graph))?;
+        let known = self.store.markers.holds(&self.store.db, graph, marker)?;
         self.mentioned.borrow_mut().insert(key, known);
         Ok(known)
     }
@@ -344,6 +343,8 @@ impl Store {
             && deltas.iter().map(|d| d.added.len()).sum::<usize>() >= self.bulk_threshold;
         for delta in &deltas {
             self.markers.adding(delta.graph.as_ref(), &delta.added);
+            self.markers
+                .removing(delta.graph.as_ref(), &delta.removed, delta.dropped);
         }
         fault::pause_point("before-commit");
         let _commit = tracing::debug_span!("commit", bulk).entered();
