@@ -213,18 +213,31 @@ impl WriteView<'_> {
             }
         }
         // A subject the graph does not mention yet (a new usage event) has
-        // none of its triples stored: one lookup answers for all of them.
-        let mut added = Vec::new();
-        let mut seen: HashSet<&Triple> = HashSet::new();
+        // none of its triples stored: one lookup answers for all of them,
+        // asked once per run of triples about the same subject.
+        let mut keep = Vec::with_capacity(add.len());
+        let mut seen: HashSet<&Triple> = HashSet::with_capacity(add.len());
+        let mut subject: Option<(&NamedOrBlankNode, bool)> = None;
         for t in &add {
             if !seen.insert(t) {
+                keep.push(false);
                 continue;
             }
-            let new = gone.contains(t) || !exists || !self.mentions(graph.as_ref(), &t.subject)? || !contains(t)?;
-            if new {
-                added.push(t.clone());
-            }
+            let mentioned = match subject {
+                Some((s, mentioned)) if *s == t.subject => mentioned,
+                _ => {
+                    let mentioned = exists && self.mentions(graph.as_ref(), &t.subject)?;
+                    subject = Some((&t.subject, mentioned));
+                    mentioned
+                }
+            };
+            keep.push(gone.contains(t) || !mentioned || !contains(t)?);
         }
+        let added: Vec<Triple> = add
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(t, keep)| keep.then_some(t))
+            .collect();
         // A triple both removed and added stays as it was.
         let (added, removed) = if gone.is_empty() {
             (added, removed)
