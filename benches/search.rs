@@ -23,7 +23,7 @@ mod common;
 
 use assetgraph::config::Config;
 use assetgraph::index::{SearchIndex, SearchRequest};
-use assetgraph::rights::{Context, Dimension, Key, Territories};
+use assetgraph::rights::{Context, Dimension, Territories};
 use assetgraph::store::Store;
 use common::Rng;
 use oxigraph::io::RdfFormat;
@@ -92,14 +92,8 @@ fn main() {
             percent_encoded(words.trim())
         ));
         let context = Context::at(now)
-            .with(
-                Dimension::Territory,
-                Key::resolve(Dimension::Territory, territory, territories),
-            )
-            .with(
-                Dimension::Channel,
-                Key::resolve(Dimension::Channel, channel, territories),
-            );
+            .with_value(Dimension::Territory, territory, territories)
+            .with_value(Dimension::Channel, channel, territories);
         // What a search box sends: the same as over HTTP.
         let request = SearchRequest {
             q: words.trim().to_owned(),

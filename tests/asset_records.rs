@@ -4,7 +4,7 @@
 mod common;
 
 use assetgraph::ingest::assetgraph::{asset_iri, parse_batch, triples};
-use assetgraph::rights::{compile, parse_time, Context, Dimension, Key, Territories};
+use assetgraph::rights::{compile, parse_time, Context, Dimension, Territories};
 use assetgraph::store::{Change, GraphWrite};
 use common::*;
 
@@ -29,8 +29,8 @@ const RECORD: &str = r#"[{
 
 fn ask(rights: &assetgraph::rights::AssetRights, t: &Territories, at: &str, territory: &str, channel: &str) -> bool {
     let ctx = Context::at(parse_time(at).unwrap())
-        .with(Dimension::Territory, Key::resolve(Dimension::Territory, territory, t))
-        .with(Dimension::Channel, Key::resolve(Dimension::Channel, channel, t));
+        .with_value(Dimension::Territory, territory, t)
+        .with_value(Dimension::Channel, channel, t);
     rights.is_cleared(&ctx, t)
 }
 

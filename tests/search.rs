@@ -7,7 +7,7 @@ mod common;
 use assetgraph::config::Config;
 use assetgraph::index::{ConceptView, SearchAnswer, SearchIndex, SearchRequest};
 use assetgraph::ingest::{self, Mapping, RightslineMapping, Source};
-use assetgraph::rights::{Dimension, Key, Territories};
+use assetgraph::rights::{Dimension, Territories};
 use assetgraph::{assets, store::Store};
 use common::TestServer;
 use common::*;
@@ -532,16 +532,10 @@ async fn segments_collected_on_several_threads_give_the_same_answer() {
             .collect();
         assert_eq!(ingest(&client, &server.base, json!(body)).await, StatusCode::CREATED);
     }
-    let territories = Territories::global();
-    let context = assetgraph::rights::Context::at(time::OffsetDateTime::now_utc().unix_timestamp())
-        .with(
-            Dimension::Territory,
-            Key::resolve(Dimension::Territory, "DE", territories),
-        )
-        .with(
-            Dimension::Channel,
-            Key::resolve(Dimension::Channel, "print", territories),
-        );
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let context = assetgraph::rights::Context::at(now)
+        .with_value(Dimension::Territory, "DE", Territories::global())
+        .with_value(Dimension::Channel, "print", Territories::global());
     let request = SearchRequest {
         q: "packaging".into(),
         lang: Some("en".into()),

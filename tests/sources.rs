@@ -6,7 +6,7 @@ mod common;
 
 use assetgraph::assets::{self, Ingest, IngestReport, OnError};
 use assetgraph::ingest::{self, Mapping, RightslineMapping, Source};
-use assetgraph::rights::{parse_time, Context, Dimension, Key, Territories};
+use assetgraph::rights::{parse_time, Context, Dimension, Territories};
 use assetgraph::store::Store;
 use common::*;
 
@@ -38,9 +38,9 @@ fn ingest_fixture(store: &Store, source: Source, name: &str) -> IngestReport {
 
 fn cleared(store: &Store, id: &str, at: &str, values: &[(Dimension, &str)]) -> bool {
     let t = Territories::global();
-    let ctx = values.iter().fold(Context::at(parse_time(at).unwrap()), |c, (d, v)| {
-        c.with(*d, Key::resolve(*d, v, t))
-    });
+    let ctx = values
+        .iter()
+        .fold(Context::at(parse_time(at).unwrap()), |c, (d, v)| c.with_value(*d, v, t));
     assets::clearance(store, id, &ctx, t).unwrap().cleared
 }
 

@@ -320,21 +320,15 @@ fn an_index_opened_after_unseen_downloads_rewrites_only_their_assets() {
     let index = SearchIndex::open(&dir.path().join("index"), &store).unwrap();
     assert_eq!(index.documents_written(), 1, "only the tallied asset is written again");
     assert_eq!(index.generation(), Some(store.generation()));
-    use assetgraph::rights::{Context, Dimension, Key, Territories};
-    let territories = Territories::global();
+    use assetgraph::rights::{Context, Dimension, Territories};
+    let at = assetgraph::rights::parse_time("2026-06-02").unwrap();
     let request = assetgraph::index::SearchRequest {
         q: "harbour".into(),
         limit: 10,
         context: Some(
-            Context::at(assetgraph::rights::parse_time("2026-06-02").unwrap())
-                .with(
-                    Dimension::Territory,
-                    Key::resolve(Dimension::Territory, "DE", territories),
-                )
-                .with(
-                    Dimension::Channel,
-                    Key::resolve(Dimension::Channel, "print", territories),
-                ),
+            Context::at(at)
+                .with_value(Dimension::Territory, "DE", Territories::global())
+                .with_value(Dimension::Channel, "print", Territories::global()),
         ),
         ..Default::default()
     };

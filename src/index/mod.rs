@@ -159,9 +159,10 @@ impl SearchIndex {
     /// the store's generation, rebuilding it when it is behind.
     pub fn open(dir: &Path, store: &Store) -> Result<Self> {
         let search = Self::open_for_rebuild(dir)?;
-        let tallied = match search.generation() == Some(store.generation()) {
-            true => Some(BTreeSet::new()),
-            false => search.tallied_since(store)?,
+        let tallied = if search.generation() == Some(store.generation()) {
+            Some(BTreeSet::new())
+        } else {
+            search.tallied_since(store)?
         };
         let Some(tallied) = tallied else {
             tracing::info!(
@@ -296,17 +297,6 @@ impl SearchIndex {
         if self.stale.load(Ordering::SeqCst) {
             return self.rebuild(store, &|_, _| {}).map(drop);
         }
-        if receipt
-            .graphs
-            .iter()
-            .all(|c| !graphs::touches_assets_or_concepts(&c.graph))
-        {
-            // Nothing to rewrite: no tantivy commit either (a usage batch
-            // would otherwise pay for one). The payload stays behind;
-            // `open` knows why.
-            self.generation.store(receipt.generation, Ordering::SeqCst);
-            return Ok(());
-        }
         let mut writer = self.lock_writer();
         let taxonomies: Vec<&str> = (receipt.graphs.iter().map(|c| c.graph.as_str()))
             .filter(|g| !g.starts_with(ASSET_GRAPH_PREFIX) && !graphs::is_bookkeeping(g))
@@ -335,7 +325,10 @@ impl SearchIndex {
         }
         rewrite.extend(changed.iter().map(|g| (*g).to_owned()));
         if rewrite.is_empty() && receipt.graphs.iter().all(|c| graphs::is_bookkeeping(&c.graph)) {
-            // Downloads counted, no class changed: as for usage alone.
+            // Usage, audit, downloads that used up no limit: nothing to
+            // rewrite, and no tantivy commit either (a usage batch would
+            // otherwise pay for one). The payload stays behind; `open`
+            // knows why.
             self.generation.store(receipt.generation, Ordering::SeqCst);
             return Ok(());
         }

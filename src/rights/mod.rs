@@ -253,6 +253,12 @@ impl Context {
         self
     }
 
+    /// The context with `dimension` set to `value` as the shipped
+    /// vocabularies (or `territories`) resolve it.
+    pub fn with_value(self, dimension: Dimension, value: &str, territories: &Territories) -> Self {
+        self.with(dimension, Key::resolve(dimension, value, territories))
+    }
+
     fn value(&self, dimension: Dimension) -> Option<&Key> {
         self.values[dimension as usize].as_ref()
     }

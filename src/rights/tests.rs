@@ -41,9 +41,7 @@ const ALWAYS: Window = Window {
 };
 
 fn ctx(t: &Territories, at: i64, values: &[(Dimension, &str)]) -> Context {
-    values
-        .iter()
-        .fold(Context::at(at), |c, (d, v)| c.with(*d, Key::resolve(*d, v, t)))
+    values.iter().fold(Context::at(at), |c, (d, v)| c.with_value(*d, v, t))
 }
 
 use Dimension::{Channel, Territory, Usage};

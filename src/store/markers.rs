@@ -84,28 +84,21 @@ impl MarkerFilters {
         Ok(stored)
     }
 
-    /// Adds the subjects of the marker triples a commit is about to add.
-    pub(super) fn adding(&self, graph: GraphNameRef<'_>, triples: &[Triple]) {
+    /// Takes in what a commit is about to do to `graph`: the subjects of
+    /// the marker triples it adds join the filter; those whose marker it
+    /// removes, or all when it drops the graph, are no longer confirmed.
+    pub(super) fn committing(&self, graph: GraphNameRef<'_>, added: &[Triple], removed: &[Triple], dropped: bool) {
         let mut filters = self.filters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         for filter in filters.iter_mut().filter(|f| f.graph.as_ref() == graph) {
-            for triple in triples {
+            for triple in added {
                 if filter.tracks(graph, triple) {
                     filter.subjects.insert(subject_key(&triple.subject));
                 }
             }
-        }
-    }
-
-    /// Forgets the confirmed subjects whose marker triples a commit is
-    /// about to remove, or all of a graph it drops.
-    pub(super) fn removing(&self, graph: GraphNameRef<'_>, triples: &[Triple], dropped: bool) {
-        let mut filters = self.filters.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        for filter in filters.iter_mut().filter(|f| f.graph.as_ref() == graph) {
             if dropped {
                 filter.confirmed.clear();
-                continue;
             }
-            for triple in triples {
+            for triple in removed {
                 if filter.tracks(graph, triple) {
                     filter.confirmed.remove(subject_key(&triple.subject));
                 }

@@ -260,14 +260,10 @@ impl WriteView<'_> {
     /// Whether a graph holds any triple about `subject`; asked once per
     /// write, however often.
     pub fn mentions(&self, graph: GraphNameRef<'_>, subject: &NamedOrBlankNode) -> Result<bool> {
-        let key = (graph.into_owned(), subject.clone());
-        if let Some(&known) = self.mentioned.borrow().get(&key) {
-            return Ok(known);
-        }
-        let mut stored = (self.store.db).quads_for_pattern(Some(subject.as_ref()), None, None, Some(graph));
-        let known = stored.next().transpose()?.is_some();
-        self.mentioned.borrow_mut().insert(key, known);
-        Ok(known)
+        self.remembered(graph, subject, || {
+            let mut stored = (self.store.db).quads_for_pattern(Some(subject.as_ref()), None, None, Some(graph));
+            Ok(stored.next().transpose()?.is_some())
+        })
     }
 
     /// Whether a graph holds any triple about the subject of `marker`, a
@@ -277,11 +273,24 @@ impl WriteView<'_> {
     /// scan would visit every file RocksDB has not yet merged. Remembered
     /// as [`Self::mentions`] is.
     pub fn mentions_by_marker(&self, graph: GraphNameRef<'_>, marker: &Triple) -> Result<bool> {
-        let key = (graph.into_owned(), marker.subject.clone());
+        self.remembered(graph, &marker.subject, || {
+            self.store.markers.holds(&self.store.db, graph, marker)
+        })
+    }
+
+    /// Whether `graph` mentions `subject`, as `ask` finds the first time
+    /// in this write.
+    fn remembered(
+        &self,
+        graph: GraphNameRef<'_>,
+        subject: &NamedOrBlankNode,
+        ask: impl FnOnce() -> Result<bool>,
+    ) -> Result<bool> {
+        let key = (graph.into_owned(), subject.clone());
         if let Some(&known) = self.mentioned.borrow().get(&key) {
             return Ok(known);
         }
-        let known = self.store.markers.holds(&self.store.db, graph, marker)?;
+        let known = ask()?;
         self.mentioned.borrow_mut().insert(key, known);
         Ok(known)
     }
@@ -355,9 +364,7 @@ impl Store {
             && registry_removed.is_empty()
             && deltas.iter().map(|d| d.added.len()).sum::<usize>() >= self.bulk_threshold;
         for delta in &deltas {
-            self.markers.adding(delta.graph.as_ref(), &delta.added);
-            self.markers
-                .removing(delta.graph.as_ref(), &delta.removed, delta.dropped);
+            (self.markers).committing(delta.graph.as_ref(), &delta.added, &delta.removed, delta.dropped);
         }
         fault::pause_point("before-commit");
         let _commit = tracing::debug_span!("commit", bulk).entered();
