@@ -213,12 +213,14 @@ impl WriteView<'_> {
             }
         }
         // A subject the graph does not mention yet (a new usage event) has
-        // none of its triples stored: one lookup answers for all of them,
-        // asked once per run of triples about the same subject.
+        // none of its triples stored: one lookup answers for a run of
+        // triples about the same subject. A short run (a download tally's
+        // one triple) is cheaper to look up triple by triple than by a scan
+        // of the subject, unless this write already knows the answer.
         let mut keep = Vec::with_capacity(add.len());
         let mut seen: HashSet<&Triple> = HashSet::with_capacity(add.len());
-        let mut subject: Option<(&NamedOrBlankNode, bool)> = None;
-        for t in &add {
+        let mut subject: Option<(&NamedOrBlankNode, Option<bool>)> = None;
+        for (i, t) in add.iter().enumerate() {
             if !seen.insert(t) {
                 keep.push(false);
                 continue;
@@ -226,12 +228,17 @@ impl WriteView<'_> {
             let mentioned = match subject {
                 Some((s, mentioned)) if *s == t.subject => mentioned,
                 _ => {
-                    let mentioned = exists && self.mentions(graph.as_ref(), &t.subject)?;
+                    let run = add[i..].iter().take_while(|u| u.subject == t.subject).count();
+                    let mentioned = if !exists {
+                        Some(false)
+                    } else {
+                        self.known(graph.as_ref(), &t.subject, run >= SCAN_FROM_RUN)?
+                    };
                     subject = Some((&t.subject, mentioned));
                     mentioned
                 }
             };
-            keep.push(gone.contains(t) || !mentioned || !contains(t)?);
+            keep.push(gone.contains(t) || mentioned == Some(false) || !contains(t)?);
         }
         let added: Vec<Triple> = add
             .into_iter()
@@ -255,6 +262,16 @@ impl WriteView<'_> {
             removed,
             graph,
         })
+    }
+
+    /// Whether a graph mentions `subject`, if this write already knows, or
+    /// else, when `ask` is set, as a scan of the subject finds.
+    fn known(&self, graph: GraphNameRef<'_>, subject: &NamedOrBlankNode, ask: bool) -> Result<Option<bool>> {
+        match self.memo(graph, subject) {
+            Some(known) => Ok(Some(known)),
+            None if ask => self.mentions(graph, subject).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Whether a graph holds any triple about `subject`; asked once per
@@ -286,13 +303,19 @@ impl WriteView<'_> {
         subject: &NamedOrBlankNode,
         ask: impl FnOnce() -> Result<bool>,
     ) -> Result<bool> {
-        let key = (graph.into_owned(), subject.clone());
-        if let Some(&known) = self.mentioned.borrow().get(&key) {
+        if let Some(known) = self.memo(graph, subject) {
             return Ok(known);
         }
         let known = ask()?;
-        self.mentioned.borrow_mut().insert(key, known);
+        self.mentioned
+            .borrow_mut()
+            .insert((graph.into_owned(), subject.clone()), known);
         Ok(known)
+    }
+
+    fn memo(&self, graph: GraphNameRef<'_>, subject: &NamedOrBlankNode) -> Option<bool> {
+        let key = (graph.into_owned(), subject.clone());
+        self.mentioned.borrow().get(&key).copied()
     }
 
     fn exists(&self, graph: &GraphName) -> Result<bool> {
@@ -464,7 +487,14 @@ impl Store {
         });
         // The loader gives each batch to one thread: one batch per core keeps
         // every core busy. (Its memory setting is batch size × threads / 1000.)
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // But every batch also becomes one more file per index in RocksDB's
+        // level 0, each merged later with all the level below: a commit of
+        // moderate size (a usage batch) goes in as one batch.
+        let threads = if total < SPLIT_FROM {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        };
         let batch = total.div_ceil(threads).max(10_000);
         let mut loader = self
             .db
@@ -490,6 +520,13 @@ impl Delta {
         }
     }
 }
+
+/// The run of triples about one subject from which a merge scans the
+/// subject once rather than looking up each triple.
+const SCAN_FROM_RUN: usize = 4;
+
+/// The size from which a bulk commit is built on every core.
+const SPLIT_FROM: usize = 100_000;
 
 /// Rules every change obeys, whoever sends it.
 fn validate(change: &Change) -> Result<()> {
