@@ -38,6 +38,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub subscriptions: Arc<crate::webhooks::Subscriptions>,
     pub connectors: crate::connectors::Context,
+    /// Records concurrent usage batches together.
+    pub usage: Arc<crate::usage::Recorder>,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
             keys,
             config,
             subscriptions: Arc::new(subscriptions),
+            usage: Arc::default(),
         })
     }
 }

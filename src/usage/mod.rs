@@ -51,6 +51,13 @@
 //! Download tallies reach the search index as counts: it adds them to the
 //! asset's rights in memory and rewrites the asset's document only when
 //! the limit is used up.
+//!
+//! # Batches sent at the same time
+//! A batch is checked whole before any of it is decided: with
+//! `on_error=reject` one invalid event refuses its batch and nothing else.
+//! That is what lets the [`Recorder`] store the batches of concurrent
+//! callers in one commit, each with its own report, which costs the store
+//! far less than a commit each (see [`Recorder`]).
 
 mod parse;
 
@@ -65,6 +72,7 @@ use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Literal, NamedNode, Triple};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 /// Rights compiled from the store, asset by asset: for tools that run
 /// without the search index.
@@ -146,52 +154,157 @@ pub fn record(
     rights: &dyn RightsOf,
     how: &Recording<'_>,
 ) -> Result<UsageReport> {
-    let total = events.len();
-    let (receipt, outcomes) = store.write(|view| {
-        let mut batch = Batch::default();
-        let mut outcomes = Vec::with_capacity(total);
-        let mut errors = Vec::new();
-        for (index, event) in events.into_iter().enumerate() {
-            let outcome = event
-                .and_then(|event| batch.take(view, index, event, rights, how))
-                .unwrap_or_else(|error| {
-                    let outcome = EventOutcome::rejected(&error);
-                    errors.push(error);
-                    outcome
-                });
-            outcomes.push(outcome);
+    let submission = Submission::new(events, how);
+    let mut reports = record_together(store, &[&submission], rights, how.actor, how.tenant)?;
+    reports.pop().expect("one report per submission")
+}
+
+/// Records the batches of concurrent callers together.
+///
+/// Each commit of the bulk loader adds files to RocksDB that are merged
+/// later with all the data below them, so a few large commits cost far
+/// less than many small ones. Whoever takes the recorder's lock records
+/// every batch waiting by then from the same reporter and tenant in one
+/// commit; the others find their report when the lock comes to them. A
+/// batch alone waits for nobody: the lock is free.
+///
+/// Each batch keeps its own outcome: with `on_error=reject`, an invalid
+/// batch is refused alone and the others are stored.
+#[derive(Default)]
+pub struct Recorder {
+    waiting: Mutex<Vec<Arc<Submission>>>,
+    turn: Mutex<()>,
+}
+
+impl Recorder {
+    /// As [`record`], together with the batches other callers send at the
+    /// same time.
+    pub fn record(
+        &self,
+        store: &Store,
+        events: Vec<std::result::Result<UsageEvent, RecordError>>,
+        rights: &dyn RightsOf,
+        how: &Recording<'_>,
+    ) -> Result<UsageReport> {
+        let mine = Arc::new(Submission::new(events, how));
+        lock(&self.waiting).push(mine.clone());
+        let _turn = lock(&self.turn);
+        if let Some(report) = mine.take_report() {
+            return report;
         }
-        if !errors.is_empty() && how.on_error == OnError::Reject {
-            return Err(Error::Records {
-                system: "usage".into(),
-                errors,
-            });
-        }
-        let change = Change {
-            actor: how.actor.to_owned(),
-            operation: "usage.record".into(),
-            tenant: how.tenant.to_owned(),
-            note: Some(format!("{} usage event(s)", batch.recorded)),
-            writes: batch.into_writes(),
+        let group: Vec<Arc<Submission>> = {
+            let mut waiting = lock(&self.waiting);
+            let (group, others) = waiting
+                .drain(..)
+                .partition(|s| (s.actor.as_str(), s.tenant.as_str()) == (how.actor, how.tenant));
+            *waiting = others;
+            group
         };
-        Ok((change, outcomes))
-    })?;
-    let mut report = UsageReport {
-        events: total,
-        generation: receipt.generation,
-        ..Default::default()
-    };
-    for outcome in &outcomes {
-        match (outcome.outcome, outcome.within_terms) {
-            ("recorded", Some(true)) => report.within_terms += 1,
-            ("recorded", _) => report.outside_terms += 1,
-            ("duplicate", _) => report.duplicates += 1,
-            _ => report.rejected += 1,
+        let members: Vec<&Submission> = group.iter().map(|s| &**s).collect();
+        match record_together(store, &members, rights, how.actor, how.tenant) {
+            Ok(reports) => {
+                for (submission, report) in group.iter().zip(reports) {
+                    *lock(&submission.report) = Some(report);
+                }
+            }
+            Err(error) => {
+                // One failed commit fails every batch in it; the error is
+                // not shared, so the others get its message.
+                for submission in group.iter().filter(|s| !Arc::ptr_eq(s, &mine)) {
+                    *lock(&submission.report) = Some(Err(Error::Storage(error.to_string())));
+                }
+                *lock(&mine.report) = Some(Err(error));
+            }
+        }
+        mine.take_report().expect("the recorder answers the batch it records")
+    }
+}
+
+/// One caller's batch, waiting to be recorded, and then its report.
+struct Submission {
+    events: Mutex<Vec<std::result::Result<UsageEvent, RecordError>>>,
+    actor: String,
+    tenant: String,
+    on_error: OnError,
+    now: i64,
+    report: Mutex<Option<Result<UsageReport>>>,
+}
+
+impl Submission {
+    fn new(events: Vec<std::result::Result<UsageEvent, RecordError>>, how: &Recording<'_>) -> Self {
+        Submission {
+            events: Mutex::new(events),
+            actor: how.actor.to_owned(),
+            tenant: how.tenant.to_owned(),
+            on_error: how.on_error,
+            now: how.now,
+            report: Mutex::new(None),
         }
     }
-    report.recorded = report.within_terms + report.outside_terms;
-    report.outcomes = outcomes;
-    Ok(report)
+
+    fn take_report(&self) -> Option<Result<UsageReport>> {
+        lock(&self.report).take()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Decides the batches in order, each seeing the ones before it (a
+/// download tallied by the first counts for the second), and stores all
+/// that is accepted in one write. A batch refused under `Reject` gets its
+/// errors instead of a report.
+fn record_together(
+    store: &Store,
+    submissions: &[&Submission],
+    rights: &dyn RightsOf,
+    actor: &str,
+    tenant: &str,
+) -> Result<Vec<Result<UsageReport>>> {
+    let (receipt, decided) = store.write(|view| {
+        let mut batch = Batch::default();
+        let decided: Vec<_> = submissions
+            .iter()
+            .map(|submission| batch.take_all(view, submission, rights))
+            .collect::<Result<_>>()?;
+        let change = Change {
+            actor: actor.to_owned(),
+            operation: "usage.record".into(),
+            tenant: tenant.to_owned(),
+            note: Some(match submissions.len() {
+                1 => format!("{} usage event(s)", batch.recorded),
+                n => format!("{} usage event(s) from {n} requests", batch.recorded),
+            }),
+            writes: batch.into_writes(),
+        };
+        Ok((change, decided))
+    })?;
+    Ok(decided
+        .into_iter()
+        .map(|outcomes| outcomes.map(|outcomes| UsageReport::of(outcomes, receipt.generation)))
+        .collect())
+}
+
+impl UsageReport {
+    fn of(outcomes: Vec<EventOutcome>, generation: u64) -> Self {
+        let mut report = UsageReport {
+            events: outcomes.len(),
+            generation,
+            ..Default::default()
+        };
+        for outcome in &outcomes {
+            match (outcome.outcome, outcome.within_terms) {
+                ("recorded", Some(true)) => report.within_terms += 1,
+                ("recorded", _) => report.outside_terms += 1,
+                ("duplicate", _) => report.duplicates += 1,
+                _ => report.rejected += 1,
+            }
+        }
+        report.recorded = report.within_terms + report.outside_terms;
+        report.outcomes = outcomes;
+        report
+    }
 }
 
 /// The events of a batch being decided, and what they will write.
@@ -208,40 +321,80 @@ struct Batch {
     rights: HashMap<NamedNode, Option<AssetRights>>,
 }
 
+/// An event that passed its checks, ready to be decided.
+struct Checked {
+    index: usize,
+    event: UsageEvent,
+    at: i64,
+    asset: NamedNode,
+    context: Context,
+}
+
 impl Batch {
-    fn take(
+    /// Checks every event of a submission, then decides and takes those
+    /// that passed: all of them, or with `Reject` none if one failed (the
+    /// submission's errors are then its answer). Only a failing store
+    /// fails the whole write.
+    fn take_all(
         &mut self,
         view: &WriteView<'_>,
+        submission: &Submission,
+        rights: &dyn RightsOf,
+    ) -> Result<Result<Vec<EventOutcome>>> {
+        let events = std::mem::take(&mut *lock(&submission.events));
+        let checked: Vec<_> = events
+            .into_iter()
+            .enumerate()
+            .map(|(index, event)| {
+                event.and_then(|event| self.check(view.store(), index, event, rights, submission.now))
+            })
+            .collect();
+        let errors: Vec<RecordError> = checked.iter().filter_map(|c| c.as_ref().err().cloned()).collect();
+        if !errors.is_empty() && submission.on_error == OnError::Reject {
+            return Ok(Err(Error::Records {
+                system: "usage".into(),
+                errors,
+            }));
+        }
+        let outcomes = checked
+            .into_iter()
+            .map(|checked| match checked {
+                Ok(checked) => self.admit(view, checked),
+                Err(error) => Ok(EventOutcome::rejected(&error)),
+            })
+            .collect::<Result<_>>()?;
+        Ok(Ok(outcomes))
+    }
+
+    /// What can be refused of one event, whatever the rest of the batch
+    /// holds: its time, its asset, its context.
+    fn check(
+        &mut self,
+        store: &Store,
         index: usize,
         event: UsageEvent,
         rights: &dyn RightsOf,
-        how: &Recording<'_>,
-    ) -> std::result::Result<EventOutcome, RecordError> {
-        let store = view.store();
+        now: i64,
+    ) -> std::result::Result<Checked, RecordError> {
         let fail = |field: &str, message: String| RecordError {
             index,
             id: event.id.clone(),
             field: field.to_owned(),
             message,
         };
-        let at = event.at.unwrap_or(how.now);
-        if at > how.now + MAX_CLOCK_SKEW {
+        let at = event.at.unwrap_or(now);
+        if at > now + MAX_CLOCK_SKEW {
             return Err(fail(
                 "at",
                 "is more than a day in the future; send the time the asset was used".into(),
             ));
         }
         let asset = crate::ingest::asset_iri(&event.asset);
-        let name = event_iri(&event, at);
-        let duplicate = !self.names.insert(name.clone())
-            || view
-                .mentions_by_marker(usage_graph(), &Triple::new(name.clone(), rdf::TYPE, ag::USAGE_EVENT))
-                .map_err(|e| fail("", e.to_string()))?;
         if !self.rights.contains_key(&asset) {
             let found = rights.rights_of(store, &asset).map_err(|e| fail("", e.to_string()))?;
             self.rights.insert(asset.clone(), found);
         }
-        let Some(compiled) = &self.rights[&asset] else {
+        if self.rights[&asset].is_none() {
             return Err(fail(
                 "asset",
                 format!(
@@ -249,12 +402,35 @@ impl Batch {
                     event.asset
                 ),
             ));
-        };
+        }
         let context = event.context(at).map_err(|(field, message)| fail(&field, message))?;
+        Ok(Checked {
+            index,
+            event,
+            at,
+            asset,
+            context,
+        })
+    }
+
+    /// Decides a checked event, unless it is already recorded, and adds
+    /// what it writes: the event, its user the first time, its download.
+    fn admit(&mut self, view: &WriteView<'_>, checked: Checked) -> Result<EventOutcome> {
+        let Checked {
+            index,
+            event,
+            at,
+            asset,
+            context,
+        } = checked;
+        let name = event_iri(&event, at);
         let id = name.as_str().trim_start_matches(EVENT_PREFIX).to_owned();
+        let duplicate = !self.names.insert(name.clone())
+            || view.mentions_by_marker(usage_graph(), &Triple::new(name.clone(), rdf::TYPE, ag::USAGE_EVENT))?;
         if duplicate {
             return Ok(EventOutcome::duplicate(index, id));
         }
+        let compiled = self.rights[&asset].as_ref().expect("checked events name held assets");
         // Downloads earlier in this batch count: only then is a copy needed.
         let earlier = self.downloads.get(&asset).map_or(0, Vec::len) as u32;
         let adjusted;
@@ -275,10 +451,7 @@ impl Batch {
         if self.users.insert(event.user.clone()) {
             let user = user_iri(&event.user);
             let agent = Triple::new(user.clone(), rdf::TYPE, prov::AGENT);
-            if !view
-                .mentions_by_marker(usage_graph(), &agent)
-                .map_err(|e| fail("", e.to_string()))?
-            {
+            if !view.mentions_by_marker(usage_graph(), &agent)? {
                 self.usage.push(agent);
                 self.usage
                     .push(Triple::new(user, rdfs::LABEL, Literal::new_simple_literal(&event.user)));
@@ -473,3 +646,6 @@ impl EventOutcome {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
