@@ -38,8 +38,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub subscriptions: Arc<crate::webhooks::Subscriptions>,
     pub connectors: crate::connectors::Context,
-    /// Records concurrent usage batches together.
-    pub usage: Arc<crate::usage::Recorder>,
 }
 
 impl AppState {
@@ -64,7 +62,6 @@ impl AppState {
             keys,
             config,
             subscriptions: Arc::new(subscriptions),
-            usage: Arc::default(),
         })
     }
 }

@@ -1,8 +1,7 @@
 //! Usage events: `POST /api/usage` with one event, an array of them, or
 //! `{"events": [...]}` (`?on_error=reject|skip`). Any key may report the
 //! use it makes of assets (a DAM portal holds a reader key); the key is
-//! recorded as the reporter in the audit trail. Batches that arrive while
-//! another is being written are recorded together ([`usage::Recorder`]).
+//! recorded as the reporter in the audit trail.
 
 use super::auth::Caller;
 use super::{blocking, read_body, AppState, Problem};
@@ -33,7 +32,7 @@ async fn record(
     let principal = caller.require(Role::Reader)?.clone();
     let on_error = super::assets::on_error(params.on_error.as_deref())?;
     let body = read_body(request.into_body(), state.config.max_body_bytes).await?;
-    let (store, index, recorder) = (state.store.clone(), state.index.clone(), state.usage.clone());
+    let (store, index) = (state.store.clone(), state.index.clone());
     let report = blocking(move || {
         let events = usage::parse_batch(&body)?;
         let how = Recording {
@@ -42,7 +41,7 @@ async fn record(
             on_error,
             now: time::OffsetDateTime::now_utc().unix_timestamp(),
         };
-        recorder.record(&store, events, &*index, &how)
+        usage::record(&store, events, &*index, &how)
     })
     .await?;
     let status = if report.recorded > 0 {

@@ -52,12 +52,11 @@
 //! asset's rights in memory and rewrites the asset's document only when
 //! the limit is used up.
 //!
-//! # Batches sent at the same time
-//! A batch is checked whole before any of it is decided: with
-//! `on_error=reject` one invalid event refuses its batch and nothing else.
-//! That is what lets the [`Recorder`] store the batches of concurrent
-//! callers in one commit, each with its own report, which costs the store
-//! far less than a commit each (see [`Recorder`]).
+//! # Checks before decisions
+//! Every event of a batch is checked (its time, its asset, its context)
+//! before any is decided, so that a batch refused under `on_error=reject`
+//! has decided nothing; a failing store fails the batch as a whole rather
+//! than being reported as an invalid event.
 
 mod parse;
 
@@ -72,7 +71,6 @@ use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Literal, NamedNode, Triple};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
 
 /// Rights compiled from the store, asset by asset: for tools that run
 /// without the search index.
@@ -154,136 +152,19 @@ pub fn record(
     rights: &dyn RightsOf,
     how: &Recording<'_>,
 ) -> Result<UsageReport> {
-    let submission = Submission::new(events, how);
-    let mut reports = record_together(store, &[&submission], rights, how.actor, how.tenant)?;
-    reports.pop().expect("one report per submission")
-}
-
-/// Records the batches of concurrent callers together.
-///
-/// Each commit of the bulk loader adds files to RocksDB that are merged
-/// later with all the data below them, so a few large commits cost far
-/// less than many small ones. Whoever takes the recorder's lock records
-/// every batch waiting by then from the same reporter and tenant in one
-/// commit; the others find their report when the lock comes to them. A
-/// batch alone waits for nobody: the lock is free.
-///
-/// Each batch keeps its own outcome: with `on_error=reject`, an invalid
-/// batch is refused alone and the others are stored.
-#[derive(Default)]
-pub struct Recorder {
-    waiting: Mutex<Vec<Arc<Submission>>>,
-    turn: Mutex<()>,
-}
-
-impl Recorder {
-    /// As [`record`], together with the batches other callers send at the
-    /// same time.
-    pub fn record(
-        &self,
-        store: &Store,
-        events: Vec<std::result::Result<UsageEvent, RecordError>>,
-        rights: &dyn RightsOf,
-        how: &Recording<'_>,
-    ) -> Result<UsageReport> {
-        let mine = Arc::new(Submission::new(events, how));
-        lock(&self.waiting).push(mine.clone());
-        let _turn = lock(&self.turn);
-        if let Some(report) = mine.take_report() {
-            return report;
-        }
-        let group: Vec<Arc<Submission>> = {
-            let mut waiting = lock(&self.waiting);
-            let (group, others) = waiting
-                .drain(..)
-                .partition(|s| (s.actor.as_str(), s.tenant.as_str()) == (how.actor, how.tenant));
-            *waiting = others;
-            group
-        };
-        let members: Vec<&Submission> = group.iter().map(|s| &**s).collect();
-        match record_together(store, &members, rights, how.actor, how.tenant) {
-            Ok(reports) => {
-                for (submission, report) in group.iter().zip(reports) {
-                    *lock(&submission.report) = Some(report);
-                }
-            }
-            Err(error) => {
-                // One failed commit fails every batch in it; the error is
-                // not shared, so the others get its message.
-                for submission in group.iter().filter(|s| !Arc::ptr_eq(s, &mine)) {
-                    *lock(&submission.report) = Some(Err(Error::Storage(error.to_string())));
-                }
-                *lock(&mine.report) = Some(Err(error));
-            }
-        }
-        mine.take_report().expect("the recorder answers the batch it records")
-    }
-}
-
-/// One caller's batch, waiting to be recorded, and then its report.
-struct Submission {
-    events: Mutex<Vec<std::result::Result<UsageEvent, RecordError>>>,
-    actor: String,
-    tenant: String,
-    on_error: OnError,
-    now: i64,
-    report: Mutex<Option<Result<UsageReport>>>,
-}
-
-impl Submission {
-    fn new(events: Vec<std::result::Result<UsageEvent, RecordError>>, how: &Recording<'_>) -> Self {
-        Submission {
-            events: Mutex::new(events),
-            actor: how.actor.to_owned(),
-            tenant: how.tenant.to_owned(),
-            on_error: how.on_error,
-            now: how.now,
-            report: Mutex::new(None),
-        }
-    }
-
-    fn take_report(&self) -> Option<Result<UsageReport>> {
-        lock(&self.report).take()
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Decides the batches in order, each seeing the ones before it (a
-/// download tallied by the first counts for the second), and stores all
-/// that is accepted in one write. A batch refused under `Reject` gets its
-/// errors instead of a report.
-fn record_together(
-    store: &Store,
-    submissions: &[&Submission],
-    rights: &dyn RightsOf,
-    actor: &str,
-    tenant: &str,
-) -> Result<Vec<Result<UsageReport>>> {
-    let (receipt, decided) = store.write(|view| {
+    let (receipt, outcomes) = store.write(|view| {
         let mut batch = Batch::default();
-        let decided: Vec<_> = submissions
-            .iter()
-            .map(|submission| batch.take_all(view, submission, rights))
-            .collect::<Result<_>>()?;
+        let outcomes = batch.take_all(view, events, rights, how)?;
         let change = Change {
-            actor: actor.to_owned(),
+            actor: how.actor.to_owned(),
             operation: "usage.record".into(),
-            tenant: tenant.to_owned(),
-            note: Some(match submissions.len() {
-                1 => format!("{} usage event(s)", batch.recorded),
-                n => format!("{} usage event(s) from {n} requests", batch.recorded),
-            }),
+            tenant: how.tenant.to_owned(),
+            note: Some(format!("{} usage event(s)", batch.recorded)),
             writes: batch.into_writes(),
         };
-        Ok((change, decided))
+        Ok((change, outcomes))
     })?;
-    Ok(decided
-        .into_iter()
-        .map(|outcomes| outcomes.map(|outcomes| UsageReport::of(outcomes, receipt.generation)))
-        .collect())
+    Ok(UsageReport::of(outcomes, receipt.generation))
 }
 
 impl UsageReport {
@@ -331,39 +212,35 @@ struct Checked {
 }
 
 impl Batch {
-    /// Checks every event of a submission, then decides and takes those
-    /// that passed: all of them, or with `Reject` none if one failed (the
-    /// submission's errors are then its answer). Only a failing store
-    /// fails the whole write.
+    /// Checks every event, then decides and takes those that passed: all
+    /// of them, or with `Reject` none if one failed. A failing store fails
+    /// the write whatever the setting.
     fn take_all(
         &mut self,
         view: &WriteView<'_>,
-        submission: &Submission,
+        events: Vec<std::result::Result<UsageEvent, RecordError>>,
         rights: &dyn RightsOf,
-    ) -> Result<Result<Vec<EventOutcome>>> {
-        let events = std::mem::take(&mut *lock(&submission.events));
+        how: &Recording<'_>,
+    ) -> Result<Vec<EventOutcome>> {
         let checked: Vec<_> = events
             .into_iter()
             .enumerate()
-            .map(|(index, event)| {
-                event.and_then(|event| self.check(view.store(), index, event, rights, submission.now))
-            })
+            .map(|(index, event)| event.and_then(|event| self.check(view.store(), index, event, rights, how.now)))
             .collect();
         let errors: Vec<RecordError> = checked.iter().filter_map(|c| c.as_ref().err().cloned()).collect();
-        if !errors.is_empty() && submission.on_error == OnError::Reject {
-            return Ok(Err(Error::Records {
+        if !errors.is_empty() && how.on_error == OnError::Reject {
+            return Err(Error::Records {
                 system: "usage".into(),
                 errors,
-            }));
+            });
         }
-        let outcomes = checked
+        checked
             .into_iter()
             .map(|checked| match checked {
                 Ok(checked) => self.admit(view, checked),
                 Err(error) => Ok(EventOutcome::rejected(&error)),
             })
-            .collect::<Result<_>>()?;
-        Ok(Ok(outcomes))
+            .collect()
     }
 
     /// What can be refused of one event, whatever the rest of the batch
@@ -646,6 +523,3 @@ impl EventOutcome {
         }
     }
 }
-
-#[cfg(test)]
-mod tests;
