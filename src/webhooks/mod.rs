@@ -41,7 +41,9 @@ use crate::error::Result;
 use crate::store::{Change, GraphWrite, Store};
 use crate::vocab::{ag, graphs, prov};
 use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Term, Triple};
+use oxigraph::model::{
+    GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Term, Triple,
+};
 use serde::Serialize;
 
 /// Something integrators may want to hear about.
@@ -209,23 +211,23 @@ pub enum Outcome {
 }
 
 /// The pending deliveries whose time has come, oldest first, at most
-/// `limit`. Only the due times of the pending are read for all of them;
-/// the deliveries themselves only for those taken.
+/// `limit`. A delivery carries its next attempt while it is pending and
+/// only then (enqueued, retried or requeued: see [`record`]), so one scan
+/// of those times finds every candidate; the deliveries themselves are
+/// read only for those taken.
 pub fn due(store: &Store, now: i64, limit: usize) -> Result<Vec<Delivery>> {
     let mut due = Vec::new();
-    for quad in store.db().quads_for_pattern(
-        None,
-        Some(ag::DELIVERY_STATE),
-        Some(Literal::new_simple_literal(PENDING).as_ref().into()),
-        Some(outbox().as_ref().into()),
-    ) {
+    for quad in store
+        .db()
+        .quads_for_pattern(None, Some(ag::NEXT_ATTEMPT), None, Some(outbox().as_ref().into()))
+    {
         let quad = quad?;
-        let NamedOrBlankNodeRef::NamedNode(node) = quad.subject.as_ref() else {
+        let (NamedOrBlankNode::NamedNode(node), Term::Literal(next)) = (quad.subject, quad.object) else {
             continue;
         };
-        let next = value(store, node, ag::NEXT_ATTEMPT)?.and_then(|v| crate::rights::parse_time(&v));
-        if next.is_none_or(|next| next <= now) {
-            due.push((next.unwrap_or(0), node.into_owned()));
+        let next = crate::rights::parse_time(next.value()).unwrap_or(0);
+        if next <= now {
+            due.push((next, node));
         }
     }
     due.sort_unstable();
