@@ -267,10 +267,10 @@ impl WriteView<'_> {
     /// Whether a graph mentions `subject`, if this write already knows, or
     /// else, when `ask` is set, as a scan of the subject finds.
     fn known(&self, graph: GraphNameRef<'_>, subject: &NamedOrBlankNode, ask: bool) -> Result<Option<bool>> {
-        match self.memo(graph, subject) {
-            Some(known) => Ok(Some(known)),
-            None if ask => self.mentions(graph, subject).map(Some),
-            None => Ok(None),
+        if ask {
+            self.mentions(graph, subject).map(Some)
+        } else {
+            Ok(self.memo(graph, subject))
         }
     }
 

@@ -225,8 +225,11 @@ impl Batch {
         let checked: Vec<_> = events
             .into_iter()
             .enumerate()
-            .map(|(index, event)| event.and_then(|event| self.check(view.store(), index, event, rights, how.now)))
-            .collect();
+            .map(|(index, event)| match event {
+                Ok(event) => self.check(view.store(), index, event, rights, how.now),
+                Err(error) => Ok(Err(error)),
+            })
+            .collect::<Result<_>>()?;
         let errors: Vec<RecordError> = checked.iter().filter_map(|c| c.as_ref().err().cloned()).collect();
         if !errors.is_empty() && how.on_error == OnError::Reject {
             return Err(Error::Records {
@@ -244,7 +247,8 @@ impl Batch {
     }
 
     /// What can be refused of one event, whatever the rest of the batch
-    /// holds: its time, its asset, its context.
+    /// holds: its time, its asset, its context. (The outer error is the
+    /// store failing to tell the asset's rights.)
     fn check(
         &mut self,
         store: &Store,
@@ -252,7 +256,7 @@ impl Batch {
         event: UsageEvent,
         rights: &dyn RightsOf,
         now: i64,
-    ) -> std::result::Result<Checked, RecordError> {
+    ) -> Result<std::result::Result<Checked, RecordError>> {
         let fail = |field: &str, message: String| RecordError {
             index,
             id: event.id.clone(),
@@ -261,33 +265,36 @@ impl Batch {
         };
         let at = event.at.unwrap_or(now);
         if at > now + MAX_CLOCK_SKEW {
-            return Err(fail(
+            return Ok(Err(fail(
                 "at",
                 "is more than a day in the future; send the time the asset was used".into(),
-            ));
+            )));
         }
         let asset = crate::ingest::asset_iri(&event.asset);
         if !self.rights.contains_key(&asset) {
-            let found = rights.rights_of(store, &asset).map_err(|e| fail("", e.to_string()))?;
+            let found = rights.rights_of(store, &asset)?;
             self.rights.insert(asset.clone(), found);
         }
         if self.rights[&asset].is_none() {
-            return Err(fail(
+            return Ok(Err(fail(
                 "asset",
                 format!(
                     "no asset '{}' is held; send the id the asset has here (smintio:…, rightsline:…)",
                     event.asset
                 ),
-            ));
+            )));
         }
-        let context = event.context(at).map_err(|(field, message)| fail(&field, message))?;
-        Ok(Checked {
+        let context = match event.context(at) {
+            Ok(context) => context,
+            Err((field, message)) => return Ok(Err(fail(&field, message))),
+        };
+        Ok(Ok(Checked {
             index,
             event,
             at,
             asset,
             context,
-        })
+        }))
     }
 
     /// Decides a checked event, unless it is already recorded, and adds
