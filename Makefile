@@ -12,8 +12,8 @@ demo: deps
 test: deps
 	cargo test
 
-## Measure load, replacement, clearance, ingest, search and SPARQL speed (see BENCHMARKS.md;
-## OXIGRAPH=/path/to/oxigraph adds the side-by-side run against oxigraph serve)
+## Measure load, replacement, clearance, ingest, search, SPARQL, usage and webhook speed
+## (see BENCHMARKS.md; OXIGRAPH=/path/to/oxigraph adds the side-by-side run against oxigraph serve)
 bench: deps
 	cargo bench --bench taxonomy
 	cargo bench --bench clearance
@@ -22,3 +22,6 @@ bench: deps
 	cargo bench --bench tagging
 	cargo bench --bench relevance
 	cargo bench --bench sparql
+	cargo bench --bench usage
+	cargo bench --bench usage_floor
+	cargo bench --bench webhooks

@@ -22,10 +22,7 @@ fn main() {
         println!("set ASSETGRAPH_BENCH_DATA to a data directory of the SPARQL benchmark (see its doc); skipped");
         return;
     };
-    let assets: usize = std::env::var("ASSETGRAPH_BENCH_ASSETS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let assets = common::setting("ASSETGRAPH_BENCH_ASSETS", 100_000);
     let store = Store::open(std::path::Path::new(&dir)).unwrap();
     println!("store generation {}", store.generation());
     let mut rng = Rng(0xa0d17);

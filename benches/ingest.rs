@@ -28,10 +28,7 @@ use std::time::Instant;
 const BATCH: usize = 1_000;
 
 fn main() {
-    let records: usize = std::env::var("ASSETGRAPH_BENCH_RECORDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let records = common::setting("ASSETGRAPH_BENCH_RECORDS", 100_000);
     let mut rng = Rng(0x5eed);
     let bodies: Vec<Vec<u8>> = (0..records.div_ceil(BATCH))
         .map(|b| {

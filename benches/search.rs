@@ -40,10 +40,7 @@ const PUSHED_CONCEPTS: usize = 10_000;
 const PUSHED: &str = "urn:bench:pushed:";
 
 fn main() {
-    let assets: usize = std::env::var("ASSETGRAPH_BENCH_ASSETS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+    let assets = common::setting("ASSETGRAPH_BENCH_ASSETS", 100_000);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/skos/stw/stw-skos.ttl");
     let Ok(text) = std::fs::read_to_string(&path) else {
         println!("search: skipped, {} is absent", path.display());

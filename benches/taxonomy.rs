@@ -21,10 +21,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn main() {
-    let triples: usize = std::env::var("ASSETGRAPH_BENCH_TRIPLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let triples = common::setting("ASSETGRAPH_BENCH_TRIPLES", 1_000_000);
     bulk_load(triples);
     stw_replacement();
 }

@@ -26,21 +26,12 @@ use std::time::Instant;
 const ASSETS: usize = 10_000;
 
 fn main() {
-    let batches: usize = std::env::var("ASSETGRAPH_BENCH_BATCHES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
-    let batch: usize = std::env::var("ASSETGRAPH_BENCH_BATCH")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000);
+    let batches = common::setting("ASSETGRAPH_BENCH_BATCHES", 100);
+    let batch = common::setting("ASSETGRAPH_BENCH_BATCH", 1_000);
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path()).unwrap());
     let mut rng = Rng(0x05a6e);
-    let limited_every: usize = std::env::var("ASSETGRAPH_BENCH_LIMITED_EVERY")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
+    let limited_every = common::setting("ASSETGRAPH_BENCH_LIMITED_EVERY", 3);
     let records: Vec<Value> = (0..ASSETS).map(|i| asset(i, limited_every, &mut rng)).collect();
     for chunk in records.chunks(5_000) {
         common::ingest_own_records(&store, chunk);
@@ -55,10 +46,7 @@ fn main() {
     runtime.block_on(async {
         let base = common::serve_on_loopback(store.clone(), index.clone(), Default::default()).await;
         let client = reqwest::Client::new();
-        let clients: usize = std::env::var("ASSETGRAPH_BENCH_CLIENTS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1);
+        let clients = common::setting("ASSETGRAPH_BENCH_CLIENTS", 1);
         let started = Instant::now();
         // Each client sends every `clients`th batch, one after the other.
         let mut lanes: Vec<Vec<Vec<u8>>> = (0..clients.max(1)).map(|_| Vec::new()).collect();

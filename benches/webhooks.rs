@@ -9,6 +9,8 @@
 //!
 //! `cargo bench --bench webhooks` (`ASSETGRAPH_BENCH_EVENTS=20000` for more)
 
+mod common;
+
 use assetgraph::config::Config;
 use assetgraph::store::Store;
 use assetgraph::webhooks::{self, deliver::Dispatcher, Event, Subscription, Subscriptions};
@@ -18,10 +20,7 @@ use std::time::{Duration, Instant};
 const BATCH: usize = 500;
 
 fn main() {
-    let events: usize = std::env::var("ASSETGRAPH_BENCH_EVENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5_000);
+    let events = common::setting("ASSETGRAPH_BENCH_EVENTS", 5_000);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let arrivals: Arc<Mutex<Vec<(String, Instant)>>> = Arc::default();

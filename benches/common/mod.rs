@@ -33,6 +33,18 @@ impl Rng {
     }
 }
 
+/// A number the run is told through the environment
+/// (`ASSETGRAPH_BENCH_BATCHES=300`), or `default`.
+#[allow(dead_code)] // not every benchmark takes settings
+pub fn setting(name: &str, default: usize) -> usize {
+    match std::env::var(name) {
+        Ok(value) => value
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={value} is not a whole number; unset it or give one")),
+        Err(_) => default,
+    }
+}
+
 /// Ingests records of the project's own format through the write path.
 #[allow(dead_code)] // not every benchmark ingests assets
 pub fn ingest_own_records(store: &assetgraph::store::Store, records: &[serde_json::Value]) {
