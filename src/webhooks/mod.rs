@@ -212,11 +212,21 @@ pub enum Outcome {
 
 /// The pending deliveries whose time has come, oldest first, at most
 /// `limit`. A delivery carries its next attempt while it is pending and
-/// only then (enqueued, retried or requeued: see [`record`]), so one scan
+/// only then (enqueued, retried or requeued: see [`record`]), so a scan
 /// of those times finds every candidate; the deliveries themselves are
 /// read only for those taken.
+///
+/// The scan reads the times in order and stops at the first one still
+/// ahead, or once `limit` are due: the store keeps an `xsd:dateTime` in
+/// its index keys as its big-endian value, so the times of one predicate
+/// in one graph come back earliest first (a unit test holds the store to
+/// that). A round then costs what it takes, not the whole backlog. Should
+/// a time ever come back out of order, the scan reads on to the end and
+/// sorts, as a scan of unordered times must.
 pub fn due(store: &Store, now: i64, limit: usize) -> Result<Vec<Delivery>> {
     let mut due = Vec::new();
+    let mut ordered = true;
+    let mut last = i64::MIN;
     for quad in store
         .db()
         .quads_for_pattern(None, Some(ag::NEXT_ATTEMPT), None, Some(outbox().as_ref().into()))
@@ -226,11 +236,19 @@ pub fn due(store: &Store, now: i64, limit: usize) -> Result<Vec<Delivery>> {
             continue;
         };
         let next = crate::rights::parse_time(next.value()).unwrap_or(0);
+        ordered &= next >= last;
+        last = next;
         if next <= now {
             due.push((next, node));
         }
+        if ordered && (next > now || due.len() >= limit) {
+            break;
+        }
     }
-    due.sort_unstable();
+    if !ordered {
+        tracing::warn!("the outbox's next-attempt times were not read in order; the whole backlog was scanned");
+        due.sort_unstable();
+    }
     let mut taken = Vec::with_capacity(limit.min(due.len()));
     for (_, node) in due.into_iter().take(limit) {
         taken.extend(read_delivery(store, node.as_ref())?);
@@ -600,6 +618,53 @@ mod tests {
             signature("s3cret", 1_700_000_000, r#"{"a":1}"#),
             "t=1700000000,v1=1698a50bc74d1ff1db85c4e0a5297c2ad9fdba245d5737cdb789e4cc6e098940"
         );
+    }
+
+    #[test]
+    fn due_deliveries_come_oldest_first_from_a_scan_in_time_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let subscription = Subscription {
+            name: "dam".into(),
+            url: "https://dam.example/hook".into(),
+            secret: "a-secret-of-some-length".into(),
+            events: vec!["*".into()],
+        };
+        let subscriptions = Subscriptions::new(vec![subscription], None, vec!["dam.example".into()]).unwrap();
+        // Enqueued out of time order, across a year and within a second.
+        let base = 1_790_000_000;
+        let offsets = [50, 10, 40, 20, 30, 400_000_000, 1, 35];
+        for offset in offsets {
+            let event = Event::new(
+                format!("test:{offset}"),
+                "licence.expiring",
+                base,
+                serde_json::json!({}),
+            );
+            enqueue(&store, vec![event], &subscriptions, None, base + offset).unwrap();
+        }
+        let times: Vec<i64> = store
+            .db()
+            .quads_for_pattern(None, Some(ag::NEXT_ATTEMPT), None, Some(outbox().as_ref().into()))
+            .map(|q| match q.unwrap().object {
+                Term::Literal(time) => crate::rights::parse_time(time.value()).unwrap(),
+                other => panic!("{other} is not a time"),
+            })
+            .collect();
+        let mut sorted = times.clone();
+        sorted.sort_unstable();
+        assert_eq!(
+            times, sorted,
+            "the store no longer returns times in order; `due` scans everything"
+        );
+
+        let ids = |deliveries: Vec<Delivery>| deliveries.into_iter().map(|d| d.event.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(due(&store, base + 35, 10).unwrap()),
+            ["test:1", "test:10", "test:20", "test:30", "test:35"]
+        );
+        assert_eq!(ids(due(&store, base + 35, 2).unwrap()), ["test:1", "test:10"]);
+        assert!(due(&store, base, 10).unwrap().is_empty());
     }
 
     #[test]
