@@ -89,6 +89,15 @@ pub mod ag {
         GENERATION_CURSOR = "https://w3id.org/assetgraph/ns#generationCursor";
         CURSOR = "https://w3id.org/assetgraph/ns#cursor";
         ANNOUNCED_CLEARED = "https://w3id.org/assetgraph/ns#announcedCleared";
+        // What the audit timeline reads of a record as an approval.
+        PURCHASED_AT = "https://w3id.org/assetgraph/ns#purchasedAt";
+        PURCHASED_BY = "https://w3id.org/assetgraph/ns#purchasedBy";
+        LICENSEE = "https://w3id.org/assetgraph/ns#licensee";
+        STATUS = "https://w3id.org/assetgraph/ns#status";
+        STATUS_UPDATED_AT = "https://w3id.org/assetgraph/ns#statusUpdatedAt";
+        STATUS_UPDATED_BY = "https://w3id.org/assetgraph/ns#statusUpdatedBy";
+        PROCESS = "https://w3id.org/assetgraph/ns#process";
+        TEMPLATE = "https://w3id.org/assetgraph/ns#template";
     }
 
     /// A term of the project's ontology by its local name, for the many

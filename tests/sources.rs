@@ -531,3 +531,81 @@ fn demo_assets_clear_differently_by_territory_channel_and_date() {
         &[(Territory, "FR"), (Channel, "web")]
     ));
 }
+
+#[test]
+fn the_audit_timeline_shows_purchases_and_workflow_statuses_as_approvals() {
+    use assetgraph::audit::{timeline, Window};
+    let (_dir, store) = open_store();
+    let trail = |asset: Option<&str>| {
+        let window = Window {
+            asset: asset.map(str::to_owned),
+            limit: 100,
+            ..Default::default()
+        };
+        timeline(&store, &window).unwrap()
+    };
+    let approvals = |entries: Vec<assetgraph::audit::Entry>| -> Vec<(String, String, String, String)> {
+        entries
+            .into_iter()
+            .filter(|e| e.kind == "approval")
+            .map(|e| (e.at, e.what, e.who.unwrap_or_default(), e.detail))
+            .collect()
+    };
+    let entry = |at: &str, what: &str, who: &str, detail: &str| (at.into(), what.into(), who.into(), detail.into());
+
+    // Smint.io: who bought the licence, when, for whom.
+    let text = std::fs::read_to_string(fixture("sources/smintio-sync.json")).unwrap();
+    let mut sync: serde_json::Value = serde_json::from_str(&text).unwrap();
+    sync["license_purchase_transactions"][0]["purchased_by_user_name"] = "Anna Berg".into();
+    ingest_bytes(&store, Source::SmintIo, sync.to_string().as_bytes(), None);
+    assert_eq!(
+        approvals(trail(Some("smintio:79468"))),
+        [entry(
+            "2024-03-01T10:00:00Z",
+            "licence purchased",
+            "Anna Berg",
+            "licensee ACME GmbH"
+        )]
+    );
+
+    // Rightsline: the status of the title and of a right that targets it,
+    // with who set it and when; a record without a status time has none.
+    let text = std::fs::read_to_string(fixture("sources/rightsline-entities.json")).unwrap();
+    let mut entities: serde_json::Value = serde_json::from_str(&text).unwrap();
+    entities[0]["statusUpdatedById"] = 663999.into();
+    entities[0]["statusUpdatedDate"] = "2020-06-25T19:00:00.000Z".into();
+    entities[1]["statusUpdatedById"] = 3.into();
+    entities[1]["statusUpdatedDate"] = "2020-06-25T18:50:00Z".into();
+    ingest_bytes(&store, Source::Rightsline, entities.to_string().as_bytes(), None);
+    assert_eq!(
+        approvals(trail(Some("rightsline:catalog-item:26"))),
+        [
+            entry(
+                "2020-06-25T18:50:00Z",
+                "status Active",
+                "rightsline user 3",
+                "Rights In"
+            ),
+            entry(
+                "2020-06-25T19:00:00Z",
+                "status Approved",
+                "rightsline user 663999",
+                "Available Catalog Workflow, Movie"
+            ),
+        ]
+    );
+
+    // The whole trail has all three, and the exports name them.
+    let all = trail(None);
+    let json_ld = assetgraph::audit::to_json_ld(&all);
+    let typed: Vec<_> = json_ld["@graph"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|node| node["@type"] == "ag:Approval")
+        .map(|node| node["what"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(typed.len(), 3, "{typed:?}");
+    assert!(assetgraph::audit::to_csv(&all).contains(",approval,status Approved,rightsline user 663999,"));
+    assert_eq!(approvals(all).len(), 3);
+}

@@ -1,10 +1,16 @@
 //! The audit timeline: one chronological answer to "what happened to this
 //! asset, who did it, and when" — record versions, rights changes, the
-//! taxonomy versions of the concepts it is tagged with, and every use of
-//! it, each with whether it stayed within the licence terms.
+//! taxonomy versions of the concepts it is tagged with, the approvals the
+//! sources report, and every use of it, each with whether it stayed within
+//! the licence terms.
 //!
 //! It reads what the write path already keeps: the audit graph (one
-//! `ag:Change` per commit, with the graphs it touched) and the usage graph.
+//! `ag:Change` per commit, with the graphs it touched), the usage graph,
+//! and for approvals the records themselves. An approval is what a source
+//! says someone decided: the purchase of a licence (Smint.io's buyer and
+//! time) or the workflow status of a record (Rightsline's status, with who
+//! set it and when). A source reports the latest status only, so each
+//! record shows its current one.
 //! For one asset every lookup starts from a known IRI (the asset, its
 //! rights records, its concepts' projects), so the answer costs a few
 //! index seeks per entry, however large the trail. Without an asset the
@@ -14,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::vocab::{ag, dcterms, graphs, prov, rdfs, skos};
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Term};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Term};
 use serde::Serialize;
 
 /// What to include.
@@ -40,8 +46,10 @@ pub struct Entry {
     pub unix: i64,
     /// `record` (the asset's own graph), `rights` (a rights record that
     /// targets it), `taxonomy` (a project defining one of its concepts),
-    /// `usage` (one use), and in the whole trail also `usage-report` (a
-    /// batch of usage events as reported) and `change` (anything else).
+    /// `approval` (a licence purchase or a workflow status, as its source
+    /// reports it), `usage` (one use), and in the whole trail also
+    /// `usage-report` (a batch of usage events as reported) and `change`
+    /// (anything else).
     pub kind: &'static str,
     /// The operation (`assets.ingest.smintio`, `taxonomy.replace`) or the
     /// usage action (`download`).
@@ -83,8 +91,10 @@ fn of_asset(store: &Store, id: &str) -> Result<Vec<Entry>> {
     if entries.is_empty() && !store.db().contains_named_graph(&asset)? {
         return Err(Error::not_found(format!("asset '{id}' (no record and no history)")));
     }
+    entries.extend(approvals_of(store, asset.as_ref())?);
     for record in crate::assets::Targeting::ask(store, &asset)? {
         entries.extend(changes_to(store, record.as_ref(), "rights")?);
+        entries.extend(approvals_of(store, record.as_ref())?);
     }
     for project in projects_of_concepts(store, &asset)? {
         entries.extend(changes_to(store, project.as_ref(), "taxonomy")?);
@@ -93,7 +103,7 @@ fn of_asset(store: &Store, id: &str) -> Result<Vec<Entry>> {
     Ok(entries)
 }
 
-/// Every change and every use (no asset given). A change is one entry
+/// Every change, approval and use (no asset given). A change is one entry
 /// (a batch of 10,000 records is one commit, not 10,000 entries), named
 /// by the kind of its first graph, with that graph's counts.
 fn everything(store: &Store, window: &Window) -> Result<Vec<Entry>> {
@@ -112,16 +122,37 @@ fn everything(store: &Store, window: &Window) -> Result<Vec<Entry>> {
         let Term::NamedNode(part) = first.object else { continue };
         entries.extend(change_entry(store, change.as_ref(), part.as_ref(), None)?);
     }
+    // Reading every approval or use of a large trail is the slow part:
+    // without a window, each stops once far more than asked for are in.
+    let enough = |read: usize| window.from.is_none() && window.to.is_none() && read > window.limit.saturating_mul(4);
+    // A record's approvals are facts about itself in its own graph.
+    let (mut approving, mut scanned) = (std::collections::HashSet::new(), 0);
+    'approvals: for moment in [ag::PURCHASED_AT, ag::STATUS_UPDATED_AT] {
+        for quad in db.quads_for_pattern(None, Some(moment), None, None) {
+            let quad = quad?;
+            scanned += 1;
+            if let (GraphName::NamedNode(record), NamedOrBlankNode::NamedNode(subject)) =
+                (quad.graph_name, quad.subject)
+            {
+                if record == subject && approving.insert(record) {
+                    entries.extend(approvals_of(store, subject.as_ref())?);
+                }
+            }
+            if enough(scanned) {
+                break 'approvals;
+            }
+        }
+    }
     let usage = graph(graphs::USAGE);
+    let mut uses = 0;
     for quad in db.quads_for_pattern(None, Some(rdf::TYPE), Some(ag::USAGE_EVENT.into()), Some(usage)) {
         if let NamedOrBlankNodeRef::NamedNode(event) = quad?.subject.as_ref() {
             if let Some(entry) = use_entry(store, event)? {
                 entries.push(entry);
+                uses += 1;
             }
         }
-        // Reading every event of a large trail is the slow part: stop
-        // once far more than asked for are in (the window filters later).
-        if window.from.is_none() && window.to.is_none() && entries.len() > window.limit.saturating_mul(4) {
+        if enough(uses) {
             break;
         }
     }
@@ -156,14 +187,7 @@ fn change_entry(
     kind: Option<&'static str>,
 ) -> Result<Option<Entry>> {
     let audit = graph(graphs::AUDIT);
-    let value = |subject: NamedNodeRef<'_>, predicate: NamedNodeRef<'_>| -> Result<Option<Term>> {
-        Ok(store
-            .db()
-            .quads_for_pattern(Some(subject.into()), Some(predicate), None, Some(audit))
-            .next()
-            .transpose()?
-            .map(|q| q.object))
-    };
+    let value = |subject: NamedNodeRef<'_>, predicate: NamedNodeRef<'_>| first_object(store, subject, predicate, audit);
     let text = |term: Option<Term>| match term {
         Some(Term::Literal(l)) => Some(l.value().to_owned()),
         Some(Term::NamedNode(n)) => Some(n.into_string()),
@@ -213,6 +237,53 @@ fn kind_of_graph(graph: &str) -> &'static str {
     } else {
         "change"
     }
+}
+
+/// The approvals a record reports, read from its own graph: the licence
+/// purchase (who bought it, when, for whom) and the workflow status its
+/// source last set (who set it, when, in which workflow).
+fn approvals_of(store: &Store, record: NamedNodeRef<'_>) -> Result<Vec<Entry>> {
+    let get = |predicate: NamedNodeRef<'_>| -> Result<Option<String>> {
+        Ok(literal(first_object(store, record, predicate, record.into())?))
+    };
+    let approval = |fragment: &str, at: String, what: String, who: Option<String>, detail: String| Entry {
+        id: format!("{}#{fragment}", record.as_str()),
+        unix: crate::rights::parse_time(&at).unwrap_or_default(),
+        at,
+        kind: "approval",
+        what,
+        who,
+        graph: Some(record.as_str().to_owned()),
+        generation: None,
+        within_terms: None,
+        rule: None,
+        source: None,
+        detail,
+    };
+    let mut entries = Vec::new();
+    if let Some(at) = get(ag::PURCHASED_AT)? {
+        let detail = get(ag::LICENSEE)?.map(|l| format!("licensee {l}")).unwrap_or_default();
+        entries.push(approval(
+            "purchase",
+            at,
+            "licence purchased".into(),
+            get(ag::PURCHASED_BY)?,
+            detail,
+        ));
+    }
+    if let (Some(at), Some(status)) = (get(ag::STATUS_UPDATED_AT)?, get(ag::STATUS)?) {
+        let who = get(ag::STATUS_UPDATED_BY)?.map(|id| match get(ag::SOURCE).ok().flatten() {
+            Some(source) => format!("{source} user {id}"),
+            None => format!("user {id}"),
+        });
+        let detail = [get(ag::PROCESS)?, get(ag::TEMPLATE)?]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+        entries.push(approval("status", at, format!("status {status}"), who, detail));
+    }
+    Ok(entries)
 }
 
 /// The uses of an asset.
@@ -294,15 +365,29 @@ fn use_entry(store: &Store, event: NamedNodeRef<'_>) -> Result<Option<Entry>> {
 }
 
 fn label(store: &Store, node: NamedNodeRef<'_>, in_graph: GraphNameRef<'_>) -> Result<Option<String>> {
+    Ok(literal(first_object(store, node, rdfs::LABEL, in_graph)?))
+}
+
+/// The object of the first triple `subject predicate ?o` in a graph.
+fn first_object(
+    store: &Store,
+    subject: NamedNodeRef<'_>,
+    predicate: NamedNodeRef<'_>,
+    in_graph: GraphNameRef<'_>,
+) -> Result<Option<Term>> {
     Ok(store
         .db()
-        .quads_for_pattern(Some(node.into()), Some(rdfs::LABEL), None, Some(in_graph))
+        .quads_for_pattern(Some(subject.into()), Some(predicate), None, Some(in_graph))
         .next()
         .transpose()?
-        .and_then(|q| match q.object {
-            Term::Literal(l) => Some(l.value().to_owned()),
-            _ => None,
-        }))
+        .map(|q| q.object))
+}
+
+fn literal(term: Option<Term>) -> Option<String> {
+    match term {
+        Some(Term::Literal(l)) => Some(l.value().to_owned()),
+        _ => None,
+    }
 }
 
 /// The taxonomy graphs that define the concepts the asset is tagged with.
@@ -324,7 +409,7 @@ fn projects_of_concepts(store: &Store, asset: &NamedNode) -> Result<Vec<NamedNod
             Some(skos::CONCEPT.into()),
             None,
         ) {
-            if let oxigraph::model::GraphName::NamedNode(g) = quad?.graph_name {
+            if let GraphName::NamedNode(g) = quad?.graph_name {
                 if !projects.contains(&g) {
                     projects.push(g);
                 }
@@ -378,7 +463,11 @@ pub fn to_json_ld(entries: &[Entry]) -> serde_json::Value {
         .map(|e| {
             let mut node = serde_json::json!({
                 "@id": e.id,
-                "@type": if e.kind == "usage" { "ag:UsageEvent" } else { "ag:Change" },
+                "@type": match e.kind {
+                    "usage" => "ag:UsageEvent",
+                    "approval" => "ag:Approval",
+                    _ => "ag:Change",
+                },
                 "kind": e.kind,
                 "what": e.what,
                 "at": e.at,

@@ -209,15 +209,17 @@ fn map_entity(entity: &Obj<'_>, hint: Option<&'static str>, mapping: &Mapping<'_
     extra.literal(ag::term("sourceId").as_ref(), Some(&id));
     extra.literal(dcterms::TITLE, entity.string("title")?);
     extra.integer(ag::term("revision").as_ref(), entity.integer("revisionId")?);
-    extra.literal(ag::term("template").as_ref(), template_name);
+    extra.literal(ag::TEMPLATE, template_name);
     if let Some(t) = &template {
-        extra.literal(ag::term("process").as_ref(), t.string("processName")?);
+        extra.literal(ag::PROCESS, t.string("processName")?);
     }
     let status = match entity.object("status")? {
         Some(s) => s.string("statusName")?,
         None => None,
     };
-    extra.literal(ag::term("status").as_ref(), status);
+    extra.literal(ag::STATUS, status);
+    extra.literal(ag::STATUS_UPDATED_BY, entity.id("statusUpdatedById")?.as_deref());
+    extra.time(ag::STATUS_UPDATED_AT, entity.time("statusUpdatedDate")?);
     extra.time(dcterms::CREATED, entity.time("createdDate")?);
     extra.time(dcterms::MODIFIED, entity.time("lastUpdatedDate")?);
 
@@ -454,10 +456,10 @@ fn map_message(message: &Obj<'_>) -> FieldResult<Mapped> {
     extra.literal(ag::term("action").as_ref(), Some(action));
     extra.link(ag::term("about").as_ref(), &asset_iri(&record_id(char_type, &id)));
     if let Some(template) = entity.object("template")? {
-        extra.literal(ag::term("template").as_ref(), template.string("templateName")?);
+        extra.literal(ag::TEMPLATE, template.string("templateName")?);
     }
     if let Some(status) = entity.object("status")? {
-        extra.literal(ag::term("status").as_ref(), status.string("statusName")?);
+        extra.literal(ag::STATUS, status.string("statusName")?);
     }
     let roots = match message.object("rootEntity")? {
         Some(root) => vec![root],

@@ -217,9 +217,9 @@ fn purchase_facts(lpt: &Obj<'_>, extra: &mut Extra) -> FieldResult<()> {
         ag::term("reusedPurchase").as_ref(),
         lpt.id("reused_license_purchase_transaction_uuid")?.as_deref(),
     );
-    extra.literal(ag::term("licensee").as_ref(), lpt.string("licensee_name")?);
+    extra.literal(ag::LICENSEE, lpt.string("licensee_name")?);
     extra.literal(ag::term("licenseeId").as_ref(), lpt.id("licensee_uuid")?.as_deref());
-    extra.literal(ag::term("purchasedBy").as_ref(), lpt.string("purchased_by_user_name")?);
+    extra.literal(ag::PURCHASED_BY, lpt.string("purchased_by_user_name")?);
     if let Some(project) = lpt.id("project_uuid")? {
         extra.literal(ag::term("project").as_ref(), Some(&project));
         for (culture, name) in localized(lpt, "project_name")? {
@@ -232,7 +232,7 @@ fn purchase_facts(lpt: &Obj<'_>, extra: &mut Extra) -> FieldResult<()> {
             extra.typed(ag::term("collectionName").as_ref(), text_literal(&name, &culture));
         }
     }
-    extra.time(ag::term("purchasedAt").as_ref(), lpt.time("purchased_at")?);
+    extra.time(ag::PURCHASED_AT, lpt.time("purchased_at")?);
     extra.time(dcterms::CREATED, lpt.time("created_at")?);
     extra.time(dcterms::MODIFIED, lpt.time("last_updated_at")?);
     for field in ["total_price_eur", "total_price_usd"] {
