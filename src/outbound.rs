@@ -11,12 +11,21 @@ use crate::error::{Error, Result};
 
 /// Checks that `url` is http(s) and its host is allowed; the parsed URL.
 pub fn check(url: &str, allowed_hosts: &[String]) -> Result<reqwest::Url> {
+    check_scheme(url, allowed_hosts, ["http", "https"])
+}
+
+/// The same for a WebSocket (`ws`, `wss`): a source's doorbell.
+pub fn check_websocket(url: &str, allowed_hosts: &[String]) -> Result<reqwest::Url> {
+    check_scheme(url, allowed_hosts, ["ws", "wss"])
+}
+
+fn check_scheme(url: &str, allowed_hosts: &[String], schemes: [&str; 2]) -> Result<reqwest::Url> {
     let parsed =
         reqwest::Url::parse(url).map_err(|e| Error::invalid_field("url", format!("'{url}' is not a URL: {e}")))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
+    if !schemes.contains(&parsed.scheme()) {
         return Err(Error::invalid_field(
             "url",
-            format!("'{url}' is not an http or https URL"),
+            format!("'{url}' is not an {} or {} URL", schemes[0], schemes[1]),
         ));
     }
     let host = parsed

@@ -3,7 +3,9 @@
 //! twice imports nothing twice; a sync killed half-way resumes from the
 //! last committed cursor; 429 and 5xx are retried; a 401 refreshes the
 //! token once; a Dropbox cursor reset starts over; a tampered Dropbox
-//! notification is refused with 401 and changes nothing.
+//! notification is refused with 401 and changes nothing; Smint.io's
+//! Pusher doorbell (a WebSocket server on loopback) subscribes with the
+//! signature Smint.io gives and starts a sync when it rings.
 
 mod common;
 
@@ -207,6 +209,136 @@ async fn smintio_429_and_503_are_retried_and_a_401_refreshes_the_token_once() {
     let dir = tempfile::tempdir().unwrap();
     let report = connectors::sync(&context(dir.path(), config), "smintio").await.unwrap();
     assert_eq!(report.created, 1, "{report:?}");
+}
+
+/// A Pusher server on loopback for one connection: it establishes the
+/// connection, hands over the client's subscription, pings, and then
+/// rings once. Returns its URL, the request path and the subscription.
+#[allow(clippy::result_large_err)] // the handshake callback's type is tungstenite's
+async fn pusher_ringing_once() -> (String, tokio::sync::oneshot::Receiver<(String, Value)>) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::{handshake::server, Message};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/app/test-key", listener.local_addr().unwrap());
+    let (told, heard) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut asked = String::new();
+        let mut socket = tokio_tungstenite::accept_hdr_async(stream, |request: &server::Request, response| {
+            asked = request.uri().to_string();
+            Ok(response)
+        })
+        .await
+        .unwrap();
+        let send = |value: Value| Message::text(value.to_string());
+        let established = json!({"socket_id": "123.456", "activity_timeout": 120}).to_string();
+        socket
+            .send(send(
+                json!({"event": "pusher:connection_established", "data": established}),
+            ))
+            .await
+            .unwrap();
+        let subscription: Value = match socket.next().await.unwrap().unwrap() {
+            Message::Text(text) => serde_json::from_str(&text).unwrap(),
+            other => panic!("expected the subscription, got {other:?}"),
+        };
+        let channel = subscription["data"]["channel"].as_str().unwrap_or_default().to_owned();
+        socket
+            .send(send(
+                json!({"event": "pusher_internal:subscription_succeeded", "channel": channel, "data": "{}"}),
+            ))
+            .await
+            .unwrap();
+        socket
+            .send(send(json!({"event": "pusher:ping", "data": "{}"})))
+            .await
+            .unwrap();
+        let pong: Value = match socket.next().await.unwrap().unwrap() {
+            Message::Text(text) => serde_json::from_str(&text).unwrap(),
+            other => panic!("expected a pong, got {other:?}"),
+        };
+        assert_eq!(pong["event"], "pusher:pong");
+        // Another channel's event rings nothing; this channel's does.
+        let ring = |channel: &str| json!({"event": "global-transaction-history-update", "channel": channel, "data": "{\"id\":1}"});
+        socket.send(send(ring("private-2-7"))).await.unwrap();
+        socket.send(send(ring(&channel))).await.unwrap();
+        told.send((asked, subscription)).unwrap();
+        // Stay connected while the sync runs.
+        while socket.next().await.is_some() {}
+    });
+    (url, heard)
+}
+
+#[tokio::test]
+async fn the_smintio_doorbell_subscribes_signed_and_a_ring_starts_a_sync() {
+    let server = MockServer::start().await;
+    let (pusher, heard) = pusher_ringing_once().await;
+    let mut config = smintio(&server).await;
+    let smintio = config.connectors.smintio.as_mut().unwrap();
+    smintio.channel_id = Some(42);
+    smintio.pusher_url = pusher;
+    Mock::given(method("POST"))
+        .and(path("/consumer/v1/notifications/pusher/auth"))
+        .and(header("authorization", "Bearer tok-1"))
+        .and(body_string_contains("socket_id=123.456"))
+        .and(body_string_contains("channel_name=private-2-42"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"auth": "test-key:5f1a"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    page(&server, Some("tok-1"), Some("c1"), empty_page("c1")).await;
+    page(&server, Some("tok-1"), None, lpt_page("79468", "c1")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let context = context(dir.path(), config);
+    let tasks = connectors::spawn_schedules(&context);
+    assert_eq!(tasks.len(), 1, "the doorbell, and no schedule");
+
+    let (asked, subscription) = tokio::time::timeout(std::time::Duration::from_secs(20), heard)
+        .await
+        .expect("the doorbell connected and subscribed")
+        .unwrap();
+    assert!(asked.starts_with("/app/test-key?protocol=7&"), "{asked}");
+    assert_eq!(
+        subscription,
+        json!({"event": "pusher:subscribe", "data": {"channel": "private-2-42", "auth": "test-key:5f1a"}})
+    );
+    let asset = assetgraph::ingest::asset_iri("smintio:79468");
+    for _ in 0..200 {
+        if connectors::cursor(&context.store, "smintio").unwrap().as_deref() == Some("c1") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        context.store.db().contains_named_graph(&asset).unwrap(),
+        "the ring started a sync"
+    );
+    let syncs = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == SYNC && r.url.query().is_none_or(|q| !q.contains("continuation_uuid")))
+        .count();
+    assert_eq!(syncs, 1, "one ring, one sync (the other channel's event rang nothing)");
+    for task in tasks {
+        task.abort();
+    }
+}
+
+#[tokio::test]
+async fn a_doorbell_on_a_host_not_allowed_is_never_opened() {
+    let doorbell = connectors::pusher::Doorbell {
+        url: "wss://ws-eu.pusher.com/app/32f31c26a83e09dc401b",
+        channel: "private-2-42",
+        event: "global-transaction-history-update",
+        allowed_hosts: &["127.0.0.1".to_owned()],
+    };
+    let sign = |_socket_id: String| async { panic!("nothing to sign without a connection") };
+    let error = connectors::pusher::listen(&doorbell, sign, || panic!("no ring"))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("ws-eu.pusher.com"), "{error}");
 }
 
 fn dropbox_config(server: &MockServer) -> Config {

@@ -26,6 +26,7 @@ pub mod dropbox;
 pub mod oauth;
 pub mod photoshelter;
 pub mod poolparty;
+pub mod pusher;
 pub mod rightsline;
 pub mod scaleflex;
 pub mod smintio;
@@ -216,9 +217,18 @@ pub fn schedules(config: &ConnectorsConfig) -> Vec<(&'static str, Duration)> {
     .collect()
 }
 
-/// Runs each connector that has a schedule, every so often, until the
-/// returned tasks are aborted.
+/// Runs each connector that has a schedule, every so often, and listens
+/// for the doorbells that are configured (Smint.io's), until the returned
+/// tasks are aborted.
 pub fn spawn_schedules(context: &Context) -> Vec<tokio::task::JoinHandle<()>> {
+    let doorbells = context.config.connectors.smintio.clone().and_then(|settings| {
+        let channel_id = settings.channel_id?;
+        Some(tokio::spawn(smintio::listen_for_doorbell(
+            context.clone(),
+            settings,
+            channel_id,
+        )))
+    });
     schedules(&context.config.connectors)
         .into_iter()
         .map(|(name, every)| {
@@ -235,6 +245,7 @@ pub fn spawn_schedules(context: &Context) -> Vec<tokio::task::JoinHandle<()>> {
                 }
             })
         })
+        .chain(doorbells)
         .collect()
 }
 
