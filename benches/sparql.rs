@@ -53,8 +53,8 @@ const SLOW: Duration = Duration::from_secs(30);
 const ACCEPT: &str = "application/sparql-results+json, application/n-triples;q=0.9";
 
 fn main() {
-    let assets: usize = env_number("ASSETGRAPH_BENCH_ASSETS", 100_000);
-    let rounds: usize = env_number("ASSETGRAPH_BENCH_ROUNDS", 11);
+    let assets = common::setting("ASSETGRAPH_BENCH_ASSETS", 100_000);
+    let rounds = common::setting("ASSETGRAPH_BENCH_ROUNDS", 11);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/skos/stw/stw-skos.ttl");
     let Ok(text) = std::fs::read_to_string(&path) else {
         println!("sparql: skipped, {} is absent", path.display());
@@ -86,10 +86,6 @@ fn main() {
         println!("side by side with oxigraph: skipped, set OXIGRAPH to the oxigraph CLI binary");
     }
     runtime.block_on(time_reports(&client, &ours, rounds.min(5)));
-}
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// One usage event per asset on average and a purchase for every other
@@ -457,7 +453,7 @@ fn rows(body: &[u8]) -> usize {
 /// Every named report through `GET /api/reports/{name}`, median of `rounds`.
 async fn time_reports(client: &reqwest::Client, ours: &Endpoint, rounds: usize) {
     println!("named reports through GET /api/reports/{{name}}, median of {rounds} runs:");
-    let assets = env_number("ASSETGRAPH_BENCH_ASSETS", 100_000);
+    let assets = common::setting("ASSETGRAPH_BENCH_ASSETS", 100_000);
     for report in reports::all() {
         let parameters = report_parameters(report.name, assets);
         let mut times = Vec::new();
