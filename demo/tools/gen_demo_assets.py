@@ -105,6 +105,7 @@ def lpt(n, title, keywords, term, **extra):
         "can_be_synced": True,
         "version": 1,
         "purchased_at": "2024-03-01T10:00:00Z",
+        "purchased_by_user_name": "Mia Keller",
         "created_at": "2024-03-01T10:00:00Z",
         "last_updated_at": "2024-03-02T08:00:00Z",
     }
@@ -146,6 +147,7 @@ def rightsline_records():
         entities.append({"id": cid, "charTypeId": 1, "title": title,
                          "template": {"templateId": 19, "templateName": "Film"},
                          "status": {"statusId": 11, "statusName": "Approved"},
+                         "statusUpdatedById": 4101, "statusUpdatedDate": "2026-01-09T16:30:00Z",
                          "characteristics": {"release_year": 2025},
                          "lastUpdatedDate": "2026-01-10T09:00:00Z"})
     def right(rid, parent, template, chars):
@@ -153,6 +155,7 @@ def rightsline_records():
                 "parentRelationship": [{"parentCharTypeId": 1, "parentRecordId": parent}],
                 "template": {"templateId": 1, "templateName": template},
                 "status": {"statusId": 1, "statusName": "Active"},
+                "statusUpdatedById": 4102, "statusUpdatedDate": "2026-01-10T08:45:00Z",
                 "characteristics": chars, "lastUpdatedDate": "2026-01-10T09:00:00Z"}
     entities.append(right(7001, 501, "Rights In", {
         "media_right": lov(("All Media", None)), "territory": lov(("Worldwide", "any")),
