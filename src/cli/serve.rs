@@ -75,7 +75,7 @@ pub fn run(args: Args, mut config: Config) -> Result<()> {
             state.subscriptions.clone(),
             &state.config,
         )?;
-        // Connectors with a schedule.
+        // Connectors with a schedule, and Smint.io's doorbell when configured.
         let schedules = crate::connectors::spawn_schedules(&state.connectors);
         let listener = tokio::net::TcpListener::bind(address)
             .await
