@@ -11,6 +11,7 @@
 //! time) or the workflow status of a record (Rightsline's status, with who
 //! set it and when). A source reports the latest status only, so each
 //! record shows its current one.
+//!
 //! For one asset every lookup starts from a known IRI (the asset, its
 //! rights records, its concepts' projects), so the answer costs a few
 //! index seeks per entry, however large the trail. Without an asset the
@@ -51,8 +52,9 @@ pub struct Entry {
     /// `usage-report` (a batch of usage events as reported) and `change`
     /// (anything else).
     pub kind: &'static str,
-    /// The operation (`assets.ingest.smintio`, `taxonomy.replace`) or the
-    /// usage action (`download`).
+    /// The operation (`assets.ingest.smintio`, `taxonomy.replace`), what
+    /// was approved (`licence purchased`, `status Approved`) or the usage
+    /// action (`download`).
     pub what: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub who: Option<String>,

@@ -631,7 +631,7 @@ mod tests {
             events: vec!["*".into()],
         };
         let subscriptions = Subscriptions::new(vec![subscription], None, vec!["dam.example".into()]).unwrap();
-        // Enqueued out of time order, across a year and within a second.
+        // Enqueued out of time order, seconds and years apart.
         let base = 1_790_000_000;
         let offsets = [50, 10, 40, 20, 30, 400_000_000, 1, 35];
         for offset in offsets {
