@@ -89,6 +89,51 @@ async fn events_are_decided_at_their_time_and_context() {
 }
 
 #[tokio::test]
+async fn the_answer_lists_all_outcomes_the_exceptions_or_none() {
+    let server = server_with_assets().await;
+    let client = Client::new();
+    let url = format!("{}/api/usage", server.base);
+    let event = |id: &str, territory: &str| {
+        json!({"id": id, "asset": "brand:harbour", "user": "alice", "action": "view",
+               "at": "2026-06-01T10:00:00Z", "territory": territory, "channel": "print"})
+    };
+    let ids = |report: &Value| -> Vec<String> {
+        report["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let batch = json!([event("in", "DE"), event("out", "FR")]);
+    let (status, report) = post_json(&client, &format!("{url}?outcomes=exceptions"), &batch).await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    assert_eq!(
+        (report["within_terms"].as_u64(), report["outside_terms"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(ids(&report), ["out"], "only the event outside the terms is listed");
+    // A resent event is an exception too (a duplicate); none lists nothing.
+    let (_, report) = post_json(
+        &client,
+        &format!("{url}?outcomes=exceptions"),
+        &json!([event("in", "DE")]),
+    )
+    .await;
+    assert_eq!(ids(&report), ["in"]);
+    let (_, report) = post_json(&client, &format!("{url}?outcomes=none"), &json!([event("later", "DE")])).await;
+    assert_eq!((report["recorded"].as_u64(), ids(&report).len()), (Some(1), 0));
+    let (_, report) = post_json(&client, &url, &json!([event("last", "DE")])).await;
+    assert_eq!(ids(&report), ["last"], "all is the default");
+
+    let (status, problem) = post_json(&client, &format!("{url}?outcomes=some"), &json!([event("x", "DE")])).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(problem["field"], "outcomes");
+    let (_, report) = post_json(&client, &url, &json!([event("x", "DE")])).await;
+    assert_eq!(report["recorded"], 1, "the refused request stored nothing");
+}
+
+#[tokio::test]
 async fn downloads_count_towards_the_limit_and_block_the_asset_in_search() {
     let server = server_with_assets().await;
     let client = Client::new();

@@ -2,6 +2,11 @@
 //! `{"events": [...]}` (`?on_error=reject|skip`). Any key may report the
 //! use it makes of assets (a DAM portal holds a reader key); the key is
 //! recorded as the reporter in the audit trail.
+//!
+//! The answer counts every outcome and lists each event's by default;
+//! `?outcomes=exceptions` lists only the events not recorded within the
+//! terms (outside them, duplicates, rejected), `?outcomes=none` none: a
+//! forwarder sending thousands of events a batch reads what it acts on.
 
 use super::auth::Caller;
 use super::{blocking, read_body, AppState, Problem};
@@ -21,6 +26,21 @@ pub(super) fn routes() -> Router<AppState> {
 #[derive(Deserialize, Default)]
 struct UsageParams {
     on_error: Option<String>,
+    outcomes: Option<String>,
+}
+
+/// Which outcomes the answer lists.
+fn listed(outcomes: Option<&str>) -> Result<fn(&usage::EventOutcome) -> bool, Problem> {
+    match outcomes.unwrap_or("all") {
+        "all" => Ok(|_| true),
+        "exceptions" => Ok(|o| !(o.outcome == "recorded" && o.within_terms == Some(true))),
+        "none" => Ok(|_| false),
+        other => Err(crate::error::Error::invalid_field(
+            "outcomes",
+            format!("'{other}' is not a choice; use outcomes=all, exceptions or none"),
+        )
+        .into()),
+    }
 }
 
 async fn record(
@@ -31,9 +51,10 @@ async fn record(
 ) -> Result<impl IntoResponse, Problem> {
     let principal = caller.require(Role::Reader)?.clone();
     let on_error = super::assets::on_error(params.on_error.as_deref())?;
+    let listed = listed(params.outcomes.as_deref())?;
     let body = read_body(request.into_body(), state.config.max_body_bytes).await?;
     let (store, index) = (state.store.clone(), state.index.clone());
-    let report = blocking(move || {
+    let mut report = blocking(move || {
         let events = usage::parse_batch(&body)?;
         let how = Recording {
             actor: &principal.name,
@@ -44,6 +65,7 @@ async fn record(
         usage::record(&store, events, &*index, &how)
     })
     .await?;
+    report.outcomes.retain(listed);
     let status = if report.recorded > 0 {
         StatusCode::CREATED
     } else {
