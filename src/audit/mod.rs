@@ -274,10 +274,11 @@ fn approvals_of(store: &Store, record: NamedNodeRef<'_>) -> Result<Vec<Entry>> {
         ));
     }
     if let (Some(at), Some(status)) = (get(ag::STATUS_UPDATED_AT)?, get(ag::STATUS)?) {
-        let who = get(ag::STATUS_UPDATED_BY)?.map(|id| match get(ag::SOURCE).ok().flatten() {
-            Some(source) => format!("{source} user {id}"),
-            None => format!("user {id}"),
-        });
+        let who = match (get(ag::STATUS_UPDATED_BY)?, get(ag::SOURCE)?) {
+            (Some(id), Some(source)) => Some(format!("{source} user {id}")),
+            (Some(id), None) => Some(format!("user {id}")),
+            (None, _) => None,
+        };
         let detail = [get(ag::PROCESS)?, get(ag::TEMPLATE)?]
             .into_iter()
             .flatten()

@@ -238,15 +238,31 @@ pub fn spawn_schedules(context: &Context) -> Vec<tokio::task::JoinHandle<()>> {
                 ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     ticks.tick().await;
-                    match sync(&context, name).await {
-                        Ok(report) => tracing::info!(connector = name, records = report.records, created = report.created, updated = report.updated, deleted = report.deleted, "sync done"),
-                        Err(error) => tracing::error!(connector = name, %error, "sync failed; the next one resumes from the last cursor"),
-                    }
+                    sync_in_background(&context, name, "schedule").await;
                 }
             })
         })
         .chain(doorbells)
         .collect()
+}
+
+/// Runs one sync that nobody waits for (a schedule's tick, a doorbell's
+/// ring) and logs how it went.
+async fn sync_in_background(context: &Context, name: &'static str, started_by: &'static str) {
+    match sync(context, name).await {
+        Ok(report) => tracing::info!(
+            connector = name,
+            started_by,
+            records = report.records,
+            created = report.created,
+            updated = report.updated,
+            deleted = report.deleted,
+            "sync done"
+        ),
+        Err(error) => {
+            tracing::error!(connector = name, started_by, %error, "sync failed; the next one resumes from the last cursor")
+        }
+    }
 }
 
 /// Outbound calls with the allowlist and retries.

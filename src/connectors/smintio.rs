@@ -154,18 +154,7 @@ pub async fn listen_for_doorbell(context: Context, settings: Settings, channel_i
         tokio::spawn(async move {
             loop {
                 rung.notified().await;
-                match super::sync(&context, "smintio").await {
-                    Ok(report) => tracing::info!(
-                        connector = "smintio",
-                        records = report.records,
-                        created = report.created,
-                        updated = report.updated,
-                        "sync after a ring"
-                    ),
-                    Err(error) => {
-                        tracing::error!(connector = "smintio", %error, "sync after a ring failed; the next one resumes from the last cursor")
-                    }
-                }
+                super::sync_in_background(&context, "smintio", "doorbell").await;
             }
         })
     });
