@@ -8,8 +8,16 @@
 //! ```toml
 //! data = "./data"
 //! listen = "127.0.0.1:7878"
+//! public_url = "https://assets.example.com"   # default: http://{listen}
 //! max_body_bytes = 67108864
 //! default_tenant = "default"
+//!
+//! [server]
+//! header_timeout_secs = 10    # a client has this long to send a request's headers
+//! idle_timeout_secs = 60      # a connection that sends nothing this long is closed
+//! max_connections = 1024      # more are answered 503 and closed
+//! requests_per_second = 50    # per API key; per client address without a valid key
+//! burst = 100                 # requests a key may send at once before the rate applies
 //!
 //! [[keys]]
 //! name = "poolparty"          # recorded in the audit trail
@@ -21,6 +29,10 @@
 //! timeout_secs = 30           # a query or update running longer is stopped (503)
 //! max_results = 1000000       # solutions or triples per query
 //! union_default_graph = true  # the default graph of a query is the union of all graphs
+//! max_query_bytes = 262144    # longer queries and updates are refused (400)
+//! max_depth = 64              # so are those that nest deeper (brackets, operator chains)
+//! memory_budget_mib = 512     # a query holding more is stopped (503)
+//! max_concurrent = 4          # queries and updates at once; one more gets 503 and Retry-After
 //!
 //! [outbound]
 //! allowed_hosts = ["hooks.example.com", "*.poolparty.example"]   # nothing else is called
@@ -55,6 +67,11 @@ pub struct Config {
     pub data: PathBuf,
     #[serde(default = "defaults::listen")]
     pub listen: String,
+    /// The service's own URL as clients reach it: the base of the IRIs it
+    /// makes (Graph Store graphs named by path, the base of queries). Never
+    /// taken from a request's `Host`. Default: `http://{listen}`.
+    #[serde(default)]
+    pub public_url: Option<String>,
     /// Largest request body accepted, in bytes (larger ones get 413).
     #[serde(default = "defaults::max_body_bytes")]
     pub max_body_bytes: usize,
@@ -67,6 +84,8 @@ pub struct Config {
     /// which templates and statuses mean what (tenant-specific).
     #[serde(default)]
     pub rightsline: crate::ingest::RightslineMapping,
+    #[serde(default)]
+    pub server: ServerConfig,
     #[serde(default)]
     pub sparql: SparqlConfig,
     #[serde(default)]
@@ -207,6 +226,73 @@ pub struct SparqlConfig {
     /// union of all graphs (true) or the store's own default graph (false).
     #[serde(default = "defaults::union_default_graph")]
     pub union_default_graph: bool,
+    /// Longer queries and updates are refused (400).
+    #[serde(default = "defaults::max_query_bytes")]
+    pub max_query_bytes: usize,
+    /// Queries and updates nesting deeper are refused (400): brackets in
+    /// the text, and operators (chains of `+`, `/`, UNION…) in the algebra.
+    #[serde(default = "defaults::max_depth")]
+    pub max_depth: usize,
+    /// A query whose evaluation holds more memory is stopped (503).
+    #[serde(default = "defaults::memory_budget_mib")]
+    pub memory_budget_mib: usize,
+    /// Queries, updates and reports running at once; one more is answered
+    /// 503 with `Retry-After`.
+    #[serde(default = "defaults::max_concurrent")]
+    pub max_concurrent: usize,
+}
+
+impl SparqlConfig {
+    pub fn shape(&self) -> crate::sparql::limits::Shape {
+        crate::sparql::limits::Shape {
+            max_bytes: self.max_query_bytes,
+            max_depth: self.max_depth,
+        }
+    }
+
+    pub fn budget(&self) -> crate::sparql::worker::Budget {
+        crate::sparql::worker::Budget {
+            timeout: std::time::Duration::from_secs(self.timeout_secs),
+            memory_bytes: self.memory_budget_mib.saturating_mul(1 << 20),
+        }
+    }
+
+    /// The stack of a SPARQL worker thread: enough for the parser and the
+    /// evaluator at `max_depth`, and to drop the longest chain
+    /// `max_query_bytes` can spell (one level per two bytes).
+    pub fn stack_bytes(&self) -> usize {
+        let per_level = 16 << 10;
+        let per_byte = 512;
+        (8 << 20) + self.max_depth * per_level + self.max_query_bytes * per_byte
+    }
+}
+
+/// How the server treats connections and how fast a client may send.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// A client has this long to send a request's headers.
+    #[serde(default = "defaults::header_timeout_secs")]
+    pub header_timeout_secs: u64,
+    /// A connection that sends nothing for this long is closed.
+    #[serde(default = "defaults::idle_timeout_secs")]
+    pub idle_timeout_secs: u64,
+    /// Connections open at once; more are answered 503 and closed.
+    #[serde(default = "defaults::max_connections")]
+    pub max_connections: usize,
+    /// Requests per second per API key, and per client address for
+    /// requests without a valid key (0: no limit).
+    #[serde(default = "defaults::requests_per_second")]
+    pub requests_per_second: u32,
+    /// How many requests a key may send at once before the rate applies.
+    #[serde(default = "defaults::burst")]
+    pub burst: u32,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("an empty [server] table is valid")
+    }
 }
 
 impl Default for SparqlConfig {
@@ -261,6 +347,33 @@ mod defaults {
     pub fn union_default_graph() -> bool {
         true
     }
+    pub fn max_query_bytes() -> usize {
+        256 * 1024
+    }
+    pub fn max_depth() -> usize {
+        64
+    }
+    pub fn memory_budget_mib() -> usize {
+        512
+    }
+    pub fn max_concurrent() -> usize {
+        4
+    }
+    pub fn header_timeout_secs() -> u64 {
+        10
+    }
+    pub fn idle_timeout_secs() -> u64 {
+        60
+    }
+    pub fn max_connections() -> usize {
+        1024
+    }
+    pub fn requests_per_second() -> u32 {
+        50
+    }
+    pub fn burst() -> u32 {
+        100
+    }
     pub fn retry_base_ms() -> u64 {
         1_000
     }
@@ -304,6 +417,9 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(|name| std::env::var(name).ok())?;
+        if let Some(url) = &config.public_url {
+            check_public_url(url)?;
+        }
         if !crate::auth::is_tenant_id(&config.default_tenant) {
             return Err(Error::invalid_field(
                 "default_tenant",
@@ -358,6 +474,36 @@ impl Config {
         }
         Ok(())
     }
+}
+
+impl Config {
+    /// The service's own URL, without a trailing slash: `public_url`, or
+    /// `http://{listen}`.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+}
+
+/// An absolute http or https URL with no query or fragment, whose IRIs
+/// (`{public_url}/store/…`) are valid.
+fn check_public_url(url: &str) -> Result<()> {
+    let refuse = |why: &str| {
+        Error::invalid_field(
+            "public_url",
+            format!("'{url}' {why}; give the service's own URL, such as https://assets.example.com"),
+        )
+    };
+    let parsed = oxiri::Iri::parse(url.to_owned()).map_err(|e| refuse(&format!("is not an IRI ({e})")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(refuse("is not an http or https URL"));
+    }
+    if parsed.authority().is_none_or(str::is_empty) || parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(refuse("needs a host and no query or fragment"));
+    }
+    Ok(())
 }
 
 /// Writes a file that holds secrets (webhook subscriptions, OAuth tokens)
@@ -425,6 +571,22 @@ mod tests {
         assert_eq!(config.keys[1].role, Role::Editor);
         assert_eq!(config.keys[1].secret.as_deref(), Some("s3:cret"));
         assert!(!format!("{:?}", config.keys[1]).contains("s3:cret"));
+    }
+
+    #[test]
+    fn public_url_is_checked_and_defaults_to_the_listen_address() {
+        let config = Config::default();
+        assert_eq!(config.public_url(), "http://127.0.0.1:7878");
+        assert!(check_public_url("https://assets.example.com/").is_ok());
+        for bad in [
+            "assets.example.com",
+            "ftp://x/",
+            "https://x/?a=1",
+            "https:///x",
+            "http://a b/",
+        ] {
+            assert!(check_public_url(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

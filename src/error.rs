@@ -75,6 +75,18 @@ pub enum Error {
     #[error("the query ran longer than the limit of {seconds} s (sparql.timeout_secs) and was stopped; narrow it, add a LIMIT, or raise the limit")]
     Timeout { seconds: u64 },
 
+    /// A query held more memory than its budget and was stopped.
+    #[error("the query needed more than its memory budget of {} MiB (sparql.memory_budget_mib) and was stopped; narrow it, aggregate instead of listing, add a LIMIT, or raise the budget", .bytes >> 20)]
+    OverBudget { bytes: usize },
+
+    /// Too much of one kind of work is running; the caller may retry.
+    #[error("busy: {what}; retry in {retry_after_secs} s")]
+    Busy { what: String, retry_after_secs: u16 },
+
+    /// The service is stopping and takes no new work.
+    #[error("the service is shutting down; retry once it is back")]
+    ShuttingDown,
+
     /// A SPARQL query or update is malformed.
     #[error("SPARQL syntax: {message}")]
     QuerySyntax {

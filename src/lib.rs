@@ -23,7 +23,7 @@
 //! - [`sparql`] evaluates queries on the store.
 //! - [`store`] owns oxigraph and **the single write path** every mutation
 //!   goes through.
-//! - [`config`], [`auth`], [`error`] and [`vocab`] are shared by all.
+//! - [`config`], [`auth`], [`error`], [`memory`] and [`vocab`] are shared by all.
 
 pub mod alerts;
 pub mod assets;
@@ -36,6 +36,7 @@ pub mod error;
 pub mod http;
 pub mod index;
 pub mod ingest;
+pub mod memory;
 pub mod ontologies;
 pub mod outbound;
 pub mod reports;
@@ -48,3 +49,8 @@ pub mod vocab;
 pub mod webhooks;
 
 pub use error::{Error, Result};
+
+/// Every allocation is counted against the budget of the thread that
+/// makes it, where it has one (see [`memory`]).
+#[global_allocator]
+static ALLOCATOR: memory::Counting = memory::Counting;

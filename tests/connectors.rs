@@ -25,7 +25,7 @@ fn config(extra: &str) -> Config {
     toml::from_str(&format!(
         r#"
         [outbound]
-        allowed_hosts = ["127.0.0.1"]
+        allowed_hosts = ["127.0.0.1:*"]
         [connectors]
         retry_base_ms = 5
         max_attempts = 3
@@ -332,7 +332,7 @@ async fn a_doorbell_on_a_host_not_allowed_is_never_opened() {
         url: "wss://ws-eu.pusher.com/app/32f31c26a83e09dc401b",
         channel: "private-2-42",
         event: "global-transaction-history-update",
-        allowed_hosts: &["127.0.0.1".to_owned()],
+        allowed_hosts: &["127.0.0.1:*".to_owned()],
     };
     let sign = |_socket_id: String| async { panic!("nothing to sign without a connection") };
     let error = connectors::pusher::listen(&doorbell, sign, || panic!("no ring"))

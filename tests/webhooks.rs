@@ -93,7 +93,7 @@ fn config(url: &str, max_attempts: u32) -> Config {
     toml::from_str(&format!(
         r#"
         [outbound]
-        allowed_hosts = ["127.0.0.1"]
+        allowed_hosts = ["127.0.0.1:*"]
         [webhooks]
         retry_base_ms = 10
         max_attempts = {max_attempts}

@@ -343,10 +343,7 @@ impl Targeting {
     /// without their terms being read back, which is what makes this
     /// cheaper than asking per asset.
     pub fn read_all(store: &Store) -> Result<Targeting> {
-        let query = format!(
-            "SELECT ?record ?asset WHERE {{ GRAPH ?record {{ ?policy <{}> ?asset }} FILTER(!sameTerm(?record, ?asset)) }}",
-            odrl::TARGET.as_str()
-        );
+        const TARGETED: &str = "SELECT ?record ?asset WHERE { GRAPH ?record { ?policy <http://www.w3.org/ns/odrl/2/target> ?asset } FILTER(!sameTerm(?record, ?asset)) }";
         let mut known: HashMap<String, Vec<NamedNode>> = HashMap::new();
         let mut add = |asset: &NamedNode, graph: NamedNode| {
             let graphs = known.entry(asset.as_str().to_owned()).or_default();
@@ -354,7 +351,7 @@ impl Targeting {
                 graphs.push(graph);
             }
         };
-        for row in crate::sparql::select(store, &query)? {
+        for row in crate::sparql::select(store, TARGETED, &[])? {
             if let [Some(Term::NamedNode(record)), Some(Term::NamedNode(asset))] = &row[..] {
                 add(asset, record.clone());
             }

@@ -5,9 +5,9 @@ use super::DataArg;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::sparql::query::{self, Form, Format, QueryRequest};
+use crate::sparql::stop::Stop;
 use crate::sparql::OutputFormat;
 use crate::store::Store;
-use std::io::Write;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -34,22 +34,25 @@ pub fn run(args: Args, config: Config) -> Result<()> {
         .map(OutputFormat::from_name)
         .transpose()?
         .unwrap_or_default();
-    let store = Store::open(&args.data.resolve(&config))?;
-    let prepared = query::prepare(QueryRequest {
+    let store = std::sync::Arc::new(Store::open(&args.data.resolve(&config))?);
+    let request = QueryRequest {
         text: query,
         base_iri: None,
         dataset: None,
         union_default_graph: true,
         search: None,
-        cancel: Default::default(),
+        bindings: Vec::new(),
+        shape: config.sparql.shape(),
+        stop: Stop::new(),
         max_results: None,
-    })?;
-    let format = fitting_format(format, prepared.form())?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    prepared.write(&store, format, &mut out)?;
-    writeln!(out)
-        .and_then(|()| out.flush())
-        .map_err(|e| Error::Storage(format!("writing results: {e}")))
+    };
+    query::run_to_end(
+        store,
+        &config.sparql,
+        request,
+        move |form| fitting_format(format, form),
+        || Box::new(std::io::BufWriter::new(std::io::stdout())),
+    )
 }
 
 /// The format for the query's form; a named format of the other kind is an error.

@@ -7,12 +7,12 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::index::SearchIndex;
 use crate::reports;
+use crate::sparql::limits::Shape;
 use crate::sparql::query::{self, Format, QueryRequest};
+use crate::sparql::stop::Stop;
 use crate::sparql::OutputFormat;
 use crate::store::Store;
-use oxigraph::sparql::CancellationToken;
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::Arc;
 
 #[derive(clap::Args)]
@@ -60,20 +60,27 @@ pub fn run(args: Args, config: Config) -> Result<()> {
         None
     };
     let bindings = report.bindings(&given)?;
-    let prepared = query::prepare(QueryRequest {
-        text: report.query_with(&bindings),
+    let request = QueryRequest {
+        text: report.text.to_owned(),
         base_iri: None,
         dataset: None,
         union_default_graph: true,
         search,
-        cancel: CancellationToken::new(),
+        bindings,
+        shape: Shape {
+            max_bytes: usize::MAX,
+            ..config.sparql.shape()
+        },
+        stop: Stop::new(),
         max_results: None,
-    })?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    prepared.write(&store, Format::Results(format), &mut out)?;
-    writeln!(out)
-        .and_then(|()| out.flush())
-        .map_err(|e| Error::Storage(format!("writing results: {e}")))
+    };
+    query::run_to_end(
+        store,
+        &config.sparql,
+        request,
+        move |_| Ok(Format::Results(format)),
+        || Box::new(std::io::BufWriter::new(std::io::stdout())),
+    )
 }
 
 fn list() -> Result<()> {

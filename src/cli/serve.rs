@@ -67,7 +67,7 @@ pub fn run(args: Args, mut config: Config) -> Result<()> {
     let state = AppState::new(Arc::new(store), index, config)?;
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| Error::Storage(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         // Webhook deliveries and the licence scheduler, until the server stops.
         let _background = crate::webhooks::background::start(
             state.store.clone(),
@@ -84,7 +84,11 @@ pub fn run(args: Args, mut config: Config) -> Result<()> {
         let served = http::serve(listener, state).await;
         schedules.iter().for_each(|task| task.abort());
         served.map_err(|e| Error::Storage(format!("server error: {e}")))
-    })?;
+    });
+    // Work still on the blocking pool is not waited for: every commit is
+    // durable when acknowledged, and the process is about to end.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

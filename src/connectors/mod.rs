@@ -142,7 +142,10 @@ impl Context {
     pub fn new(store: Arc<Store>, config: Arc<crate::config::Config>) -> Result<Self> {
         let settings = &config.connectors;
         let http = Http {
-            client: crate::outbound::client(Duration::from_secs(settings.timeout_secs.max(1)))?,
+            client: crate::outbound::client(
+                Duration::from_secs(settings.timeout_secs.max(1)),
+                &config.outbound.allowed_hosts,
+            )?,
             allowed_hosts: Arc::new(config.outbound.allowed_hosts.clone()),
             retry_base: Duration::from_millis(settings.retry_base_ms),
             max_attempts: settings.max_attempts.max(1),

@@ -52,8 +52,16 @@ where
         doorbell.url,
         env!("CARGO_PKG_VERSION")
     );
-    crate::outbound::check_websocket(&url, doorbell.allowed_hosts)?;
-    let (mut socket, _) = tokio_tungstenite::connect_async(url.as_str())
+    let checked = crate::outbound::check_websocket(&url, doorbell.allowed_hosts)?;
+    // Connected to an address checked here, not to whatever the name
+    // resolves to when the WebSocket library looks it up again.
+    let host = checked.host_str().unwrap_or_default();
+    let port = checked.port_or_known_default().unwrap_or(443);
+    let addresses = crate::outbound::addresses(host, port, doorbell.allowed_hosts).await?;
+    let stream = tokio::net::TcpStream::connect(addresses.as_slice())
+        .await
+        .map_err(|e| fail(format!("cannot connect: {e}")))?;
+    let (mut socket, _) = tokio_tungstenite::client_async_tls(url.as_str(), stream)
         .await
         .map_err(|e| fail(format!("cannot connect: {e}")))?;
     let mut sign = Some(sign);

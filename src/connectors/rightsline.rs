@@ -566,24 +566,26 @@ pub async fn export_usage(context: &Context, settings: &Settings, from: i64, to:
 
 /// Per Rightsline catalog item id: uses in the window, and those outside the terms.
 fn usage_by_catalog_item(store: &crate::store::Store, from: i64, to: i64) -> Result<Vec<(i64, (u64, u64))>> {
-    let query = format!(
-        "PREFIX ag: <{ag}> PREFIX prov: <http://www.w3.org/ns/prov#>
-         SELECT ?asset (COUNT(?e) AS ?uses) (SUM(IF(?within, 0, 1)) AS ?outside) WHERE {{
-           GRAPH <{usage}> {{ ?e prov:used ?asset ; prov:startedAtTime ?at ; ag:withinTerms ?within }}
+    const USES: &str = "PREFIX ag: <https://w3id.org/assetgraph/ns#> PREFIX prov: <http://www.w3.org/ns/prov#>
+         SELECT ?asset (COUNT(?e) AS ?uses) (SUM(IF(?within, 0, 1)) AS ?outside) ?from ?to WHERE {
+           GRAPH <urn:assetgraph:graph:usage> { ?e prov:used ?asset ; prov:startedAtTime ?at ; ag:withinTerms ?within }
            FILTER(STRSTARTS(STR(?asset), \"urn:assetgraph:asset:rightsline:catalog-item:\"))
-           FILTER(?at >= \"{from}\"^^<http://www.w3.org/2001/XMLSchema#dateTime> && ?at < \"{to}\"^^<http://www.w3.org/2001/XMLSchema#dateTime>)
-         }} GROUP BY ?asset ORDER BY ?asset",
-        ag = crate::vocab::AG,
-        usage = crate::vocab::graphs::USAGE,
-        from = crate::assets::rfc3339(from),
-        to = crate::assets::rfc3339(to),
-    );
+           FILTER(?at >= ?from && ?at < ?to)
+         } GROUP BY ?asset ?from ?to ORDER BY ?asset";
+    let at = |seconds: i64| -> oxigraph::model::Term {
+        oxigraph::model::Literal::new_typed_literal(
+            crate::assets::rfc3339(seconds),
+            oxigraph::model::vocab::xsd::DATE_TIME,
+        )
+        .into()
+    };
+    let bindings = [("from", at(from)), ("to", at(to))];
     let number = |term: &Option<oxigraph::model::Term>| match term {
         Some(oxigraph::model::Term::Literal(l)) => l.value().parse::<u64>().unwrap_or(0),
         _ => 0,
     };
     let mut totals = Vec::new();
-    for row in crate::sparql::select(store, &query)? {
+    for row in crate::sparql::select(store, USES, &bindings)? {
         let Some(oxigraph::model::Term::NamedNode(asset)) = &row[0] else {
             continue;
         };

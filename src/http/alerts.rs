@@ -3,10 +3,11 @@
 //! reached, for a context (see [`crate::alerts`]). Readers and above.
 
 use super::auth::Caller;
+use super::params::Params;
 use super::{blocking, AppState, Problem};
 use crate::alerts::{self, Ask};
 use crate::auth::Role;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -19,7 +20,7 @@ pub(super) fn routes() -> Router<AppState> {
 async fn expiring(
     State(state): State<AppState>,
     caller: Caller,
-    Query(mut query): Query<HashMap<String, String>>,
+    Params(mut query): Params<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, Problem> {
     caller.require(Role::Reader)?;
     let within = match query.remove("within") {

@@ -12,12 +12,13 @@
 //! so the id is the rest of the path.
 
 use super::auth::Caller;
+use super::params::{Params, Repeatable};
 use super::{blocking, read_body, AppState, Problem};
 use crate::assets::{self, Ingest, OnError};
 use crate::auth::Role;
 use crate::ingest::{self, Mapping, RecordResult, Source};
 use crate::rights::{Context, Territories};
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -42,11 +43,13 @@ struct IngestParams {
     id: Option<String>,
 }
 
+impl Repeatable for IngestParams {}
+
 async fn ingest_batch(
     State(state): State<AppState>,
     caller: Caller,
     Path(source): Path<String>,
-    Query(params): Query<IngestParams>,
+    Params(params): Params<IngestParams>,
     request: Request,
 ) -> Result<impl IntoResponse, Problem> {
     let principal = caller.require(Role::Editor)?.clone();
@@ -117,13 +120,16 @@ async fn read_files(request: Request, params: &IngestParams, limit: usize) -> Re
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     let mut files: Vec<(String, Option<String>, bytes::Bytes)> = Vec::new();
     if is_multipart {
+        let unreadable = |status, e: String| {
+            super::multipart_problem(status, format!("the multipart body cannot be read: {e}"), limit)
+        };
         let mut multipart = Multipart::from_request(request, &())
             .await
-            .map_err(|e| Problem::bad_request("body", format!("the multipart body cannot be read: {e}")))?;
+            .map_err(|e| unreadable(e.status(), e.body_text()))?;
         while let Some(field) = multipart
             .next_field()
             .await
-            .map_err(|e| Problem::bad_request("body", format!("the multipart body cannot be read: {e}")))?
+            .map_err(|e| unreadable(e.status(), e.body_text()))?
         {
             let Some(name) = field.file_name().map(str::to_owned) else {
                 continue;
@@ -131,7 +137,7 @@ async fn read_files(request: Request, params: &IngestParams, limit: usize) -> Re
             let bytes = field
                 .bytes()
                 .await
-                .map_err(|e| Problem::bad_request("body", format!("part '{name}' cannot be read: {e}")))?;
+                .map_err(|e| unreadable(e.status(), format!("part '{name}': {}", e.body_text())))?;
             files.push((name, None, bytes));
         }
         if files.is_empty() {
@@ -166,7 +172,7 @@ async fn show(
     State(state): State<AppState>,
     caller: Caller,
     Path(path): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    Params(query): Params<HashMap<String, String>>,
 ) -> Result<axum::response::Response, Problem> {
     caller.require(Role::Reader)?;
     let store = state.store.clone();

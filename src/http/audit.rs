@@ -4,10 +4,11 @@
 //! Analysts and above.
 
 use super::auth::Caller;
+use super::params::{Params, Repeatable};
 use super::{blocking, AppState, Problem};
 use crate::audit::{self, Window};
 use crate::auth::Role;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -32,6 +33,8 @@ struct AuditParams {
     format: Option<String>,
 }
 
+impl Repeatable for AuditParams {}
+
 #[derive(Clone, Copy)]
 enum Export {
     Json,
@@ -43,14 +46,12 @@ async fn timeline(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    params: Result<Query<AuditParams>, axum::extract::rejection::QueryRejection>,
+    params: Result<Params<AuditParams>, Problem>,
 ) -> Result<Response, Problem> {
     caller.require(Role::Analyst)?;
-    let Query(params) = params.map_err(|e| {
-        Problem::bad_request(
-            "query",
-            format!("{}; use asset, from, to, limit and format", e.body_text()),
-        )
+    let Params(params) = params.map_err(|mut p| {
+        p.detail.push_str("; use asset, from, to, limit and format");
+        p
     })?;
     let export = export(&headers, params.format.as_deref())?;
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);

@@ -2,7 +2,12 @@
 //! key's name as user and its secret as password (what PoolParty's loaders
 //! send). With no keys configured every caller is the local operator, which
 //! is why the server then refuses to listen beyond loopback.
+//!
+//! Each request counts against its key's rate, or, without a valid key,
+//! against its client address's ([`super::rate`]). Nothing of the header is
+//! ever echoed: a secret sent without its scheme would be.
 
+use super::server::ClientAddr;
 use super::{AppState, Problem};
 use crate::auth::{Principal, Role};
 use axum::extract::FromRequestParts;
@@ -34,34 +39,46 @@ impl FromRequestParts<AppState> for Caller {
         if state.keys.is_empty() {
             return Ok(Caller(Principal::local(&state.config.default_tenant)));
         }
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| {
-                Problem::unauthorized("send an API key as 'Authorization: Bearer <key>' or with HTTP Basic")
-            })?
-            .to_str()
-            .map_err(|_| Problem::unauthorized("the Authorization header is not readable text"))?;
-        let (scheme, credentials) = header.split_once(' ').unwrap_or((header, ""));
-        let principal = match scheme.to_ascii_lowercase().as_str() {
-            "bearer" => state.keys.verify(credentials.trim()),
-            "basic" => basic(credentials.trim()).and_then(|(user, password)| {
-                state
-                    .keys
-                    .verify(&password)
-                    .filter(|p| user.is_empty() || p.name == user)
-            }),
-            _ => {
-                return Err(Problem::unauthorized(format!(
-                    "unsupported authorization scheme '{scheme}': use Bearer or Basic"
-                )))
+        let principal = authenticate(parts, state);
+        match principal {
+            Ok(principal) => {
+                state.rates.check_key(&principal.name)?;
+                Ok(Caller(principal))
             }
-        };
-        principal
-            .cloned()
-            .map(Caller)
-            .ok_or_else(|| Problem::unauthorized("the API key is not valid"))
+            Err(problem) => {
+                let client = parts.extensions.get::<ClientAddr>().map(|c| c.0.ip());
+                state.rates.check_client(client)?;
+                Err(problem)
+            }
+        }
     }
+}
+
+fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, Problem> {
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| Problem::unauthorized("send an API key as 'Authorization: Bearer <key>' or with HTTP Basic"))?
+        .to_str()
+        .map_err(|_| Problem::unauthorized("the Authorization header is not readable text"))?;
+    let (scheme, credentials) = header.split_once(' ').unwrap_or((header, ""));
+    let principal = match scheme.to_ascii_lowercase().as_str() {
+        "bearer" => state.keys.verify(credentials.trim()),
+        "basic" => basic(credentials.trim()).and_then(|(user, password)| {
+            state
+                .keys
+                .verify(&password)
+                .filter(|p| user.is_empty() || p.name == user)
+        }),
+        _ => {
+            return Err(Problem::unauthorized(
+                "the Authorization header names no scheme this service takes: send 'Bearer <key>' or HTTP Basic",
+            ))
+        }
+    };
+    principal
+        .cloned()
+        .ok_or_else(|| Problem::unauthorized("the API key is not valid"))
 }
 
 fn basic(encoded: &str) -> Option<(String, String)> {

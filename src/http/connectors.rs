@@ -16,10 +16,11 @@
 //!   Rightsline as usage records.
 
 use super::auth::Caller;
+use super::params::Params;
 use super::{read_body, AppState, Problem};
 use crate::auth::Role;
 use crate::connectors;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -47,7 +48,7 @@ async fn sync_now(
     Ok(Json(report))
 }
 
-async fn dropbox_challenge(Query(query): Query<HashMap<String, String>>) -> Result<impl IntoResponse, Problem> {
+async fn dropbox_challenge(Params(query): Params<HashMap<String, String>>) -> Result<impl IntoResponse, Problem> {
     let challenge = query
         .get("challenge")
         .ok_or_else(|| Problem::bad_request("challenge", "Dropbox verifies this endpoint with ?challenge=…"))?;
@@ -102,7 +103,7 @@ async fn rightsline_sns(State(state): State<AppState>, request: Request) -> Resu
 async fn rightsline_usage_export(
     State(state): State<AppState>,
     caller: Caller,
-    Query(query): Query<HashMap<String, String>>,
+    Params(query): Params<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, Problem> {
     caller.require(Role::Editor)?;
     let settings = rightsline_settings(&state)?;

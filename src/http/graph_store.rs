@@ -2,12 +2,15 @@
 //!
 //! A graph is named indirectly (`/store?graph=IRI`, `/store?default`) or
 //! directly: any path below `/store/` names the graph whose IRI is that
-//! URL (`http://{Host}/store/…`). `GET` and `HEAD` read (analysts and
+//! URL (`{public_url}/store/…`; never from the `Host` header, which the
+//! client chooses). `GET` and `HEAD` read (analysts and
 //! above), `PUT` replaces, `POST` adds, `DELETE` drops (editors and above);
 //! a `POST` to `/store` itself creates a new graph and answers with its
 //! `Location`. Bodies are any RDF syntax the service reads, or a
-//! `multipart/form-data` of such documents. Every write goes through the
-//! single write path: a write to a taxonomy project's graph is a push.
+//! `multipart/form-data` of such documents, within `max_body_bytes` either
+//! way; the caller's role is checked before a byte of the body is read.
+//! Every write goes through the single write path: a write to a taxonomy
+//! project's graph is a push.
 
 use super::auth::Caller;
 use super::negotiate::{graph_format, graph_response};
@@ -18,7 +21,7 @@ use crate::sparql::edits::Author;
 use crate::sparql::graph_store::{self, Operation};
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, RawQuery, Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{header, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
@@ -38,7 +41,7 @@ enum Named {
     Store,
 }
 
-fn named_graph(uri: &Uri, raw_query: Option<&str>, headers: &HeaderMap) -> Result<Named, Problem> {
+fn named_graph(state: &AppState, uri: &Uri, raw_query: Option<&str>) -> Result<Named, Problem> {
     let mut graph = None;
     let mut default = false;
     for (name, value) in form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
@@ -63,19 +66,14 @@ fn named_graph(uri: &Uri, raw_query: Option<&str>, headers: &HeaderMap) -> Resul
             "graph",
             "a path below /store names its graph itself; leave out ?graph and ?default",
         )),
-        (_, _, true) => Ok(Named::Graph(
-            NamedNode::new_unchecked(own_url(headers, uri.path())).into(),
-        )),
+        (_, _, true) => Ok(Named::Graph(own_url(state, uri.path())?.into())),
     }
 }
 
-/// The absolute URL of a path on this server, as the client addressed it.
-fn own_url(headers: &HeaderMap, path: &str) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    format!("http://{host}{path}")
+/// The absolute URL of a path on this server, from `public_url`.
+fn own_url(state: &AppState, path: &str) -> Result<NamedNode, Problem> {
+    let url = format!("{}{path}", state.config.public_url());
+    NamedNode::new(url.as_str()).map_err(|e| Problem::bad_request("graph", format!("'{url}' is not an IRI: {e}")))
 }
 
 async fn graph_store(
@@ -87,7 +85,7 @@ async fn graph_store(
     request: Request,
 ) -> Result<Response, Problem> {
     let headers = request.headers().clone();
-    let named = named_graph(&uri, raw_query.as_deref(), &headers)?;
+    let named = named_graph(&state, &uri, raw_query.as_deref())?;
     match (method.as_str(), named) {
         ("GET" | "HEAD", Named::Graph(graph)) => {
             caller.require(Role::Analyst)?;
@@ -102,6 +100,7 @@ async fn graph_store(
             Ok(response)
         }
         ("PUT" | "POST" | "DELETE", Named::Graph(graph)) => {
+            caller.require(Role::Editor)?;
             let operation = match method.as_str() {
                 "PUT" => Operation::Put,
                 "POST" => Operation::Post,
@@ -110,13 +109,14 @@ async fn graph_store(
             let triples = if operation == Operation::Delete {
                 Vec::new()
             } else {
-                let base = body_base(&graph, &headers, &uri);
+                let base = body_base(&state, &graph, &uri)?;
                 body_triples(&state, request, base).await?
             };
             write(&state, caller, operation, graph, triples).await
         }
         ("POST", Named::Store) => {
-            let graph = NamedNode::new_unchecked(own_url(&headers, &new_graph_path()));
+            caller.require(Role::Editor)?;
+            let graph = own_url(&state, &new_graph_path())?;
             let triples = body_triples(&state, request, graph.as_str().to_owned()).await?;
             let mut response = write(&state, caller, Operation::Post, graph.clone().into(), triples).await?;
             *response.status_mut() = StatusCode::CREATED;
@@ -165,10 +165,10 @@ async fn write(
 
 /// The IRI a body's relative IRIs resolve against: the graph it is
 /// written to, or for the default graph the URL of the request.
-fn body_base(graph: &GraphName, headers: &HeaderMap, uri: &Uri) -> String {
+fn body_base(state: &AppState, graph: &GraphName, uri: &Uri) -> Result<String, Problem> {
     match graph {
-        GraphName::NamedNode(iri) => iri.as_str().to_owned(),
-        _ => own_url(headers, &uri.to_string()),
+        GraphName::NamedNode(iri) => Ok(iri.as_str().to_owned()),
+        _ => Ok(own_url(state, &uri.to_string())?.into_string()),
     }
 }
 
@@ -182,20 +182,21 @@ async fn body_triples(state: &AppState, request: Request, base: String) -> Resul
         .unwrap_or("")
         .to_owned();
     if content_type.to_ascii_lowercase().starts_with("multipart/form-data") {
+        let limit = state.config.max_body_bytes;
         let mut multipart = Multipart::from_request(request, state)
             .await
-            .map_err(|e| Problem::bad_request("body", e.body_text()))?;
+            .map_err(|e| super::multipart_problem(e.status(), e.body_text(), limit))?;
         let mut triples = Vec::new();
         while let Some(field) = multipart
             .next_field()
             .await
-            .map_err(|e| Problem::bad_request("body", e.body_text()))?
+            .map_err(|e| super::multipart_problem(e.status(), e.body_text(), limit))?
         {
             let part_type = field.content_type().unwrap_or("text/turtle").to_owned();
             let bytes = field
                 .bytes()
                 .await
-                .map_err(|e| Problem::bad_request("body", e.body_text()))?;
+                .map_err(|e| super::multipart_problem(e.status(), e.body_text(), limit))?;
             let format = rdf::format_from_media_type(&part_type)?;
             let base = base.clone();
             triples.extend(blocking(move || graph_store::parse_body(format, &bytes, &base)).await?);

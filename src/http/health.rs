@@ -1,5 +1,7 @@
 //! `GET /health`: liveness and the store generation, without auth, for load
-//! balancers and operators.
+//! balancers and operators; also how many SPARQL queries and updates are
+//! running, and how many could not be stopped and were parked (see
+//! `memory`), which only a restart reclaims.
 
 use super::AppState;
 use axum::extract::State;
@@ -16,5 +18,9 @@ async fn health(State(state): State<AppState>) -> Json<Value> {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "generation": state.store.generation(),
+        "queries": {
+            "running": state.workers.running(),
+            "parked": crate::memory::parked(),
+        },
     }))
 }

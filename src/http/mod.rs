@@ -10,10 +10,14 @@ mod auth;
 mod connectors;
 mod graph_store;
 mod health;
+mod host;
 mod negotiate;
+mod params;
 mod problem;
+mod rate;
 mod reports;
 mod search;
+pub mod server;
 mod sparql;
 mod sparql_form;
 mod taxonomies;
@@ -38,6 +42,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub subscriptions: Arc<crate::webhooks::Subscriptions>,
     pub connectors: crate::connectors::Context,
+    /// The threads SPARQL queries, updates and reports run on.
+    pub workers: crate::sparql::worker::Workers,
+    /// Request rates per key and per client.
+    pub rates: Arc<rate::Rates>,
 }
 
 impl AppState {
@@ -54,8 +62,12 @@ impl AppState {
             Some(store.path().join("webhooks.json")),
             config.outbound.allowed_hosts.clone(),
         )?;
+        let workers = crate::sparql::worker::Workers::new(config.sparql.max_concurrent, config.sparql.stack_bytes());
+        let rates = Arc::new(rate::Rates::new(&config.server));
         let config = Arc::new(config);
         Ok(AppState {
+            workers,
+            rates,
             connectors: crate::connectors::Context::new(store.clone(), config.clone())?,
             store,
             index,
@@ -67,6 +79,7 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.max_body_bytes;
     Router::new()
         .merge(health::routes())
         .merge(taxonomies::routes())
@@ -82,6 +95,9 @@ pub fn router(state: AppState) -> Router {
         .merge(connectors::routes())
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
+        // Multipart bodies are held to the same limit as raw ones.
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(host::refuse_invalid_host))
         .layer(
             // One line per request at INFO, when its span closes: method,
             // path (never the query string or headers, where credentials may
@@ -113,32 +129,40 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(Problem::from)
 }
 
-/// Reads the whole body, refusing it with 413 beyond `limit` bytes.
+/// Reads the whole body, refusing it with 413 beyond `limit` bytes, and
+/// with 408 when the client stops sending it.
 pub(crate) async fn read_body(body: axum::body::Body, limit: usize) -> Result<bytes::Bytes, Problem> {
     axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let too_large = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-        if too_large {
+        let cause = std::error::Error::source(&e);
+        if cause.is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) {
             Problem::too_large(limit)
+        } else if cause.is_some_and(|s| s.is::<tower_http::timeout::TimeoutError>()) {
+            Problem::new(
+                axum::http::StatusCode::REQUEST_TIMEOUT,
+                "body-timeout",
+                "Request body stalled",
+                "the client stopped sending the request body (server.idle_timeout_secs)",
+            )
         } else {
             Problem::bad_request("body", format!("the request body could not be read: {e}"))
         }
     })
 }
 
-/// Serves until SIGINT or SIGTERM, then finishes in-flight requests.
-/// Responses go out without Nagle's delay: a streamed answer ends with a
-/// small write that would otherwise wait for the client's delayed ACK
-/// (40 ms on Linux) before the client sees the end.
+/// A multipart body that could not be read: 413 past the body limit,
+/// else 400.
+pub(crate) fn multipart_problem(status: axum::http::StatusCode, text: String, limit: usize) -> Problem {
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        Problem::too_large(limit)
+    } else {
+        Problem::bad_request("body", text)
+    }
+}
+
+/// Serves until SIGINT or SIGTERM, then stops running queries and
+/// finishes in-flight requests (see [`server`]).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|stream| {
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "TCP_NODELAY could not be set on a connection");
-        }
-    });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    server::serve_until(listener, state, shutdown_signal()).await
 }
 
 async fn shutdown_signal() {
@@ -160,5 +184,4 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutdown requested; finishing in-flight requests");
 }

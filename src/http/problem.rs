@@ -28,6 +28,9 @@ pub struct Problem {
     pub errors: Box<Vec<crate::ingest::RecordError>>,
     #[serde(skip)]
     pub challenge: bool,
+    /// Seconds after which a retry may succeed (`Retry-After`).
+    #[serde(skip)]
+    pub retry_after: Option<u16>,
 }
 
 // Boxed: most problems have none, and a small Problem keeps Results small.
@@ -55,7 +58,15 @@ impl Problem {
             location: None,
             errors: Box::default(),
             challenge: false,
+            retry_after: None,
         }
+    }
+
+    /// 503 with `Retry-After`: the service cannot take this now.
+    pub fn unavailable(kind: &str, title: &str, detail: impl Into<String>, retry_after_secs: u16) -> Self {
+        let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, kind, title, detail);
+        p.retry_after = Some(retry_after_secs);
+        p
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
@@ -167,6 +178,16 @@ impl From<Error> for Problem {
                 "Query time limit reached",
                 detail,
             ),
+            Error::OverBudget { .. } => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "query-memory",
+                "Query memory budget reached",
+                detail,
+            ),
+            Error::Busy { retry_after_secs, .. } => {
+                Problem::unavailable("busy", "Too much work at once", detail, retry_after_secs)
+            }
+            Error::ShuttingDown => Problem::unavailable("shutting-down", "Shutting down", detail, 5),
             Error::Unauthorized { .. } => Problem::unauthorized(detail),
             Error::Upstream { .. } => {
                 Problem::new(StatusCode::BAD_GATEWAY, "upstream", "A source system failed", detail)
@@ -181,6 +202,11 @@ impl IntoResponse for Problem {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
         let mut response = (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
         if self.challenge {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

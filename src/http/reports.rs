@@ -4,18 +4,18 @@
 //! above.
 
 use super::auth::Caller;
-use super::negotiate::results_format;
-use super::sparql::{stream, Deadline};
+use super::params::Params;
+use super::sparql::{stream_query, Formats};
 use super::{AppState, Problem};
 use crate::auth::Role;
 use crate::reports;
-use crate::sparql::query::{self, QueryRequest};
-use axum::extract::{Path, Query, State};
+use crate::sparql::query::QueryRequest;
+use crate::sparql::stop::Stop;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use oxigraph::sparql::CancellationToken;
 use std::collections::HashMap;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -33,25 +33,27 @@ async fn run(
     State(state): State<AppState>,
     caller: Caller,
     Path(name): Path<String>,
-    Query(mut params): Query<HashMap<String, String>>,
+    Params(mut params): Params<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     caller.require(Role::Analyst)?;
     let report = reports::find(&name)?;
     let format_name = params.remove("format");
     let bindings = report.bindings(&params)?;
-    let cancel = CancellationToken::new();
-    let prepared = query::prepare(QueryRequest {
-        text: report.query_with(&bindings),
+    let request = QueryRequest {
+        text: report.text.to_owned(),
         base_iri: None,
         dataset: None,
         union_default_graph: true,
         search: Some(state.index.clone()),
-        cancel: cancel.clone(),
+        bindings,
+        shape: crate::sparql::limits::Shape {
+            max_bytes: usize::MAX,
+            ..state.config.sparql.shape()
+        },
+        stop: Stop::new(),
         max_results: Some(state.config.sparql.max_results),
-    })?;
-    let format = results_format(&headers, format_name.as_deref(), prepared.form())?;
-    let deadline = Deadline::start(cancel, state.config.sparql.timeout_secs);
-    let store = state.store.clone();
-    stream(format, deadline, move |out| prepared.write(&store, format, out)).await
+    };
+    let formats = Formats::negotiate(&headers, format_name.as_deref());
+    stream_query(&state, request, formats).await
 }

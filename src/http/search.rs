@@ -10,11 +10,12 @@
 //! `include_blocked=true`), and every hit carries its clearance.
 
 use super::auth::Caller;
+use super::params::{Pairs, Params};
 use super::{blocking, AppState, Problem};
 use crate::auth::Role;
 use crate::index::{Expansion, SearchAnswer, SearchRequest, Sort, SuggestAnswer, Tag, TagRequest};
 use crate::rights::DIMENSIONS;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::collections::HashMap;
@@ -38,10 +39,10 @@ pub(super) fn routes() -> Router<AppState> {
 async fn search(
     State(state): State<AppState>,
     caller: Caller,
-    params: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
+    params: Result<Params<Pairs<true>>, Problem>,
 ) -> Result<Json<SearchAnswer>, Problem> {
     caller.require(Role::Reader)?;
-    let Query(params) = params.map_err(|e| Problem::bad_request("query", e.body_text()))?;
+    let Params(Pairs(params)) = params?;
     let request = request_from(params)?;
     let index = state.index.clone();
     let answer = blocking(move || index.search(&request)).await?;
@@ -57,10 +58,10 @@ const MAX_SUGGESTIONS: usize = 50;
 async fn suggest(
     State(state): State<AppState>,
     caller: Caller,
-    params: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
+    params: Result<Params<Pairs<false>>, Problem>,
 ) -> Result<Json<SuggestAnswer>, Problem> {
     caller.require(Role::Reader)?;
-    let Query(params) = params.map_err(|e| Problem::bad_request("query", e.body_text()))?;
+    let Params(Pairs(params)) = params?;
     let (mut q, mut lang, mut limit) = (String::new(), None, 10);
     for (name, value) in params {
         match name.as_str() {

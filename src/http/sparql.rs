@@ -16,9 +16,10 @@
 
 use super::auth::Caller;
 use super::negotiate::{content_type, graph_format, graph_response, results_format};
-use super::{blocking, read_body, AppState, Problem};
+use super::{read_body, AppState, Problem};
 use crate::auth::Role;
-use crate::sparql::query::{self, Format, QueryRequest};
+use crate::sparql::query::{self, Form, Format, QueryRequest};
+use crate::sparql::stop::{Reason, Stop};
 use crate::sparql::update::{self, ProtocolDataset, UpdateRequest};
 use crate::Error;
 use axum::body::{Body, Bytes};
@@ -28,9 +29,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use oxigraph::model::NamedNode;
-use oxigraph::sparql::CancellationToken;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/sparql", get(get_sparql).post(post_sparql))
@@ -123,6 +123,9 @@ async fn post_sparql(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
+    // Every POST is a query or an update: nobody below analyst may have
+    // the body read.
+    caller.require(Role::Analyst)?;
     let mut params = Params::parse(raw.as_deref().unwrap_or(""));
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -171,7 +174,7 @@ async fn post_sparql(
     }
     match (params.query.len(), params.update.len()) {
         (1, 0) => run_query(state, caller, params, headers).await,
-        (0, 1) => run_update(state, caller, params, headers).await,
+        (0, 1) => run_update(state, caller, params).await,
         (0, 0) => Err(Problem::bad_request(
             "query",
             "send a query (query=…) or an update (update=…)",
@@ -209,126 +212,167 @@ fn wants_html(headers: &HeaderMap) -> bool {
 
 async fn run_query(state: AppState, caller: Caller, params: Params, headers: HeaderMap) -> Result<Response, Problem> {
     caller.require(Role::Analyst)?;
-    let cancel = CancellationToken::new();
     let request = QueryRequest {
         text: params.query[0].clone(),
-        base_iri: Some(endpoint_url(&headers)),
+        base_iri: Some(endpoint_url(&state)),
         dataset: Some(params.dataset()?),
         union_default_graph: state.config.sparql.union_default_graph,
         search: Some(state.index.clone()),
-        cancel: cancel.clone(),
+        bindings: Vec::new(),
+        shape: state.config.sparql.shape(),
+        stop: Stop::new(),
         max_results: Some(state.config.sparql.max_results),
     };
-    let prepared = query::prepare(request)?;
-    let format = results_format(&headers, params.format.as_deref(), prepared.form())?;
-    let guard = Deadline::start(cancel, state.config.sparql.timeout_secs);
-    let store = state.store.clone();
-    stream(format, guard, move |out| prepared.write(&store, format, out)).await
+    let formats = Formats::negotiate(&headers, params.format.as_deref());
+    stream_query(&state, request, formats).await
 }
 
-/// The endpoint's own URL: the base IRI of queries and updates.
-fn endpoint_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("localhost");
-    format!("http://{host}/sparql")
+/// The endpoint's own URL, from `public_url`: the base IRI of queries and
+/// updates.
+fn endpoint_url(state: &AppState) -> String {
+    format!("{}/sparql", state.config.public_url())
 }
 
-async fn run_update(state: AppState, caller: Caller, params: Params, headers: HeaderMap) -> Result<Response, Problem> {
+async fn run_update(state: AppState, caller: Caller, params: Params) -> Result<Response, Problem> {
     let principal = caller.require(Role::Editor)?.clone();
-    let cancel = CancellationToken::new();
+    let stop = Stop::new();
     let request = UpdateRequest {
         text: params.update[0].clone(),
-        base_iri: Some(endpoint_url(&headers)),
+        base_iri: Some(endpoint_url(&state)),
         using: Some(params.using()?),
         union_default_graph: state.config.sparql.union_default_graph,
         actor: principal.name.clone(),
         tenant: principal.write_tenant().to_owned(),
-        cancel: cancel.clone(),
+        shape: state.config.sparql.shape(),
+        stop: stop.clone(),
     };
-    let seconds = state.config.sparql.timeout_secs;
-    let _guard = Deadline::start(cancel.clone(), seconds);
     let store = state.store.clone();
-    let report = blocking(move || {
-        update::update(&store, request).map_err(|e| match e {
-            Error::Query { ref message, .. } if cancel.is_cancelled() && message.contains("cancel") => {
-                Error::Timeout { seconds }
-            }
-            other => other,
-        })
-    })
-    .await?;
+    let _abandoned = AbandonGuard(stop.clone());
+    let job = move || update::update(&store, request).map_err(Problem::from);
+    let receiver = state.workers.start(stop, state.config.sparql.budget(), job)?;
+    let report = answer_in_time(&state, receiver).await?;
     Ok(Json(report).into_response())
 }
 
-/// Cancels a query when its time is up, or when it is dropped — which is
-/// when the client went away before the answer was complete.
-pub(super) struct Deadline {
-    cancel: CancellationToken,
-    timer: tokio::task::JoinHandle<()>,
-    seconds: u64,
+/// The formats an answer may take, negotiated before the query is parsed:
+/// which applies depends on the query's form.
+pub(super) struct Formats {
+    solutions: Result<Format, Problem>,
+    graph: Result<Format, Problem>,
 }
 
-impl Deadline {
-    pub(super) fn start(cancel: CancellationToken, seconds: u64) -> Self {
-        let token = cancel.clone();
-        let timer = tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(seconds)).await;
-            token.cancel();
-        });
-        Deadline { cancel, timer, seconds }
+impl Formats {
+    pub(super) fn negotiate(headers: &HeaderMap, name: Option<&str>) -> Self {
+        Formats {
+            solutions: results_format(headers, name, Form::Solutions),
+            graph: results_format(headers, name, Form::Graph),
+        }
+    }
+
+    fn for_form(self, form: Form) -> Result<Format, Problem> {
+        match form {
+            Form::Solutions | Form::Boolean => self.solutions,
+            Form::Graph => self.graph,
+        }
     }
 }
 
-impl Drop for Deadline {
+/// Stops a query when the request is dropped — which is when the client
+/// went away before its answer was complete.
+pub(super) struct AbandonGuard(pub(super) Stop);
+
+impl Drop for AbandonGuard {
     fn drop(&mut self) {
-        self.timer.abort();
-        self.cancel.cancel();
+        self.0.stop(Reason::Abandoned);
+    }
+}
+
+/// How long past its deadline a job may take to end before its request is
+/// answered without it; a job stops well within this (see `sparql::stop`).
+const GRACE: Duration = Duration::from_secs(1);
+
+/// Waits for a job's result; if the job has not ended a little after its
+/// deadline, answers with the timeout anyway.
+async fn answer_in_time<T>(state: &AppState, receiver: oneshot::Receiver<Result<T, Problem>>) -> Result<T, Problem> {
+    let seconds = state.config.sparql.timeout_secs;
+    match tokio::time::timeout(Duration::from_secs(seconds) + GRACE, receiver).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(Problem::internal("a query thread ended without an answer")),
+        Err(_) => Err(Error::Timeout { seconds }.into()),
     }
 }
 
 /// Bytes are handed to the response in pieces of this size.
 const CHUNK: usize = 64 * 1024;
 
-/// Runs `produce` on the blocking pool and streams what it writes. The
-/// status is decided by the first piece: an error before any output is a
-/// problem response; an error after it cuts the stream, so a client never
-/// takes a truncated answer for a whole one.
-pub(super) async fn stream(
-    format: Format,
-    deadline: Deadline,
-    produce: impl FnOnce(&mut ChannelWriter) -> crate::Result<()> + Send + 'static,
+/// Prepares and evaluates a query on a SPARQL worker and streams its
+/// answer. The status is decided by the first piece: an error before any
+/// output is a problem response; an error after it cuts the stream, so a
+/// client never takes a truncated answer for a whole one.
+pub(super) async fn stream_query(
+    state: &AppState,
+    request: QueryRequest,
+    formats: Formats,
 ) -> Result<Response, Problem> {
-    let (sender, mut receiver) = mpsc::channel::<crate::Result<Bytes>>(4);
-    tokio::task::spawn_blocking(move || {
+    let stop = request.stop.clone();
+    let abandon = AbandonGuard(stop.clone());
+    let (sender, mut receiver) = mpsc::channel::<Result<Bytes, Problem>>(4);
+    let (format_sender, format_receiver) = oneshot::channel::<Format>();
+    let store = state.store.clone();
+    let job = move || -> Result<(), Problem> {
+        let prepared = query::prepare(request)?;
+        let format = formats.for_form(prepared.form())?;
+        let _ = format_sender.send(format);
         let mut writer = ChannelWriter {
-            sender: sender.clone(),
+            sender,
             buffer: Vec::with_capacity(CHUNK),
         };
-        let outcome = produce(&mut writer).and_then(|()| writer.finish());
-        if let Err(error) = outcome {
-            let _ = sender.blocking_send(Err(error));
+        prepared.write(&store, format, &mut writer)?;
+        writer.finish()
+    };
+    let done = state.workers.start(stop, state.config.sparql.budget(), job)?;
+    // The job's result says why it failed; the format, and then the first
+    // piece, that it got as far as answering.
+    let started = async {
+        let format = format_receiver.await.ok()?;
+        let first = receiver.recv().await?;
+        Some((format, first))
+    };
+    let (format, first) = match tokio::time::timeout(state.config.sparql.budget().timeout + GRACE, started).await {
+        Ok(Some((format, Ok(first)))) => (format, first),
+        Ok(Some((_, Err(problem)))) => return Err(problem),
+        Ok(None) => {
+            let ended = answer_in_time(state, done).await;
+            return Err(ended
+                .err()
+                .unwrap_or_else(|| Problem::internal("a query ended without an answer")));
         }
-    });
-    let seconds = deadline.seconds;
-    let timed_out = |error: Error| match error {
-        Error::Query { ref message, .. } if message == query::CANCELLED => Error::Timeout { seconds },
-        other => other,
+        Err(_) => {
+            return Err(Error::Timeout {
+                seconds: state.config.sparql.timeout_secs,
+            }
+            .into())
+        }
     };
-    let first = match receiver.recv().await {
-        Some(Ok(bytes)) => bytes,
-        Some(Err(error)) => return Err(timed_out(error).into()),
-        None => Bytes::new(),
+    let failure = async move {
+        match done.await {
+            Ok(Err(problem)) => Some(problem),
+            _ => None,
+        }
     };
-    let rest = futures_util::stream::unfold((receiver, deadline), move |(mut receiver, deadline)| async move {
-        let next = receiver.recv().await?;
-        let item = next.map_err(|e| {
-            tracing::warn!(error = %e, "a query failed after its answer had started; the response is cut");
-            std::io::Error::other(e.to_string())
-        });
-        Some((item, (receiver, deadline)))
-    });
+    let rest = futures_util::stream::unfold(
+        (receiver, Some(Box::pin(failure)), abandon),
+        |(mut receiver, failure, abandon)| async move {
+            if let Some(piece) = receiver.recv().await {
+                let item = piece.map_err(|problem| std::io::Error::other(problem.detail));
+                return Some((item, (receiver, failure, abandon)));
+            }
+            // The job is over: cut the stream if it failed.
+            let problem = failure?.await?;
+            tracing::warn!(error = %problem.detail, "a query failed after its answer had started; the response is cut");
+            Some((Err(std::io::Error::other(problem.detail)), (receiver, None, abandon)))
+        },
+    );
     let body = futures_util::StreamExt::chain(
         futures_util::stream::once(async move { Ok::<_, std::io::Error>(first) }),
         rest,
@@ -338,21 +382,25 @@ pub(super) async fn stream(
 
 /// Collects what the serializer writes and sends it on in pieces; a
 /// closed channel (the client went away) stops the writer.
-pub(super) struct ChannelWriter {
-    sender: mpsc::Sender<crate::Result<Bytes>>,
+struct ChannelWriter {
+    sender: mpsc::Sender<Result<Bytes, Problem>>,
     buffer: Vec<u8>,
 }
 
 impl ChannelWriter {
+    /// The piece is made outside the worker's memory budget: it is freed
+    /// on another thread, once sent.
     fn send(&mut self) -> std::io::Result<()> {
-        let piece = Bytes::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK)));
+        let piece = crate::memory::unmetered(|| Bytes::copy_from_slice(&self.buffer));
+        self.buffer.clear();
         self.sender
             .blocking_send(Ok(piece))
             .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away"))
     }
 
-    fn finish(&mut self) -> crate::Result<()> {
-        self.send().map_err(|e| Error::Storage(format!("sending results: {e}")))
+    fn finish(&mut self) -> Result<(), Problem> {
+        self.send()
+            .map_err(|e| Problem::from(Error::Storage(format!("sending results: {e}"))))
     }
 }
 
@@ -374,7 +422,7 @@ impl std::io::Write for ChannelWriter {
 /// whatever graph format is asked for.
 fn service_description(state: &AppState, headers: &HeaderMap) -> Result<Response, Problem> {
     let format = graph_format(headers)?;
-    let endpoint = endpoint_url(headers);
+    let endpoint = endpoint_url(state);
     let union = if state.config.sparql.union_default_graph {
         "sd:feature sd:UnionDefaultGraph ;"
     } else {

@@ -7,12 +7,13 @@
 //! - `GET /api/concepts?iri=…&lang=…`.
 
 use super::auth::Caller;
+use super::params::{Params, Repeatable};
 use super::{blocking, read_body, AppState, Problem};
 use crate::auth::Role;
 use crate::ingest::rdf;
 use crate::taxonomy::{self, Push, PushMode};
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -49,13 +50,15 @@ struct PushParams {
     graph: Option<String>,
 }
 
+impl Repeatable for PushParams {}
+
 /// PUT replaces the project with the body, POST merges the body into it.
 async fn push(
     State(state): State<AppState>,
     caller: Caller,
     method: Method,
     Path(id): Path<String>,
-    Query(params): Query<PushParams>,
+    Params(params): Params<PushParams>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<impl IntoResponse, Problem> {
@@ -112,6 +115,8 @@ struct ConceptParams {
     lang: String,
 }
 
+impl Repeatable for ConceptParams {}
+
 fn english() -> String {
     "en".into()
 }
@@ -119,7 +124,7 @@ fn english() -> String {
 async fn concept(
     State(state): State<AppState>,
     caller: Caller,
-    Query(params): Query<ConceptParams>,
+    Params(params): Params<ConceptParams>,
 ) -> Result<impl IntoResponse, Problem> {
     caller.require(Role::Reader)?;
     let iri = params

@@ -9,10 +9,11 @@
 //! forwarder sending thousands of events a batch reads what it acts on.
 
 use super::auth::Caller;
+use super::params::{Params, Repeatable};
 use super::{blocking, read_body, AppState, Problem};
 use crate::auth::Role;
 use crate::usage::{self, Recording};
-use axum::extract::{Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::post;
@@ -28,6 +29,8 @@ struct UsageParams {
     on_error: Option<String>,
     outcomes: Option<String>,
 }
+
+impl Repeatable for UsageParams {}
 
 /// Which outcomes the answer lists.
 fn listed(outcomes: Option<&str>) -> Result<fn(&usage::EventOutcome) -> bool, Problem> {
@@ -46,7 +49,7 @@ fn listed(outcomes: Option<&str>) -> Result<fn(&usage::EventOutcome) -> bool, Pr
 async fn record(
     State(state): State<AppState>,
     caller: Caller,
-    Query(params): Query<UsageParams>,
+    Params(params): Params<UsageParams>,
     request: Request,
 ) -> Result<impl IntoResponse, Problem> {
     let principal = caller.require(Role::Reader)?.clone();

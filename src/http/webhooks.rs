@@ -9,10 +9,11 @@
 //! - `POST /api/webhooks/{name}/redeliver` — dead letters back in the queue.
 
 use super::auth::Caller;
+use super::params::{Params, Repeatable};
 use super::{blocking, read_body, AppState, Problem};
 use crate::auth::Role;
 use crate::webhooks::{self, Subscription};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
@@ -88,14 +89,18 @@ struct LogParams {
     limit: Option<usize>,
 }
 
+impl Repeatable for LogParams {}
+
 async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,
-    params: Result<Query<LogParams>, axum::extract::rejection::QueryRejection>,
+    params: Result<Params<LogParams>, Problem>,
 ) -> Result<impl IntoResponse, Problem> {
     caller.require(Role::Admin)?;
-    let Query(params) = params
-        .map_err(|e| Problem::bad_request("query", format!("{}; use state, subscription and limit", e.body_text())))?;
+    let Params(params) = params.map_err(|mut p| {
+        p.detail.push_str("; use state, subscription and limit");
+        p
+    })?;
     if let Some(s) = params.state.as_deref() {
         if !["pending", "delivered", "dead"].contains(&s) {
             return Err(Problem::bad_request(

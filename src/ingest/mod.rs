@@ -16,6 +16,7 @@
 
 pub mod assetgraph;
 pub mod dropbox;
+pub mod entities;
 pub mod files;
 pub mod json;
 pub mod photoshelter;

@@ -154,6 +154,10 @@ fn parse_sequentially(
         }
     };
     if format == RdfFormat::RdfXml {
+        super::entities::check(bytes).map_err(|refused| {
+            let at = position_at(bytes, refused.offset as u64);
+            syntax_error(document, format, refused.message, Some(at))
+        })?;
         // Parsed directly to learn the byte offset of an error.
         let mut parser = oxrdfxml::RdfXmlParser::new();
         if let Some(base) = base {

@@ -4,12 +4,14 @@
 //! Each `.rq` file starts with comment lines: the first says what the report
 //! answers, `# @param NAME TYPE DEFAULT  description` lines declare its
 //! parameters. In the query a parameter is the variable `?NAME`, bound to
-//! the given value (or its default) by a `VALUES` row placed first in the
-//! query's outermost `WHERE` group — so use parameters in that group (its
+//! the given value (or its default) by a `VALUES` row joined first into the
+//! query's outermost `WHERE` group — in the parsed algebra, never in the
+//! text (`sparql::query::bind`) — so use parameters in that group (its
 //! filters, or patterns joined there), not only inside nested groups, which
 //! are evaluated before the join. `DEFAULT` is `-` for a parameter that may
-//! stay unbound, which the query then handles with `BOUND(?NAME)`. Types:
-//! `integer`, `decimal`, `date`, `dateTime`, `string`, `iri`.
+//! stay unbound, which the query then handles with `BOUND(?NAME)`, and `!`
+//! for one the caller must give. Types: `integer`, `decimal`, `date`,
+//! `dateTime`, `string`, `iri`.
 
 use crate::error::{Error, Result};
 use oxigraph::model::vocab::xsd;
@@ -64,8 +66,10 @@ pub struct Parameter {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: String,
-    /// None: the parameter may stay unbound.
+    /// None: the parameter may stay unbound, unless it is required.
     pub default: Option<String>,
+    /// The caller must give it.
+    pub required: bool,
     pub description: String,
 }
 
@@ -102,7 +106,8 @@ fn read(name: &'static str, text: &'static str) -> Report {
             parameters.push(Parameter {
                 name: name.to_owned(),
                 kind: kind.to_owned(),
-                default: (default != "-").then(|| default.to_owned()),
+                default: (default != "-" && default != "!").then(|| default.to_owned()),
+                required: default == "!",
                 description: parts.collect::<Vec<_>>().join(" "),
             });
         } else if !line.is_empty() {
@@ -135,6 +140,15 @@ impl Report {
         let mut bindings = Vec::new();
         for parameter in &self.parameters {
             let Some(value) = given.get(&parameter.name).or(parameter.default.as_ref()) else {
+                if parameter.required {
+                    return Err(Error::invalid_field(
+                        parameter.name.as_str(),
+                        format!(
+                            "report '{}' needs {}: {}",
+                            self.name, parameter.name, parameter.description
+                        ),
+                    ));
+                }
                 continue;
             };
             let term = typed(&parameter.kind, value).map_err(|expected| {
@@ -144,42 +158,6 @@ impl Report {
         }
         Ok(bindings)
     }
-
-    /// The query with these values bound: a `VALUES` row first in its
-    /// outermost `WHERE` group.
-    pub fn query_with(&self, bindings: &[(Variable, Term)]) -> String {
-        if bindings.is_empty() {
-            return self.text.to_owned();
-        }
-        let at = outer_group_start(self.text).expect("every report has a WHERE group (checked by its test)");
-        let variables: Vec<String> = bindings.iter().map(|(v, _)| v.to_string()).collect();
-        let values: Vec<String> = bindings.iter().map(|(_, t)| t.to_string()).collect();
-        format!(
-            "{}\n  VALUES ({}) {{ ({}) }}{}",
-            &self.text[..at],
-            variables.join(" "),
-            values.join(" "),
-            &self.text[at..]
-        )
-    }
-}
-
-/// Just after the `{` of the first `WHERE {` that is not in a comment.
-fn outer_group_start(text: &str) -> Option<usize> {
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let code = line.split('#').next().unwrap_or("");
-        let upper = code.to_ascii_uppercase();
-        if let Some(i) = upper.find("WHERE") {
-            let rest = &code[i + 5..];
-            let brace = rest.find('{')?;
-            if rest[..brace].trim().is_empty() {
-                return Some(offset + i + 5 + brace + 1);
-            }
-        }
-        offset += line.len();
-    }
-    None
 }
 
 /// A parameter's text as a term of its type, or what was expected.
@@ -216,11 +194,6 @@ mod tests {
     fn every_report_says_what_it_answers_and_parses() {
         for report in all() {
             assert!(!report.description.is_empty(), "{} has no description", report.name);
-            assert!(
-                outer_group_start(report.text).is_some(),
-                "{} has no WHERE {{",
-                report.name
-            );
             let bindings = report
                 .parameters
                 .iter()
@@ -236,9 +209,10 @@ mod tests {
                     )
                 })
                 .collect::<Vec<_>>();
-            spargebra::SparqlParser::new()
-                .parse_query(&report.query_with(&bindings))
+            let mut query = spargebra::SparqlParser::new()
+                .parse_query(report.text)
                 .unwrap_or_else(|e| panic!("{}: {e}", report.name));
+            crate::sparql::query::bind(&mut query, &bindings).unwrap();
             for p in &report.parameters {
                 if let Some(default) = &p.default {
                     typed(&p.kind, default)
@@ -246,6 +220,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_required_parameter_must_be_given() {
+        let report = read("t", "# A test.\n# @param asset iri !  The asset.\nSELECT * {}");
+        assert!(report.parameters[0].required);
+        let Err(Error::Invalid { field, .. }) = report.bindings(&HashMap::new()) else {
+            panic!("a missing required parameter was accepted")
+        };
+        assert_eq!(field.as_deref(), Some("asset"));
+        let given = HashMap::from([("asset".to_owned(), "urn:assetgraph:asset:x".to_owned())]);
+        assert_eq!(report.bindings(&given).unwrap().len(), 1);
     }
 
     #[test]

@@ -9,17 +9,46 @@
 //!   the same path;
 //! - [`edits`]: how both route a change of a graph — a taxonomy project's
 //!   graphs become a push, the service's own graphs are refused;
-//! - [`search`]: `SERVICE ag:search`, the search index inside a query.
+//! - [`search`]: `SERVICE ag:search`, the search index inside a query;
+//! - [`limits`], [`stop`] and [`worker`]: what a query may be, how it is
+//!   stopped, and the threads that run it within its time and memory.
+//!
+//! No value from a request is ever written into query text: the service's
+//! own queries are constants, and values reach them bound to variables —
+//! before evaluation for [`select`], as a `VALUES` row joined into the
+//! parsed algebra for reports ([`query::bind`]).
 //!
 //! By default the default graph of a query is the union of all graphs
 //! (DESIGN §2); `sparql.union_default_graph = false` makes it the store's
 //! own default graph, as the W3C test suites expect.
 
+/// Every expression of two operands, binding them to `$a` and `$b`, as
+/// one pattern: the walks of [`limits`] and [`stop`] treat them alike.
+macro_rules! binary_expression {
+    ($a:ident, $b:ident) => {
+        spargebra::algebra::Expression::Or($a, $b)
+            | spargebra::algebra::Expression::And($a, $b)
+            | spargebra::algebra::Expression::Equal($a, $b)
+            | spargebra::algebra::Expression::SameTerm($a, $b)
+            | spargebra::algebra::Expression::Greater($a, $b)
+            | spargebra::algebra::Expression::GreaterOrEqual($a, $b)
+            | spargebra::algebra::Expression::Less($a, $b)
+            | spargebra::algebra::Expression::LessOrEqual($a, $b)
+            | spargebra::algebra::Expression::Add($a, $b)
+            | spargebra::algebra::Expression::Subtract($a, $b)
+            | spargebra::algebra::Expression::Multiply($a, $b)
+            | spargebra::algebra::Expression::Divide($a, $b)
+    };
+}
+
 pub mod edits;
 pub mod graph_store;
+pub mod limits;
 pub mod query;
 pub mod search;
+pub mod stop;
 pub mod update;
+pub mod worker;
 
 use crate::error::{Error, Position, Result};
 use crate::store::Store;
@@ -82,11 +111,18 @@ impl OutputFormat {
     }
 }
 
-/// Runs a SELECT on the union of all graphs and returns its rows, each
-/// with the values of the projected variables in order: for the service's
-/// own queries, whose results are small.
-pub fn select(store: &Store, query: &str) -> Result<Vec<Vec<Option<Term>>>> {
+/// Runs one of the service's own SELECT queries on the union of all
+/// graphs and returns its rows, each with the values of the projected
+/// variables in order; for queries whose results are small.
+///
+/// The text is a constant of the program; values from elsewhere reach it
+/// only as `bindings`: each variable named there (which the query must
+/// select) is bound to its value before evaluation, everywhere in the query.
+pub fn select(store: &Store, query: &'static str, bindings: &[(&str, Term)]) -> Result<Vec<Vec<Option<Term>>>> {
     let mut prepared = SparqlEvaluator::new().parse_query(query).map_err(syntax_error)?;
+    for (name, term) in bindings {
+        prepared = prepared.substitute_variable(oxigraph::sparql::Variable::new_unchecked(*name), term.clone());
+    }
     prepared.dataset_mut().set_default_graph_as_union();
     let QueryResults::Solutions(solutions) = prepared.on_store(store.db()).execute()? else {
         return Ok(Vec::new());

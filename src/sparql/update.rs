@@ -23,7 +23,7 @@ use crate::store::{Change, Receipt, Store, WriteView};
 use crate::taxonomy::PushReport;
 use crate::vocab::graphs;
 use oxigraph::model::{BlankNode, GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad, QuadRef, Term, Triple};
-use oxigraph::sparql::{CancellationToken, QueryDatasetSpecification, QueryResults, QuerySolution, SparqlEvaluator};
+use oxigraph::sparql::{QueryDatasetSpecification, QueryResults, QuerySolution, SparqlEvaluator};
 use serde::Serialize;
 use spargebra::algebra::{GraphPattern, GraphTarget};
 use spargebra::term::{
@@ -43,7 +43,10 @@ pub struct UpdateRequest {
     pub union_default_graph: bool,
     pub actor: String,
     pub tenant: String,
-    pub cancel: CancellationToken,
+    /// How long and how deeply nested the text may be.
+    pub shape: super::limits::Shape,
+    /// Ends the evaluation when it has to stop.
+    pub stop: super::stop::Stop,
 }
 
 /// Graphs named by protocol parameters. Among the default graphs,
@@ -83,15 +86,19 @@ pub struct UpdateReport {
     pub taxonomies: Vec<PushReport>,
 }
 
-/// Parses and applies an update as one change.
+/// Checks, parses and applies an update as one change. Call it on a
+/// SPARQL worker thread ([`super::worker`]).
 pub fn update(store: &Store, request: UpdateRequest) -> Result<UpdateReport> {
+    super::limits::check_text(&request.text, request.shape)?;
     let mut parser = spargebra::SparqlParser::new();
     if let Some(base) = &request.base_iri {
         parser = parser
             .with_base_iri(base.as_str())
             .map_err(|e| Error::invalid_field("base", format!("'{base}' is not a base IRI: {e}")))?;
     }
-    let parsed = parser.parse_update(&request.text).map_err(syntax_error)?;
+    let mut parsed = parser.parse_update(&request.text).map_err(syntax_error)?;
+    super::limits::check_update(&parsed, request.shape.max_depth)?;
+    super::stop::add_to_update(&mut parsed, &request.text);
     let says_using = parsed
         .operations
         .iter()
@@ -161,7 +168,7 @@ struct Scratch<'a> {
     ownership: &'a Ownership,
     union_default_graph: bool,
     protocol_using: Option<QueryDatasetSpecification>,
-    cancel: CancellationToken,
+    stop: super::stop::Stop,
 }
 
 /// Graph names in a stable order: the default graph first.
@@ -204,7 +211,7 @@ impl<'a> Scratch<'a> {
                 .as_ref()
                 .filter(|u| !u.is_empty())
                 .map(ProtocolDataset::specification),
-            cancel: request.cancel.clone(),
+            stop: request.stop.clone(),
         };
         for operation in &update.operations {
             scratch.apply(operation, update.base_iri.as_ref())?;
@@ -215,7 +222,7 @@ impl<'a> Scratch<'a> {
     }
 
     fn apply(&mut self, operation: &GraphUpdateOperation, base: Option<&oxiri::Iri<String>>) -> Result<()> {
-        if self.cancel.is_cancelled() {
+        if self.stop.is_stopped() {
             return Err(Error::Query {
                 message: "the update was cancelled".into(),
                 position: None,
@@ -354,7 +361,8 @@ impl<'a> Scratch<'a> {
             base_iri: base.cloned(),
         };
         let mut prepared = SparqlEvaluator::new()
-            .with_cancellation_token(self.cancel.clone())
+            .with_cancellation_token(self.stop.token())
+            .with_custom_function(super::stop::checkpoint_name(), self.stop.checkpoint())
             .for_query(query);
         match (using, &self.protocol_using) {
             (Some(using), _) => *prepared.dataset_mut() = using.into(),
@@ -362,10 +370,14 @@ impl<'a> Scratch<'a> {
             (None, None) if self.union_default_graph => prepared.dataset_mut().set_default_graph_as_union(),
             (None, None) => {}
         }
-        let QueryResults::Solutions(solutions) = prepared.on_transaction(&self.tx).execute()? else {
-            return Ok(());
-        };
-        let solutions: Vec<QuerySolution> = solutions.collect::<Result<_, _>>()?;
+        // A checkpoint unwinds no further than here: the writer lock
+        // this runs under must not see a panic.
+        let solutions: Vec<QuerySolution> = super::stop::catching(|| {
+            let QueryResults::Solutions(solutions) = prepared.on_transaction(&self.tx).execute()? else {
+                return Ok(Vec::new());
+            };
+            Ok(solutions.collect::<Result<_, _>>()?)
+        })?;
         let mut deletions = Vec::new();
         let mut insertions = Vec::new();
         for solution in &solutions {

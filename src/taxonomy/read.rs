@@ -7,7 +7,7 @@ use super::meta_graph;
 use crate::error::{Error, Result};
 use crate::sparql::select;
 use crate::store::Store;
-use crate::vocab::{ag, dcterms, owl, skos, AG};
+use crate::vocab::{ag, dcterms, owl, skos};
 use oxigraph::model::{NamedNode, NamedNodeRef, Term};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -99,21 +99,20 @@ pub fn list(store: &Store) -> Result<Vec<ProjectSummary>> {
 
 /// One project, or `NotFound`.
 pub fn get(store: &Store, id: &str) -> Result<ProjectSummary> {
+    super::validate_project_id(id)?;
     projects(store, Some(id))?
         .pop()
         .ok_or_else(|| Error::not_found(format!("taxonomy project '{id}'")))
 }
 
+/// Every triple of every project's meta graph, or of one project's.
+const PROJECTS: &str = "PREFIX ag: <https://w3id.org/assetgraph/ns#>
+    SELECT ?m ?s ?p ?o WHERE { GRAPH ?m { ?project a ag:TaxonomyProject . ?s ?p ?o } }";
+
 fn projects(store: &Store, only: Option<&str>) -> Result<Vec<ProjectSummary>> {
-    let graph_filter = only
-        .map(|id| format!("VALUES ?m {{ <{}> }}", meta_graph(id).as_str()))
-        .unwrap_or_default();
-    let query = format!(
-        "PREFIX ag: <{AG}>
-         SELECT ?m ?s ?p ?o WHERE {{ {graph_filter} GRAPH ?m {{ ?project a ag:TaxonomyProject . ?s ?p ?o }} }}"
-    );
+    let bindings: Vec<(&str, Term)> = only.map(|id| ("m", meta_graph(id).into())).into_iter().collect();
     let mut by_graph: BTreeMap<String, Vec<(Term, NamedNode, Term)>> = BTreeMap::new();
-    for row in select(store, &query)? {
+    for row in select(store, PROJECTS, &bindings)? {
         if let [Some(Term::NamedNode(m)), Some(s), Some(Term::NamedNode(p)), Some(o)] = row.as_slice() {
             by_graph
                 .entry(m.as_str().to_owned())
@@ -200,26 +199,26 @@ pub struct Linked {
     pub label: Option<String>,
 }
 
+/// What is said of `?concept`: its own triples, the labels of the concepts
+/// it links to, and the projects whose graphs hold it.
+const CONCEPT: &str = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+    PREFIX dcterms: <http://purl.org/dc/terms/>
+    PREFIX ag: <https://w3id.org/assetgraph/ns#>
+    SELECT ?about ?p ?o ?concept WHERE {
+      { GRAPH ?g { ?concept ?p ?o } BIND(?concept AS ?about) }
+      UNION
+      { GRAPH ?g { ?concept ?rel ?about } FILTER(isIRI(?about))
+        GRAPH ?h { ?about skos:prefLabel|dcterms:title ?o } BIND(skos:prefLabel AS ?p) }
+      UNION
+      { GRAPH ?g { ?concept ?x ?y } GRAPH ?m { ?project ag:graph|ag:derivedGraph ?g ; ag:projectId ?o }
+        BIND(?concept AS ?about) BIND(ag:projectId AS ?p) }
+    }";
+
 /// A concept from the union of all graphs; labels of linked concepts in
 /// `lang` when they have one, else English, else any. Language tags are
 /// compared and returned in lower case, as RDF defines them.
 pub fn concept(store: &Store, iri: &str, lang: &str) -> Result<ConceptDetail> {
     let node = NamedNode::new(iri).map_err(|e| Error::invalid_field("iri", format!("'{iri}' is not an IRI: {e}")))?;
-    let query = format!(
-        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-         PREFIX dcterms: <http://purl.org/dc/terms/>
-         PREFIX ag: <{AG}>
-         SELECT ?about ?p ?o WHERE {{
-           {{ GRAPH ?g {{ <{iri}> ?p ?o }} BIND(<{iri}> AS ?about) }}
-           UNION
-           {{ GRAPH ?g {{ <{iri}> ?rel ?about }} FILTER(isIRI(?about))
-              GRAPH ?h {{ ?about skos:prefLabel|dcterms:title ?o }} BIND(skos:prefLabel AS ?p) }}
-           UNION
-           {{ GRAPH ?g {{ <{iri}> ?x ?y }} GRAPH ?m {{ ?project ag:graph|ag:derivedGraph ?g ; ag:projectId ?o }}
-              BIND(<{iri}> AS ?about) BIND(ag:projectId AS ?p) }}
-         }}",
-        iri = node.as_str()
-    );
     let mut detail = ConceptDetail {
         iri: iri.to_owned(),
         ..Default::default()
@@ -227,8 +226,8 @@ pub fn concept(store: &Store, iri: &str, lang: &str) -> Result<ConceptDetail> {
     let mut labels: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut links: Vec<(NamedNode, String)> = Vec::new();
     let mut found = false;
-    for row in select(store, &query)? {
-        let [Some(Term::NamedNode(about)), Some(Term::NamedNode(p)), Some(o)] = row.as_slice() else {
+    for row in select(store, CONCEPT, &[("concept", node.into())])? {
+        let [Some(Term::NamedNode(about)), Some(Term::NamedNode(p)), Some(o), _] = row.as_slice() else {
             continue;
         };
         if about.as_str() != iri {

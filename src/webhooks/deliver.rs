@@ -32,9 +32,9 @@ impl Dispatcher {
         poll: Duration,
     ) -> Result<Self> {
         Ok(Dispatcher {
+            client: crate::outbound::client(timeout, subscriptions.allowed_hosts())?,
             store,
             subscriptions,
-            client: crate::outbound::client(timeout)?,
             retry,
             poll,
             wake: Arc::new(Notify::new()),

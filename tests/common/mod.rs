@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use assetgraph::config::Config;
-use assetgraph::http::{router, AppState};
+use assetgraph::http::AppState;
 use assetgraph::index::SearchIndex;
 use assetgraph::ingest::rdf;
 use assetgraph::store::Store;
@@ -115,7 +115,11 @@ pub async fn start_server(config: Config) -> TestServer {
     let state = AppState::new(store.clone(), index.clone(), config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
+    tokio::spawn(async move {
+        assetgraph::http::server::serve_until(listener, state, std::future::pending())
+            .await
+            .unwrap()
+    });
     TestServer {
         base,
         store,
@@ -142,4 +146,118 @@ pub fn assert_owner_only(path: &Path) {
         let mode = std::fs::metadata(path).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "{} is readable by others", path.display());
     }
+}
+
+/// The real binary serving a store in a temp dir, on an ephemeral
+/// loopback port; killed when dropped.
+pub struct Served {
+    pub child: std::process::Child,
+    /// `127.0.0.1:port`
+    pub address: String,
+    pub dir: TempDir,
+    /// Every line the server logged after it started listening.
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Served {
+    /// `config` is the TOML of the config file; `args` are added to `serve`.
+    pub fn start(config: &str, args: &[&str]) -> Served {
+        use std::io::{BufRead, BufReader};
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("config.toml");
+        std::fs::write(&config_path, config).unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_assetgraph"))
+            .arg("--config")
+            .arg(&config_path)
+            .args(["--log-format", "json", "serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(dir.path().join("data"))
+            .args(args)
+            .env_remove("ASSETGRAPH_API_KEYS")
+            .env_remove("ASSETGRAPH_DATA")
+            .env_remove("ASSETGRAPH_LISTEN")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let address = loop {
+            let line = lines.next().expect("the server says where it listens").unwrap();
+            let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if entry["fields"]["message"] == "assetgraph listening" {
+                break entry["fields"]["address"].as_str().unwrap().to_owned();
+            }
+        };
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Served {
+            child,
+            address,
+            dir,
+            log,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Whether the process is still running.
+    pub fn alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Resident memory of the process, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Sends SIGTERM and waits up to `within` for the process to end.
+    pub fn terminate(&mut self, within: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let started = std::time::Instant::now();
+        while started.elapsed() < within {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Keys of every role, as config-file TOML, plus `extra` settings; the
+/// licence scheduler is off, so that the store changes only when asked.
+pub fn config_with_keys(extra: &str) -> String {
+    let mut config = String::from("[alerts]\ninterval_secs = 0\n\n");
+    for role in ["reader", "analyst", "editor", "admin"] {
+        config.push_str(&format!(
+            "[[keys]]\nname = \"{role}\"\nrole = \"{role}\"\nsecret = \"{role}-secret-0123456789\"\n\n"
+        ));
+    }
+    format!("{extra}\n{config}")
+}
+
+/// The `Authorization` header of a key made by [`config_with_keys`].
+pub fn bearer(role: &str) -> String {
+    format!("Bearer {role}-secret-0123456789")
 }
