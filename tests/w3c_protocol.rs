@@ -3,8 +3,10 @@
 //! request and the expected response in RDF (`ht:` and `mf:` terms); the
 //! deprecated http-rdf-update manifest describes them in prose, which is
 //! read too. Paths starting `/sparql/` go to `/sparql`, `/gsp` to
-//! `/store`; requests carry the manifest's host (`www.example`) so that
-//! directly identified graphs get the IRIs the manifests expect.
+//! `/store`; the service's `public_url` is the manifest's host
+//! (`http://www.example`) so that directly identified graphs get the IRIs
+//! the manifests expect (the requests carry that host too, as the
+//! manifests write them; the service never reads it).
 //!
 //! Skipped with a notice when ../shared/data is absent.
 
@@ -26,10 +28,12 @@ const CNT: &str = "http://www.w3.org/2011/content#";
 const HTS: &str = "http://www.w3.org/2011/http-statusCodes#";
 const HOST: &str = "www.example";
 
-/// The suites' own semantics: the default graph is the stored one.
+/// The suites' own semantics: the default graph is the stored one, and
+/// the server's URL is the manifests' host.
 fn w3c_config() -> Config {
     let mut config = Config::default();
     config.sparql.union_default_graph = false;
+    config.public_url = Some(format!("http://{HOST}"));
     config
 }
 

@@ -153,6 +153,20 @@ fn parse_sequentially(
             progress(read.load(Ordering::Relaxed));
         }
     };
+    if matches!(format, RdfFormat::JsonLd { .. }) {
+        if let Some(offset) = json_too_deep(bytes, MAX_JSON_DEPTH) {
+            let message = format!(
+                "the document nests objects and arrays more than {MAX_JSON_DEPTH} levels deep; flatten it (JSON-LD \
+                 needs no deep nesting: give nodes an @id and refer to it)"
+            );
+            return Err(syntax_error(
+                document,
+                format,
+                message,
+                Some(position_at(bytes, offset as u64)),
+            ));
+        }
+    }
     if format == RdfFormat::RdfXml {
         super::entities::check(bytes).map_err(|refused| {
             let at = position_at(bytes, refused.offset as u64);
@@ -205,6 +219,41 @@ fn parse_sequentially(
     Ok(quads)
 }
 
+/// The JSON-LD parser recurses once per level of nesting; serde_json's own
+/// limit is the same.
+const MAX_JSON_DEPTH: usize = 128;
+
+/// Where nesting of objects and arrays first goes past `max`, if it does
+/// (strings skipped, escapes and all).
+fn json_too_deep(bytes: &[u8], max: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (offset, &b) in bytes.iter().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    return Some(offset);
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 fn syntax_error(document: &str, format: RdfFormat, message: String, position: Option<Position>) -> Error {
     Error::Syntax {
         document: document.to_owned(),
@@ -239,6 +288,32 @@ impl Read for CountingReader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deeply_nested_json_ld_is_refused_with_its_position() {
+        let deep = format!(
+            "{{\"@id\": \"http://e/s\", \"http://e/p\": {}\"x\"{}}}",
+            "{\"http://e/p\": ".repeat(200),
+            "}".repeat(200)
+        );
+        let format = RdfFormat::JsonLd {
+            profile: Default::default(),
+        };
+        let Err(Error::Syntax {
+            position: Some(at),
+            message,
+            ..
+        }) = parse("body", format, deep.as_bytes(), &|_| {})
+        else {
+            panic!("a document nested 200 levels deep was parsed")
+        };
+        assert!(message.contains("128"), "{message}");
+        assert_eq!(at.line, 1);
+        assert!(
+            json_too_deep(b"{\"a\": \"[[[[[[\\\"[[[[\"}", 2).is_none(),
+            "brackets in strings do not nest"
+        );
+    }
 
     #[test]
     fn poolparty_format_names_are_accepted_in_any_spelling() {
