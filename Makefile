@@ -25,3 +25,4 @@ bench: deps
 	cargo bench --bench usage
 	cargo bench --bench usage_floor
 	cargo bench --bench webhooks
+	cargo bench --bench limits

@@ -24,6 +24,7 @@
 //! - [`store`] owns oxigraph and **the single write path** every mutation
 //!   goes through.
 //! - [`config`], [`auth`], [`error`], [`memory`] and [`vocab`] are shared by all.
+//! - [`fuzz`] holds the entry points the fuzzers and the corpus test drive.
 
 pub mod alerts;
 pub mod assets;
@@ -33,6 +34,7 @@ pub mod cli;
 pub mod config;
 pub mod connectors;
 pub mod error;
+pub mod fuzz;
 pub mod http;
 pub mod index;
 pub mod ingest;

@@ -8,7 +8,7 @@ mod load;
 mod query;
 mod report;
 mod search;
-mod serve;
+pub(crate) mod serve;
 mod sync;
 
 use crate::config::Config;

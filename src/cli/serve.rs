@@ -111,7 +111,7 @@ fn check_exposure(address: &SocketAddr, keys: &KeyRing) -> Result<()> {
     Ok(())
 }
 
-fn load_demo(store: &Store) -> Result<()> {
+pub(crate) fn load_demo(store: &Store) -> Result<()> {
     let quads = rdf::parse(
         "demo/campaigns.ttl",
         RdfFormat::Turtle,

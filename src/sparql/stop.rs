@@ -152,6 +152,28 @@ pub(super) fn add_to_update(update: &mut Update, text: &str) {
     }
 }
 
+/// Whether evaluating the pattern reads the store.
+fn reads_store(pattern: &GraphPattern) -> bool {
+    match pattern {
+        GraphPattern::Bgp { patterns } => !patterns.is_empty(),
+        GraphPattern::Values { .. } => false,
+        GraphPattern::Join { left, right }
+        | GraphPattern::LeftJoin { left, right, .. }
+        | GraphPattern::Lateral { left, right }
+        | GraphPattern::Union { left, right }
+        | GraphPattern::Minus { left, right } => reads_store(left) || reads_store(right),
+        GraphPattern::Filter { inner, .. }
+        | GraphPattern::Extend { inner, .. }
+        | GraphPattern::OrderBy { inner, .. }
+        | GraphPattern::Project { inner, .. }
+        | GraphPattern::Distinct { inner }
+        | GraphPattern::Reduced { inner }
+        | GraphPattern::Slice { inner, .. }
+        | GraphPattern::Group { inner, .. } => reads_store(inner),
+        GraphPattern::Path { .. } | GraphPattern::Graph { .. } | GraphPattern::Service { .. } => true,
+    }
+}
+
 struct Checkpoints {
     /// Fresh variables are named `{prefix}{n}`, a prefix the query text
     /// does not contain.
@@ -171,9 +193,13 @@ impl Checkpoints {
     fn add(&mut self, pattern: &mut GraphPattern, in_join: bool) {
         let wrap = match pattern {
             GraphPattern::Join { left, right } => {
+                // A product of two sides held in memory (VALUES, BINDs) is
+                // built without a store read: it gets its own checkpoint,
+                // even inside a join tree.
+                let in_memory = !reads_store(left) && !reads_store(right);
                 self.add(left, true);
                 self.add(right, true);
-                !in_join
+                !in_join || in_memory
             }
             GraphPattern::LeftJoin {
                 left,
@@ -286,6 +312,12 @@ mod tests {
         assert_eq!(text.matches("urn:assetgraph:checkpoint").count(), 1, "{text}");
         let text = checkpointed("SELECT * { ?a ?b ?c }");
         assert_eq!(text.matches("urn:assetgraph:checkpoint").count(), 0, "{text}");
+    }
+
+    #[test]
+    fn a_product_of_values_inside_a_join_tree_gets_its_own() {
+        let text = checkpointed("SELECT * { VALUES ?a { 1 2 } VALUES ?b { 1 2 } ?s ?p ?a }");
+        assert_eq!(text.matches("urn:assetgraph:checkpoint").count(), 2, "{text}");
     }
 
     #[test]
