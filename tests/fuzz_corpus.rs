@@ -65,7 +65,11 @@ fn mutate(rng: &mut StdRng, seed: &[u8]) -> Vec<u8> {
 }
 
 fn run(target: &str, seeds: &[Vec<u8>], rounds: usize, entry: impl Fn(&[u8])) {
-    let kept = [inputs("regressions", target, usize::MAX), inputs("corpus", target, 2_000)].concat();
+    let kept = [
+        inputs("regressions", target, usize::MAX),
+        inputs("corpus", target, 2_000),
+    ]
+    .concat();
     for input in &kept {
         entry(input);
     }

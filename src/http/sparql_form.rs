@@ -4,7 +4,12 @@
 
 use super::AppState;
 
+/// The query the form starts with.
+const EXAMPLE: &str =
+    "SELECT ?graph (COUNT(*) AS ?triples) WHERE { GRAPH ?graph { ?s ?p ?o } } GROUP BY ?graph ORDER BY DESC(?triples) LIMIT 20";
+
 pub(super) fn page(_state: &AppState) -> String {
+    let example = escape(EXAMPLE);
     let reports = crate::reports::all();
     let mut examples = String::new();
     let mut texts = Vec::new();
@@ -37,7 +42,7 @@ li {{ margin: 0.2rem 0; }}
 Join search hits with <code>SERVICE ag:search {{ [] ag:query "…" ; ag:asset ?asset ; ag:score ?score }}</code>.
 Updates go to the same endpoint by POST.</p>
 <form method="get" action="/sparql">
-<textarea name="query" id="query">SELECT ?graph (COUNT(*) AS ?triples) WHERE {{ GRAPH ?graph {{ ?s ?p ?o }} }} GROUP BY ?graph ORDER BY DESC(?triples) LIMIT 20</textarea>
+<textarea name="query" id="query">{example}</textarea>
 <p><label>Results as
 <select name="format">
 <option value="json">JSON</option><option value="xml">XML</option>

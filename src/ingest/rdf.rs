@@ -105,6 +105,18 @@ pub fn parse_with_base(
     let line_based = matches!(format, RdfFormat::NTriples | RdfFormat::NQuads);
     if line_based && bytes.len() >= PARALLEL_PARSE_BYTES {
         if let Some(quads) = parse_in_parallel(format, bytes) {
+            if let Some((n, why)) = quads
+                .iter()
+                .enumerate()
+                .find_map(|(n, q)| oversized(q).map(|why| (n, why)))
+            {
+                return Err(syntax_error(
+                    document,
+                    format,
+                    format!("statement {}: {why}", n + 1),
+                    None,
+                ));
+            }
             progress(bytes.len() as u64);
             return Ok(quads);
         }
@@ -180,7 +192,14 @@ fn parse_sequentially(
         let mut parser = parser.for_reader(reader);
         while let Some(triple) = parser.next() {
             match triple {
-                Ok(t) => quads.push(t.in_graph(GraphName::DefaultGraph)),
+                Ok(t) => {
+                    let quad = t.in_graph(GraphName::DefaultGraph);
+                    if let Some(why) = oversized(&quad) {
+                        let offset = parser.buffer_position().min(bytes.len() as u64);
+                        return Err(syntax_error(document, format, why, Some(position_at(bytes, offset))));
+                    }
+                    quads.push(quad)
+                }
                 Err(e) => {
                     let offset = parser.buffer_position().min(bytes.len() as u64);
                     return Err(syntax_error(
@@ -200,7 +219,13 @@ fn parse_sequentially(
         }
         for quad in parser.for_reader(reader) {
             match quad {
-                Ok(q) => quads.push(q),
+                Ok(q) => {
+                    if let Some(why) = oversized(&q) {
+                        let n = quads.len() + 1;
+                        return Err(syntax_error(document, format, format!("statement {n}: {why}"), None));
+                    }
+                    quads.push(q)
+                }
                 Err(oxigraph::io::RdfParseError::Syntax(e)) => {
                     let position = e.location().map(|r| Position {
                         line: r.start.line + 1,
@@ -217,6 +242,44 @@ fn parse_sequentially(
     }
     progress(bytes.len() as u64);
     Ok(quads)
+}
+
+/// The longest literal a document may hold: a definition or a note is a
+/// few kilobytes, and one literal of many megabytes only costs the index.
+pub const MAX_LITERAL_BYTES: usize = 1 << 20;
+/// The longest IRI a document may hold.
+pub const MAX_IRI_BYTES: usize = 16 << 10;
+
+/// What is too long in a quad, if anything.
+fn oversized(quad: &Quad) -> Option<String> {
+    let iris = [
+        match &quad.subject {
+            oxigraph::model::NamedOrBlankNode::NamedNode(n) => n.as_str().len(),
+            _ => 0,
+        },
+        quad.predicate.as_str().len(),
+        match &quad.object {
+            oxigraph::model::Term::NamedNode(n) => n.as_str().len(),
+            _ => 0,
+        },
+        match &quad.graph_name {
+            GraphName::NamedNode(n) => n.as_str().len(),
+            _ => 0,
+        },
+    ];
+    if let Some(len) = iris.into_iter().find(|&len| len > MAX_IRI_BYTES) {
+        return Some(format!(
+            "an IRI of {len} bytes; the most an IRI may hold is {MAX_IRI_BYTES}"
+        ));
+    }
+    match &quad.object {
+        oxigraph::model::Term::Literal(l) if l.value().len() > MAX_LITERAL_BYTES => Some(format!(
+            "the literal of <{}> is {} bytes; the most a literal may hold is {MAX_LITERAL_BYTES} (1 MiB)",
+            quad.predicate.as_str(),
+            l.value().len()
+        )),
+        _ => None,
+    }
 }
 
 /// The JSON-LD parser recurses once per level of nesting; serde_json's own
@@ -288,6 +351,27 @@ impl Read for CountingReader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literals_and_iris_are_bounded() {
+        let long = format!(
+            "<http://e/s> <http://e/p> \"{}\" .\n",
+            "x".repeat(MAX_LITERAL_BYTES + 1)
+        );
+        let Err(Error::Syntax { message, .. }) = parse("body", RdfFormat::NTriples, long.as_bytes(), &|_| {}) else {
+            panic!("a literal over the limit was parsed")
+        };
+        assert!(message.contains("1 MiB"), "{message}");
+        let iri = format!("<http://e/{}> <http://e/p> \"o\" .\n", "s".repeat(MAX_IRI_BYTES));
+        assert!(parse("body", RdfFormat::Turtle, iri.as_bytes(), &|_| {}).is_err());
+        let fine = "<http://e/s> <http://e/p> \"o\" .\n";
+        assert_eq!(
+            parse("body", RdfFormat::Turtle, fine.as_bytes(), &|_| {})
+                .unwrap()
+                .len(),
+            1
+        );
+    }
 
     #[test]
     fn deeply_nested_json_ld_is_refused_with_its_position() {
