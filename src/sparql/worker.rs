@@ -4,7 +4,9 @@
 //!
 //! - **Concurrency**: at most `max_concurrent` jobs run at once; one more
 //!   is refused at once with [`Error::Busy`], so a burst of heavy queries
-//!   queues nowhere and cannot starve the rest of the service.
+//!   queues nowhere and cannot starve the rest of the service. Threads are
+//!   kept for the next job (a new thread and its large stack cost more than
+//!   a small query) and end after [`IDLE_THREAD`] without one.
 //! - **Time**: one watchdog thread stops each job at its deadline.
 //! - **Memory**: a job whose thread holds more than its budget is stopped
 //!   the moment it crosses it (see [`super::stop`] for how a stopped job
@@ -41,6 +43,8 @@ pub struct Workers {
 
 struct Shared {
     jobs: Mutex<Jobs>,
+    /// Threads waiting for a job, each by its id and its channel.
+    idle: Mutex<Vec<(u64, std::sync::mpsc::Sender<Job>)>>,
     /// Wakes the watchdog when a job with an earlier deadline arrives.
     changed: Condvar,
     max_concurrent: usize,
@@ -67,6 +71,7 @@ impl Workers {
         Workers {
             shared: Arc::new(Shared {
                 jobs: Mutex::new(Jobs::default()),
+                idle: Mutex::new(Vec::new()),
                 changed: Condvar::new(),
                 max_concurrent: max_concurrent.max(1),
                 stack_bytes,
@@ -95,20 +100,45 @@ impl Workers {
             workers: self.clone(),
             id,
         };
-        let spawned = std::thread::Builder::new()
+        let job: Job = Box::new(move || {
+            let result = run(&stop, budget, work);
+            // The slot is freed before the result is sent, so that a
+            // client that hears the answer can start the next job.
+            drop(slot);
+            let _ = sender.send(result);
+        });
+        self.dispatch(job).map_err(E::from)?;
+        Ok(receiver)
+    }
+
+    /// Hands the job to an idle thread, or to a new one.
+    fn dispatch(&self, mut job: Job) -> Result<()> {
+        loop {
+            let idle = lock(&self.shared.idle).pop();
+            let Some((_, thread)) = idle else {
+                return self.spawn_thread(job);
+            };
+            match thread.send(job) {
+                Ok(()) => return Ok(()),
+                // It ended meanwhile: the next one.
+                Err(std::sync::mpsc::SendError(returned)) => job = returned,
+            }
+        }
+    }
+
+    fn spawn_thread(&self, first: Job) -> Result<()> {
+        let shared = Arc::downgrade(&self.shared);
+        let id = {
+            let mut jobs = self.lock();
+            jobs.next_id += 1;
+            jobs.next_id
+        };
+        std::thread::Builder::new()
             .name("assetgraph-sparql".into())
             .stack_size(self.shared.stack_bytes)
-            .spawn(move || {
-                let result = run(&stop, budget, work);
-                // The slot is freed before the result is sent, so that a
-                // client that hears the answer can start the next job.
-                drop(slot);
-                let _ = sender.send(result);
-            });
-        match spawned {
-            Ok(_) => Ok(receiver),
-            Err(e) => Err(Error::Storage(format!("cannot start a query thread: {e}")).into()),
-        }
+            .spawn(move || serve_jobs(shared, id, first))
+            .map(|_| ())
+            .map_err(|e| Error::Storage(format!("cannot start a query thread: {e}")))
     }
 
     /// Stops every running job; with `Reason::Shutdown`, refuses new ones.
@@ -160,7 +190,7 @@ impl Workers {
     }
 
     fn lock(&self) -> MutexGuard<'_, Jobs> {
-        self.shared.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.shared.jobs)
     }
 
     /// The watchdog holds only a weak reference, and ends with the workers.
@@ -184,6 +214,54 @@ impl Drop for Slot {
     fn drop(&mut self) {
         self.workers.lock().running.remove(&self.id);
         self.workers.shared.changed.notify_all();
+    }
+}
+
+/// How long a worker thread waits for another job before it ends.
+pub const IDLE_THREAD: Duration = Duration::from_secs(60);
+
+type Job = Box<dyn FnOnce() + Send>;
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A worker thread: runs its first job, then whatever it is handed while
+/// it waits among the idle, until none comes for [`IDLE_THREAD`].
+fn serve_jobs(shared: std::sync::Weak<Shared>, id: u64, first: Job) {
+    let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+    let mut job = first;
+    loop {
+        job();
+        let Some(strong) = shared.upgrade() else {
+            return;
+        };
+        lock(&strong.idle).push((id, sender.clone()));
+        drop(strong);
+        job = match receiver.recv_timeout(IDLE_THREAD) {
+            Ok(next) => next,
+            Err(_) => {
+                let Some(strong) = shared.upgrade() else {
+                    return;
+                };
+                let mut idle = lock(&strong.idle);
+                match idle.iter().position(|(other, _)| *other == id) {
+                    // Still listed: nobody can hand it a job any more.
+                    Some(at) => {
+                        idle.remove(at);
+                        return;
+                    }
+                    // Taken off the list: a job is on its way.
+                    None => {
+                        drop(idle);
+                        match receiver.recv() {
+                            Ok(next) => next,
+                            Err(_) => return,
+                        }
+                    }
+                }
+            }
+        };
     }
 }
 
@@ -321,6 +399,22 @@ mod tests {
             .unwrap();
         let result = receiver.blocking_recv().unwrap();
         assert!(matches!(result, Err(Error::OverBudget { .. })), "{result:?}");
+    }
+
+    #[test]
+    fn a_thread_is_kept_for_the_next_job() {
+        let workers = Workers::new(1, 1 << 20);
+        let name = || std::thread::current().id();
+        let first = workers
+            .start(Stop::new(), budget(60_000), move || Ok::<_, Error>(name()))
+            .unwrap();
+        let first = first.blocking_recv().unwrap().unwrap();
+        // The thread may still be on its way back to the idle list.
+        std::thread::sleep(Duration::from_millis(50));
+        let second = workers
+            .start(Stop::new(), budget(60_000), move || Ok::<_, Error>(name()))
+            .unwrap();
+        assert_eq!(second.blocking_recv().unwrap().unwrap(), first);
     }
 
     #[test]
