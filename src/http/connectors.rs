@@ -71,6 +71,8 @@ async fn dropbox_notification(
             "the Dropbox connector ([connectors.dropbox] is not configured)",
         ))
     })?;
+    // Signed, not keyed: held to the rate of a client without a key.
+    state.rates.check_client(client_of(&request))?;
     let body = read_body(request.into_body(), 1024 * 1024).await?;
     let signature = headers
         .get("x-dropbox-signature")
@@ -91,8 +93,14 @@ async fn dropbox_notification(
     Ok(StatusCode::OK)
 }
 
+fn client_of(request: &Request) -> Option<std::net::IpAddr> {
+    let client = request.extensions().get::<super::server::ClientAddr>();
+    client.map(|c| c.0.ip())
+}
+
 async fn rightsline_sns(State(state): State<AppState>, request: Request) -> Result<impl IntoResponse, Problem> {
     let settings = rightsline_settings(&state)?;
+    state.rates.check_client(client_of(&request))?;
     let body = read_body(request.into_body(), 256 * 1024).await?;
     let outcome = connectors::rightsline::handle_sns(&state.connectors, &settings, &body)
         .await
