@@ -429,7 +429,7 @@ fn raw_request(address: &str, request: &str) -> String {
 #[tokio::test]
 async fn half_sent_headers_are_cut_off_and_connections_are_capped() {
     use std::io::{Read, Write};
-    let config = config_with_keys("[server]\nheader_timeout_secs = 1\nmax_connections = 50\n");
+    let config = config_with_keys("[server]\nheader_timeout_secs = 3\nmax_connections = 50\n");
     let mut served = Served::start(&config, &[]);
     let mut slow = Vec::new();
     for _ in 0..50 {
@@ -470,7 +470,7 @@ async fn half_sent_headers_are_cut_off_and_connections_are_capped() {
 
 #[tokio::test]
 async fn a_key_past_its_rate_waits_and_bodies_are_limited_alike() {
-    let config = config_with_keys("max_body_bytes = 4194304\n[server]\nrequests_per_second = 5\nburst = 5\n");
+    let config = config_with_keys("max_body_bytes = 4194304\n[server]\nrequests_per_second = 1\nburst = 3\n");
     let served = Served::start(&config, &[]);
     let mut statuses = Vec::new();
     for _ in 0..20 {
