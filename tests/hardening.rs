@@ -556,3 +556,21 @@ async fn small_leaks_are_closed() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["field"], "asset", "{body}");
 }
+
+/// Found by the `http` fuzz target: `title:*` answered 500.
+#[tokio::test]
+async fn index_operators_in_a_search_are_refused() {
+    let served = Served::start(&config_with_keys(""), &["--demo"]);
+    for q in ["title:*", "sq=su:*", "x:*", "[a TO b]", "/ab.*/", "IN [a b]"] {
+        let response = client()
+            .get(served.url("/api/search"))
+            .query(&[("q", q)])
+            .header("Authorization", bearer("reader"))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = problem(response).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q}: {body}");
+        assert_eq!(body["field"], "q", "{q}: {body}");
+    }
+}

@@ -406,6 +406,7 @@ impl SearchIndex {
     }
 
     fn text_clauses(&self, request: &SearchRequest, words: Words) -> Result<Vec<(Occur, Box<dyn Query>)>> {
+        refuse_index_operators(&request.q, request.free_text)?;
         let parse = |field| -> Result<Box<dyn Query>> {
             let mut parser = QueryParser::for_index(&self.index, vec![field]);
             if words == Words::Every {
@@ -760,4 +761,42 @@ fn reasons(
         out.push("text".into());
     }
     out
+}
+
+/// Existence, range, set and regular-expression queries address the
+/// index's own fields (an existence query on a field that keeps no values
+/// fails only when run), and nobody types them in a search box: refused
+/// with a 400 before anything runs.
+fn refuse_index_operators(q: &str, lenient: bool) -> Result<()> {
+    let ast = if lenient {
+        tantivy::query_grammar::parse_query_lenient(q).0
+    } else {
+        match tantivy::query_grammar::parse_query(q) {
+            Ok(ast) => ast,
+            // The query parser says what is wrong with it.
+            Err(_) => return Ok(()),
+        }
+    };
+    match index_operator(&ast) {
+        Some(kind) => Err(Error::invalid_field(
+            "q",
+            format!("{kind} queries are not searched for; search with words, \"quoted phrases\", + and -"),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn index_operator(ast: &tantivy::query_grammar::UserInputAst) -> Option<&'static str> {
+    use tantivy::query_grammar::{UserInputAst, UserInputLeaf};
+    match ast {
+        UserInputAst::Clause(clauses) => clauses.iter().find_map(|(_, ast)| index_operator(ast)),
+        UserInputAst::Boost(inner, _) => index_operator(inner),
+        UserInputAst::Leaf(leaf) => match leaf.as_ref() {
+            UserInputLeaf::Exists { .. } => Some("existence (field:*)"),
+            UserInputLeaf::Range { .. } => Some("range ([a TO b])"),
+            UserInputLeaf::Set { .. } => Some("set (IN [...])"),
+            UserInputLeaf::Regex { .. } => Some("regular-expression"),
+            UserInputLeaf::Literal(_) | UserInputLeaf::All => None,
+        },
+    }
 }
