@@ -35,16 +35,9 @@ pub fn source_batch(data: &[u8]) {
         record_type: (choice & 0x80 != 0).then_some("right"),
     };
     match choice % 9 {
-        n @ 0..=5 => {
-            let sources = [
-                Source::AssetGraph,
-                Source::SmintIo,
-                Source::Rightsline,
-                Source::PhotoShelter,
-                Source::Dropbox,
-                Source::Scaleflex,
-            ];
-            let _ = ingest::map_batch(sources[n as usize], body, &mapping);
+        // Every source but files sends JSON batches.
+        n @ 0..=5 if Source::ALL[n as usize] != Source::Files => {
+            let _ = ingest::map_batch(Source::ALL[n as usize], body, &mapping);
         }
         6 => {
             let _ = crate::usage::parse_batch(body);

@@ -406,16 +406,17 @@ impl SearchIndex {
     }
 
     fn text_clauses(&self, request: &SearchRequest, words: Words) -> Result<Vec<(Occur, Box<dyn Query>)>> {
-        refuse_index_operators(&request.q, request.free_text)?;
+        // Parsed once, checked, then read against each field.
+        let input = user_input(&request.q, request.free_text)?;
         let parse = |field| -> Result<Box<dyn Query>> {
             let mut parser = QueryParser::for_index(&self.index, vec![field]);
             if words == Words::Every {
                 parser.set_conjunction_by_default();
             }
             Ok(if request.free_text {
-                parser.parse_query_lenient(&request.q).0
+                parser.build_query_from_user_input_ast_lenient(input.clone()).0
             } else {
-                parser.parse_query(&request.q)?
+                parser.build_query_from_user_input_ast(input.clone())?
             })
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, parse(self.fields.text)?)];
@@ -763,26 +764,24 @@ fn reasons(
     out
 }
 
-/// Existence, range, set and regular-expression queries address the
-/// index's own fields (an existence query on a field that keeps no values
-/// fails only when run), and nobody types them in a search box: refused
-/// with a 400 before anything runs.
-fn refuse_index_operators(q: &str, lenient: bool) -> Result<()> {
+/// The words of a search as the query grammar reads them. Existence,
+/// range, set and regular-expression queries address the index's own
+/// fields (an existence query on a field that keeps no values fails only
+/// when run), and nobody types them in a search box: refused with a 400
+/// before anything runs.
+fn user_input(q: &str, lenient: bool) -> Result<tantivy::query_grammar::UserInputAst> {
     let ast = if lenient {
         tantivy::query_grammar::parse_query_lenient(q).0
     } else {
-        match tantivy::query_grammar::parse_query(q) {
-            Ok(ast) => ast,
-            // The query parser says what is wrong with it.
-            Err(_) => return Ok(()),
-        }
+        tantivy::query_grammar::parse_query(q)
+            .map_err(|_| Error::from(tantivy::query::QueryParserError::SyntaxError(q.to_owned())))?
     };
     match index_operator(&ast) {
         Some(kind) => Err(Error::invalid_field(
             "q",
             format!("{kind} queries are not searched for; search with words, \"quoted phrases\", + and -"),
         )),
-        None => Ok(()),
+        None => Ok(ast),
     }
 }
 
