@@ -38,6 +38,10 @@
 //! the reach of synonyms, languages and hierarchy, not real-world
 //! relevance: the first run is the one judged by people.
 //!
+//! Each set is asked a last time as people type: every query noisy (lower
+//! case, one transposition, the number of its last word flipped, a
+//! leading "the" in one of three; see [`noisy`]), judged as the clean one.
+//!
 //! `cargo bench --bench relevance`. Skipped when ../shared is absent.
 
 mod common;
@@ -116,22 +120,25 @@ fn main() {
 }
 
 /// Runs every query text-only and concept-aware, the latter both as a
-/// search box asks (every word, else any) and as a brief (any word);
+/// search box asks (every word, else any) and as a brief (any word), then
+/// the search box again with every query typed noisily (see [`noisy`]);
 /// prints nDCG@10, precision@10 and recall@10 of each. A query: its text
 /// and the graded judgments (asset id → gain).
 fn compare(index: &SearchIndex, queries: &[(String, HashMap<String, f64>)]) {
     let runs = [
-        ("plain BM25 (text only, any word)", true, true),
-        ("concept-aware, search box (every word, else any)", false, false),
-        ("concept-aware, brief (any word)", false, true),
+        ("plain BM25 (text only, any word)", true, true, false),
+        ("concept-aware, search box (every word, else any)", false, false, false),
+        ("concept-aware, brief (any word)", false, true, false),
+        ("concept-aware, search box, typed noisily", false, false, true),
     ];
-    for (name, text_only, free_text) in runs {
+    let mut rng = Rng(0x7e57_2026);
+    let mut precision = Vec::new();
+    for (name, text_only, free_text, noise) in runs {
         let mut totals = [0.0; 3];
+        let mut resolved = 0;
         for (q, judged) in queries {
-            // The search box takes query syntax: the words only.
-            let words: String = q.chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
             let request = SearchRequest {
-                q: if free_text { q.clone() } else { words.trim().to_owned() },
+                q: if noise { noisy(q, &mut rng) } else { q.clone() },
                 lang: Some("en".into()),
                 limit: K,
                 free_text,
@@ -139,6 +146,7 @@ fn compare(index: &SearchIndex, queries: &[(String, HashMap<String, f64>)]) {
                 ..Default::default()
             };
             let answer = index.search(&request).unwrap();
+            resolved += usize::from(!answer.concepts.is_empty());
             let gains: Vec<f64> = answer
                 .hits
                 .iter()
@@ -150,13 +158,52 @@ fn compare(index: &SearchIndex, queries: &[(String, HashMap<String, f64>)]) {
             totals[2] += hits / judged.len().min(K) as f64;
         }
         let n = queries.len() as f64;
+        precision.push(totals[1] / n);
+        let resolved = if text_only {
+            String::new()
+        } else {
+            format!("; {resolved} of {} resolved to a concept", queries.len())
+        };
         println!(
-            "  {name}: nDCG@{K} {:.3}, precision@{K} {:.3}, recall@{K} {:.3}",
+            "  {name}: nDCG@{K} {:.3}, precision@{K} {:.3}, recall@{K} {:.3}{resolved}",
             totals[0] / n,
             totals[1] / n,
             totals[2] / n
         );
     }
+    println!(
+        "  noisy / clean precision@{K} (search box): {:.2}",
+        precision[3] / precision[1]
+    );
+}
+
+/// A query as people type it: lower case, `&` written `and`, the last
+/// word's number flipped (a trailing `s` dropped or added), two neighbouring
+/// letters swapped in the longest word of 5 letters or more (never its
+/// first letter), and one query in three starting with "the".
+fn noisy(label: &str, rng: &mut Rng) -> String {
+    let lower = label.to_lowercase().replace('&', " and ");
+    let mut words: Vec<Vec<char>> = lower.split_whitespace().map(|w| w.chars().collect()).collect();
+    if let Some(last) = words.last_mut() {
+        if last.len() > 3 && last.ends_with(&['s']) {
+            last.pop();
+        } else if last.iter().all(|c| c.is_alphabetic()) {
+            last.push('s');
+        }
+    }
+    let longest = (0..words.len())
+        .filter(|&i| words[i].iter().filter(|c| c.is_alphabetic()).count() >= 5)
+        .max_by_key(|&i| words[i].len());
+    if let Some(word) = longest.map(|i| &mut words[i]) {
+        let at = 1 + rng.below(word.len() - 3);
+        let at = (at..word.len() - 1).find(|&i| word[i] != word[i + 1]).unwrap_or(at);
+        word.swap(at, at + 1);
+    }
+    let mut typed: Vec<String> = words.into_iter().map(|w| w.into_iter().collect()).collect();
+    if rng.below(3) == 0 {
+        typed.insert(0, "the".into());
+    }
+    typed.join(" ")
 }
 
 /// nDCG of the gains of a ranked list against the ideal ordering of the

@@ -255,6 +255,18 @@ fn request_from(params: Vec<(String, String)>) -> Result<SearchRequest, Problem>
             _ if name == "at" || DIMENSIONS.iter().any(|d| d.name() == name) => {
                 context.insert(name, value);
             }
+            "syntax" => {
+                request.advanced = match value.as_str() {
+                    "words" => false,
+                    "advanced" => true,
+                    _ => {
+                        return Err(Problem::bad_request(
+                            &name,
+                            "syntax must be words (the default) or advanced",
+                        ))
+                    }
+                }
+            }
             "sort" => {
                 request.sort = Sort::parse(&value).ok_or_else(|| {
                     Problem::bad_request(
@@ -274,8 +286,8 @@ fn request_from(params: Vec<(String, String)>) -> Result<SearchRequest, Problem>
                 return Err(Problem::bad_request(
                     &name,
                     format!(
-                        "unknown parameter '{name}': use q, lang, concept, limit, offset, sort, facet_limit, narrower_depth, \
-                         related_weight, include_blocked, at or a rights dimension ({})",
+                        "unknown parameter '{name}': use q, lang, concept, limit, offset, sort, syntax, facet_limit, \
+                         narrower_depth, related_weight, include_blocked, at or a rights dimension ({})",
                         DIMENSIONS.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
                     ),
                 ))

@@ -19,6 +19,7 @@
 //! without it.
 
 use super::document::{fold, stem, stemmed_language};
+use super::loose::{loose_key, LooseKey, LooseLabels};
 use crate::error::Result;
 use crate::store::Store;
 use crate::vocab::{graphs, owl, skos};
@@ -77,6 +78,10 @@ pub struct LabelMatch {
     pub kind: LabelKind,
     pub label: String,
     pub language: String,
+    /// Where in the query (bytes) the label was found.
+    pub range: std::ops::Range<usize>,
+    /// Found only once a word of the query was corrected.
+    pub corrected: bool,
 }
 
 /// How a concept entered an expanded query.
@@ -118,10 +123,10 @@ impl Default for Expansion {
 }
 
 /// One label of one concept: (concept, kind, index among its labels).
-type LabelRef = (u32, LabelKind, usize);
+pub(super) type LabelRef = (u32, LabelKind, usize);
 
 /// A stretch of words, by index.
-type Span = std::ops::Range<usize>;
+pub(super) type Span = std::ops::Range<usize>;
 
 /// A label found in a text, and how.
 type Found = (LabelRef, Form);
@@ -167,6 +172,8 @@ pub struct ConceptView {
     completions: Vec<(String, u32, usize, bool)>,
     /// Tokens of the longest label: no longer stretch of text can match.
     longest_label: usize,
+    /// Labels by their loose keys, for queries that spell them otherwise.
+    loose: LooseLabels,
     /// What each graph says (by graph name, "" for the default graph), so
     /// that a commit reads again only the graphs it changed.
     statements: BTreeMap<String, Arc<Statements>>,
@@ -271,6 +278,7 @@ impl ConceptView {
         view.by_stem = labels.by_stem;
         view.completions = labels.completions;
         view.longest_label = labels.longest_label;
+        view.loose = labels.loose;
         view.statements = statements;
         view
     }
@@ -338,13 +346,43 @@ impl ConceptView {
     /// each stretch of the query used once. Labels in `lang` are preferred
     /// when one stretch names several concepts; labels of other languages
     /// still count (a German synonym finds an English-tagged asset).
+    ///
+    /// Labels are found as written (folded, or stemmed), and loosely (see
+    /// `loose.rs`: typos, word order, function words). The stretch that
+    /// covers more of the query's words wins; of two that cover the same
+    /// words, the one found as written.
     pub fn resolve(&self, query: &str, lang: Option<&str>) -> Vec<LabelMatch> {
-        let tokens = fold(query);
+        let tokens = super::document::fold_with_offsets(query);
+        let words: Vec<String> = tokens.iter().map(|(word, _)| word.clone()).collect();
         let stems = Stems::of(query, lang);
+        let exact: Vec<(Span, Vec<LabelRef>, bool)> = self
+            .longest_labels(&words, stems.as_ref())
+            .into_iter()
+            .map(|(span, found)| (span, found.into_iter().map(|(label, _)| label).collect(), false))
+            .collect();
+        let loose_words = self.loose.query_words(&words, lang);
+        let counted = |span: &Span| loose_words.iter().filter(|w| span.contains(&w.index)).count();
+        let mut stretches = exact;
+        for (span, labels, corrected) in self.loose.find(&loose_words) {
+            let overlapping: Vec<usize> = (0..stretches.len())
+                .filter(|&i| stretches[i].0.start < span.end && span.start < stretches[i].0.end)
+                .collect();
+            let covers_more = overlapping.iter().all(|&i| {
+                let inside = span.start <= stretches[i].0.start && stretches[i].0.end <= span.end;
+                inside && counted(&stretches[i].0) < counted(&span)
+            });
+            if covers_more {
+                for i in overlapping.into_iter().rev() {
+                    stretches.remove(i);
+                }
+                stretches.push((span, labels, corrected));
+            }
+        }
+        stretches.sort_by_key(|(span, ..)| span.start);
         let mut matches = Vec::new();
-        for (_, found) in self.longest_labels(&tokens, stems.as_ref()) {
+        for (span, mut ranked, corrected) in stretches {
+            let range = tokens[span.start].1.start..tokens[span.end - 1].1.end;
             let mut seen = HashSet::new();
-            let mut ranked: Vec<LabelRef> = found.iter().map(|(label, _)| *label).collect();
             // Preferred labels first, then the asked language.
             ranked.sort_by_key(|(id, kind, n)| {
                 let language = &self.concepts[*id as usize].labels[*n].1;
@@ -358,6 +396,8 @@ impl ConceptView {
                         kind,
                         label: text.clone(),
                         language: language.clone(),
+                        range: range.clone(),
+                        corrected,
                     });
                 }
             }
@@ -686,7 +726,7 @@ fn stem_key(language: &str, stems: &[String]) -> String {
 
 /// Whether two folded words differ only after their common beginning, and
 /// there by at most three letters each ("cups"/"cup", "companies"/"company").
-fn same_but_ending(a: &str, b: &str) -> bool {
+pub(super) fn same_but_ending(a: &str, b: &str) -> bool {
     let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
     a.chars().count() - common <= 3 && b.chars().count() - common <= 3
 }
@@ -739,6 +779,7 @@ struct LabelMaps {
     by_stem: AHashMap<String, Vec<LabelRef>>,
     completions: Vec<(String, u32, usize, bool)>,
     longest_label: usize,
+    loose: LooseLabels,
 }
 
 impl LabelMaps {
@@ -760,6 +801,12 @@ impl LabelMaps {
             }
         }
         maps.completions.sort_unstable();
+        let loose_keys = concepts.iter().enumerate().flat_map(|(id, concept)| {
+            (concept.labels.iter().zip(&concept.label_keys).enumerate()).flat_map(move |(n, ((kind, _, _), keys))| {
+                keys.loose.iter().map(move |key| (key, (id as u32, *kind, n)))
+            })
+        });
+        maps.loose = LooseLabels::of(loose_keys);
         maps
     }
 }
@@ -887,6 +934,8 @@ struct LabelKeys {
     /// For the label as written, and without its qualifier: the folded
     /// key, the stemmed key when the language has a stemmer, the form.
     forms: Vec<(String, Option<String>, Form)>,
+    /// Its loose keys, as written and without its qualifier (`loose.rs`).
+    loose: Vec<LooseKey>,
 }
 
 impl LabelKeys {
@@ -896,6 +945,7 @@ impl LabelKeys {
             return LabelKeys {
                 suffixes: Vec::new(),
                 forms: Vec::new(),
+                loose: Vec::new(),
             };
         }
         let suffixes: Vec<String> = (0..tokens.len()).map(|start| tokens[start..].join(" ")).collect();
@@ -904,13 +954,15 @@ impl LabelKeys {
         };
         // As written, the folded label is its first suffix.
         let mut forms = vec![(suffixes[0].clone(), stemmed(text), Form::Exact)];
+        let mut loose: Vec<LooseKey> = loose_key(text, language).into_iter().collect();
         if let Some(base) = without_qualifier(text) {
             let tokens = fold(base);
             if !tokens.is_empty() {
                 forms.push((tokens.join(" "), stemmed(base), Form::WithoutQualifier));
             }
+            loose.extend(loose_key(base, language).filter(|key| !loose.contains(key)));
         }
-        LabelKeys { suffixes, forms }
+        LabelKeys { suffixes, forms, loose }
     }
 }
 

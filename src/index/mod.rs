@@ -33,8 +33,11 @@
 mod concepts;
 mod document;
 mod facets;
+mod loose;
+mod query_text;
 mod rights;
 mod search;
+mod stop_words;
 mod suggest;
 mod tag;
 mod tagset;

@@ -11,8 +11,11 @@
 //! ones, and say so.
 
 use super::concepts::{ConceptView, Expansion, LabelKind, Via};
+use super::document::{fold, stem};
 use super::facets::{self, Facets};
+use super::query_text::QueryText;
 use super::rights::ClearedOnly;
+use super::stop_words::StopWords;
 use super::tagset::TagSetQuery;
 use super::SearchIndex;
 use crate::assets::ClearanceSummary;
@@ -48,9 +51,11 @@ pub struct SearchRequest {
     /// `include_blocked`, which finds them all and says why each is blocked.
     pub context: Option<Context>,
     pub include_blocked: bool,
-    /// `q` is running text (a brief), not query syntax: quotes, colons and
-    /// signs in it are words.
+    /// `q` is running text (a brief): any of its words will do.
     pub free_text: bool,
+    /// `q` is in tantivy's query syntax (`title:cup`, `a OR b`, `+a -b`),
+    /// not words: only when asked for (`syntax=advanced`).
+    pub advanced: bool,
     /// Text only: the query is not resolved to concepts (plain BM25 over
     /// the folded and stemmed text), the baseline relevance is measured
     /// against.
@@ -72,6 +77,7 @@ impl Default for SearchRequest {
             context: None,
             include_blocked: false,
             free_text: false,
+            advanced: false,
             text_only: false,
             sort: Sort::default(),
             facet_limit: DEFAULT_FACET_LIMIT,
@@ -153,6 +159,9 @@ pub struct ResolvedConcept {
     pub matched: String,
     pub kind: LabelKind,
     pub language: String,
+    /// The query named it only once a typo was corrected: a UI says
+    /// "showing results for" (see `did_you_mean`).
+    pub corrected: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -195,6 +204,10 @@ pub struct SearchAnswer {
     /// Whether the text had to contain every word of the query or any:
     /// `any` when fewer than 10 assets had them all (a UI may say so).
     pub words: Words,
+    /// The query with its corrected words replaced by the labels they
+    /// were taken for, when any was corrected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
     pub concepts: Vec<ResolvedConcept>,
     /// Counts over every matching asset, not only this page.
     pub facets: Facets,
@@ -210,6 +223,7 @@ impl SearchIndex {
         } else {
             view.resolve(&request.q, lang)
         };
+        let corrected = did_you_mean(&request.q, &matches);
         let named: Vec<u32> = matches.iter().map(|m| m.concept).collect();
         let expanded = view.expand(&named, &request.expansion);
 
@@ -221,10 +235,11 @@ impl SearchIndex {
         } else {
             Words::Every
         };
-        let (mut query, mut collected) = self.run(&searcher, request, &view, &expanded, words)?;
+        let (mut query, mut collected) =
+            self.run(&searcher, request, corrected.as_deref(), (&view, &expanded), words)?;
         if words == Words::Every && collected.1 < ENOUGH_WITH_EVERY_WORD {
             words = Words::Any;
-            (query, collected) = self.run(&searcher, request, &view, &expanded, words)?;
+            (query, collected) = self.run(&searcher, request, corrected.as_deref(), (&view, &expanded), words)?;
         }
         let (top, total, tallied) = collected;
         let page = Page {
@@ -249,12 +264,14 @@ impl SearchIndex {
                 matched: m.label.clone(),
                 kind: m.kind,
                 language: m.language.clone(),
+                corrected: m.corrected,
             })
             .collect();
         Ok(SearchAnswer {
             generation: self.generation(),
             total,
             words,
+            did_you_mean: corrected,
             concepts,
             facets: facets::read(tallied, &view, lang, request.facet_limit),
             hits,
@@ -315,11 +332,13 @@ impl SearchIndex {
         &self,
         searcher: &Searcher,
         request: &SearchRequest,
-        view: &Arc<ConceptView>,
-        expanded: &[(u32, f32, Via)],
+        corrected: Option<&str>,
+        (view, expanded): (&Arc<ConceptView>, &[(u32, f32, Via)]),
         words: Words,
     ) -> Result<(BooleanQuery, Collected)> {
-        let mut wanted: Vec<(Occur, Box<dyn Query>)> = self.text_clauses(request, words)?;
+        // A corrected query's text is searched as corrected.
+        let q = corrected.unwrap_or(&request.q);
+        let mut wanted: Vec<(Occur, Box<dyn Query>)> = self.text_clauses(request, q, words)?;
         wanted.extend(self.concept_clauses(searcher, view, expanded));
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(wanted)))];
         for iri in &request.concepts {
@@ -405,19 +424,34 @@ impl SearchIndex {
         rights.explain(ctx, Territories::global())
     }
 
-    fn text_clauses(&self, request: &SearchRequest, words: Words) -> Result<Vec<(Occur, Box<dyn Query>)>> {
+    /// The clauses that match assets by their text: the folded field, and
+    /// the stemmed one of the query's language ranked above it.
+    fn text_clauses(&self, request: &SearchRequest, q: &str, words: Words) -> Result<Vec<(Occur, Box<dyn Query>)>> {
+        if request.advanced {
+            return self.advanced_text_clauses(request, words);
+        }
+        let text = QueryText::read(q, StopWords::of(request.lang.as_deref()));
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Should, text.query(self.fields.text, &fold, words))];
+        let stemmed = request.lang.as_deref().and_then(|l| Some((self.fields.stemmed(l)?, l)));
+        if let Some((field, language)) = stemmed {
+            let analyze = |piece: &str| stem(piece, language).unwrap_or_default();
+            let query = text.query(field, &analyze, words);
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(query, STEMMED_BOOST))));
+        }
+        Ok(clauses)
+    }
+
+    /// The text clauses of a query in tantivy's query syntax (`syntax=advanced`).
+    fn advanced_text_clauses(&self, request: &SearchRequest, words: Words) -> Result<Vec<(Occur, Box<dyn Query>)>> {
         // Parsed once, checked, then read against each field.
-        let input = user_input(&request.q, request.free_text)?;
+        let input = user_input(&request.q)?;
         let parse = |field| -> Result<Box<dyn Query>> {
             let mut parser = QueryParser::for_index(&self.index, vec![field]);
             if words == Words::Every {
                 parser.set_conjunction_by_default();
             }
-            Ok(if request.free_text {
-                parser.build_query_from_user_input_ast_lenient(input.clone()).0
-            } else {
-                parser.build_query_from_user_input_ast(input.clone())?
-            })
+            Ok(parser.build_query_from_user_input_ast(input.clone())?)
         };
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, parse(self.fields.text)?)];
         if let Some(field) = request.lang.as_deref().and_then(|l| self.fields.stemmed(l)) {
@@ -764,18 +798,32 @@ fn reasons(
     out
 }
 
-/// The words of a search as the query grammar reads them. Existence,
-/// range, set and regular-expression queries address the index's own
-/// fields (an existence query on a field that keeps no values fails only
-/// when run), and nobody types them in a search box: refused with a 400
-/// before anything runs.
-fn user_input(q: &str, lenient: bool) -> Result<tantivy::query_grammar::UserInputAst> {
-    let ast = if lenient {
-        tantivy::query_grammar::parse_query_lenient(q).0
-    } else {
-        tantivy::query_grammar::parse_query(q)
-            .map_err(|_| Error::from(tantivy::query::QueryParserError::SyntaxError(q.to_owned())))?
-    };
+/// The query as it would have named the concepts it was corrected to: each
+/// corrected stretch replaced by the first label found for it.
+fn did_you_mean(q: &str, matches: &[super::concepts::LabelMatch]) -> Option<String> {
+    let mut corrected: Vec<&super::concepts::LabelMatch> = matches.iter().filter(|m| m.corrected).collect();
+    if corrected.is_empty() {
+        return None;
+    }
+    corrected.dedup_by_key(|m| m.range.clone());
+    let mut out = String::with_capacity(q.len());
+    let mut from = 0;
+    for m in corrected {
+        out.push_str(&q[from..m.range.start]);
+        out.push_str(&m.label);
+        from = m.range.end;
+    }
+    out.push_str(&q[from..]);
+    Some(out)
+}
+
+/// A query in tantivy's query syntax, as `syntax=advanced` asks.
+/// Existence, range, set and regular-expression queries address the
+/// index's own fields (an existence query on a field that keeps no values
+/// fails only when run): refused with a 400 before anything runs.
+fn user_input(q: &str) -> Result<tantivy::query_grammar::UserInputAst> {
+    let ast = tantivy::query_grammar::parse_query(q)
+        .map_err(|_| Error::from(tantivy::query::QueryParserError::SyntaxError(q.to_owned())))?;
     match index_operator(&ast) {
         Some(kind) => Err(Error::invalid_field(
             "q",

@@ -1,0 +1,286 @@
+//! Search as people use it: whatever they type is text, typos and other
+//! forms of a label still find its concept, curated tags outrank automatic
+//! ones, and a hit carries what a result grid shows.
+
+mod common;
+
+use assetgraph::config::Config;
+use common::*;
+use proptest::prelude::*;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+/// A service that takes the requests a property test sends at once.
+fn unthrottled() -> Config {
+    let mut config = Config::default();
+    config.server.requests_per_second = 100_000;
+    config.server.burst = 100_000;
+    config
+}
+
+async fn ingest(client: &Client, base: &str, body: Value) {
+    let response = client
+        .post(format!("{base}/api/ingest/assetgraph"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.text().await.unwrap());
+}
+
+async fn push_taxonomy(client: &Client, base: &str, project: &str, turtle: &str) {
+    let response = client
+        .put(format!("{base}/api/taxonomies/{project}"))
+        .header("content-type", "text/turtle")
+        .body(turtle.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.text().await.unwrap());
+}
+
+async fn search(client: &Client, base: &str, params: &[(&str, &str)]) -> (StatusCode, Value) {
+    let response = client
+        .get(format!("{base}/api/search"))
+        .query(params)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap_or(Value::Null))
+}
+
+fn ids(answer: &Value) -> Vec<&str> {
+    answer["hits"]
+        .as_array()
+        .map(|hits| hits.iter().map(|h| h["id"].as_str().unwrap()).collect())
+        .unwrap_or_default()
+}
+
+/// Labels people type as they are written: elisions, a subject and its
+/// subtopic, qualifiers.
+const LABELS: &str = r#"
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix t: <https://example.com/subjects/> .
+t:sewers a skos:Concept ; skos:prefLabel "réseau d'égouts"@fr, "sewer network"@en .
+t:planning-law a skos:Concept ; skos:prefLabel "droit de l'urbanisme"@fr .
+t:war-weapons a skos:Concept ; skos:prefLabel "War: weapons"@en .
+t:cups a skos:Concept ; skos:prefLabel "Cups (vessels)"@en .
+"#;
+
+const S: &str = "https://example.com/subjects/";
+
+#[tokio::test]
+async fn whatever_people_type_is_text() {
+    let server = start_server(unthrottled()).await;
+    let client = Client::new();
+    let base = &server.base;
+    push_taxonomy(&client, base, "subjects", LABELS).await;
+    ingest(
+        &client,
+        base,
+        json!([
+            {"id": "a:cup", "title": "It's a paper cup", "language": "en"},
+            {"id": "a:sewer", "title": "Plan du réseau", "language": "fr", "concepts": [format!("{S}sewers")]},
+            {"id": "a:law", "title": "Manuel", "language": "fr", "concepts": [format!("{S}planning-law")]},
+            {"id": "a:sword", "title": "Sword", "language": "en", "concepts": [format!("{S}war-weapons")]},
+            {"id": "a:mug", "title": "Mug", "language": "en", "concepts": [format!("{S}cups")]},
+            {"id": "a:and", "title": "Cup AND saucer, NOT for sale", "language": "en"},
+        ]),
+    )
+    .await;
+    let expect = [
+        ("it's", "a:cup"),
+        ("paper: cup", "a:cup"),
+        ("\"paper cup", "a:cup"),
+        ("(cup", "a:cup"),
+        ("[cup", "a:cup"),
+        ("cup AND", "a:and"),
+        ("NOT", "a:and"),
+        ("title:cup", "a:cup"),
+        ("paper cup)", "a:cup"),
+        ("cup^2 ~ * ? \\ / { } !", "a:cup"),
+        ("réseau d'égouts", "a:sewer"),
+        ("droit de l'urbanisme", "a:law"),
+        ("War: weapons", "a:sword"),
+        ("Cups (vessels)", "a:mug"),
+    ];
+    for (q, wanted) in expect {
+        for lang in ["", "en", "fr"] {
+            let mut params = vec![("q", q)];
+            if !lang.is_empty() {
+                params.push(("lang", lang));
+            }
+            let (status, answer) = search(&client, base, &params).await;
+            assert_eq!(status, StatusCode::OK, "q={q} lang={lang}: {answer}");
+            assert!(
+                ids(&answer).contains(&wanted),
+                "q={q} lang={lang} should find {wanted}: {answer}"
+            );
+        }
+    }
+    // a balanced quote is a phrase: the words in that order
+    let (_, answer) = search(&client, base, &[("q", "\"paper it's\"")]).await;
+    assert_eq!(answer["total"], 0, "{answer}");
+    let (_, answer) = search(&client, base, &[("q", "\"it's a paper\"")]).await;
+    assert_eq!(ids(&answer), ["a:cup"], "{answer}");
+    // the query syntax is there when asked for, and its errors say so
+    let (status, answer) = search(&client, base, &[("q", "title:cup"), ("syntax", "advanced")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let (status, answer) = search(&client, base, &[("q", "paper -saucer"), ("syntax", "advanced")]).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(ids(&answer), ["a:cup"], "{answer}");
+    let (status, _) = search(&client, base, &[("q", "cup"), ("syntax", "lucene")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+/// Characters people and their keyboards send: any Unicode, weighted
+/// towards the ones query syntaxes give a meaning to.
+fn typed() -> impl Strategy<Value = String> {
+    let syntax = prop::sample::select(vec![
+        '"', '\'', ':', '(', ')', '[', ']', '{', '}', '+', '-', '!', '^', '~', '*', '?', '\\', '/', '&', '|', ' ', 'é',
+        '\u{0}', '\u{200b}', '\u{fffd}',
+    ]);
+    let any = any::<char>();
+    let words = prop::sample::select(vec!["AND ", "OR ", "NOT ", "TO ", "IN ", "cup ", "title:", "d'"]);
+    let piece = prop_oneof![
+        3 => any.prop_map(String::from),
+        3 => syntax.prop_map(String::from),
+        1 => words.prop_map(String::from),
+    ];
+    prop::collection::vec(piece, 1..120).prop_map(|pieces| pieces.concat().chars().take(500).collect())
+}
+
+#[test]
+fn any_unicode_text_up_to_the_documented_length_is_answered() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (server, client) = runtime.block_on(async {
+        let server = start_server(unthrottled()).await;
+        let client = Client::new();
+        push_taxonomy(&client, &server.base, "subjects", LABELS).await;
+        ingest(
+            &client,
+            &server.base,
+            json!([{"id": "a:cup", "title": "It's a paper cup", "language": "en", "description": "Réseau d'égouts"}]),
+        )
+        .await;
+        (server, client)
+    });
+    let config = ProptestConfig {
+        cases: 300,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(q in typed(), lang in prop::sample::select(vec!["", "en", "fr", "de"]))| {
+        let (status, answer) = runtime.block_on(async {
+            let mut params = vec![("q", q.as_str())];
+            if !lang.is_empty() {
+                params.push(("lang", lang));
+            }
+            search(&client, &server.base, &params).await
+        });
+        if q.trim().is_empty() {
+            // the one refusal: nothing to search for (a 400 naming q)
+            prop_assert_eq!(status, StatusCode::BAD_REQUEST);
+        } else {
+            prop_assert_eq!(status, StatusCode::OK, "q={:?}: {}", q, answer);
+            prop_assert!(answer["hits"].is_array());
+        }
+    });
+}
+
+const SUBJECTS: &str = r#"
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix t: <https://example.com/subjects/> .
+t:food a skos:Concept ; skos:prefLabel "Food and drinks"@en, "Essen und Trinken"@de .
+t:weapons a skos:Concept ; skos:prefLabel "Weapons"@en .
+t:portraits a skos:Concept ; skos:prefLabel "Portraits"@en .
+t:painter a skos:Concept ; skos:prefLabel "Painter"@en .
+t:painted a skos:Concept ; skos:prefLabel "Painted"@en .
+t:architecture a skos:Concept ; skos:prefLabel "Architecture"@en .
+"#;
+
+async fn subjects_server() -> (TestServer, Client) {
+    let server = start_server(unthrottled()).await;
+    let client = Client::new();
+    let base = &server.base;
+    push_taxonomy(&client, base, "subjects", SUBJECTS).await;
+    let tagged = |id: &str, title: &str, concept: &str| json!({"id": id, "title": title, "language": "en", "concepts": [format!("{S}{concept}")]});
+    let mut body = vec![
+        tagged("a:feast", "Banquet still life", "food"),
+        tagged("a:sword", "Ceremonial sword", "weapons"),
+        tagged("a:lady", "Lady with a fan", "portraits"),
+        tagged("a:artist", "The artist at work", "painter"),
+        tagged("a:vase", "Vase", "painted"),
+        tagged("a:hall", "Town hall", "architecture"),
+    ];
+    // Many assets with function words in their titles, none about the above.
+    for i in 0..30 {
+        body.push(
+            json!({"id": format!("a:salt-{i}"), "title": format!("Salt and pepper of the sea {i}"), "language": "en"}),
+        );
+    }
+    ingest(&client, base, json!(body)).await;
+    (server, client)
+}
+
+#[tokio::test]
+async fn typos_plurals_order_and_function_words_still_find_the_concept() {
+    let (server, client) = subjects_server().await;
+    let base = &server.base;
+    for (q, lang, wanted, corrected) in [
+        ("food and drniks", "en", "a:feast", true),
+        ("FOOD & DRINK", "en", "a:feast", false),
+        ("drinks and food", "", "a:feast", false),
+        ("the food and drinks", "en", "a:feast", false),
+        ("essen und trinken", "de", "a:feast", false),
+        ("wepaons", "en", "a:sword", true),
+        ("weapon", "en", "a:sword", false),
+        ("protrait", "en", "a:lady", true),
+        ("arhcitectrue", "en", "a:hall", true),
+    ] {
+        let mut params = vec![("q", q)];
+        if !lang.is_empty() {
+            params.push(("lang", lang));
+        }
+        let (status, answer) = search(&client, base, &params).await;
+        assert_eq!(status, StatusCode::OK, "{q}: {answer}");
+        assert_eq!(ids(&answer).first(), Some(&wanted), "{q}: {answer}");
+        assert_eq!(answer["concepts"][0]["corrected"], corrected, "{q}: {answer}");
+        assert_eq!(answer["did_you_mean"].is_string(), corrected, "{q}: {answer}");
+        assert_eq!(answer["total"], 1, "{q}: function words find nothing more: {answer}");
+    }
+    let (_, answer) = search(&client, base, &[("q", "food and drniks"), ("lang", "en")]).await;
+    assert_eq!(answer["did_you_mean"], "Food and drinks", "{answer}");
+    let (_, answer) = search(&client, base, &[("q", "old wepaons"), ("lang", "en")]).await;
+    assert_eq!(answer["did_you_mean"], "old Weapons", "{answer}");
+    // an exact label wins over a corrected one; short words are not corrected
+    let (_, answer) = search(&client, base, &[("q", "painter"), ("lang", "en")]).await;
+    let named: Vec<&str> = (answer["concepts"].as_array().unwrap().iter())
+        .map(|c| c["iri"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, [format!("{S}painter")], "{answer}");
+    assert_eq!(answer["concepts"][0]["corrected"], false);
+    let (_, answer) = search(&client, base, &[("q", "wepon"), ("lang", "en")]).await;
+    assert_eq!(
+        answer["concepts"][0]["iri"],
+        format!("{S}weapons"),
+        "5 letters, one edit: {answer}"
+    );
+    let (_, answer) = search(&client, base, &[("q", "wapn"), ("lang", "en")]).await;
+    assert_eq!(answer["concepts"], json!([]), "{answer}");
+}
+
+#[tokio::test]
+async fn function_words_never_drive_the_any_word_fallback() {
+    let (server, client) = subjects_server().await;
+    // no asset has both words: any word will do, but not "and" or "the"
+    let (status, answer) = search(&client, &server.base, &[("q", "lamps and the shades")]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["total"], 0, "{answer}");
+    let (_, answer) = search(&client, &server.base, &[("q", "salt and the lamps")]).await;
+    assert_eq!(answer["words"], "any");
+    assert_eq!(answer["total"], 30, "{answer}");
+    // a query of function words only still searches them
+    let (_, answer) = search(&client, &server.base, &[("q", "and the")]).await;
+    assert_eq!(answer["total"], 30, "{answer}");
+}
