@@ -648,25 +648,25 @@ async fn suggestions_complete_labels_and_titles_with_one_typo() {
     let (status, answer) = suggest("q=sus").await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(labels(&answer), ["Sustainable packaging (prefix)"]);
+    // one entry per concept, its prefLabel shown; the altLabel it matched by
     let (_, answer) = suggest("q=pack&lang=en").await;
-    assert_eq!(
-        labels(&answer),
-        [
-            "Packaging (prefix)",
-            "Sustainable packaging (infix)",
-            "eco-friendly packaging (infix)"
-        ]
-    );
-    // the asked language first; an altLabel names its concept
+    assert_eq!(labels(&answer), ["Packaging (prefix)", "Sustainable packaging (infix)"]);
+    let (_, answer) = suggest("q=eco&lang=en").await;
+    assert_eq!(labels(&answer), ["Sustainable packaging (prefix)"]);
+    assert_eq!(answer["concepts"][0]["matched_label"], "eco-friendly packaging");
+    // the asked language's prefLabel, other languages merged
     let (_, answer) = suggest("q=wieder&lang=de").await;
+    assert_eq!(labels(&answer), ["Wiederverwendung (prefix)", "Recycelbar (prefix)"]);
+    assert_eq!(answer["concepts"][1]["matched_label"], "wiederverwertbar");
+    let (_, answer) = suggest("q=recyc&lang=de").await;
     assert_eq!(
         labels(&answer),
-        ["Wiederverwendung (prefix)", "wiederverwertbar (prefix)"]
+        ["Recycelbar (prefix)"],
+        "Recyclable@en is the same concept"
     );
-    assert_eq!(answer["concepts"][1]["concept_label"], "Recycelbar");
-    // one typo
+    // one typo, after what matched as typed
     let (_, answer) = suggest("q=recyk&lang=en").await;
-    assert_eq!(labels(&answer), ["Recyclable (fuzzy)", "Recycelbar (fuzzy)"]);
+    assert_eq!(labels(&answer), ["Recyclable (fuzzy)"]);
     // asset titles, the last word a prefix
     let (_, answer) = suggest("q=cardboard%20bo").await;
     assert_eq!(answer["assets"], json!([{"id": "a:box", "title": "Cardboard box"}]));

@@ -284,3 +284,52 @@ async fn function_words_never_drive_the_any_word_fallback() {
     let (_, answer) = search(&client, &server.base, &[("q", "and the")]).await;
     assert_eq!(answer["total"], 30, "{answer}");
 }
+
+#[tokio::test]
+async fn suggest_shows_each_concept_once_by_its_label_and_never_a_hidden_one() {
+    let server = start_server(unthrottled()).await;
+    let client = Client::new();
+    let base = &server.base;
+    let taxonomy = r#"
+        @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        @prefix t: <https://example.com/t/> .
+        t:recyclable a skos:Concept ; skos:prefLabel "Recyclable"@en, "Recyclable"@fr, "Recycelbar"@de ;
+          skos:hiddenLabel "recylable"@en, "recycable"@en .
+        t:recycling a skos:Concept ; skos:prefLabel "Recycling"@en .
+    "#;
+    push_taxonomy(&client, base, "t", taxonomy).await;
+    ingest(
+        &client,
+        base,
+        json!([{"id": "a:bin", "title": "Recycling bin", "language": "en"}]),
+    )
+    .await;
+    // the inputs are plain letters: no escaping needed in the URL
+    let suggest = |q: &'static str| {
+        let (client, url) = (client.clone(), format!("{base}/api/suggest?q={q}&lang=en"));
+        async move { fetch_json(&client, &url).await }
+    };
+    let shown = |answer: &Value| -> Vec<String> {
+        (answer["concepts"].as_array().unwrap().iter())
+            .map(|c| format!("{} {}", c["label"].as_str().unwrap(), c["matched"].as_str().unwrap()))
+            .collect()
+    };
+    // three languages' labels and a hidden one: one entry, the English prefLabel
+    let answer = suggest("recy").await;
+    assert_eq!(
+        shown(&answer),
+        ["Recycling prefix", "Recyclable prefix"],
+        "shorter first: {answer}"
+    );
+    // a hiddenLabel matches, but the prefLabel is what is shown
+    let answer = suggest("recyla").await;
+    assert_eq!(shown(&answer), ["Recyclable prefix"], "{answer}");
+    assert!(answer["concepts"][0].get("matched_label").is_none(), "{answer}");
+    assert!(!answer.to_string().contains("recylable"), "{answer}");
+    // asset titles only by the prefix of a word, never by a typo
+    let answer = suggest("recycl").await;
+    assert_eq!(answer["assets"][0]["id"], "a:bin", "{answer}");
+    let answer = suggest("recyvling").await;
+    assert_eq!(answer["assets"], json!([]), "{answer}");
+    assert_eq!(shown(&answer)[0], "Recycling fuzzy", "{answer}");
+}

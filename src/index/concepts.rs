@@ -190,17 +190,21 @@ pub type TagDictionary = Vec<(String, Option<u32>)>;
 /// when there are more.
 const CACHED_SEGMENTS: usize = 64;
 
-/// A completion of what a user is typing.
+/// A completion of what a user is typing: one per concept.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Suggestion {
-    /// The label as written.
-    pub label: String,
-    pub kind: LabelKind,
-    pub language: String,
-    /// The concept it labels.
+    /// The concept.
     pub iri: String,
-    /// Its prefLabel in the asked language (for alt and hidden labels).
-    pub concept_label: String,
+    /// What a search box shows: its prefLabel in the asked language
+    /// (else English, else any).
+    pub label: String,
+    /// The label the input completed, when it is another one than shown
+    /// (an altLabel, a label in another language); a hiddenLabel, kept for
+    /// matching misspellings, is never shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched_label: Option<String>,
+    /// The kind of the label the input completed.
+    pub kind: LabelKind,
     /// `prefix`, `infix` (a later word starts with the input) or `fuzzy` (one typo).
     pub matched: &'static str,
 }
@@ -520,11 +524,10 @@ impl ConceptView {
             .take_while(|(text, ..)| text.starts_with(&key))
             .map(|&(_, id, n, whole)| (if whole { 0 } else { 1 }, id, n))
             .collect();
-        if found.len() < limit && key.chars().count() >= 4 {
+        let concepts = found.iter().map(|&(_, id, _)| id).collect::<HashSet<u32>>().len();
+        if concepts < limit && key.chars().count() >= 4 {
             found.extend(self.one_typo_away(&key).into_iter().map(|(id, n)| (2, id, n)));
         }
-        let mut seen = HashSet::new();
-        found.retain(|&(_, id, n)| seen.insert((id, n)));
         found.sort_by_key(|&(rank, id, n)| {
             let (kind, language, text) = &self.concepts[id as usize].labels[n];
             (
@@ -535,17 +538,20 @@ impl ConceptView {
                 id,
             )
         });
+        // One entry per concept, for its best completion.
+        let mut seen = HashSet::new();
+        found.retain(|&(_, id, _)| seen.insert(id));
         found
             .into_iter()
             .take(limit)
             .map(|(rank, id, n)| {
-                let (kind, language, text) = &self.concepts[id as usize].labels[n];
+                let (kind, _, text) = &self.concepts[id as usize].labels[n];
+                let label = self.label(id, lang).to_owned();
                 Suggestion {
-                    label: text.clone(),
-                    kind: *kind,
-                    language: language.clone(),
                     iri: self.iri(id).to_owned(),
-                    concept_label: self.label(id, lang).to_owned(),
+                    matched_label: (*kind != LabelKind::Hidden && *text != label).then(|| text.clone()),
+                    label,
+                    kind: *kind,
                     matched: ["prefix", "infix", "fuzzy"][rank as usize],
                 }
             })

@@ -33,7 +33,7 @@ impl SearchIndex {
 
     /// Titles that start with the input first, in order; then, when those
     /// are fewer than `limit`, titles whose words start with the input's
-    /// words, the last one allowed one typo once it has four letters.
+    /// words (a title is never suggested for a typo: concepts are).
     fn suggest_titles(&self, input: &str, limit: usize) -> Result<Vec<TitleSuggestion>> {
         let tokens = fold(input);
         if tokens.is_empty() {
@@ -92,8 +92,8 @@ impl SearchIndex {
         Ok(found.into_iter().take(limit).map(|(_, address)| address).collect())
     }
 
-    /// Titles whose words start with the input's words (folded), the last
-    /// one allowed one typo once it has four letters.
+    /// Titles whose words start with the input's words (folded): the
+    /// earlier ones whole, the last one a prefix.
     fn titles_with_words_starting(
         &self,
         searcher: &Searcher,
@@ -114,14 +114,9 @@ impl SearchIndex {
                 (Occur::Must, query)
             })
             .collect();
-        let distance = if last.chars().count() >= 4 { 1 } else { 0 };
         clauses.push((
             Occur::Must,
-            Box::new(FuzzyTermQuery::new_prefix(
-                Term::from_field_text(field, last),
-                distance,
-                true,
-            )),
+            Box::new(FuzzyTermQuery::new_prefix(Term::from_field_text(field, last), 0, false)),
         ));
         let top = searcher.search(
             &BooleanQuery::new(clauses),
