@@ -333,3 +333,17 @@ async fn suggest_shows_each_concept_once_by_its_label_and_never_a_hidden_one() {
     assert_eq!(answer["assets"], json!([]), "{answer}");
     assert_eq!(shown(&answer)[0], "Recycling fuzzy", "{answer}");
 }
+
+#[tokio::test]
+async fn hits_name_their_concepts_source_content_and_licence_type() {
+    let (server, client) = subjects_server().await;
+    let (_, answer) = search(&client, &server.base, &[("q", "essen und trinken"), ("lang", "de")]).await;
+    let hit = &answer["hits"][0];
+    assert_eq!(hit["id"], "a:feast", "{answer}");
+    assert_eq!(
+        hit["concepts"],
+        json!([{"iri": format!("{S}food"), "label": "Essen und Trinken"}]),
+        "labelled in the asked language: {answer}"
+    );
+    assert_eq!(hit["source"], "assetgraph", "{answer}");
+}

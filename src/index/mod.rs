@@ -60,7 +60,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 pub use concepts::{ConceptView, Expansion, LabelKind, Suggestion};
 pub use document::{language_field_name, STEMMED_LANGUAGES};
 pub use facets::{Bucket, ConceptBucket, Facets, RolledUp, SchemeFacet};
-pub use search::{Hit, ResolvedConcept, SearchAnswer, SearchRequest, Sort, Words};
+pub use search::{Hit, HitConcept, ResolvedConcept, SearchAnswer, SearchRequest, Sort, Words};
 pub use suggest::{SuggestAnswer, TitleSuggestion};
 pub use tag::{Tag, TagRequest};
 

@@ -174,8 +174,18 @@ pub struct Hit {
     pub score: f32,
     /// Why it matched.
     pub matched: Vec<String>,
-    /// The IRIs of the concepts it matched through, strongest first.
-    pub concepts: Vec<String>,
+    /// The concepts it matched through, strongest first, labelled in the
+    /// asked language.
+    pub concepts: Vec<HitConcept>,
+    /// The source system it came from (`smintio`, `photoshelter`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Its content type as the source gives it (`image`, `video`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Its licence type (`rights-managed`, `royalty-free`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub licence_type: Option<String>,
     /// Where the query's words occur in the asset's text, if they do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlight: Option<Highlight>,
@@ -185,6 +195,14 @@ pub struct Hit {
     /// For a query with a rights context: cleared or not, and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clearance: Option<Clearance>,
+}
+
+/// A concept a hit matched through, as a UI shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct HitConcept {
+    pub iri: String,
+    /// Its prefLabel in the asked language (else English, else any).
+    pub label: String,
 }
 
 /// A passage of an asset's text with the query's words marked.
@@ -316,7 +334,19 @@ impl SearchIndex {
             title: text(self.fields.title),
             score,
             matched: reasons(page.view, page.matches, &page.reached, (&tags, &automatic), page.lang),
-            concepts: matched_concepts(&page.reached, &tags, &automatic),
+            concepts: matched_concepts(&page.reached, &tags, &automatic)
+                .into_iter()
+                .map(|iri| HitConcept {
+                    label: page
+                        .view
+                        .id(&iri)
+                        .map_or(iri.clone(), |id| page.view.label(id, page.lang).to_owned()),
+                    iri,
+                })
+                .collect(),
+            source: text(self.fields.source),
+            content_type: text(self.fields.content_type),
+            licence_type: text(self.fields.license_type),
             highlight: highlight(&page.snippets.snippet_from_doc(&doc)),
             licence: key.map_or_else(
                 || crate::assets::licence_summary(&AssetRights::default(), Territories::global(), page.now),

@@ -149,7 +149,7 @@ impl ServiceHandler for SearchService {
                 Ok(row)
             };
             if call.concept.is_some() && !hit.concepts.is_empty() {
-                rows.extend(hit.concepts.iter().map(|c| row(Some(c))));
+                rows.extend(hit.concepts.iter().map(|c| row(Some(&c.iri))));
             } else {
                 rows.push(row(None));
             }
