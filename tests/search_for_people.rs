@@ -347,3 +347,33 @@ async fn hits_name_their_concepts_source_content_and_licence_type() {
     );
     assert_eq!(hit["source"], "assetgraph", "{answer}");
 }
+
+#[tokio::test]
+async fn a_word_the_assets_use_is_never_corrected_to_a_label() {
+    let server = start_server(unthrottled()).await;
+    let client = Client::new();
+    let base = &server.base;
+    let taxonomy = r#"
+        @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        <https://example.com/t/battle> a skos:Concept ; skos:prefLabel "Battle"@en .
+    "#;
+    push_taxonomy(&client, base, "t", taxonomy).await;
+    ingest(
+        &client,
+        base,
+        json!([
+            {"id": "a:bottle", "title": "Green bottle", "language": "en"},
+            {"id": "a:battle", "title": "Battle of the bulge", "language": "en"}
+        ]),
+    )
+    .await;
+    // "bottle" is one letter from the label, but the assets say bottle
+    let (_, answer) = search(&client, base, &[("q", "bottle"), ("lang", "en")]).await;
+    assert_eq!(ids(&answer), ["a:bottle"], "{answer}");
+    assert_eq!(answer["concepts"], json!([]), "{answer}");
+    assert!(answer.get("did_you_mean").is_none(), "{answer}");
+    // a word nobody uses is corrected
+    let (_, answer) = search(&client, base, &[("q", "batlte"), ("lang", "en")]).await;
+    assert_eq!(answer["did_you_mean"], "Battle", "{answer}");
+    assert_eq!(ids(&answer), ["a:battle"], "{answer}");
+}

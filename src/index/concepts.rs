@@ -84,6 +84,18 @@ pub struct LabelMatch {
     pub corrected: bool,
 }
 
+/// Which words of a query may be corrected to a label word.
+#[derive(Clone, Copy)]
+pub enum Corrections<'a> {
+    /// None: running text (a brief) is taken as written.
+    Never,
+    /// Those for which this says no: the words the collection's text
+    /// does not contain. A word the assets use is what the user meant,
+    /// even when a label spells something one letter away ("bottle" is
+    /// not "battle").
+    UnlessUsed(&'a dyn Fn(&str) -> bool),
+}
+
 /// How a concept entered an expanded query.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Via {
@@ -354,8 +366,9 @@ impl ConceptView {
     /// Labels are found as written (folded, or stemmed), and loosely (see
     /// `loose.rs`: typos, word order, function words). The stretch that
     /// covers more of the query's words wins; of two that cover the same
-    /// words, the one found as written.
-    pub fn resolve(&self, query: &str, lang: Option<&str>) -> Vec<LabelMatch> {
+    /// words, the one found as written. A word is corrected only when
+    /// `correct` says so (see [`Corrections`]).
+    pub fn resolve(&self, query: &str, lang: Option<&str>, correct: Corrections<'_>) -> Vec<LabelMatch> {
         let tokens = super::document::fold_with_offsets(query);
         let words: Vec<String> = tokens.iter().map(|(word, _)| word.clone()).collect();
         let stems = Stems::of(query, lang);
@@ -364,7 +377,7 @@ impl ConceptView {
             .into_iter()
             .map(|(span, found)| (span, found.into_iter().map(|(label, _)| label).collect(), false))
             .collect();
-        let loose_words = self.loose.query_words(&words, lang);
+        let loose_words = self.loose.query_words(&words, lang, correct);
         let counted = |span: &Span| loose_words.iter().filter(|w| span.contains(&w.index)).count();
         let mut stretches = exact;
         for (span, labels, corrected) in self.loose.find(&loose_words) {

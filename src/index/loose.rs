@@ -22,7 +22,7 @@
 //! stemmed label claimed are looked up loosely (`concepts.rs`), so an
 //! exact match always wins over a corrected one.
 
-use super::concepts::{same_but_ending, LabelRef, Span};
+use super::concepts::{same_but_ending, Corrections, LabelRef, Span};
 use super::document::{fold, stem, stemmed_language};
 use super::stop_words::StopWords;
 use ahash::AHashMap;
@@ -150,7 +150,7 @@ impl LooseLabels {
     /// word they are (stemmed in the query's language, English when it
     /// has none, or as folded), else the one they are nearest to within
     /// reach, corrected. `words` are the query's folded words.
-    pub fn query_words(&self, words: &[String], lang: Option<&str>) -> Vec<QueryWord> {
+    pub fn query_words(&self, words: &[String], lang: Option<&str>, correct: Corrections<'_>) -> Vec<QueryWord> {
         let lang = lang.or(Some("en"));
         let keep = StopWords::of(lang).keep(words);
         let stems = lang
@@ -166,8 +166,13 @@ impl LooseLabels {
             let known = (self.entry(stemmed).filter(|(key, _)| key == stemmed))
                 .or_else(|| self.entry(word))
                 .map(|(key, _)| key.to_owned());
+            let correctable = match correct {
+                Corrections::Never => false,
+                Corrections::UnlessUsed(used) => !used(word),
+            };
             let (key, corrected) = match known {
                 Some(key) => (key, false),
+                None if !correctable => (stemmed.to_owned(), false),
                 None => match self.correction(word, stemmed) {
                     Some((near, distance)) => (self.key_of(&near, lang), distance > 0),
                     None => (stemmed.to_owned(), false),
@@ -313,7 +318,7 @@ mod tests {
     }
 
     fn found(labels: &LooseLabels, query: &str, lang: Option<&str>) -> Vec<(u32, bool)> {
-        let words = labels.query_words(&fold(query), lang);
+        let words = labels.query_words(&fold(query), lang, Corrections::UnlessUsed(&|_| false));
         (labels.find(&words).into_iter())
             .flat_map(|(_, found, corrected)| found.into_iter().map(move |(id, ..)| (id, corrected)))
             .collect()

@@ -10,7 +10,7 @@
 //! the asset's own text mentions) count too, a little less than curated
 //! ones, and say so.
 
-use super::concepts::{ConceptView, Expansion, LabelKind, Via};
+use super::concepts::{ConceptView, Corrections, Expansion, LabelKind, Via};
 use super::document::{fold, stem};
 use super::facets::{self, Facets};
 use super::query_text::QueryText;
@@ -236,16 +236,25 @@ impl SearchIndex {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchAnswer> {
         let view = self.concepts();
         let lang = request.lang.as_deref();
+        let searcher = self.reader.searcher();
+        let used = |word: &str| {
+            let term = Term::from_field_text(self.fields.text, word);
+            searcher.doc_freq(&term).is_ok_and(|n| n > 0)
+        };
+        let correct = if request.free_text {
+            Corrections::Never
+        } else {
+            Corrections::UnlessUsed(&used)
+        };
         let matches = if request.text_only {
             Vec::new()
         } else {
-            view.resolve(&request.q, lang)
+            view.resolve(&request.q, lang, correct)
         };
         let corrected = did_you_mean(&request.q, &matches);
         let named: Vec<u32> = matches.iter().map(|m| m.concept).collect();
         let expanded = view.expand(&named, &request.expansion);
 
-        let searcher = self.reader.searcher();
         // A search box asks for every word first; only when too few assets
         // have them all does any word do.
         let mut words = if request.free_text || request.text_only {
