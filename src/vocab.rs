@@ -46,6 +46,9 @@ pub mod ag {
         SOURCE = "https://w3id.org/assetgraph/ns#source";
         KEYWORD = "https://w3id.org/assetgraph/ns#keyword";
         CONTENT_TYPE = "https://w3id.org/assetgraph/ns#contentType";
+        PREVIEW_URL = "https://w3id.org/assetgraph/ns#previewUrl";
+        PREVIEW_WIDTH = "https://w3id.org/assetgraph/ns#previewWidth";
+        PREVIEW_HEIGHT = "https://w3id.org/assetgraph/ns#previewHeight";
         EDITORIAL_ONLY = "https://w3id.org/assetgraph/ns#editorialOnly";
         CANCELLED = "https://w3id.org/assetgraph/ns#cancelled";
         MAX_DOWNLOADS = "https://w3id.org/assetgraph/ns#maxDownloads";

@@ -377,3 +377,164 @@ async fn a_word_the_assets_use_is_never_corrected_to_a_label() {
     assert_eq!(answer["did_you_mean"], "Battle", "{answer}");
     assert_eq!(ids(&answer), ["a:battle"], "{answer}");
 }
+
+const COLLECTION: &str = r#"
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix t: <https://example.com/museum/> .
+t:materials a skos:Concept ; skos:prefLabel "Materials"@en ; skos:narrower t:paper, t:ink, t:glass .
+t:paper a skos:Concept ; skos:prefLabel "Paper"@en .
+t:ink a skos:Concept ; skos:prefLabel "Ink"@en .
+t:glass a skos:Concept ; skos:prefLabel "Glass"@en .
+t:vessels a skos:Concept ; skos:prefLabel "Vessels"@en ; skos:narrower t:cups .
+t:cups a skos:Concept ; skos:prefLabel "Cups"@en .
+"#;
+
+const M: &str = "https://example.com/museum/";
+
+/// A collection as a museum describes it: a few curated subjects, and
+/// descriptions that name materials and vessels in passing.
+async fn museum() -> (TestServer, Client) {
+    let server = start_server(unthrottled()).await;
+    let client = Client::new();
+    let base = &server.base;
+    push_taxonomy(&client, base, "museum", COLLECTION).await;
+    let mut body = vec![
+        json!({"id": "m:sample", "title": "Sample book", "language": "en", "concepts": [format!("{M}paper")]}),
+        json!({"id": "m:kit", "title": "Conservation kit", "language": "en", "concepts": [format!("{M}materials")]}),
+    ];
+    for i in 0..10 {
+        let id = format!("m:cup-{i}");
+        body.push(
+            json!({"id": id, "title": format!("Tea bowl {i}"), "language": "en", "concepts": [format!("{M}cups")]}),
+        );
+    }
+    for i in 0..30 {
+        let description = match i % 3 {
+            0 => "Watercolour on paper, framed.",
+            1 => "Pen and ink over graphite.",
+            _ if i < 6 => "Shown in a glass case with other vessels.",
+            _ => "Shown in a glass case.",
+        };
+        body.push(
+            json!({"id": format!("m:work-{i}"), "title": format!("Study {i}"), "language": "en",
+                         "description": description}),
+        );
+    }
+    ingest(&client, base, json!(body)).await;
+    (server, client)
+}
+
+#[tokio::test]
+async fn curated_tags_outrank_automatic_ones_from_descriptions() {
+    let (server, client) = museum().await;
+    // the ten curated with a narrower concept rank above the two whose
+    // descriptions mention the word
+    let (_, answer) = search(
+        &client,
+        &server.base,
+        &[("q", "vessels"), ("lang", "en"), ("limit", "10")],
+    )
+    .await;
+    let first: Vec<&str> = ids(&answer);
+    assert!(first.iter().all(|id| id.starts_with("m:cup-")), "{answer}");
+    assert_eq!(answer["total"], 12, "{answer}");
+}
+
+#[tokio::test]
+async fn a_broad_query_counts_what_it_is_about_not_every_stray_automatic_tag() {
+    let (server, client) = museum().await;
+    let (_, answer) = search(&client, &server.base, &[("q", "materials"), ("lang", "en")]).await;
+    // the two curated assets; not the thirty whose descriptions name a material
+    assert_eq!(answer["total"], 2, "{answer}");
+    assert_eq!(ids(&answer), ["m:kit", "m:sample"], "{answer}");
+    // the word itself still finds the descriptions that say it
+    let (_, answer) = search(&client, &server.base, &[("q", "paper"), ("lang", "en")]).await;
+    assert_eq!(ids(&answer)[0], "m:sample", "curated first: {answer}");
+    assert_eq!(answer["total"], 11, "{answer}");
+}
+
+#[tokio::test]
+async fn hits_carry_what_a_result_grid_shows() {
+    let server = start_server(unthrottled()).await;
+    let client = Client::new();
+    let base = &server.base;
+    let soon = (time::OffsetDateTime::now_utc() + time::Duration::days(10))
+        .date()
+        .to_string();
+    ingest(
+        &client,
+        base,
+        json!([{
+            "id": "a:cup", "title": "Paper coffee cup", "language": "en",
+            "description": "A recyclable cup on a wooden table.",
+            "variants": {"de": {"title": "Kaffeebecher aus Papier", "description": "Ein recycelbarer Becher auf einem Holztisch."}},
+            "content_type": "image", "created": "2026-03-01T09:30:00Z",
+            "preview": {"url": "https://cdn.example.com/cup-600.jpg", "width": 600, "height": 400},
+            "rights": {"editorial_only": true, "downloads": 1, "max_downloads": 3,
+                       "grants": [{"territory": ["DE"], "until": soon}]}
+        }]),
+    )
+    .await;
+    // in the asked language, with the language given
+    let (_, answer) = search(&client, base, &[("q", "papier"), ("lang", "de")]).await;
+    let hit = &answer["hits"][0];
+    assert_eq!(hit["title"], "Kaffeebecher aus Papier", "{answer}");
+    assert_eq!(hit["description"], "Ein recycelbarer Becher auf einem Holztisch.");
+    assert_eq!(hit["language"], "de");
+    assert_eq!(
+        hit["preview"],
+        json!({"url": "https://cdn.example.com/cup-600.jpg", "width": 600, "height": 400})
+    );
+    assert_eq!(hit["content_type"], "image");
+    assert_eq!(hit["source"], "assetgraph");
+    assert_eq!(hit["created"], "2026-03-01T09:30:00Z");
+    // the highlight is one field, with offsets into it
+    assert_eq!(hit["highlight"]["field"], "title", "{answer}");
+    assert_eq!(hit["highlight"]["fragment"], "Kaffeebecher aus Papier");
+    assert_eq!(hit["highlight"]["ranges"], json!([[17, 23]]));
+    // a language it does not have: its own
+    let (_, answer) = search(&client, base, &[("q", "cup"), ("lang", "ja")]).await;
+    assert_eq!(answer["hits"][0]["title"], "Paper coffee cup", "{answer}");
+    assert_eq!(answer["hits"][0]["language"], "en");
+    let (_, answer) = search(&client, base, &[("q", "wooden"), ("lang", "en")]).await;
+    assert_eq!(answer["hits"][0]["highlight"]["field"], "description", "{answer}");
+    assert_eq!(answer["hits"][0]["highlight"]["ranges"], json!([[22, 28]]), "{answer}");
+    // badges a card shows as they are
+    let (_, answer) = search(
+        &client,
+        base,
+        &[("q", "cup"), ("territory", "FR"), ("include_blocked", "true")],
+    )
+    .await;
+    let badges = &answer["hits"][0]["badges"];
+    let kinds: Vec<&str> = badges
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["blocked", "editorial-only", "expires-soon", "downloads-left"],
+        "{answer}"
+    );
+    assert_eq!(badges[0]["rule"], "grant-does-not-admit", "{answer}");
+    assert_eq!(badges[2]["date"].as_str().unwrap()[..10], soon, "{answer}");
+    assert_eq!(badges[3]["count"], 2);
+}
+
+#[tokio::test]
+async fn a_preview_that_is_no_web_address_is_refused_with_its_field() {
+    let server = start_server(unthrottled()).await;
+    let client = Client::new();
+    let response = client
+        .post(format!("{}/api/ingest/assetgraph", server.base))
+        .json(&json!([{"id": "a:x", "title": "X", "preview": {"url": "javascript:alert(1)"}}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    assert!(body.to_string().contains("preview.url"), "{body}");
+    assert_eq!(server.index.len(), 0);
+}

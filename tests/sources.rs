@@ -56,6 +56,14 @@ fn smintio_sync_result_reads_back_with_its_licence() {
     let report = ingest_fixture(&store, Source::SmintIo, "smintio-sync.json");
     assert_eq!((report.records, report.created), (1, 1));
     let asset = "<urn:assetgraph:asset:smintio:79468>";
+    // the preview a result grid shows: the larger of the two sizes
+    assert!(ask(
+        &store,
+        &format!(
+            "{PREFIXES} ASK {{ {asset} ag:previewUrl <https://previews.example.smint.io/61019726/preview.jpg> ;
+               ag:previewWidth 900 ; ag:previewHeight 600 }}"
+        )
+    ));
     let rows = select(
         &store,
         &format!(
@@ -300,7 +308,8 @@ fn dropbox_files_folders_and_deletions() {
         &store,
         &format!(
             "{PREFIXES} ASK {{ <urn:assetgraph:asset:dropbox:id:a4ayc_80_OEAAAAAAAAAXw> ag:folderPath ?path ;
-                 ag:revision 'a1c10ce0dd78' ; dcterms:title 'Prime_Numbers.txt'@en .
+                 ag:revision 'a1c10ce0dd78' ; dcterms:title 'Prime_Numbers.txt'@en ;
+                 ag:previewUrl <https://www.dropbox.com/s/abc123/Prime_Numbers.txt?dl=0> .
                ?folder a ag:Collection ; ag:folderPath ?path }}"
         )
     ));
@@ -324,6 +333,8 @@ fn scaleflex_file_with_localised_meta_and_tags() {
             "{PREFIXES} ASK {{ {asset} dcterms:title 'Harbour at dawn'@en ; ag:keyword 'harbour'@en, 'Hafen'@de ;
                ag:label 'approved' ; ag:effectiveVisibility 'VISIBILITY_ORGANISATION' ; ag:folderPath '/test' ;
                ag:sha1 'f7434c71e71f000094ec512f1b6976fb247d0fae' ; ag:contentType 'image' ;
+               ag:previewUrl <https://container.filerobot.com/test/harbour-dawn.webp?vh=f7434c> ;
+               ag:previewWidth 200 ; ag:previewHeight 300 ;
                <https://w3id.org/assetgraph/scaleflex/meta/campaign> 'spring-2026' }}"
         )
     ));
@@ -345,6 +356,7 @@ fn photoshelter_gallery_images_split_their_keywords() {
             "{PREFIXES} ASK {{ {asset} ag:keyword 'sea'@en ; ag:credit 'Jane Doe / Example Agency' ;
                dcterms:rights '© 2024 Example Agency' ; ag:visible true ;
                ag:collection <urn:assetgraph:asset:photoshelter:gallery:G0000xyz> ;
+               ag:previewUrl <https://example.photoshelter.com/img-get/I0000abcDEF/s/900> ;
                ag:sourceVersion '2024-05-02T14:03:11Z'^^<http://www.w3.org/2001/XMLSchema#dateTime> }}"
         )
     ));

@@ -78,6 +78,7 @@ pub fn schema() -> Schema {
     }
     builder.add_text_field("concept", STRING | FAST | STORED);
     builder.add_text_field("auto_concept", STRING | STORED);
+    builder.add_text_field("auto_description_concept", STRING | STORED);
     builder.add_text_field("source", STRING | FAST | STORED);
     builder.add_text_field("content_type", STRING | FAST | STORED);
     builder.add_text_field("license_type", STRING | FAST | STORED);
@@ -86,6 +87,12 @@ pub fn schema() -> Schema {
     builder.add_i64_field("created", FAST);
     builder.add_i64_field("modified", FAST);
     builder.add_text_field("title_sort", STRING | FAST);
+    // What a hit shows: every title and description as `{language}\u{1f}{text}`,
+    // the preview as JSON, the creation date as given.
+    builder.add_text_field("titles", STORED);
+    builder.add_text_field("descriptions", STORED);
+    builder.add_text_field("preview", STORED);
+    builder.add_text_field("created_at", STORED);
     builder.build()
 }
 
@@ -159,14 +166,21 @@ pub struct Fields {
     pub title_text: Field,
     pub text: Field,
     pub concept: Field,
-    /// Concepts the asset's text mentions (automatic tags), curated ones excepted.
+    /// Concepts the asset's titles and keywords mention (automatic tags),
+    /// curated ones excepted.
     pub auto_concept: Field,
+    /// Concepts only its descriptions mention, unambiguously (see [`build`]).
+    pub auto_description_concept: Field,
     pub source: Field,
     pub content_type: Field,
     pub license_type: Field,
     pub created: Field,
     pub modified: Field,
     pub title_sort: Field,
+    pub titles: Field,
+    pub descriptions: Field,
+    pub preview: Field,
+    pub created_at: Field,
     schema: Schema,
 }
 
@@ -183,12 +197,17 @@ impl Fields {
             text: field("text"),
             concept: field("concept"),
             auto_concept: field("auto_concept"),
+            auto_description_concept: field("auto_description_concept"),
             source: field("source"),
             content_type: field("content_type"),
             license_type: field("license_type"),
             created: field("created"),
             modified: field("modified"),
             title_sort: field("title_sort"),
+            titles: field("titles"),
+            descriptions: field("descriptions"),
+            preview: field("preview"),
+            created_at: field("created_at"),
             schema: schema.clone(),
         }
     }
@@ -220,6 +239,8 @@ pub fn build(
     let mut language = None;
     let mut curated: Vec<&str> = Vec::new();
     let mut automatic: Vec<&str> = Vec::new();
+    let mut described: Vec<&str> = Vec::new();
+    let mut preview = StoredPreview::default();
     for t in triples.iter().filter(about_asset) {
         let p = t.predicate.as_ref();
         match &t.object {
@@ -229,12 +250,24 @@ pub fn build(
                 if p == dcterms::TITLE {
                     titles.push(l);
                 }
+                if p == dcterms::TITLE || p == dcterms::DESCRIPTION {
+                    let field = if p == dcterms::TITLE {
+                        fields.titles
+                    } else {
+                        fields.descriptions
+                    };
+                    doc.add_text(field, format!("{}\u{1f}{}", l.language().unwrap_or(""), l.value()));
+                }
                 doc.add_text(fields.text, l.value());
                 if let Some(field) = l.language().and_then(|lang| fields.stemmed(lang)) {
                     doc.add_text(field, l.value());
                 }
-                for occurrence in view.occurrences(l.value(), l.language()) {
-                    automatic.push(view.iri(occurrence.concept));
+                if p == dcterms::DESCRIPTION {
+                    described.extend(unambiguous(view, l.value(), l.language()));
+                } else {
+                    for occurrence in view.occurrences(l.value(), l.language()) {
+                        automatic.push(view.iri(occurrence.concept));
+                    }
                 }
             }
             Term::NamedNode(concept) if p == dcterms::SUBJECT => {
@@ -246,7 +279,13 @@ pub fn build(
             Term::Literal(l) if p.as_str() == ag::term("licenseType").as_str() => {
                 doc.add_text(fields.license_type, l.value())
             }
+            Term::NamedNode(url) if p == ag::PREVIEW_URL => preview.url = Some(url.as_str()),
+            Term::Literal(l) if p == ag::PREVIEW_WIDTH => preview.width = l.value().parse().ok(),
+            Term::Literal(l) if p == ag::PREVIEW_HEIGHT => preview.height = l.value().parse().ok(),
             Term::Literal(l) if p == dcterms::CREATED || p == dcterms::MODIFIED => {
+                if p == dcterms::CREATED {
+                    doc.add_text(fields.created_at, l.value());
+                }
                 if let Some(seconds) = parse_time(l.value()) {
                     let field = if p == dcterms::CREATED {
                         fields.created
@@ -259,11 +298,23 @@ pub fn build(
             _ => {}
         }
     }
-    // Automatic tags: concepts the text mentions, apart from curated ones.
+    // Automatic tags: concepts the text mentions, apart from curated ones;
+    // those only a description mentions apart from the others.
     automatic.sort_unstable();
     automatic.dedup();
-    for concept in automatic.into_iter().filter(|c| !curated.contains(c)) {
+    described.sort_unstable();
+    described.dedup();
+    for concept in automatic.iter().filter(|c| !curated.contains(c)) {
         doc.add_text(fields.auto_concept, concept);
+    }
+    for concept in described
+        .into_iter()
+        .filter(|c| !curated.contains(c) && !automatic.contains(c))
+    {
+        doc.add_text(fields.auto_description_concept, concept);
+    }
+    if preview.url.is_some() {
+        doc.add_text(fields.preview, serde_json::to_string(&preview).unwrap_or_default());
     }
     // The title shown is the one in the record's own language.
     let shown = titles.iter().find(|l| l.language() == language).or(titles.first());
@@ -273,6 +324,33 @@ pub fn build(
         doc.add_text(fields.title_sort, fold(title.value()).join(" "));
     }
     Some(doc)
+}
+
+/// An asset's preview as a hit shows it: `{url, width?, height?}`.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct StoredPreview<'a> {
+    #[serde(borrow)]
+    pub url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+}
+
+/// The concepts a description mentions by a label that names only them: a
+/// description uses words in passing, and a one-word label several
+/// concepts share ("Glass" the material, "Glass" the family name) says
+/// nothing certain about the asset.
+fn unambiguous<'v>(view: &'v ConceptView, text: &str, language: Option<&str>) -> Vec<&'v str> {
+    let occurrences = view.occurrences(text, language);
+    occurrences
+        .iter()
+        .filter(|o| {
+            let words = fold(&text[o.range.clone()]).len();
+            words > 1 || occurrences.iter().filter(|other| other.range == o.range).count() == 1
+        })
+        .map(|o| view.iri(o.concept))
+        .collect()
 }
 
 /// Whether a record graph's triples describe an asset (not a rights record).

@@ -33,6 +33,7 @@
 mod concepts;
 mod document;
 mod facets;
+mod hit;
 mod loose;
 mod query_text;
 mod rights;
@@ -60,6 +61,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 pub use concepts::{ConceptView, Expansion, LabelKind, Suggestion};
 pub use document::{language_field_name, STEMMED_LANGUAGES};
 pub use facets::{Bucket, ConceptBucket, Facets, RolledUp, SchemeFacet};
+pub use hit::{Badge, Highlight, HitPreview};
 pub use search::{Hit, HitConcept, ResolvedConcept, SearchAnswer, SearchRequest, Sort, Words};
 pub use suggest::{SuggestAnswer, TitleSuggestion};
 pub use tag::{Tag, TagRequest};

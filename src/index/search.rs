@@ -13,6 +13,7 @@
 use super::concepts::{ConceptView, Corrections, Expansion, LabelKind, Via};
 use super::document::{fold, stem};
 use super::facets::{self, Facets};
+use super::hit::{badges, in_language, Badge, Highlight, HitPreview};
 use super::query_text::QueryText;
 use super::rights::ClearedOnly;
 use super::stop_words::StopWords;
@@ -26,15 +27,24 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue, SortByString};
 use tantivy::collector::{Collector, Count, SortKeyComputer, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
 
 /// How much a tag match weighs against a text match of the same BM25 scale.
 const CONCEPT_BOOST: f32 = 3.0;
-/// An automatic tag (found in the asset's text) weighs less than a curated one.
+/// An automatic tag (found in the asset's title or keywords) weighs less
+/// than a curated one...
 const AUTO_TAG_BOOST: f32 = 2.0;
+/// ...and one only its description mentions less again: descriptions name
+/// materials, places and people in passing.
+const DESCRIPTION_TAG_BOOST: f32 = 1.0;
+/// What a curated tag of a named concept adds besides its score (times the
+/// concept's weight: 0.8 a level for narrower ones): more than automatic
+/// tags and a text match of typical rarity can, so that what an editor
+/// tagged ranks first, level by level.
+const CURATED_TIER: f32 = 100.0;
 /// The stemmed field in the query's language ranks above the folded one.
 const STEMMED_BOOST: f32 = 1.5;
 
@@ -170,7 +180,20 @@ pub struct Hit {
     pub id: String,
     /// The asset's IRI, which also names its graph.
     pub iri: String,
+    /// Its title in the asked language, else in its own.
     pub title: Option<String>,
+    /// Its description, in the language of the title when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The language of the title shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// An image to show for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview: Option<HitPreview>,
+    /// When it was created, as its source says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
     pub score: f32,
     /// Why it matched.
     pub matched: Vec<String>,
@@ -186,9 +209,12 @@ pub struct Hit {
     /// Its licence type (`rights-managed`, `royalty-free`…).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub licence_type: Option<String>,
-    /// Where the query's words occur in the asset's text, if they do.
+    /// Where the query's words occur in one field of the asset's text
+    /// (the shown title first, then the description), if they do.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub highlight: Option<Highlight>,
+    /// What a result card shows as it is (see `hit.rs`).
+    pub badges: Vec<Badge>,
     /// The licence at the current moment: grants, restrictions, cancelled,
     /// editorial-only, downloads, the next change.
     pub licence: ClearanceSummary,
@@ -203,14 +229,6 @@ pub struct HitConcept {
     pub iri: String,
     /// Its prefLabel in the asked language (else English, else any).
     pub label: String,
-}
-
-/// A passage of an asset's text with the query's words marked.
-#[derive(Debug, Clone, Serialize)]
-pub struct Highlight {
-    pub fragment: String,
-    /// `[start, end)` character offsets in `fragment`.
-    pub ranges: Vec<[usize; 2]>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -331,19 +349,43 @@ impl SearchIndex {
         let doc: TantivyDocument = page.searcher.doc(address)?;
         let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
         let tags: Vec<&str> = doc.get_all(self.fields.concept).filter_map(|v| v.as_str()).collect();
-        let automatic: Vec<&str> = doc
-            .get_all(self.fields.auto_concept)
-            .filter_map(|v| v.as_str())
-            .collect();
+        let all = |field| doc.get_all(field).filter_map(|v| v.as_str());
+        let automatic: Vec<&str> = all(self.fields.auto_concept).collect();
+        let described: Vec<&str> = all(self.fields.auto_description_concept).collect();
+        let tagged = Tagged {
+            curated: &tags,
+            automatic: &automatic,
+            described: &described,
+        };
         let key = doc.get_first(self.fields.key).and_then(|v| v.as_u64());
         let id = text(self.fields.id).unwrap_or_default();
+        let own_title = text(self.fields.title);
+        let titles: Vec<&str> = all(self.fields.titles).collect();
+        let descriptions: Vec<&str> = all(self.fields.descriptions).collect();
+        let title = in_language(&titles, page.lang, |_, text| own_title.as_deref() == Some(text));
+        let language = title.map(|(language, _)| language);
+        let description = in_language(&descriptions, language.or(page.lang), |_, _| false);
+        let licence = key.map_or_else(
+            || crate::assets::licence_summary(&AssetRights::default(), Territories::global(), page.now),
+            |key| self.licence(key, page.now),
+        );
+        let clearance = page.context.zip(key).map(|(ctx, key)| self.clearance(key, ctx));
+        let shown = [("title", title), ("description", description)];
+        let highlight = (shown.iter())
+            .filter_map(|(field, value)| Some((*field, value.as_ref()?.1)))
+            .find_map(|(field, value)| Highlight::of(field, &page.snippets.snippet(value)))
+            .or_else(|| Highlight::of("text", &page.snippets.snippet_from_doc(&doc)));
         Ok(Hit {
             iri: crate::ingest::asset_iri(&id).into_string(),
             id,
-            title: text(self.fields.title),
+            title: title.map(|(_, text)| text.to_owned()).or(own_title),
+            description: description.map(|(_, text)| text.to_owned()),
+            language: language.filter(|l| !l.is_empty()).map(str::to_owned),
+            preview: HitPreview::stored(doc.get_first(self.fields.preview).and_then(|v| v.as_str())),
+            created: text(self.fields.created_at),
             score,
-            matched: reasons(page.view, page.matches, &page.reached, (&tags, &automatic), page.lang),
-            concepts: matched_concepts(&page.reached, &tags, &automatic)
+            matched: reasons(page.view, page.matches, &page.reached, &tagged, page.lang),
+            concepts: matched_concepts(&page.reached, &tagged)
                 .into_iter()
                 .map(|iri| HitConcept {
                     label: page
@@ -356,12 +398,10 @@ impl SearchIndex {
             source: text(self.fields.source),
             content_type: text(self.fields.content_type),
             licence_type: text(self.fields.license_type),
-            highlight: highlight(&page.snippets.snippet_from_doc(&doc)),
-            licence: key.map_or_else(
-                || crate::assets::licence_summary(&AssetRights::default(), Territories::global(), page.now),
-                |key| self.licence(key, page.now),
-            ),
-            clearance: page.context.zip(key).map(|(ctx, key)| self.clearance(key, ctx)),
+            highlight,
+            badges: badges(&licence, clearance.as_ref(), page.now),
+            licence,
+            clearance,
         })
     }
 
@@ -510,6 +550,12 @@ impl SearchIndex {
     /// of typical rarity. A broad concept with thousands of narrower ones
     /// so costs a dozen clauses, not thousands of scored terms, and its
     /// narrower concepts rank below it level by level.
+    ///
+    /// Curated tags of the named concepts and their narrower ones also add
+    /// a constant tier ([`CURATED_TIER`]), so they rank above automatic
+    /// tags. Tags found in a description match only the concepts the query
+    /// names: through the expansion, a broad concept would otherwise reach
+    /// every asset whose description mentions a material in passing.
     fn concept_clauses(
         &self,
         searcher: &Searcher,
@@ -521,11 +567,19 @@ impl SearchIndex {
             (self.fields.auto_concept, AUTO_TAG_BOOST),
         ];
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let tier = |query: Box<dyn Query>, weight: f32| {
+            let constant = ConstScoreQuery::new(query, 1.0);
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(constant), CURATED_TIER * weight)) as Box<dyn Query>,
+            )
+        };
         let mut groups: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
         for &(id, weight, via) in expanded {
             let origin = match via {
                 Via::Named(_) => {
-                    for (field, boost) in fields {
+                    let described = (self.fields.auto_description_concept, DESCRIPTION_TAG_BOOST);
+                    for (field, boost) in fields.into_iter().chain([described]) {
                         let term = Term::from_field_text(field, view.iri(id));
                         let query = TermQuery::new(term, IndexRecordOption::Basic);
                         clauses.push((
@@ -533,6 +587,11 @@ impl SearchIndex {
                             Box::new(BoostQuery::new(Box::new(query), boost * weight)),
                         ));
                     }
+                    let curated = Term::from_field_text(self.fields.concept, view.iri(id));
+                    clauses.push(tier(
+                        Box::new(TermQuery::new(curated, IndexRecordOption::Basic)),
+                        weight,
+                    ));
                     continue;
                 }
                 Via::Narrower { of, .. } | Via::Related { of } | Via::Mapped { of } => of,
@@ -542,6 +601,11 @@ impl SearchIndex {
         if groups.is_empty() {
             return clauses;
         }
+        let narrower: std::collections::HashSet<u32> = expanded
+            .iter()
+            .filter(|(_, _, via)| matches!(via, Via::Narrower { .. }))
+            .map(|(id, _, _)| *id)
+            .collect();
         let typical = fields.map(|(field, _)| typical_tag_idf(searcher, field));
         let mut rarities: HashMap<u32, [f32; 2]> = HashMap::new();
         for ((origin, weight), members) in groups {
@@ -552,11 +616,19 @@ impl SearchIndex {
                 let [curated, automatic] = fields.map(rarity);
                 [curated.min(typical[0]), automatic.min(typical[1])]
             });
-            for ((field, boost), rarity) in fields.into_iter().zip(rarity) {
-                let terms = members.iter().map(|&id| Term::from_field_text(field, view.iri(id)));
+            let weight = f32::from_bits(weight);
+            let terms = |field| {
+                members
+                    .iter()
+                    .map(move |&id| Term::from_field_text(field, view.iri(id)))
+            };
+            // A tag set scores a constant: the curated tier is part of it.
+            let tiered = members.iter().all(|id| narrower.contains(id));
+            for (n, ((field, boost), rarity)) in fields.into_iter().zip(rarity).enumerate() {
+                let tier = if n == 0 && tiered { CURATED_TIER * weight } else { 0.0 };
                 let query = BoostQuery::new(
-                    Box::new(TagSetQuery::new(field, terms)),
-                    boost * f32::from_bits(weight) * rarity,
+                    Box::new(TagSetQuery::new(field, terms(field))),
+                    boost * weight * rarity + tier,
                 );
                 clauses.push((Occur::Should, Box::new(query)));
             }
@@ -755,30 +827,49 @@ fn by_title(request: &SearchRequest) -> impl Collector<Fruit = Vec<(Ranked<Optio
     then_relevance((SortByString::for_field("title_sort"), Order::Asc), request)
 }
 
-fn highlight(snippet: &tantivy::snippet::Snippet) -> Option<Highlight> {
-    if snippet.highlighted().is_empty() {
-        return None;
+/// An asset's tags by where they come from.
+struct Tagged<'a> {
+    curated: &'a [&'a str],
+    /// Found in its titles and keywords.
+    automatic: &'a [&'a str],
+    /// Found only in its descriptions.
+    described: &'a [&'a str],
+}
+
+/// How much a tag of each origin weighs against a curated one, and how a
+/// reason says it.
+const ORIGINS: [(f32, &str); 3] = [
+    (1.0, ""),
+    (AUTO_TAG_BOOST / CONCEPT_BOOST, " (automatic tag)"),
+    (
+        DESCRIPTION_TAG_BOOST / CONCEPT_BOOST,
+        " (automatic tag, from the description)",
+    ),
+];
+
+impl<'a> Tagged<'a> {
+    /// The tags the expansion reached, as (tag, weight times its origin's
+    /// factor, how it was reached, the origin's wording). Tags found in a
+    /// description match named concepts only.
+    fn reached(&self, reached: &HashMap<&str, (f32, Via)>) -> Vec<(&'a str, f32, Via, &'static str)> {
+        let origin = |tags: &'a [&'a str], n: usize| tags.iter().map(move |t| (*t, n));
+        (origin(self.curated, 0)
+            .chain(origin(self.automatic, 1))
+            .chain(origin(self.described, 2)))
+        .filter_map(|(tag, n)| {
+            let &(weight, via) = reached.get(tag)?;
+            let (factor, wording) = ORIGINS[n];
+            (n < 2 || matches!(via, Via::Named(_))).then_some((tag, weight * factor, via, wording))
+        })
+        .collect()
     }
-    let fragment = snippet.fragment();
-    let chars = |byte: usize| fragment[..byte].chars().count();
-    Some(Highlight {
-        fragment: fragment.to_owned(),
-        ranges: snippet
-            .highlighted()
-            .iter()
-            .map(|r| [chars(r.start), chars(r.end)])
-            .collect(),
-    })
 }
 
 /// The concepts an asset matched through, strongest first; a curated tag
 /// before an automatic one of the same concept.
-fn matched_concepts(reached: &HashMap<&str, (f32, Via)>, curated: &[&str], automatic: &[&str]) -> Vec<String> {
-    let mut found: Vec<(f32, &str)> = curated
-        .iter()
-        .map(|t| (*t, 1.0))
-        .chain(automatic.iter().map(|t| (*t, AUTO_TAG_BOOST / CONCEPT_BOOST)))
-        .filter_map(|(tag, factor)| reached.get(tag).map(|(weight, _)| (weight * factor, tag)))
+fn matched_concepts(reached: &HashMap<&str, (f32, Via)>, tagged: &Tagged<'_>) -> Vec<String> {
+    let mut found: Vec<(f32, &str)> = (tagged.reached(reached).into_iter())
+        .map(|(tag, weight, ..)| (weight, tag))
         .collect();
     found.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut seen = std::collections::HashSet::new();
@@ -794,16 +885,11 @@ fn reasons(
     view: &ConceptView,
     matches: &[super::concepts::LabelMatch],
     reached: &HashMap<&str, (f32, Via)>,
-    (curated, automatic): (&[&str], &[&str]),
+    tagged: &Tagged<'_>,
     lang: Option<&str>,
 ) -> Vec<String> {
-    let tags = curated
-        .iter()
-        .map(|t| (*t, false))
-        .chain(automatic.iter().map(|t| (*t, true)));
-    let mut found: Vec<(f32, String)> = tags
-        .filter_map(|(tag, is_automatic)| {
-            let &(weight, via) = reached.get(tag)?;
+    let mut found: Vec<(f32, String)> = (tagged.reached(reached).into_iter())
+        .filter_map(|(tag, weight, via, origin)| {
             let id = view.id(tag)?;
             let label = view.label(id, lang);
             let text = match via {
@@ -819,14 +905,7 @@ fn reasons(
                 Via::Related { of } => format!("{label}, related to {}", view.label(of, lang)),
                 Via::Mapped { of } => format!("{label}, mapped from {}", view.label(of, lang)),
             };
-            Some(if is_automatic {
-                (
-                    weight * AUTO_TAG_BOOST / CONCEPT_BOOST,
-                    format!("{text} (automatic tag)"),
-                )
-            } else {
-                (weight, text)
-            })
+            Some((weight, format!("{text}{origin}")))
         })
         .collect();
     found.sort_by(|a, b| b.0.total_cmp(&a.0));

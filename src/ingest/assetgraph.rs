@@ -32,7 +32,32 @@ pub struct AssetRecord {
     pub modified: Option<i64>,
     /// Other languages: title, description, keywords.
     pub variants: BTreeMap<String, Variant>,
+    /// An image a result grid can show for it.
+    pub preview: Option<Preview>,
     pub rights: RightsStatement,
+}
+
+/// A preview image of an asset: where it is and, when known, its size in
+/// pixels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    pub url: String,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+}
+
+impl Preview {
+    /// A preview at `url` when it is an http(s) address.
+    pub fn at(url: Option<&str>, width: Option<i64>, height: Option<i64>) -> Option<Preview> {
+        let url = url?.trim();
+        let web = url.starts_with("https://") || url.starts_with("http://");
+        let positive = |n: Option<i64>| n.filter(|n| *n > 0);
+        (web && NamedNode::new(url).is_ok()).then(|| Preview {
+            url: url.to_owned(),
+            width: positive(width),
+            height: positive(height),
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -111,6 +136,7 @@ fn parse_record(index: usize, value: Value) -> std::result::Result<AssetRecord, 
         "content_type",
         "created",
         "modified",
+        "preview",
         "rights",
     ])
     .map_err(|(f, m)| fail(&f, m))?;
@@ -145,6 +171,7 @@ fn parse_record(index: usize, value: Value) -> std::result::Result<AssetRecord, 
             created: r.time("created")?,
             modified: r.time("modified")?,
             variants: r.variants()?,
+            preview: r.preview()?,
             rights: r.rights()?,
             id,
             language,
@@ -267,6 +294,26 @@ impl<'a> Reader<'a> {
             Some(Value::Array(items)) => Ok(items),
             Some(other) => Err((self.at(field), format!("must be an array, not {}", kind(other)))),
         }
+    }
+
+    /// `{"url", "width"?, "height"?}`: an http(s) URL and sizes in pixels.
+    fn preview(&self) -> FieldResult<Option<Preview>> {
+        let Some(preview) = self.object("preview")? else {
+            return Ok(None);
+        };
+        let p = self.nested(preview, self.at("preview"));
+        p.only(&["url", "width", "height"])?;
+        let url = p.required_string("url")?;
+        let size = |field: &str| -> FieldResult<Option<i64>> {
+            match p.count(field)? {
+                Some(0) => Err((p.at(field), "must be a whole number of pixels ≥ 1".to_owned())),
+                n => Ok(n.map(i64::from)),
+            }
+        };
+        let (width, height) = (size("width")?, size("height")?);
+        Preview::at(Some(&url), width, height)
+            .map(Some)
+            .ok_or_else(|| (p.at("url"), format!("'{url}' is not an http(s) URL")))
     }
 
     fn variants(&self) -> FieldResult<BTreeMap<String, Variant>> {
@@ -457,6 +504,18 @@ pub fn triples(record: &AssetRecord, source: &str, territories: &Territories) ->
     }
     for concept in &record.concepts {
         out.push(Triple::new(asset.clone(), dcterms::SUBJECT, concept.clone()));
+    }
+    if let Some(preview) = &record.preview {
+        out.push(Triple::new(
+            asset.clone(),
+            ag::PREVIEW_URL,
+            NamedNode::new_unchecked(&preview.url),
+        ));
+        for (property, size) in [(ag::PREVIEW_WIDTH, preview.width), (ag::PREVIEW_HEIGHT, preview.height)] {
+            if let Some(size) = size {
+                out.push(Triple::new(asset.clone(), property, Literal::from(size)));
+            }
+        }
     }
     if let Some(content_type) = &record.content_type {
         out.push(Triple::new(

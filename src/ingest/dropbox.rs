@@ -13,6 +13,7 @@
 //! Files carry no licence; their embedded metadata arrives through the
 //! files path (`POST /api/ingest/files`) once the connector downloads them.
 
+use super::assetgraph::Preview;
 use super::json::{self, FieldResult, Obj};
 use super::{asset_iri, asset_triples, batch_items, map_items, Action, Extra, Mapped, Mapping, RecordResult};
 use super::{Source, Stamp, Texts};
@@ -83,6 +84,7 @@ fn map_file(file: &Obj<'_>, mapping: &Mapping<'_>) -> FieldResult<Mapped> {
     extra.time(dcterms::MODIFIED, file.time("server_modified")?);
     let mut record = Texts::default().into_record(id.clone(), name);
     record.content_type = super::content_type_of(name).map(str::to_owned);
+    record.preview = Preview::at(file.string("preview_url")?, None, None);
     let triples = asset_triples(&record, Source::Dropbox, extra.triples, stamp, mapping.territories);
     Ok(Mapped {
         id,

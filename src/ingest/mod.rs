@@ -296,6 +296,7 @@ impl Texts {
             content_type: None,
             created: None,
             modified: None,
+            preview: None,
             rights: Default::default(),
         }
     }

@@ -12,6 +12,7 @@
 //! PhotoShelter holds no licence terms: its usage terms are kept as text
 //! (`xmpRights:UsageTerms`), and an image has no grant of its own.
 
+use super::assetgraph::Preview;
 use super::json::{self, FieldResult, Obj};
 use super::{asset_iri, asset_triples, batch_items, map_items, Action, Extra, Mapped, Mapping, RecordResult};
 use super::{Source, Stamp, Texts};
@@ -101,7 +102,7 @@ fn map_image(item: &Obj<'_>, mapping: &Mapping<'_>) -> FieldResult<Mapped> {
         extra.link(ag::COLLECTION, &asset_iri(&format!("photoshelter:gallery:{gallery}")));
     }
     if let Some(link) = item.object("ImageLink")? {
-        extra.url(ag::term("previewUrl").as_ref(), link.string("link")?);
+        record.preview = Preview::at(link.string("link")?, None, None);
     }
     let triples = asset_triples(&record, Source::PhotoShelter, extra.triples, stamp, mapping.territories);
     Ok(Mapped {

@@ -9,6 +9,7 @@
 //! list of strings or per language as `[{label, sid}]`; labels, visibility
 //! (`set` and `actual`) and the folder (→ collection) are kept.
 
+use super::assetgraph::Preview;
 use super::json::{self, FieldResult, Obj};
 use super::{asset_iri, asset_triples, batch_items, map_items, Action, Extra, Mapped, Mapping, RecordResult};
 use super::{Source, Stamp, Texts};
@@ -120,6 +121,7 @@ fn map_file(file: &Obj<'_>, mapping: &Mapping<'_>) -> FieldResult<Mapped> {
         .filter(|t| matches!(*t, "image" | "video" | "audio"))
         .map(str::to_owned)
         .or_else(|| name.and_then(super::content_type_of).map(str::to_owned));
+    record.preview = preview(file)?;
     let triples = asset_triples(&record, Source::Scaleflex, extra.triples, stamp, mapping.territories);
     Ok(Mapped {
         id,
@@ -154,4 +156,20 @@ fn text_of(meta: &Obj<'_>, key: &str) -> FieldResult<Option<String>> {
 
 fn owned(values: Vec<&str>) -> Vec<String> {
     values.into_iter().map(str::to_owned).collect()
+}
+
+/// The file's thumbnail (`info.thumbnail`), else its CDN URL at the image's
+/// own size.
+fn preview(file: &Obj<'_>) -> FieldResult<Option<Preview>> {
+    let info = file.object("info")?;
+    if let Some(thumbnail) = info.as_ref().map(|i| i.string("thumbnail")).transpose()?.flatten() {
+        if let Some(found) = Preview::at(Some(thumbnail), None, None) {
+            return Ok(Some(found));
+        }
+    }
+    let Some(url) = file.object("url")? else {
+        return Ok(None);
+    };
+    let size = |field| info.as_ref().map(|i| i.integer(field)).transpose().map(Option::flatten);
+    Ok(Preview::at(url.string("cdn")?, size("img_w")?, size("img_h")?))
 }

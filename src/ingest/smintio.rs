@@ -18,6 +18,7 @@
 //! unlimited). LPTs with `can_be_synced: false` are skipped, as Smint.io's
 //! own sync does.
 
+use super::assetgraph::Preview;
 use super::json::{self, FieldResult, Obj};
 use super::{asset_iri, asset_triples, batch_items, map_items, Action, Extra, Mapped, Mapping, RecordResult, Source};
 use super::{text_literal, Stamp, Texts};
@@ -52,6 +53,25 @@ const TERM_DIMENSIONS: [(&str, Dimension); 5] = [
     ("industries", Dimension::Industry),
     ("languages", Dimension::Language),
 ];
+
+/// The content's preview image: the first culture's `preview`, else its
+/// `thumbnail` (`previews: [{culture, preview: {thumbnail, preview}}]`).
+fn preview(content: &Obj<'_>) -> FieldResult<Option<Preview>> {
+    for entry in content.objects("previews")? {
+        let Some(sizes) = entry.object("preview")? else {
+            continue;
+        };
+        for size in ["preview", "thumbnail"] {
+            if let Some(image) = sizes.object(size)? {
+                let found = Preview::at(image.string("url")?, image.integer("width")?, image.integer("height")?);
+                if found.is_some() {
+                    return Ok(found);
+                }
+            }
+        }
+    }
+    Ok(None)
+}
 
 fn map_lpt(lpt: &Obj<'_>, mapping: &Mapping<'_>) -> FieldResult<Mapped> {
     let id = format!("smintio:{}", lpt.required_id("uuid")?);
@@ -90,6 +110,7 @@ fn map_lpt(lpt: &Obj<'_>, mapping: &Mapping<'_>) -> FieldResult<Mapped> {
 
     if let Some(c) = &content {
         record.content_type = c.string("content_type")?.map(str::to_owned);
+        record.preview = preview(c)?;
         content_facts(c, &mut extra)?;
     }
     purchase_facts(lpt, &mut extra)?;
