@@ -2,6 +2,7 @@
 //! one tantivy document.
 
 use super::concepts::ConceptView;
+use super::hit::HitPreview;
 use crate::rights::parse_time;
 use crate::vocab::{ag, dcterms};
 use oxigraph::model::vocab::rdf;
@@ -240,7 +241,7 @@ pub fn build(
     let mut curated: Vec<&str> = Vec::new();
     let mut automatic: Vec<&str> = Vec::new();
     let mut described: Vec<&str> = Vec::new();
-    let mut preview = StoredPreview::default();
+    let mut preview = HitPreview::default();
     for t in triples.iter().filter(about_asset) {
         let p = t.predicate.as_ref();
         match &t.object {
@@ -279,7 +280,7 @@ pub fn build(
             Term::Literal(l) if p.as_str() == ag::term("licenseType").as_str() => {
                 doc.add_text(fields.license_type, l.value())
             }
-            Term::NamedNode(url) if p == ag::PREVIEW_URL => preview.url = Some(url.as_str()),
+            Term::NamedNode(url) if p == ag::PREVIEW_URL => preview.url = url.as_str().to_owned(),
             Term::Literal(l) if p == ag::PREVIEW_WIDTH => preview.width = l.value().parse().ok(),
             Term::Literal(l) if p == ag::PREVIEW_HEIGHT => preview.height = l.value().parse().ok(),
             Term::Literal(l) if p == dcterms::CREATED || p == dcterms::MODIFIED => {
@@ -313,7 +314,7 @@ pub fn build(
     {
         doc.add_text(fields.auto_description_concept, concept);
     }
-    if preview.url.is_some() {
+    if !preview.url.is_empty() {
         doc.add_text(fields.preview, serde_json::to_string(&preview).unwrap_or_default());
     }
     // The title shown is the one in the record's own language.
@@ -324,17 +325,6 @@ pub fn build(
         doc.add_text(fields.title_sort, fold(title.value()).join(" "));
     }
     Some(doc)
-}
-
-/// An asset's preview as a hit shows it: `{url, width?, height?}`.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-pub struct StoredPreview<'a> {
-    #[serde(borrow)]
-    pub url: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub width: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub height: Option<u32>,
 }
 
 /// The concepts a description mentions by a label that names only them: a

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 /// How far ahead a licence's end makes the badge `expires-soon`.
 const EXPIRES_SOON_SECS: i64 = 30 * 24 * 3600;
 
-/// A preview image: `{url, width?, height?}`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A preview image: `{url, width?, height?}`, stored with the document as
+/// this JSON.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct HitPreview {
     pub url: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -836,8 +836,11 @@ struct Tagged<'a> {
     described: &'a [&'a str],
 }
 
-/// How much a tag of each origin weighs against a curated one, and how a
-/// reason says it.
+/// The index in [`ORIGINS`] of tags found only in descriptions.
+const DESCRIBED: usize = 2;
+
+/// How much a tag of each origin (curated, from titles and keywords, from
+/// descriptions) weighs against a curated one, and how a reason says it.
 const ORIGINS: [(f32, &str); 3] = [
     (1.0, ""),
     (AUTO_TAG_BOOST / CONCEPT_BOOST, " (automatic tag)"),
@@ -855,11 +858,12 @@ impl<'a> Tagged<'a> {
         let origin = |tags: &'a [&'a str], n: usize| tags.iter().map(move |t| (*t, n));
         (origin(self.curated, 0)
             .chain(origin(self.automatic, 1))
-            .chain(origin(self.described, 2)))
+            .chain(origin(self.described, DESCRIBED)))
         .filter_map(|(tag, n)| {
             let &(weight, via) = reached.get(tag)?;
             let (factor, wording) = ORIGINS[n];
-            (n < 2 || matches!(via, Via::Named(_))).then_some((tag, weight * factor, via, wording))
+            let from_description = n == DESCRIBED;
+            (!from_description || matches!(via, Via::Named(_))).then_some((tag, weight * factor, via, wording))
         })
         .collect()
     }
