@@ -32,6 +32,8 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
+use tantivy::postings::TermInfo;
+use tantivy::schema::Field;
 use tantivy::SegmentReader;
 
 /// Graphs whose SKOS concepts are the service's own vocabularies (territories,
@@ -191,15 +193,135 @@ pub struct ConceptView {
     statements: BTreeMap<String, Arc<Statements>>,
     /// Per index segment, its dictionary of concept tags read once for
     /// this view (a segment never changes; a new view starts afresh).
-    tag_dictionaries: Mutex<HashMap<SegmentId, Arc<TagDictionary>>>,
+    tag_dictionaries: PerSegment<SegmentId, TagDictionary>,
+    /// Per index segment and tag field, where each concept's postings
+    /// are, read once for this view.
+    tag_postings: PerSegment<(SegmentId, Field), TagPostings>,
 }
 
-/// A segment's concept tags by ordinal: the IRI, and the concept of the
-/// view it names (none for a tag no taxonomy defines).
-pub type TagDictionary = Vec<(String, Option<u32>)>;
+/// What is read once per index segment for a view, kept while the view
+/// lives (a segment never changes; a new view starts afresh).
+#[derive(Debug)]
+struct PerSegment<K, V> {
+    cache: Mutex<HashMap<K, Arc<V>>>,
+}
 
-/// Segments whose dictionaries are kept; merged-away segments are dropped
-/// when there are more.
+impl<K, V> Default for PerSegment<K, V> {
+    fn default() -> Self {
+        PerSegment {
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Copy, V> PerSegment<K, V> {
+    fn get_or_read(&self, key: K, read: impl FnOnce() -> tantivy::Result<V>) -> tantivy::Result<Arc<V>> {
+        if let Some(found) = self.locked().get(&key) {
+            return Ok(found.clone());
+        }
+        // Read unlocked: another thread reading the same segment meanwhile
+        // only repeats the work.
+        let value = Arc::new(read()?);
+        let mut cache = self.locked();
+        // Merged-away segments are dropped when there are too many.
+        if cache.len() >= CACHED_SEGMENTS {
+            cache.clear();
+        }
+        cache.insert(key, value.clone());
+        Ok(value)
+    }
+
+    fn locked(&self) -> std::sync::MutexGuard<'_, HashMap<K, Arc<V>>> {
+        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A segment's concept tags by ordinal: the IRI, the concept of the view
+/// it names (none for a tag no taxonomy defines), and the concepts a tag
+/// rolls up to.
+#[derive(Debug, Default)]
+pub struct TagDictionary {
+    pub tags: Vec<(String, Option<u32>)>,
+    /// Each tag's concept and those above it, one tag after the other:
+    /// the facet tally reads them for every tag of every match, so they
+    /// lie together rather than with the rest of each concept.
+    ancestors: Vec<u32>,
+    /// Where each tag's run in `ancestors` starts; one more at the end.
+    ancestors_at: Vec<u32>,
+}
+
+impl TagDictionary {
+    fn new(tags: Vec<(String, Option<u32>)>, view: &ConceptView) -> TagDictionary {
+        let mut ancestors = Vec::new();
+        let mut ancestors_at = Vec::with_capacity(tags.len() + 1);
+        for (_, concept) in &tags {
+            ancestors_at.push(ancestors.len() as u32);
+            if let Some(concept) = concept {
+                ancestors.extend_from_slice(view.ancestors_or_self(*concept));
+            }
+        }
+        ancestors_at.push(ancestors.len() as u32);
+        TagDictionary {
+            tags,
+            ancestors,
+            ancestors_at,
+        }
+    }
+
+    /// The concept of the tag of ordinal `ord` and every concept above it
+    /// (none for a tag naming no concept).
+    #[inline]
+    pub fn ancestors_or_self(&self, ord: usize) -> &[u32] {
+        match (self.ancestors_at.get(ord), self.ancestors_at.get(ord + 1)) {
+            (Some(&from), Some(&to)) => &self.ancestors[from as usize..to as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Where a segment's postings of one tag field are, by concept id of the
+/// view: a broad query looks up thousands of narrower concepts per
+/// segment, and a search in this list costs far less than a walk of the
+/// term dictionary for each.
+#[derive(Debug, Default)]
+pub struct TagPostings {
+    /// The concepts the segment's field carries, sorted: kept apart from
+    /// `infos` so that a search touches few cache lines.
+    concepts: Vec<u32>,
+    /// Where the postings of each concept of `concepts` are.
+    infos: Vec<TermInfo>,
+}
+
+impl TagPostings {
+    /// Where the postings of each of `wanted` (sorted) are, for those the
+    /// segment carries. Each is searched for from where the last was
+    /// found, with steps that double: a few tags cost a few steps, and
+    /// thousands cost one pass.
+    pub fn of(&self, wanted: &[u32]) -> Vec<TermInfo> {
+        let mut found = Vec::with_capacity(wanted.len().min(self.concepts.len()));
+        let mut from = 0;
+        for &concept in wanted {
+            let rest = &self.concepts[from..];
+            let mut step = 1;
+            while step < rest.len() && rest[step - 1] < concept {
+                step *= 2;
+            }
+            let within = &rest[..step.min(rest.len())];
+            let at = from + within.partition_point(|&id| id < concept);
+            if at == self.concepts.len() {
+                break;
+            }
+            if self.concepts[at] == concept {
+                found.push(self.infos[at].clone());
+            }
+            from = at;
+        }
+        found
+    }
+}
+
+/// Segments (times tag fields) whose dictionaries are kept; merged-away
+/// segments are dropped when there are more.
 const CACHED_SEGMENTS: usize = 64;
 
 /// A completion of what a user is typing: one per concept.
@@ -476,7 +598,8 @@ impl ConceptView {
     /// level, related and mapped ones at `related_weight`. A concept reached
     /// several ways keeps its highest weight.
     pub fn expand(&self, named: &[u32], how: &Expansion) -> Vec<(u32, f32, Via)> {
-        let mut best: HashMap<u32, (f32, Via)> = HashMap::new();
+        // Hashed cheaply: a broad concept reaches thousands.
+        let mut best: AHashMap<u32, (f32, Via)> = AHashMap::new();
         let mut offer = |id: u32, weight: f32, via: Via| {
             let entry = best.entry(id).or_insert((weight, via));
             if weight > entry.0 {
@@ -486,7 +609,7 @@ impl ConceptView {
         for (n, &id) in named.iter().enumerate() {
             offer(id, 1.0, Via::Named(n));
             let mut queue = VecDeque::from([(id, 0usize)]);
-            let mut visited = HashSet::from([id]);
+            let mut visited = ahash::AHashSet::from([id]);
             while let Some((at, depth)) = queue.pop_front() {
                 if depth == how.narrower_depth {
                     continue;
@@ -516,7 +639,8 @@ impl ConceptView {
             }
         }
         let mut out: Vec<_> = best.into_iter().map(|(id, (w, via))| (id, w, via)).collect();
-        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        // Ids are unique, so the order is total.
+        out.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         out
     }
 
@@ -676,34 +800,39 @@ impl ConceptView {
         segment: &SegmentReader,
         column: Option<&StrColumn>,
     ) -> tantivy::Result<Arc<TagDictionary>> {
-        let id = segment.segment_id();
-        if let Some(found) = self.cached_dictionaries().get(&id) {
-            return Ok(found.clone());
-        }
-        let mut dictionary = Vec::new();
-        if let Some(column) = column {
-            // One pass, in order: looking each ordinal up on its own
-            // decompresses a block per term.
-            let mut terms = column.dictionary().stream()?;
-            while terms.advance() {
-                let iri = String::from_utf8_lossy(terms.key()).into_owned();
-                let concept = self.id(&iri);
-                dictionary.push((iri, concept));
+        self.tag_dictionaries.get_or_read(segment.segment_id(), || {
+            let mut tags = Vec::new();
+            if let Some(column) = column {
+                // One pass, in order: looking each ordinal up on its own
+                // decompresses a block per term.
+                let mut terms = column.dictionary().stream()?;
+                while terms.advance() {
+                    let iri = String::from_utf8_lossy(terms.key()).into_owned();
+                    let concept = self.id(&iri);
+                    tags.push((iri, concept));
+                }
             }
-        }
-        let dictionary = Arc::new(dictionary);
-        let mut cache = self.cached_dictionaries();
-        if cache.len() >= CACHED_SEGMENTS {
-            cache.clear();
-        }
-        cache.insert(id, dictionary.clone());
-        Ok(dictionary)
+            Ok(TagDictionary::new(tags, self))
+        })
     }
 
-    fn cached_dictionaries(&self) -> std::sync::MutexGuard<'_, HashMap<SegmentId, Arc<TagDictionary>>> {
-        self.tag_dictionaries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Where the postings of each concept of the view are in a tag field
+    /// of a segment, read on first use in one pass over its dictionary.
+    pub fn tag_postings(&self, segment: &SegmentReader, field: Field) -> tantivy::Result<Arc<TagPostings>> {
+        self.tag_postings.get_or_read((segment.segment_id(), field), || {
+            let inverted = segment.inverted_index(field)?;
+            let mut terms = inverted.terms().stream()?;
+            let mut postings = Vec::new();
+            while terms.advance() {
+                let concept = std::str::from_utf8(terms.key()).ok().and_then(|iri| self.id(iri));
+                if let Some(concept) = concept {
+                    postings.push((concept, terms.value().clone()));
+                }
+            }
+            postings.sort_unstable_by_key(|&(concept, _)| concept);
+            let (concepts, infos) = postings.into_iter().unzip();
+            Ok(TagPostings { concepts, infos })
+        })
     }
 
     /// A concept and every narrower one, for a concept filter.
@@ -1151,6 +1280,8 @@ fn within_one_edit(a: &[char], b: &[char]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::TagPostings;
+    use tantivy::postings::TermInfo;
 
     fn prefix_within_one_edit(typed: &str, word: &str) -> bool {
         let chars = |s: &str| s.chars().collect::<Vec<char>>();
@@ -1185,5 +1316,31 @@ mod tests {
         assert_eq!(without_qualifier("guides (occupations)"), Some("guides"));
         assert_eq!(without_qualifier("(unknown)"), None);
         assert_eq!(without_qualifier("history"), None);
+    }
+
+    #[test]
+    fn tag_postings_finds_exactly_the_wanted_concepts_it_carries() {
+        let info = |n: u32| TermInfo {
+            doc_freq: n,
+            postings_range: 0..0,
+            positions_range: 0..0,
+        };
+        let carried: Vec<u32> = (0..500).map(|n| n * 3 + 1).collect();
+        let postings = TagPostings {
+            infos: carried.iter().map(|&c| info(c)).collect(),
+            concepts: carried,
+        };
+        let wanted_sets: [Vec<u32>; 5] = [
+            vec![],
+            vec![0],
+            vec![1, 2, 1498],
+            (0..1600).collect(),
+            vec![4, 700, 701, 1000, 1499, 5000],
+        ];
+        for wanted in wanted_sets {
+            let found: Vec<u32> = postings.of(&wanted).iter().map(|i| i.doc_freq).collect();
+            let expected: Vec<u32> = wanted.iter().copied().filter(|c| c % 3 == 1 && *c < 1500).collect();
+            assert_eq!(found, expected, "wanted {wanted:?}");
+        }
     }
 }

@@ -67,7 +67,6 @@ pub struct Tallied {
 }
 
 pub struct TallySegment {
-    view: Arc<ConceptView>,
     fields: Vec<PlainField>,
     tags: Option<StrColumn>,
     dictionary: Arc<TagDictionary>,
@@ -125,10 +124,23 @@ impl PlainField {
 /// segment touched are cleared.
 #[derive(Default)]
 struct RollUp {
-    counts: Vec<u32>,
-    /// The last document counted for each concept (to count each once).
-    last: Vec<u32>,
+    counters: Vec<Counter>,
     touched: Vec<u32>,
+}
+
+/// One concept's count, and the last document counted for it (to count
+/// each once): side by side, so that counting touches one cache line.
+#[derive(Clone, Copy)]
+struct Counter {
+    last: DocId,
+    count: u32,
+}
+
+impl Counter {
+    const CLEAR: Counter = Counter {
+        last: DocId::MAX,
+        count: 0,
+    };
 }
 
 /// Roll-up counters ready for reuse, all clear.
@@ -142,42 +154,40 @@ impl RollUp {
         let spare = SPARE_ROLL_UPS.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let mut roll_up = spare.unwrap_or_default();
         // Every counter is clear, so resizing keeps them so.
-        roll_up.counts.resize(concepts, 0);
-        roll_up.last.resize(concepts, u32::MAX);
+        roll_up.counters.resize(concepts, Counter::CLEAR);
         roll_up
     }
 
     /// Counts `doc` once for `concept`.
     #[inline]
     fn count(&mut self, concept: u32, doc: DocId) {
-        let at = concept as usize;
-        if self.last[at] != doc {
-            self.last[at] = doc;
-            if self.counts[at] == 0 {
+        let counter = &mut self.counters[concept as usize];
+        if counter.last != doc {
+            counter.last = doc;
+            if counter.count == 0 {
                 self.touched.push(concept);
             }
-            self.counts[at] += 1;
+            counter.count += 1;
         }
     }
 
     /// Adds `n` to a concept's count (sums of segments: no document check).
     #[inline]
     fn add(&mut self, concept: u32, n: u32) {
-        let at = concept as usize;
-        if self.counts[at] == 0 {
+        let counter = &mut self.counters[concept as usize];
+        if counter.count == 0 {
             self.touched.push(concept);
         }
-        self.counts[at] += n;
+        counter.count += n;
     }
 
     /// The counts, and the counters cleared and put back for reuse.
     fn finish(mut self) -> Vec<(u32, u32)> {
         let mut counted = Vec::with_capacity(self.touched.len());
         for &concept in &self.touched {
-            let at = concept as usize;
-            counted.push((concept, self.counts[at]));
-            self.counts[at] = 0;
-            self.last[at] = u32::MAX;
+            let counter = &mut self.counters[concept as usize];
+            counted.push((concept, counter.count));
+            *counter = Counter::CLEAR;
         }
         self.touched.clear();
         let mut spare = SPARE_ROLL_UPS.lock().unwrap_or_else(|p| p.into_inner());
@@ -200,9 +210,8 @@ impl Collector for Tally {
         let tags = segment.fast_fields().str("concept")?;
         let dictionary = self.view.tag_dictionary(segment, tags.as_ref())?;
         Ok(TallySegment {
-            view: self.view.clone(),
             fields,
-            tagged: vec![0; dictionary.len()],
+            tagged: vec![0; dictionary.tags.len()],
             tags,
             dictionary,
             roll_up: RollUp::take(self.view.len()),
@@ -254,10 +263,7 @@ impl SegmentCollector for TallySegment {
         let Some(column) = &self.tags else { return };
         for ord in column.term_ords(doc) {
             self.tagged[ord as usize] += 1;
-            let Some((_, Some(id))) = self.dictionary.get(ord as usize) else {
-                continue;
-            };
-            for &concept in self.view.ancestors_or_self(*id) {
+            for &concept in self.dictionary.ancestors_or_self(ord as usize) {
                 self.roll_up.count(concept, doc);
             }
         }
@@ -273,7 +279,7 @@ impl SegmentCollector for TallySegment {
         let mut tagged = Vec::new();
         let mut tagged_unknown = HashMap::new();
         for (ord, &n) in self.tagged.iter().enumerate().filter(|(_, n)| **n > 0) {
-            match &self.dictionary[ord] {
+            match &self.dictionary.tags[ord] {
                 (_, Some(id)) => tagged.push((*id, u64::from(n))),
                 (iri, None) => *tagged_unknown.entry(iri.clone()).or_default() += u64::from(n),
             }

@@ -100,14 +100,18 @@ struct Page<'a> {
     snippets: SnippetGenerator,
     /// Now, for the licence summaries.
     now: i64,
-    /// The concepts the expansion reached, by IRI.
-    reached: HashMap<&'a str, (f32, Via)>,
+    /// The concepts the expansion reached, by id: a broad query reaches
+    /// thousands, and only the tags of a page's hits are looked up.
+    reached: Reached,
     view: &'a ConceptView,
     matches: &'a [super::concepts::LabelMatch],
     lang: Option<&'a str>,
     context: Option<&'a Context>,
     searcher: &'a Searcher,
 }
+
+/// The concepts the expansion reached: weight, and how.
+type Reached = ahash::AHashMap<u32, (f32, Via)>;
 
 /// Buckets per facet unless asked otherwise: what a facet list shows.
 const DEFAULT_FACET_LIMIT: usize = 20;
@@ -290,10 +294,7 @@ impl SearchIndex {
         let page = Page {
             snippets: SnippetGenerator::create(&searcher, &query, self.fields.text)?,
             now: time::OffsetDateTime::now_utc().unix_timestamp(),
-            reached: expanded
-                .iter()
-                .map(|&(id, weight, via)| (view.iri(id), (weight, via)))
-                .collect(),
+            reached: expanded.iter().map(|&(id, weight, via)| (id, (weight, via))).collect(),
             view: &view,
             matches: &matches,
             lang,
@@ -385,7 +386,7 @@ impl SearchIndex {
             created: text(self.fields.created_at),
             score,
             matched: reasons(page.view, page.matches, &page.reached, &tagged, page.lang),
-            concepts: matched_concepts(&page.reached, &tagged)
+            concepts: matched_concepts(page.view, &page.reached, &tagged)
                 .into_iter()
                 .map(|iri| HitConcept {
                     label: page
@@ -559,7 +560,7 @@ impl SearchIndex {
     fn concept_clauses(
         &self,
         searcher: &Searcher,
-        view: &ConceptView,
+        view: &Arc<ConceptView>,
         expanded: &[(u32, f32, Via)],
     ) -> Vec<(Occur, Box<dyn Query>)> {
         let fields = [
@@ -617,17 +618,12 @@ impl SearchIndex {
                 [curated.min(typical[0]), automatic.min(typical[1])]
             });
             let weight = f32::from_bits(weight);
-            let terms = |field| {
-                members
-                    .iter()
-                    .map(move |&id| Term::from_field_text(field, view.iri(id)))
-            };
             // A tag set scores a constant: the curated tier is part of it.
             let tiered = members.iter().all(|id| narrower.contains(id));
             for (n, ((field, boost), rarity)) in fields.into_iter().zip(rarity).enumerate() {
                 let tier = if n == 0 && tiered { CURATED_TIER * weight } else { 0.0 };
                 let query = BoostQuery::new(
-                    Box::new(TagSetQuery::new(field, terms(field))),
+                    Box::new(TagSetQuery::new(field, members.iter().copied(), view.clone())),
                     boost * weight * rarity + tier,
                 );
                 clauses.push((Occur::Should, Box::new(query)));
@@ -854,13 +850,13 @@ impl<'a> Tagged<'a> {
     /// The tags the expansion reached, as (tag, weight times its origin's
     /// factor, how it was reached, the origin's wording). Tags found in a
     /// description match named concepts only.
-    fn reached(&self, reached: &HashMap<&str, (f32, Via)>) -> Vec<(&'a str, f32, Via, &'static str)> {
+    fn reached(&self, view: &ConceptView, reached: &Reached) -> Vec<(&'a str, f32, Via, &'static str)> {
         let origin = |tags: &'a [&'a str], n: usize| tags.iter().map(move |t| (*t, n));
         (origin(self.curated, 0)
             .chain(origin(self.automatic, 1))
             .chain(origin(self.described, DESCRIBED)))
         .filter_map(|(tag, n)| {
-            let &(weight, via) = reached.get(tag)?;
+            let &(weight, via) = reached.get(&view.id(tag)?)?;
             let (factor, wording) = ORIGINS[n];
             let from_description = n == DESCRIBED;
             (!from_description || matches!(via, Via::Named(_))).then_some((tag, weight * factor, via, wording))
@@ -871,8 +867,8 @@ impl<'a> Tagged<'a> {
 
 /// The concepts an asset matched through, strongest first; a curated tag
 /// before an automatic one of the same concept.
-fn matched_concepts(reached: &HashMap<&str, (f32, Via)>, tagged: &Tagged<'_>) -> Vec<String> {
-    let mut found: Vec<(f32, &str)> = (tagged.reached(reached).into_iter())
+fn matched_concepts(view: &ConceptView, reached: &Reached, tagged: &Tagged<'_>) -> Vec<String> {
+    let mut found: Vec<(f32, &str)> = (tagged.reached(view, reached).into_iter())
         .map(|(tag, weight, ..)| (weight, tag))
         .collect();
     found.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -888,11 +884,11 @@ fn matched_concepts(reached: &HashMap<&str, (f32, Via)>, tagged: &Tagged<'_>) ->
 fn reasons(
     view: &ConceptView,
     matches: &[super::concepts::LabelMatch],
-    reached: &HashMap<&str, (f32, Via)>,
+    reached: &Reached,
     tagged: &Tagged<'_>,
     lang: Option<&str>,
 ) -> Vec<String> {
-    let mut found: Vec<(f32, String)> = (tagged.reached(reached).into_iter())
+    let mut found: Vec<(f32, String)> = (tagged.reached(view, reached).into_iter())
         .filter_map(|(tag, weight, via, origin)| {
             let id = view.id(tag)?;
             let label = view.label(id, lang);

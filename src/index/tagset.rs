@@ -4,33 +4,48 @@
 //! As thousands of scored term clauses, every candidate would pass through
 //! a union of thousands of scorers; as one [`TagSetQuery`] per group of
 //! equal weight, each segment marks the documents of every tag in one
-//! bitset (a dictionary lookup and a pass over the postings per tag) and
-//! the union sees a single constant scorer. Unlike tantivy's
-//! `TermSetQuery`, which walks the whole term dictionary, the cost follows
-//! the number of tags asked, so a narrow query stays as cheap as before.
+//! bitset (a pass over the postings per tag) and the union sees a single
+//! constant scorer. The tags are concepts of the view, and where their
+//! postings are is read from the view's per-segment list
+//! ([`ConceptView::tag_postings`]) rather than looked up in the term
+//! dictionary one by one: unlike tantivy's `TermSetQuery`, which walks the
+//! whole dictionary, the cost follows the number of tags asked, so a
+//! narrow query stays as cheap as before.
 
+use super::concepts::ConceptView;
 use std::sync::Arc;
 use tantivy::postings::TermInfo;
 use tantivy::query::{BitSetDocSet, ConstScorer, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
-use tantivy::schema::{Field, IndexRecordOption, Term};
+use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{BitSet, DocId, DocSet, InvertedIndexReader, Score, SegmentReader, TantivyError, TERMINATED};
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TagSetQuery {
     field: Field,
-    /// Sorted, so that lookups walk the dictionary forwards.
-    tags: Arc<Vec<Term>>,
+    /// Concept ids of `view`, sorted, without duplicates.
+    concepts: Arc<Vec<u32>>,
+    view: Arc<ConceptView>,
+}
+
+impl std::fmt::Debug for TagSetQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TagSetQuery")
+            .field("field", &self.field)
+            .field("concepts", &self.concepts.len())
+            .finish()
+    }
 }
 
 impl TagSetQuery {
-    /// `tags` must all be terms of `field`.
-    pub fn new(field: Field, tags: impl IntoIterator<Item = Term>) -> Self {
-        let mut tags: Vec<Term> = tags.into_iter().collect();
-        tags.sort();
-        tags.dedup();
+    /// The assets whose `field` carries any of `concepts` (ids of `view`).
+    pub fn new(field: Field, concepts: impl IntoIterator<Item = u32>, view: Arc<ConceptView>) -> Self {
+        let mut concepts: Vec<u32> = concepts.into_iter().collect();
+        concepts.sort_unstable();
+        concepts.dedup();
         TagSetQuery {
             field,
-            tags: Arc::new(tags),
+            concepts: Arc::new(concepts),
+            view,
         }
     }
 }
@@ -40,11 +55,8 @@ impl Query for TagSetQuery {
         Ok(Box::new(self.clone()))
     }
 
-    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        for tag in self.tags.iter() {
-            visitor(tag, false);
-        }
-    }
+    // No `query_terms`: tags are not text, and neither snippets nor
+    // scoring statistics read them.
 }
 
 /// A set this sparse in its segment (tagged documents per document) is
@@ -55,10 +67,7 @@ const SPARSE: u32 = 64;
 impl Weight for TagSetQuery {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let inverted = reader.inverted_index(self.field)?;
-        let mut infos = Vec::with_capacity(self.tags.len());
-        for tag in self.tags.iter() {
-            infos.extend(inverted.get_term_info(tag)?);
-        }
+        let infos = self.view.tag_postings(reader, self.field)?.of(&self.concepts);
         let postings = infos.iter().map(|info| info.doc_freq).sum::<u32>();
         if postings == 0 {
             return Ok(Box::new(EmptyScorer));
