@@ -106,7 +106,7 @@ fn storage_ceiling(bodies: &[Vec<u8>], mapping: &Mapping<'_>) {
                     action: Action::Upsert(triples),
                     ..
                 } => {
-                    let graph = ingest::asset_iri(&id);
+                    let graph = assetgraph::rdf::asset_iri(&id);
                     Some(triples.into_iter().map(move |t| t.in_graph(graph.clone())))
                 }
                 _ => None,

@@ -32,7 +32,7 @@ mod common;
 
 use assetgraph::config::Config;
 use assetgraph::index::SearchIndex;
-use assetgraph::ingest::asset_iri;
+use assetgraph::rdf::asset_iri;
 use assetgraph::reports;
 use assetgraph::store::{Change, GraphWrite, Store};
 use assetgraph::vocab::{ag, graphs, prov, rdfs};

@@ -13,7 +13,7 @@
 
 mod common;
 
-use assetgraph::ingest::rdf;
+use assetgraph::rdf;
 use assetgraph::store::Store;
 use oxigraph::io::RdfFormat;
 use oxigraph::model::Quad;

@@ -3,13 +3,15 @@
 //! Roles are ordered: reader < analyst < editor < admin; a key may do what
 //! its role and every lower role may do. Readers search and read; analysts
 //! also query with SPARQL; editors also write; admins also operate the
-//! service. Secrets are kept only as SHA-256 digests once loaded.
+//! service. Secrets are kept only as SHA-256 digests once loaded, and the
+//! files that hold secrets (webhook subscriptions, OAuth tokens) are
+//! written by [`write_secret_file`], readable by their owner only.
 
-use crate::config::KeyConfig;
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -104,7 +106,7 @@ impl KeyRing {
             } else {
                 key.tenants.clone()
             };
-            if let Some(bad) = tenants.iter().find(|t| !is_tenant_id(t)) {
+            if let Some(bad) = tenants.iter().find(|t| !crate::rdf::is_tenant_id(t)) {
                 return Err(Error::invalid_field(
                     "tenants",
                     format!(
@@ -138,9 +140,54 @@ impl KeyRing {
     }
 }
 
-/// Tenant ids name graphs' owners in IRIs: letters, digits, `-`, `_`.
-pub fn is_tenant_id(id: &str) -> bool {
-    !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+/// A key as the config file or `ASSETGRAPH_API_KEYS` gives it.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyConfig {
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub secret_sha256: Option<String>,
+    #[serde(default)]
+    pub tenants: Vec<String>,
+}
+
+impl std::fmt::Debug for KeyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets never reach logs, not even through a debug print.
+        f.debug_struct("KeyConfig")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .field("tenants", &self.tenants)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Writes a file that holds secrets (webhook subscriptions, OAuth tokens)
+/// readable by its owner only, created so from the start, and replaced
+/// atomically.
+pub fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let io = |source| Error::File {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let partial = path.with_extension("partial");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&partial).map_err(io)?;
+    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io)?;
+    std::fs::rename(&partial, path).map_err(io)
 }
 
 fn decode_digest(text: &str) -> Option<[u8; 32]> {

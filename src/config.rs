@@ -55,8 +55,9 @@
 //! `ASSETGRAPH_API_KEYS="name:role:secret,…"` adds keys from the environment,
 //! `ASSETGRAPH_OUTBOUND_HOSTS="a.example,b.example"` allowed hosts.
 
-use crate::auth::Role;
+pub use crate::auth::KeyConfig;
 use crate::error::{Error, Result};
+pub use crate::sparql::SparqlConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -212,61 +213,6 @@ pub struct OutboundConfig {
     pub allowed_hosts: Vec<String>,
 }
 
-/// Limits and semantics of the SPARQL endpoints.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SparqlConfig {
-    /// A query or update running longer is stopped and answered with 503.
-    #[serde(default = "defaults::timeout_secs")]
-    pub timeout_secs: u64,
-    /// A query returning more solutions or triples fails (400).
-    #[serde(default = "defaults::max_results")]
-    pub max_results: u64,
-    /// With no dataset in the query or the request, the default graph is the
-    /// union of all graphs (true) or the store's own default graph (false).
-    #[serde(default = "defaults::union_default_graph")]
-    pub union_default_graph: bool,
-    /// Longer queries and updates are refused (400).
-    #[serde(default = "defaults::max_query_bytes")]
-    pub max_query_bytes: usize,
-    /// Queries and updates nesting deeper are refused (400): brackets in
-    /// the text, and operators (chains of `+`, `/`, UNION…) in the algebra.
-    #[serde(default = "defaults::max_depth")]
-    pub max_depth: usize,
-    /// A query whose evaluation holds more memory is stopped (503).
-    #[serde(default = "defaults::memory_budget_mib")]
-    pub memory_budget_mib: usize,
-    /// Queries, updates and reports running at once; one more is answered
-    /// 503 with `Retry-After`.
-    #[serde(default = "defaults::max_concurrent")]
-    pub max_concurrent: usize,
-}
-
-impl SparqlConfig {
-    pub fn shape(&self) -> crate::sparql::limits::Shape {
-        crate::sparql::limits::Shape {
-            max_bytes: self.max_query_bytes,
-            max_depth: self.max_depth,
-        }
-    }
-
-    pub fn budget(&self) -> crate::sparql::worker::Budget {
-        crate::sparql::worker::Budget {
-            timeout: std::time::Duration::from_secs(self.timeout_secs),
-            memory_bytes: self.memory_budget_mib.saturating_mul(1 << 20),
-        }
-    }
-
-    /// The stack of a SPARQL worker thread: enough for the parser and the
-    /// evaluator at `max_depth`, and to drop the longest chain
-    /// `max_query_bytes` can spell (one level per two bytes).
-    pub fn stack_bytes(&self) -> usize {
-        let per_level = 16 << 10;
-        let per_byte = 512;
-        (8 << 20) + self.max_depth * per_level + self.max_query_bytes * per_byte
-    }
-}
-
 /// How the server treats connections and how fast a client may send.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -295,36 +241,6 @@ impl Default for ServerConfig {
     }
 }
 
-impl Default for SparqlConfig {
-    fn default() -> Self {
-        toml::from_str("").expect("an empty [sparql] table is valid")
-    }
-}
-
-#[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KeyConfig {
-    pub name: String,
-    pub role: Role,
-    #[serde(default)]
-    pub secret: Option<String>,
-    #[serde(default)]
-    pub secret_sha256: Option<String>,
-    #[serde(default)]
-    pub tenants: Vec<String>,
-}
-
-impl std::fmt::Debug for KeyConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Secrets never reach logs, not even through a debug print.
-        f.debug_struct("KeyConfig")
-            .field("name", &self.name)
-            .field("role", &self.role)
-            .field("tenants", &self.tenants)
-            .finish_non_exhaustive()
-    }
-}
-
 mod defaults {
     pub fn data() -> std::path::PathBuf {
         "./data".into()
@@ -337,27 +253,6 @@ mod defaults {
     }
     pub fn tenant() -> String {
         crate::store::DEFAULT_TENANT.into()
-    }
-    pub fn timeout_secs() -> u64 {
-        30
-    }
-    pub fn max_results() -> u64 {
-        1_000_000
-    }
-    pub fn union_default_graph() -> bool {
-        true
-    }
-    pub fn max_query_bytes() -> usize {
-        256 * 1024
-    }
-    pub fn max_depth() -> usize {
-        64
-    }
-    pub fn memory_budget_mib() -> usize {
-        512
-    }
-    pub fn max_concurrent() -> usize {
-        4
     }
     pub fn header_timeout_secs() -> u64 {
         10
@@ -401,6 +296,16 @@ impl Default for Config {
 }
 
 impl Config {
+    /// What the connectors read of it.
+    pub fn connector_settings(&self) -> crate::connectors::Settings {
+        crate::connectors::Settings {
+            connectors: self.connectors.clone(),
+            rightsline: self.rightsline.clone(),
+            default_tenant: self.default_tenant.clone(),
+            allowed_hosts: self.outbound.allowed_hosts.clone(),
+        }
+    }
+
     /// Reads the file (if any), then applies the environment.
     pub fn load(path: Option<&Path>) -> Result<Self> {
         let mut config = match path {
@@ -420,7 +325,7 @@ impl Config {
         if let Some(url) = &config.public_url {
             check_public_url(url)?;
         }
-        if !crate::auth::is_tenant_id(&config.default_tenant) {
+        if !crate::rdf::is_tenant_id(&config.default_tenant) {
             return Err(Error::invalid_field(
                 "default_tenant",
                 format!(
@@ -506,31 +411,6 @@ fn check_public_url(url: &str) -> Result<()> {
     Ok(())
 }
 
-/// Writes a file that holds secrets (webhook subscriptions, OAuth tokens)
-/// readable by its owner only, created so from the start, and replaced
-/// atomically.
-pub fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let io = |source| Error::File {
-        path: path.display().to_string(),
-        source,
-    };
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
-    let partial = path.with_extension("partial");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&partial).map_err(io)?;
-    file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io)?;
-    std::fs::rename(&partial, path).map_err(io)
-}
-
 /// `name:role:secret`, as in `ASSETGRAPH_API_KEYS`.
 fn parse_key_entry(entry: &str) -> Result<KeyConfig> {
     let mut parts = entry.splitn(3, ':');
@@ -553,6 +433,7 @@ fn parse_key_entry(entry: &str) -> Result<KeyConfig> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Role;
 
     #[test]
     fn environment_overrides_the_file_and_adds_keys() {

@@ -55,7 +55,7 @@ pub enum Error {
     Records {
         /// The source system of the batch.
         system: String,
-        errors: Vec<crate::ingest::RecordError>,
+        errors: Vec<RecordError>,
     },
 
     /// The thing asked for does not exist.
@@ -168,6 +168,30 @@ impl From<oxigraph::sparql::QueryEvaluationError> for Error {
         Error::Query {
             message: e.to_string(),
             position: None,
+        }
+    }
+}
+
+/// Why one record of a batch was refused.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RecordError {
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub field: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "record {}", self.index)?;
+        if let Some(id) = &self.id {
+            write!(f, " ('{id}')")?;
+        }
+        if self.field.is_empty() {
+            write!(f, ": {}", self.message)
+        } else {
+            write!(f, ", field '{}': {}", self.field, self.message)
         }
     }
 }

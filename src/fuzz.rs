@@ -65,7 +65,7 @@ pub fn rdf_document(data: &[u8]) {
         },
     ];
     let format = formats[choice as usize % formats.len()];
-    let _ = ingest::rdf::parse_with_base("fuzz", format, body, Some("http://example.com/base/"), &|_| {});
+    let _ = crate::rdf::parse_with_base("fuzz", format, body, Some("http://example.com/base/"), &|_| {});
 }
 
 /// The first byte picks query or update; the rest is the text. Runs on a
@@ -78,7 +78,7 @@ pub fn sparql_text(data: &[u8]) {
         return;
     };
     let text = text.to_owned();
-    let config = crate::config::SparqlConfig::default();
+    let config = crate::sparql::SparqlConfig::default();
     let shape = config.shape();
     std::thread::Builder::new()
         .stack_size(config.stack_bytes())

@@ -5,14 +5,12 @@
 //! vocabulary is a no-op, a new release replaces the old one atomically.
 
 use crate::error::Result;
-use crate::ingest::rdf;
+use crate::rdf;
 use crate::store::{Change, GraphWrite, Receipt, Store};
 use crate::vocab::graphs;
+use crate::vocab::shipped::{ASSETGRAPH_TTL, RIGHTS_VOCABULARIES_TTL, TERRITORIES_TTL};
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{NamedNode, Triple};
-
-pub const ASSETGRAPH_TTL: &str = include_str!("../ontologies/assetgraph.ttl");
-pub const TERRITORIES_TTL: &str = include_str!("../ontologies/territories.ttl");
 
 pub fn install(store: &Store) -> Result<Receipt> {
     let writes = [
@@ -20,7 +18,7 @@ pub fn install(store: &Store) -> Result<Receipt> {
         (graphs::TERRITORIES, TERRITORIES_TTL, "ontologies/territories.ttl"),
         (
             graphs::RIGHTS_VOCABULARIES,
-            crate::rights::words::RIGHTS_VOCABULARIES_TTL,
+            RIGHTS_VOCABULARIES_TTL,
             "ontologies/rights-vocabularies.ttl",
         ),
     ]

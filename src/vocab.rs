@@ -16,6 +16,14 @@ macro_rules! iris {
 
 pub const AG: &str = "https://w3id.org/assetgraph/ns#";
 
+/// The vocabularies compiled into the binary, as Turtle: read by the
+/// rights engine, installed in the store by [`crate::ontologies`].
+pub mod shipped {
+    pub const ASSETGRAPH_TTL: &str = include_str!("../ontologies/assetgraph.ttl");
+    pub const TERRITORIES_TTL: &str = include_str!("../ontologies/territories.ttl");
+    pub const RIGHTS_VOCABULARIES_TTL: &str = include_str!("../ontologies/rights-vocabularies.ttl");
+}
+
 pub mod ag {
     use super::*;
     iris! {

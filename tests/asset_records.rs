@@ -3,8 +3,10 @@
 
 mod common;
 
-use assetgraph::ingest::assetgraph::{asset_iri, parse_batch, triples};
-use assetgraph::rights::{compile, parse_time, Context, Dimension, Territories};
+use assetgraph::ingest::assetgraph::{parse_batch, triples};
+use assetgraph::rdf::asset_iri;
+use assetgraph::rdf::time::parse as parse_time;
+use assetgraph::rights::{compile, Context, Dimension, Territories};
 use assetgraph::store::{Change, GraphWrite};
 use common::*;
 

@@ -151,7 +151,7 @@ fn serve_answers_health_and_stops_cleanly_on_sigterm() {
     // the store is closed and reopens with its data
     let store = assetgraph::store::Store::open(dir.path()).unwrap();
     assert_eq!(assetgraph::taxonomy::get(&store, "demo").unwrap().concepts, 15);
-    let demo_asset = assetgraph::ingest::asset_iri("brand:recyclable-002");
+    let demo_asset = assetgraph::rdf::asset_iri("brand:recyclable-002");
     assert!(!store.graph_triples(demo_asset.as_ref()).unwrap().is_empty());
 }
 

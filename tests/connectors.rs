@@ -37,7 +37,7 @@ fn config(extra: &str) -> Config {
 
 fn context(dir: &std::path::Path, config: Config) -> Context {
     let store = Arc::new(assetgraph::store::Store::open(dir).unwrap());
-    Context::new(store, Arc::new(config)).unwrap()
+    Context::new(store, config.connector_settings()).unwrap()
 }
 
 /// A Smint.io sync page of one transaction, with `uuid`, then `next`.
@@ -110,7 +110,7 @@ async fn smintio_twice_imports_nothing_twice() {
     assert!(context
         .store
         .db()
-        .contains_named_graph(&assetgraph::ingest::asset_iri("smintio:79468"))
+        .contains_named_graph(&assetgraph::rdf::asset_iri("smintio:79468"))
         .unwrap());
     // The token file is the owner's only and holds the rotated refresh token.
     let tokens = std::fs::read_to_string(dir.path().join("connectors/smintio-token.json")).unwrap();
@@ -302,7 +302,7 @@ async fn the_smintio_doorbell_subscribes_signed_and_a_ring_starts_a_sync() {
         subscription,
         json!({"event": "pusher:subscribe", "data": {"channel": "private-2-42", "auth": "test-key:5f1a"}})
     );
-    let asset = assetgraph::ingest::asset_iri("smintio:79468");
+    let asset = assetgraph::rdf::asset_iri("smintio:79468");
     for _ in 0..200 {
         if connectors::cursor(&context.store, "smintio").unwrap().as_deref() == Some("c1") {
             break;
@@ -476,7 +476,7 @@ async fn a_tampered_dropbox_notification_is_refused_and_changes_nothing() {
         if app
             .store
             .db()
-            .contains_named_graph(&assetgraph::ingest::asset_iri("dropbox:id:a4ayc_80_OEAAAAAAAAAXw"))
+            .contains_named_graph(&assetgraph::rdf::asset_iri("dropbox:id:a4ayc_80_OEAAAAAAAAAXw"))
             .unwrap()
         {
             return;
@@ -808,7 +808,7 @@ async fn rightsline_sns_confirms_verifies_and_fetches_the_entity() {
     assert!(app
         .store
         .db()
-        .contains_named_graph(&assetgraph::ingest::asset_iri("rightsline:right:2200"))
+        .contains_named_graph(&assetgraph::rdf::asset_iri("rightsline:right:2200"))
         .unwrap());
 }
 
@@ -859,11 +859,17 @@ async fn rightsline_sync_searches_signed_and_the_usage_export_posts_records() {
         now: time::OffsetDateTime::now_utc().unix_timestamp(),
     };
     let parsed = assetgraph::usage::parse_batch(events.to_string().as_bytes()).unwrap();
-    assetgraph::usage::record(&context.store, parsed, &assetgraph::usage::FromStore, &how).unwrap();
+    assetgraph::usage::record(
+        &context.store,
+        parsed,
+        &assetgraph::records::FromStore(&context.store),
+        &how,
+    )
+    .unwrap();
     let settings = config.connectors.rightsline.clone().unwrap();
     let (from, to) = (
-        assetgraph::rights::parse_time("2026-10-01").unwrap(),
-        assetgraph::rights::parse_time("2026-11-01").unwrap(),
+        assetgraph::rdf::time::parse("2026-10-01").unwrap(),
+        assetgraph::rdf::time::parse("2026-11-01").unwrap(),
     );
     let posted = connectors::rightsline::export_usage(&context, &settings, from, to)
         .await

@@ -1,24 +1,15 @@
 //! Keeps SPARQL injection from coming back: no query of the service's is
 //! made with `format!`, which is how a value from a request once reached
 //! query text (`/api/taxonomies/{id}`). The service's own queries are
-//! constants (`sparql::select` takes `&'static str`), values are bound.
+//! constants (`Store::select` takes `&'static str`), values are bound.
 //! This reads every source file as text; a hit names the file and line.
+
+mod common;
 
 use std::path::Path;
 
 /// SPARQL that a format string would have to hold to make a query.
 const QUERY_WORDS: [&str; 6] = ["SELECT ", "CONSTRUCT", "ASK {{", "WHERE {{", "INSERT {{", "DELETE {{"];
-
-fn rust_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, found);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            found.push(path);
-        }
-    }
-}
 
 /// The `format!` calls of a file that build query text, by line.
 fn query_formats(text: &str) -> Vec<usize> {
@@ -36,8 +27,7 @@ fn query_formats(text: &str) -> Vec<usize> {
 
 #[test]
 fn no_query_is_built_with_format() {
-    let mut files = Vec::new();
-    rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+    let files = common::rust_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
     let mut hits = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();

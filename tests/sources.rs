@@ -6,7 +6,8 @@ mod common;
 
 use assetgraph::assets::{self, Ingest, IngestReport, OnError};
 use assetgraph::ingest::{self, Mapping, RightslineMapping, Source};
-use assetgraph::rights::{parse_time, Context, Dimension, Territories};
+use assetgraph::rdf::time::parse as parse_time;
+use assetgraph::rights::{Context, Dimension, Territories};
 use assetgraph::store::Store;
 use common::*;
 
@@ -41,7 +42,7 @@ fn cleared(store: &Store, id: &str, at: &str, values: &[(Dimension, &str)]) -> b
     let ctx = values
         .iter()
         .fold(Context::at(parse_time(at).unwrap()), |c, (d, v)| c.with_value(*d, v, t));
-    assets::clearance(store, id, &ctx, t).unwrap().cleared
+    assetgraph::records::clearance(store, id, &ctx, t).unwrap().cleared
 }
 
 const PREFIXES: &str = "PREFIX ag: <https://w3id.org/assetgraph/ns#>
@@ -136,7 +137,7 @@ fn smintio_sync_result_reads_back_with_its_licence() {
         !cleared(&store, id, "2027-01-01", &[(Territory, "DE")]),
         "after valid_until"
     );
-    let view = assets::get(&store, id, Territories::global(), parse_time("2026-06-01").unwrap()).unwrap();
+    let view = assetgraph::records::get(&store, id, Territories::global(), parse_time("2026-06-01").unwrap()).unwrap();
     assert_eq!(view.clearance.next_change.as_deref(), Some("2026-12-31T23:59:59Z"));
     assert_eq!(view.clearance.grants, 1);
 }
@@ -456,7 +457,7 @@ fn every_term_the_mappings_write_is_declared_in_the_ontology() {
     ] {
         ingest_fixture(&store, source, name);
     }
-    let ontology = assetgraph::ontologies::ASSETGRAPH_TTL;
+    let ontology = assetgraph::vocab::shipped::ASSETGRAPH_TTL;
     let terms = select(
         &store,
         "SELECT DISTINCT ?t WHERE { { ?s ?t ?o } UNION { ?s a ?t } FILTER(STRSTARTS(STR(?t), 'https://w3id.org/assetgraph/ns#')) }",

@@ -330,7 +330,7 @@ fn the_index_stays_current_across_usage_batches_without_a_rebuild() {
     let harbour = oxigraph::model::NamedNode::new_unchecked("urn:assetgraph:asset:brand:harbour");
     let rights = |index: &SearchIndex| {
         use assetgraph::rights::RightsOf;
-        index.rights_of(&store, &harbour).unwrap().unwrap().downloads
+        index.rights_of(&harbour).unwrap().unwrap().downloads
     };
     assert_eq!(rights(&reopened), Some((2, 2)));
     assert_eq!(reopened.generation(), Some(store.generation()));
@@ -357,7 +357,7 @@ fn an_index_opened_after_unseen_downloads_rewrites_only_their_assets() {
     usage::record(
         &store,
         usage::parse_batch(body.as_bytes()).unwrap(),
-        &usage::FromStore,
+        &assetgraph::records::FromStore(&store),
         &how,
     )
     .unwrap();
@@ -366,7 +366,7 @@ fn an_index_opened_after_unseen_downloads_rewrites_only_their_assets() {
     assert_eq!(index.documents_written(), 1, "only the tallied asset is written again");
     assert_eq!(index.generation(), Some(store.generation()));
     use assetgraph::rights::{Context, Dimension, Territories};
-    let at = assetgraph::rights::parse_time("2026-06-02").unwrap();
+    let at = assetgraph::rdf::time::parse("2026-06-02").unwrap();
     let request = assetgraph::index::SearchRequest {
         q: "harbour".into(),
         limit: 10,

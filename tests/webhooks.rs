@@ -11,11 +11,12 @@ mod common;
 
 use common::{fetch_json, post_for_json};
 
+use assetgraph::alerts::background;
 use assetgraph::config::Config;
 use assetgraph::http::{router, AppState};
 use assetgraph::index::SearchIndex;
 use assetgraph::store::Store;
-use assetgraph::webhooks::{self, background, Event};
+use assetgraph::webhooks::{self, Event};
 use axum::http::{HeaderMap, StatusCode};
 use reqwest::Client;
 use serde_json::{json, Value};
@@ -509,7 +510,7 @@ async fn a_write_that_blocks_an_asset_raises_asset_blocked_once() {
     assert!(ingest(assets()).await.is_success());
     // The scheduler has looked at the assets (their state is kept).
     wait_for("the first look", || {
-        let asset = assetgraph::ingest::asset_iri("brand:forever");
+        let asset = assetgraph::rdf::asset_iri("brand:forever");
         webhooks::announced(&store, &asset).unwrap() == Some(true)
     })
     .await;

@@ -88,7 +88,7 @@ pub fn push_taxonomy(
     format: oxigraph::io::RdfFormat,
     text: &str,
 ) -> usize {
-    let quads = assetgraph::ingest::rdf::parse(project, format, text.as_bytes(), &|_| {}).unwrap();
+    let quads = assetgraph::rdf::parse(project, format, text.as_bytes(), &|_| {}).unwrap();
     push_quads(store, project, quads).counts.concepts
 }
 

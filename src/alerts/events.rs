@@ -46,7 +46,7 @@ pub fn tick(store: &Store, rights: &dyn RightsOf, now: i64, horizon: i64, clock:
         let (taxonomy, assets) = change_feed(store, since, generation)?;
         events.extend(taxonomy);
         for (asset, changed_in) in assets {
-            let Some(compiled) = rights.rights_of(store, &asset)? else {
+            let Some(compiled) = rights.rights_of(&asset)? else {
                 continue;
             };
             let cleared = compiled.is_cleared(&Context::at(now), Territories::global());
@@ -58,8 +58,8 @@ pub fn tick(store: &Store, rights: &dyn RightsOf, now: i64, horizon: i64, clock:
     }
     if cursor.generation.is_none() {
         // The first tick: what every asset is now, to compare later writes with.
-        for asset in crate::assets::graphs(store)? {
-            if let Some(compiled) = rights.rights_of(store, &asset)? {
+        for asset in crate::records::graphs(store)? {
+            if let Some(compiled) = rights.rights_of(&asset)? {
                 let cleared = compiled.is_cleared(&Context::at(now), Territories::global());
                 states.push((asset, cleared));
             }
@@ -70,7 +70,7 @@ pub fn tick(store: &Store, rights: &dyn RightsOf, now: i64, horizon: i64, clock:
         let found = clock_events(store, rights, cursor.clock, now, horizon)?;
         for event in &found {
             if let (Some(asset), Some(cleared)) = (event.data["asset"].as_str(), event.data["cleared"].as_bool()) {
-                states.push((crate::ingest::asset_iri(asset), cleared));
+                states.push((crate::rdf::asset_iri(asset), cleared));
             }
         }
         events.extend(found);
@@ -83,12 +83,12 @@ pub fn tick(store: &Store, rights: &dyn RightsOf, now: i64, horizon: i64, clock:
 /// moment or the generation that changed it).
 fn clearance_event(asset: &NamedNode, cleared: bool, at: i64, when: &str) -> Event {
     let kind = if cleared { "asset.cleared" } else { "asset.blocked" };
-    let id = crate::ingest::assetgraph::asset_id(asset.as_str());
+    let id = crate::rdf::asset_id(asset.as_str());
     Event::new(
         format!("{kind}:{id}:{when}"),
         kind,
         at,
-        json!({"asset": id, "at": crate::assets::rfc3339(at), "cleared": cleared}),
+        json!({"asset": id, "at": crate::rdf::time::rfc3339(at), "cleared": cleared}),
     )
 }
 
@@ -117,17 +117,17 @@ pub fn clock_events(
     horizon: i64,
 ) -> Result<Vec<Event>> {
     let mut events = Vec::new();
-    for graph in crate::assets::graphs(store)? {
-        let Some(compiled) = rights.rights_of(store, &graph)? else {
+    for graph in crate::records::graphs(store)? {
+        let Some(compiled) = rights.rights_of(&graph)? else {
             continue;
         };
-        let asset = crate::ingest::assetgraph::asset_id(graph.as_str());
+        let asset = crate::rdf::asset_id(graph.as_str());
         if let Some(ends) = super::clearance_ends(&compiled, &Context::at(now), now + horizon) {
             events.push(Event::new(
                 format!("licence.expiring:{asset}:{ends}"),
                 "licence.expiring",
                 now,
-                json!({"asset": asset, "ends": crate::assets::rfc3339(ends), "grants": ending_grants(&compiled, ends)}),
+                json!({"asset": asset, "ends": crate::rdf::time::rfc3339(ends), "grants": ending_grants(&compiled, ends)}),
             ));
         }
         let Some(since) = since else { continue };
@@ -136,7 +136,7 @@ pub fn clock_events(
                 format!("licence.expired:{asset}:{until}"),
                 "licence.expired",
                 until,
-                json!({"asset": asset, "ended": crate::assets::rfc3339(until), "grants": ending_grants(&compiled, until)}),
+                json!({"asset": asset, "ended": crate::rdf::time::rfc3339(until), "grants": ending_grants(&compiled, until)}),
             ));
         }
         for (at, cleared) in flips(&compiled, since, now) {
@@ -232,7 +232,7 @@ fn change_feed(store: &Store, since: u64, until: u64) -> Result<(Vec<Event>, Cha
             continue;
         }
         let at = text(value(change.as_ref(), prov::ENDED_AT_TIME)?)
-            .and_then(|t| crate::rights::parse_time(&t))
+            .and_then(|t| crate::rdf::time::parse(&t))
             .unwrap_or_default();
         let summary = text(value(change.as_ref(), rdfs::COMMENT)?);
         let who = match value(change.as_ref(), prov::WAS_ASSOCIATED_WITH)? {

@@ -17,7 +17,12 @@
 //! Each alert is decided by the same clearance engine as search, on the
 //! rights the index keeps in memory; reading the list of assets is the
 //! only store work.
+//!
+//! [`events`] turns the clock and the change feed into webhook events, and
+//! [`background`] runs it, with the webhooks' dispatcher, while `serve`
+//! runs.
 
+pub mod background;
 pub mod events;
 
 use crate::error::Result;
@@ -61,11 +66,11 @@ pub struct Alert {
 /// Every alert for the context, soonest first (download limits last).
 pub fn expiring(store: &Store, rights: &dyn RightsOf, ask: &Ask) -> Result<Vec<Alert>> {
     let mut alerts = Vec::new();
-    for graph in crate::assets::graphs(store)? {
-        let Some(compiled) = rights.rights_of(store, &graph)? else {
+    for graph in crate::records::graphs(store)? {
+        let Some(compiled) = rights.rights_of(&graph)? else {
             continue;
         };
-        let id = crate::ingest::assetgraph::asset_id(graph.as_str());
+        let id = crate::rdf::asset_id(graph.as_str());
         if let Some(alert) = ending(store, &graph, &id, &compiled, ask)? {
             alerts.push(alert);
         }
@@ -109,7 +114,7 @@ fn ending(store: &Store, graph: &NamedNode, id: &str, rights: &AssetRights, ask:
         .map(|g| g.id.clone())
         .collect();
     let use_by = use_by_dates(store, graph)?.contains(&ends);
-    let when = crate::assets::rfc3339(ends);
+    let when = crate::rdf::time::rfc3339(ends);
     let days = (ends - ask.context.at) as f64 / 86_400.0;
     Ok(Some(Alert {
         asset: id.to_owned(),
@@ -155,7 +160,7 @@ fn use_by_dates(store: &Store, graph: &NamedNode) -> Result<Vec<i64>> {
         .quads_for_pattern(None, Some(predicate.as_ref()), None, Some(graph.as_ref().into()))
     {
         if let Term::Literal(l) = quad?.object {
-            dates.extend(crate::rights::parse_time(l.value()));
+            dates.extend(crate::rdf::time::parse(l.value()));
         }
     }
     Ok(dates)

@@ -88,13 +88,13 @@ pub fn timeline(store: &Store, window: &Window) -> Result<Vec<Entry>> {
 }
 
 fn of_asset(store: &Store, id: &str) -> Result<Vec<Entry>> {
-    let asset = crate::ingest::asset_iri(id);
+    let asset = crate::rdf::asset_iri(id);
     let mut entries = changes_to(store, asset.as_ref(), "record")?;
     if entries.is_empty() && !store.db().contains_named_graph(&asset)? {
         return Err(Error::not_found(format!("asset '{id}' (no record and no history)")));
     }
     entries.extend(approvals_of(store, asset.as_ref())?);
-    for record in crate::assets::Targeting::ask(store, &asset)? {
+    for record in crate::records::Targeting::ask(store, &asset)? {
         entries.extend(changes_to(store, record.as_ref(), "rights")?);
         entries.extend(approvals_of(store, record.as_ref())?);
     }
@@ -217,7 +217,7 @@ fn change_entry(
     let kind = kind.unwrap_or_else(|| graph_changed.as_deref().map_or("change", kind_of_graph));
     Ok(Some(Entry {
         id: change.as_str().to_owned(),
-        unix: crate::rights::parse_time(&at).unwrap_or_default(),
+        unix: crate::rdf::time::parse(&at).unwrap_or_default(),
         at,
         kind,
         what: text(value(change, ag::OPERATION)?).unwrap_or_default(),
@@ -250,7 +250,7 @@ fn approvals_of(store: &Store, record: NamedNodeRef<'_>) -> Result<Vec<Entry>> {
     };
     let approval = |fragment: &str, at: String, what: String, who: Option<String>, detail: String| Entry {
         id: format!("{}#{fragment}", record.as_str()),
-        unix: crate::rights::parse_time(&at).unwrap_or_default(),
+        unix: crate::rdf::time::parse(&at).unwrap_or_default(),
         at,
         kind: "approval",
         what,
@@ -353,7 +353,7 @@ fn use_entry(store: &Store, event: NamedNodeRef<'_>) -> Result<Option<Entry>> {
     }
     Ok(Some(Entry {
         id: event.as_str().to_owned(),
-        unix: crate::rights::parse_time(&at).unwrap_or_default(),
+        unix: crate::rdf::time::parse(&at).unwrap_or_default(),
         at,
         kind: "usage",
         what: get(ag::ACTION).unwrap_or_default(),

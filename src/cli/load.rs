@@ -8,7 +8,7 @@
 use super::DataArg;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::ingest::rdf;
+use crate::rdf;
 use crate::taxonomy::{self, Push, PushMode};
 use indicatif::{ProgressBar, ProgressStyle};
 use oxigraph::model::{NamedNode, Quad};

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http::{self, AppState};
 use crate::index::SearchIndex;
-use crate::ingest::rdf;
+use crate::rdf;
 use crate::store::Store;
 use crate::taxonomy::{self, Push, PushMode};
 use oxigraph::io::RdfFormat;
@@ -69,7 +69,7 @@ pub fn run(args: Args, mut config: Config) -> Result<()> {
         tokio::runtime::Runtime::new().map_err(|e| Error::Storage(format!("cannot start the runtime: {e}")))?;
     let served = runtime.block_on(async move {
         // Webhook deliveries and the licence scheduler, until the server stops.
-        let _background = crate::webhooks::background::start(
+        let _background = crate::alerts::background::start(
             state.store.clone(),
             state.index.clone(),
             state.subscriptions.clone(),

@@ -34,7 +34,7 @@ pub fn run(args: Args, mut config: Config) -> Result<()> {
     config.data = args.data.resolve(&config);
     let store = Arc::new(super::open_indexed(&config.data)?);
     crate::ontologies::install(&store)?;
-    let context = crate::connectors::Context::new(store, Arc::new(config))?;
+    let context = crate::connectors::Context::new(store, config.connector_settings())?;
     let spinner = ProgressBar::new_spinner().with_message(format!("syncing {}", args.connector));
     spinner.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("a valid template"));
     spinner.enable_steady_tick(Duration::from_millis(120));

@@ -127,33 +127,46 @@ impl SyncReport {
     }
 }
 
+/// What the connectors read of the service's configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `[connectors]`.
+    pub connectors: ConnectorsConfig,
+    /// How Rightsline's characteristics map to the rights dimensions.
+    pub rightsline: crate::ingest::RightslineMapping,
+    /// The tenant of what the connectors write.
+    pub default_tenant: String,
+    /// `[outbound] allowed_hosts`.
+    pub allowed_hosts: Vec<String>,
+}
+
 /// What every connector runs with.
 #[derive(Clone)]
 pub struct Context {
     pub store: Arc<Store>,
     pub http: Http,
-    pub config: Arc<crate::config::Config>,
+    pub settings: Arc<Settings>,
     /// One sync at a time: a webhook arriving during a scheduled sync
     /// waits, then finds the cursor where the other left it.
     running: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Context {
-    pub fn new(store: Arc<Store>, config: Arc<crate::config::Config>) -> Result<Self> {
-        let settings = &config.connectors;
+    pub fn new(store: Arc<Store>, settings: Settings) -> Result<Self> {
+        let connectors = &settings.connectors;
         let http = Http {
             client: crate::outbound::client(
-                Duration::from_secs(settings.timeout_secs.max(1)),
-                &config.outbound.allowed_hosts,
+                Duration::from_secs(connectors.timeout_secs.max(1)),
+                &settings.allowed_hosts,
             )?,
-            allowed_hosts: Arc::new(config.outbound.allowed_hosts.clone()),
-            retry_base: Duration::from_millis(settings.retry_base_ms),
-            max_attempts: settings.max_attempts.max(1),
+            allowed_hosts: Arc::new(settings.allowed_hosts.clone()),
+            retry_base: Duration::from_millis(connectors.retry_base_ms),
+            max_attempts: connectors.max_attempts.max(1),
         };
         Ok(Context {
             store,
             http,
-            config,
+            settings: Arc::new(settings),
             running: Arc::default(),
         })
     }
@@ -175,7 +188,7 @@ impl Context {
 /// Runs the named connector once.
 pub async fn sync(context: &Context, name: &str) -> Result<SyncReport> {
     let _one_at_a_time = context.running.lock().await;
-    let settings = &context.config.connectors;
+    let settings = &context.settings.connectors;
     let missing = || {
         Error::invalid_field(
             "connector",
@@ -224,7 +237,7 @@ pub fn schedules(config: &ConnectorsConfig) -> Vec<(&'static str, Duration)> {
 /// for the doorbells that are configured (Smint.io's), until the returned
 /// tasks are aborted.
 pub fn spawn_schedules(context: &Context) -> Vec<tokio::task::JoinHandle<()>> {
-    let doorbells = context.config.connectors.smintio.clone().and_then(|settings| {
+    let doorbells = context.settings.connectors.smintio.clone().and_then(|settings| {
         let channel_id = settings.channel_id?;
         Some(tokio::spawn(smintio::listen_for_doorbell(
             context.clone(),
@@ -232,7 +245,7 @@ pub fn spawn_schedules(context: &Context) -> Vec<tokio::task::JoinHandle<()>> {
             channel_id,
         )))
     });
-    schedules(&context.config.connectors)
+    schedules(&context.settings.connectors)
         .into_iter()
         .map(|(name, every)| {
             let context = context.clone();
@@ -407,10 +420,7 @@ pub fn save_cursor(store: &Store, key: &str, value: Option<&str>) -> Result<()> 
 }
 
 fn cursor_node(key: &str) -> NamedNode {
-    NamedNode::new_unchecked(format!(
-        "urn:assetgraph:connector:{}",
-        crate::ingest::assetgraph::percent_encode(key)
-    ))
+    NamedNode::new_unchecked(format!("urn:assetgraph:connector:{}", crate::rdf::percent_encode(key)))
 }
 
 /// A high-water mark: the latest modification time a poll has seen, for
@@ -471,20 +481,20 @@ async fn ingest_page(
     source: crate::ingest::Source,
     page: serde_json::Value,
 ) -> Result<crate::assets::IngestReport> {
-    let config = context.config.clone();
+    let settings = context.settings.clone();
     context
         .blocking(move |store| {
             let body = serde_json::to_vec(&page).expect("JSON serialises");
             let mapping = crate::ingest::Mapping {
                 territories: crate::rights::Territories::global(),
-                rightsline: &config.rightsline,
+                rightsline: &settings.rightsline,
                 record_type: None,
             };
             let records = crate::ingest::map_batch(source, &body, &mapping)?;
             let how = crate::assets::Ingest {
                 source,
                 actor: &format!("connector:{}", source.name()),
-                tenant: &config.default_tenant,
+                tenant: &settings.default_tenant,
                 on_error: crate::assets::OnError::Skip,
             };
             crate::assets::upsert(store, records, &how)

@@ -137,6 +137,6 @@ impl OAuth {
     }
 
     fn persist(&self, tokens: &Tokens) -> Result<()> {
-        crate::config::write_secret_file(&self.file, &serde_json::to_vec(tokens).expect("tokens serialise"))
+        crate::auth::write_secret_file(&self.file, &serde_json::to_vec(tokens).expect("tokens serialise"))
     }
 }

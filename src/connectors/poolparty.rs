@@ -93,10 +93,10 @@ pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> 
         .local_project
         .clone()
         .unwrap_or_else(|| settings.project.clone());
-    let tenant = context.config.default_tenant.clone();
+    let tenant = context.settings.default_tenant.clone();
     let pushed = context
         .blocking(move |store| {
-            let quads = crate::ingest::rdf::parse("PoolParty export", oxigraph::io::RdfFormat::TriG, &export, &|_| {})?;
+            let quads = crate::rdf::parse("PoolParty export", oxigraph::io::RdfFormat::TriG, &export, &|_| {})?;
             taxonomy::push(
                 store,
                 Push {
@@ -143,6 +143,6 @@ fn history_events(body: &[u8]) -> Result<usize> {
 
 /// PoolParty's `fromTime` format, `yyyy-MM-ddTHH:mm:ss`, in UTC.
 fn history_time(unix: i64) -> String {
-    let text = crate::assets::rfc3339(unix);
+    let text = crate::rdf::time::rfc3339(unix);
     text.trim_end_matches('Z').chars().take(19).collect()
 }

@@ -207,7 +207,7 @@ impl<'a> Client<'a> {
         let until = credentials
             .expiration
             .as_deref()
-            .and_then(crate::rights::parse_time)
+            .and_then(crate::rdf::time::parse)
             .unwrap_or(now + 3_600);
         cache.insert(key, (credentials.clone(), until));
         Ok(credentials)
@@ -549,13 +549,13 @@ pub async fn export_usage(context: &Context, settings: &Settings, from: i64, to:
     for (item, (uses, outside)) in &totals {
         let record = json!({
             "templateId": template,
-            "title": format!("Usage {} to {}", crate::assets::rfc3339(from), crate::assets::rfc3339(to)),
+            "title": format!("Usage {} to {}", crate::rdf::time::rfc3339(from), crate::rdf::time::rfc3339(to)),
             "parentRelationship": [{"parentCharTypeId": 1, "parentRecordId": item}],
             "characteristics": {
                 fields.uses.as_str(): uses,
                 fields.outside_terms.as_str(): outside,
-                fields.period_start.as_str(): crate::assets::rfc3339(from),
-                fields.period_end.as_str(): crate::assets::rfc3339(to),
+                fields.period_start.as_str(): crate::rdf::time::rfc3339(from),
+                fields.period_end.as_str(): crate::rdf::time::rfc3339(to),
             }
         });
         let response = client.call(reqwest::Method::POST, "table", Some(&record)).await?;
@@ -574,7 +574,7 @@ fn usage_by_catalog_item(store: &crate::store::Store, from: i64, to: i64) -> Res
          } GROUP BY ?asset ?from ?to ORDER BY ?asset";
     let at = |seconds: i64| -> oxigraph::model::Term {
         oxigraph::model::Literal::new_typed_literal(
-            crate::assets::rfc3339(seconds),
+            crate::rdf::time::rfc3339(seconds),
             oxigraph::model::vocab::xsd::DATE_TIME,
         )
         .into()
@@ -585,11 +585,11 @@ fn usage_by_catalog_item(store: &crate::store::Store, from: i64, to: i64) -> Res
         _ => 0,
     };
     let mut totals = Vec::new();
-    for row in crate::sparql::select(store, USES, &bindings)? {
+    for row in store.select(USES, &bindings)? {
         let Some(oxigraph::model::Term::NamedNode(asset)) = &row[0] else {
             continue;
         };
-        let id = crate::ingest::assetgraph::asset_id(asset.as_str());
+        let id = crate::rdf::asset_id(asset.as_str());
         if let Some(item) = id.strip_prefix("rightsline:catalog-item:").and_then(|n| n.parse().ok()) {
             totals.push((item, (number(&row[1]), number(&row[2]))));
         }

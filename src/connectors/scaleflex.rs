@@ -118,12 +118,12 @@ async fn mark_expired(context: &Context, settings: &Settings, api: &str, key: &s
     let expired = context
         .blocking(move |store| {
             let mut expired = Vec::new();
-            for graph in crate::assets::graphs(store)? {
-                let id = crate::ingest::assetgraph::asset_id(graph.as_str());
+            for graph in crate::records::graphs(store)? {
+                let id = crate::rdf::asset_id(graph.as_str());
                 let Some(uuid) = id.strip_prefix("scaleflex:") else {
                     continue;
                 };
-                let Some(rights) = crate::usage::FromStore.rights_of(store, &graph)? else {
+                let Some(rights) = crate::records::FromStore(store).rights_of(&graph)? else {
                     continue;
                 };
                 let blocked = !rights.grants.is_empty() && !rights.is_cleared(&Moment::at(now), Territories::global());
@@ -137,7 +137,7 @@ async fn mark_expired(context: &Context, settings: &Settings, api: &str, key: &s
     for uuid in expired {
         let url = format!("{api}/file/{uuid}/meta");
         let field = &settings.expired_meta_key;
-        let body = json!({"meta": {field.as_str(): "expired", format!("{field}_at"): crate::assets::rfc3339(now)}});
+        let body = json!({"meta": {field.as_str(): "expired", format!("{field}_at"): crate::rdf::time::rfc3339(now)}});
         let response = context
             .http
             .send(SYSTEM, |client| {
@@ -146,7 +146,7 @@ async fn mark_expired(context: &Context, settings: &Settings, api: &str, key: &s
             .await?;
         success_body(SYSTEM, response).await?;
         tracing::info!(file = %uuid, "licence ended: marked expired in Scaleflex");
-        let at = crate::assets::rfc3339(now);
+        let at = crate::rdf::time::rfc3339(now);
         context
             .blocking(move |store| save_cursor(store, &marker(&uuid), Some(&at)))
             .await?;

@@ -163,7 +163,7 @@ pub async fn listen_for_doorbell(context: Context, settings: Settings, channel_i
         url: &settings.pusher_url,
         channel: &channel,
         event: "global-transaction-history-update",
-        allowed_hosts: &context.config.outbound.allowed_hosts,
+        allowed_hosts: &context.settings.allowed_hosts,
     };
     loop {
         let sign = |socket_id: String| sign_subscription(&context, &settings, socket_id, &channel);

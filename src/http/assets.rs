@@ -179,11 +179,11 @@ async fn show(
     if let Some(id) = path.strip_suffix("/clearance") {
         let id = id.to_owned();
         let context = context_from(&query)?;
-        let answer = blocking(move || assets::clearance(&store, &id, &context, Territories::global())).await?;
+        let answer = blocking(move || crate::records::clearance(&store, &id, &context, Territories::global())).await?;
         return Ok(Json(answer).into_response());
     }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let view = blocking(move || assets::get(&store, &path, Territories::global(), now)).await?;
+    let view = blocking(move || crate::records::get(&store, &path, Territories::global(), now)).await?;
     Ok(Json(view).into_response())
 }
 

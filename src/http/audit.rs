@@ -109,7 +109,7 @@ fn export(headers: &HeaderMap, format: Option<&str>) -> Result<Export, Problem> 
 fn time_param(name: &str, value: Option<&str>) -> Result<Option<i64>, Problem> {
     value
         .map(|text| {
-            crate::rights::parse_time(text).ok_or_else(|| {
+            crate::rdf::time::parse(text).ok_or_else(|| {
                 Problem::bad_request(
                     name,
                     format!("'{text}' is not a date (2026-12-01) or date-time (2026-12-01T10:00:00Z)"),

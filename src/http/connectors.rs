@@ -122,7 +122,7 @@ async fn rightsline_usage_export(
                 format!("give the window: ?from=2026-10-01&to=2026-11-01 ({name} is missing)"),
             )
         })?;
-        crate::rights::parse_time(text)
+        crate::rdf::time::parse(text)
             .ok_or_else(|| Problem::bad_request(name, format!("'{text}' is not a date (2026-10-01) or date-time")))
     };
     let (from, to) = (time("from")?, time("to")?);

@@ -16,7 +16,7 @@ use super::auth::Caller;
 use super::negotiate::{graph_format, graph_response};
 use super::{blocking, read_body, AppState, Problem};
 use crate::auth::Role;
-use crate::ingest::rdf;
+use crate::rdf;
 use crate::sparql::edits::Author;
 use crate::sparql::graph_store::{self, Operation};
 use axum::body::Body;

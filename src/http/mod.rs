@@ -68,7 +68,7 @@ impl AppState {
         Ok(AppState {
             workers,
             rates,
-            connectors: crate::connectors::Context::new(store.clone(), config.clone())?,
+            connectors: crate::connectors::Context::new(store.clone(), config.connector_settings())?,
             store,
             index,
             keys,

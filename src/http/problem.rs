@@ -25,7 +25,7 @@ pub struct Problem {
     /// Per-record errors of a rejected batch: index, id, field, message.
     #[serde(skip_serializing_if = "no_errors")]
     #[allow(clippy::box_collection)]
-    pub errors: Box<Vec<crate::ingest::RecordError>>,
+    pub errors: Box<Vec<crate::error::RecordError>>,
     #[serde(skip)]
     pub challenge: bool,
     /// Seconds after which a retry may succeed (`Retry-After`).
@@ -35,7 +35,7 @@ pub struct Problem {
 
 // Boxed: most problems have none, and a small Problem keeps Results small.
 #[allow(clippy::borrowed_box)]
-fn no_errors(errors: &Box<Vec<crate::ingest::RecordError>>) -> bool {
+fn no_errors(errors: &Box<Vec<crate::error::RecordError>>) -> bool {
     errors.is_empty()
 }
 

@@ -444,7 +444,7 @@ fn service_description(state: &AppState, headers: &HeaderMap) -> Result<Response
     rdfs:comment "SERVICE ag:search {{ [] ag:query \"…\" ; ag:asset ?asset ; ag:score ?score ; ag:matchedConcept ?concept }} joins search hits with the graph." .
 "#
     );
-    let triples = crate::ingest::rdf::parse(
+    let triples = crate::rdf::parse(
         "service description",
         oxigraph::io::RdfFormat::Turtle,
         turtle.as_bytes(),

@@ -10,7 +10,7 @@ use super::auth::Caller;
 use super::params::{Params, Repeatable};
 use super::{blocking, read_body, AppState, Problem};
 use crate::auth::Role;
-use crate::ingest::rdf;
+use crate::rdf;
 use crate::taxonomy::{self, Push, PushMode};
 use axum::body::Body;
 use axum::extract::{Path, State};

@@ -18,8 +18,10 @@
 //! write homonyms ("casting (creation from materials)"), also matches
 //! without it.
 
-use super::document::{fold, stem, stemmed_language};
-use super::loose::{loose_key, LooseKey, LooseLabels};
+use super::analysis::{fold, stem, stemmed_language};
+pub use super::labels::LabelKind;
+use super::labels::{LabelRef, Span};
+use super::loose::{loose_key, same_but_ending, Corrections, LooseKey, LooseLabels};
 use crate::error::Result;
 use crate::store::Store;
 use crate::vocab::{graphs, owl, skos};
@@ -43,26 +45,6 @@ const NOT_TAXONOMIES: [&str; 3] = [graphs::ONTOLOGY, graphs::TERRITORIES, graphs
 /// The longest label, in tokens, a query is searched for.
 const MAX_LABEL_TOKENS: usize = 8;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum LabelKind {
-    #[serde(rename = "prefLabel")]
-    Pref,
-    #[serde(rename = "altLabel")]
-    Alt,
-    #[serde(rename = "hiddenLabel")]
-    Hidden,
-}
-
-impl LabelKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            LabelKind::Pref => "prefLabel",
-            LabelKind::Alt => "altLabel",
-            LabelKind::Hidden => "hiddenLabel",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Default)]
 struct Concept {
     iri: String,
@@ -84,18 +66,6 @@ pub struct LabelMatch {
     pub range: std::ops::Range<usize>,
     /// Found only once a word of the query was corrected.
     pub corrected: bool,
-}
-
-/// Which words of a query may be corrected to a label word.
-#[derive(Clone, Copy)]
-pub enum Corrections<'a> {
-    /// None: running text (a brief) is taken as written.
-    Never,
-    /// Those for which this says no: the words the collection's text
-    /// does not contain. A word the assets use is what the user meant,
-    /// even when a label spells something one letter away ("bottle" is
-    /// not "battle").
-    UnlessUsed(&'a dyn Fn(&str) -> bool),
 }
 
 /// How a concept entered an expanded query.
@@ -135,12 +105,6 @@ impl Default for Expansion {
         }
     }
 }
-
-/// One label of one concept: (concept, kind, index among its labels).
-pub(super) type LabelRef = (u32, LabelKind, usize);
-
-/// A stretch of words, by index.
-pub(super) type Span = std::ops::Range<usize>;
 
 /// A label found in a text, and how.
 type Found = (LabelRef, Form);
@@ -491,7 +455,7 @@ impl ConceptView {
     /// words, the one found as written. A word is corrected only when
     /// `correct` says so (see [`Corrections`]).
     pub fn resolve(&self, query: &str, lang: Option<&str>, correct: Corrections<'_>) -> Vec<LabelMatch> {
-        let tokens = super::document::fold_with_offsets(query);
+        let tokens = super::analysis::fold_with_offsets(query);
         let words: Vec<String> = tokens.iter().map(|(word, _)| word.clone()).collect();
         let stems = Stems::of(query, lang);
         let exact: Vec<(Span, Vec<LabelRef>, bool)> = self
@@ -771,7 +735,7 @@ impl ConceptView {
     /// Every occurrence of a concept label in a text: at each word, the
     /// longest label starting there; occurrences never overlap.
     pub fn occurrences(&self, text: &str, language: Option<&str>) -> Vec<Occurrence> {
-        let tokens = super::document::fold_with_offsets(text);
+        let tokens = super::analysis::fold_with_offsets(text);
         let words: Vec<&str> = tokens.iter().map(|(t, _)| t.as_str()).collect();
         let stems = Stems::of(text, language);
         let mut out = Vec::new();
@@ -870,13 +834,6 @@ impl Stems {
 
 fn stem_key(language: &str, stems: &[String]) -> String {
     format!("{language}\u{1f}{}", stems.join(" "))
-}
-
-/// Whether two folded words differ only after their common beginning, and
-/// there by at most three letters each ("cups"/"cup", "companies"/"company").
-pub(super) fn same_but_ending(a: &str, b: &str) -> bool {
-    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
-    a.chars().count() - common <= 3 && b.chars().count() - common <= 3
 }
 
 /// "casting (creation from materials)" → "casting".
@@ -1301,7 +1258,7 @@ mod tests {
 
     #[test]
     fn stemmed_words_may_differ_only_in_their_endings() {
-        use super::same_but_ending;
+        use super::super::loose::same_but_ending;
         assert!(same_but_ending("cups", "cup"));
         assert!(same_but_ending("companies", "company"));
         assert!(same_but_ending("castings", "casting"));

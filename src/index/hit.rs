@@ -6,8 +6,9 @@
 //! only, expires soon, blocked and why, downloads left) are worked out
 //! here, so that a UI never has to read the licence to draw them.
 
-use crate::assets::ClearanceSummary;
-use crate::rights::{parse_time, Clearance};
+use crate::rdf::time::parse as parse_time;
+use crate::records::ClearanceSummary;
+use crate::rights::Clearance;
 use serde::{Deserialize, Serialize};
 
 /// How far ahead a licence's end makes the badge `expires-soon`.

@@ -22,14 +22,33 @@
 //! stemmed label claimed are looked up loosely (`concepts.rs`), so an
 //! exact match always wins over a corrected one.
 
-use super::concepts::{same_but_ending, Corrections, LabelRef, Span};
-use super::document::{fold, stem, stemmed_language};
+use super::analysis::{fold, stem, stemmed_language};
+use super::labels::{LabelRef, Span};
 use super::stop_words::StopWords;
 use ahash::AHashMap;
 use levenshtein_automata::{Distance, LevenshteinAutomatonBuilder, DFA, SINK_STATE};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 use tantivy_fst::{Automaton, IntoStreamer, Map, Streamer};
+
+/// Which words of a query may be corrected to a label word.
+#[derive(Clone, Copy)]
+pub enum Corrections<'a> {
+    /// None: running text (a brief) is taken as written.
+    Never,
+    /// Those for which this says no: the words the collection's text
+    /// does not contain. A word the assets use is what the user meant,
+    /// even when a label spells something one letter away ("bottle" is
+    /// not "battle").
+    UnlessUsed(&'a dyn Fn(&str) -> bool),
+}
+
+/// Whether two folded words differ only after their common beginning, and
+/// there by at most three letters each ("cups"/"cup", "companies"/"company").
+pub(super) fn same_but_ending(a: &str, b: &str) -> bool {
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    a.chars().count() - common <= 3 && b.chars().count() - common <= 3
+}
 
 /// The longest stretch of words looked up as one label.
 const MAX_WORDS: usize = 8;
@@ -306,7 +325,7 @@ impl Automaton for Nearby {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::concepts::LabelKind;
+    use crate::index::labels::LabelKind;
 
     fn labels(keys: &[(&str, &str)]) -> LooseLabels {
         let keys: Vec<LooseKey> = keys.iter().filter_map(|(text, lang)| loose_key(text, lang)).collect();

@@ -30,10 +30,12 @@
 //! own language where tantivy has a stemmer for it; a query in a language
 //! searches both, with the stemmed field ranked higher.
 
+mod analysis;
 mod concepts;
 mod document;
 mod facets;
 mod hit;
+mod labels;
 mod loose;
 mod query_text;
 mod rights;
@@ -43,8 +45,8 @@ mod suggest;
 mod tag;
 mod tagset;
 
-use crate::assets::Targeting;
 use crate::error::{Error, Result};
+use crate::records::Targeting;
 use crate::rights::Territories;
 use crate::store::{ChangeListener, Receipt, Store};
 use crate::vocab::graphs;
@@ -58,8 +60,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use tantivy::schema::{Term, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument};
 
+pub use analysis::{language_field_name, STEMMED_LANGUAGES};
 pub use concepts::{ConceptView, Expansion, LabelKind, Suggestion};
-pub use document::{language_field_name, STEMMED_LANGUAGES};
 pub use facets::{Bucket, ConceptBucket, Facets, RolledUp, SchemeFacet};
 pub use hit::{Badge, Highlight, HitPreview};
 pub use search::{Hit, HitConcept, ResolvedConcept, SearchAnswer, SearchRequest, Sort, Words};
@@ -230,7 +232,7 @@ impl SearchIndex {
         })?;
         let schema = document::schema();
         let index = open_or_recreate(dir, &schema)?;
-        document::register_analyzers(&index);
+        analysis::register_analyzers(&index);
         let fields = Fields::new(&schema);
         let writer = index.writer(WRITER_MEMORY)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
@@ -258,7 +260,7 @@ impl SearchIndex {
     /// Rebuilds every document from the store. `progress(done, total)` is
     /// called as records are read.
     pub fn rebuild(&self, store: &Store, progress: &dyn Fn(usize, usize)) -> Result<usize> {
-        let graphs = crate::assets::graphs(store)?;
+        let graphs = crate::records::graphs(store)?;
         let mut writer = self.lock_writer();
         // Read before the records: a commit landing meanwhile is indexed
         // again by its own listener call, which is harmless.
@@ -447,7 +449,7 @@ impl SearchIndex {
             for address in searcher.search(&query, &tantivy::collector::DocSetCollector)? {
                 let doc: tantivy::TantivyDocument = searcher.doc(address)?;
                 if let Some(key) = doc.get_first(self.fields.id).and_then(|v| v.as_str()) {
-                    graphs.insert(crate::ingest::asset_iri(key).into_string());
+                    graphs.insert(crate::rdf::asset_iri(key).into_string());
                 }
             }
         }
@@ -462,7 +464,7 @@ impl SearchIndex {
             let triples = store.graph_triples(graph.as_ref())?;
             rights::Prepared::read(store, graph, &triples, Territories::global(), &targeting)
         };
-        for_each_read(&crate::assets::graphs(store)?, read, |_, prepared| {
+        for_each_read(&crate::records::graphs(store)?, read, |_, prepared| {
             rights.accept(prepared);
             Ok(())
         })
@@ -622,15 +624,17 @@ fn create(dir: &Path, schema: &tantivy::schema::Schema) -> Result<Index> {
         .create_in_dir(dir)?)
 }
 
-/// The index follows the store: every commit is indexed before the write
-/// returns. A failure is logged and leaves the payload behind the store, so
-/// the next start rebuilds.
+/// The rights the index keeps in memory, compiled when each asset was
+/// indexed.
 impl crate::rights::RightsOf for SearchIndex {
-    fn rights_of(&self, _store: &Store, asset: &NamedNode) -> Result<Option<crate::rights::AssetRights>> {
+    fn rights_of(&self, asset: &NamedNode) -> Result<Option<crate::rights::AssetRights>> {
         Ok(self.rights().get(rights::key_of(asset.as_str())))
     }
 }
 
+/// The index follows the store: every commit is indexed before the write
+/// returns. A failure is logged and leaves the payload behind the store, so
+/// the next start rebuilds.
 impl ChangeListener for SearchIndex {
     fn committed(&self, store: &Store, receipt: &Receipt) {
         if let Err(e) = self.update(store, receipt) {

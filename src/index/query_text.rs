@@ -44,7 +44,7 @@ impl<'a> QueryText<'a> {
             from = pair[1] + 1;
         }
         pieces.push((&q[from..], false));
-        let folded: Vec<Vec<String>> = pieces.iter().map(|(text, _)| super::document::fold(text)).collect();
+        let folded: Vec<Vec<String>> = pieces.iter().map(|(text, _)| super::analysis::fold(text)).collect();
         let loose: Vec<&String> = (pieces.iter().zip(&folded))
             .filter(|((_, quoted), _)| !quoted)
             .flat_map(|(_, words)| words)
@@ -71,7 +71,7 @@ impl<'a> QueryText<'a> {
         self.pieces
             .iter()
             .flat_map(|piece| {
-                let words = super::document::fold(piece.text);
+                let words = super::analysis::fold(piece.text);
                 words.into_iter().zip(&piece.keep).filter(|(_, k)| **k).map(|(w, _)| w)
             })
             .collect()

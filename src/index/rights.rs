@@ -27,8 +27,8 @@
 //! the first of their queries evaluates the classes. A new class may bring
 //! a new moment, and empties the kept memos.
 
-use crate::assets::Targeting;
 use crate::error::Result;
+use crate::records::Targeting;
 use crate::rights::{AssetRights, Context, Territories};
 use crate::store::Store;
 use crate::vocab::odrl;
@@ -498,7 +498,7 @@ fn compile_asset(
     territories: &Territories,
     targeting: &Targeting,
 ) -> Result<Option<AssetRights>> {
-    if !super::document::holds_asset(asset, own) {
+    if !crate::records::holds_asset(asset, own) {
         return Ok(None);
     }
     let mut triples = own.to_vec();

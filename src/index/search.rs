@@ -10,17 +10,18 @@
 //! the asset's own text mentions) count too, a little less than curated
 //! ones, and say so.
 
-use super::concepts::{ConceptView, Corrections, Expansion, LabelKind, Via};
-use super::document::{fold, stem};
+use super::analysis::{fold, stem};
+use super::concepts::{ConceptView, Expansion, LabelKind, Via};
 use super::facets::{self, Facets};
 use super::hit::{badges, in_language, Badge, Highlight, HitPreview};
+use super::loose::Corrections;
 use super::query_text::QueryText;
 use super::rights::ClearedOnly;
 use super::stop_words::StopWords;
 use super::tagset::TagSetQuery;
 use super::SearchIndex;
-use crate::assets::ClearanceSummary;
 use crate::error::{Error, Result};
+use crate::records::ClearanceSummary;
 use crate::rights::{AssetRights, Clearance, Context, Territories};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -367,7 +368,7 @@ impl SearchIndex {
         let language = title.map(|(language, _)| language);
         let description = in_language(&descriptions, language.or(page.lang), |_, _| false);
         let licence = key.map_or_else(
-            || crate::assets::licence_summary(&AssetRights::default(), Territories::global(), page.now),
+            || crate::records::licence_summary(&AssetRights::default(), Territories::global(), page.now),
             |key| self.licence(key, page.now),
         );
         let clearance = page.context.zip(key).map(|(ctx, key)| self.clearance(key, ctx));
@@ -377,7 +378,7 @@ impl SearchIndex {
             .find_map(|(field, value)| Highlight::of(field, &page.snippets.snippet(value)))
             .or_else(|| Highlight::of("text", &page.snippets.snippet_from_doc(&doc)));
         Ok(Hit {
-            iri: crate::ingest::asset_iri(&id).into_string(),
+            iri: crate::rdf::asset_iri(&id).into_string(),
             id,
             title: title.map(|(_, text)| text.to_owned()).or(own_title),
             description: description.map(|(_, text)| text.to_owned()),
@@ -487,7 +488,7 @@ impl SearchIndex {
 
     fn licence(&self, key: u64, now: i64) -> ClearanceSummary {
         let rights = self.rights().get(key).unwrap_or_default();
-        crate::assets::licence_summary(&rights, Territories::global(), now)
+        crate::records::licence_summary(&rights, Territories::global(), now)
     }
 
     /// Whether the asset named by `iri` is cleared for `ctx`, by the rights

@@ -1,8 +1,8 @@
 //! Suggestions while typing: concept labels from the in-memory concept view,
 //! asset titles from the index.
 
+use super::analysis::fold;
 use super::concepts::Suggestion;
-use super::document::fold;
 use super::SearchIndex;
 use crate::error::Result;
 use serde::Serialize;

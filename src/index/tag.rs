@@ -9,8 +9,8 @@
 //! own language a little more (×1.1); the score is the concept's sum
 //! relative to the best concept's (the best scores 1).
 
+use super::analysis::fold;
 use super::concepts::{ConceptView, Form, LabelKind, Occurrence};
-use super::document::fold;
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::collections::HashMap;

@@ -270,7 +270,7 @@ impl<'a> Reader<'a> {
     fn time(&self, field: &str) -> FieldResult<Option<i64>> {
         self.optional_string(field)?
             .map(|text| {
-                rights::parse_time(&text).ok_or_else(|| {
+                crate::rdf::time::parse(&text).ok_or_else(|| {
                     (
                         self.at(field),
                         format!("'{text}' is not a date (2026-12-01) or date-time (2026-12-01T00:00:00Z)"),
@@ -415,51 +415,9 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The IRI of an asset (also the name of its graph).
-pub fn asset_iri(id: &str) -> NamedNode {
-    NamedNode::new_unchecked(format!("urn:assetgraph:asset:{}", percent_encode(id)))
-}
-
-/// The id of the asset whose graph is `graph` (the inverse of [`asset_iri`]).
-pub fn asset_id(graph: &str) -> String {
-    let encoded = graph.strip_prefix("urn:assetgraph:asset:").unwrap_or(graph);
-    let mut out = Vec::with_capacity(encoded.len());
-    let mut rest = encoded.as_bytes();
-    while let Some((&byte, tail)) = rest.split_first() {
-        let escaped = (byte == b'%')
-            .then(|| tail.get(..2))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
-        match escaped {
-            Some(decoded) => {
-                out.push(decoded);
-                rest = &tail[2..];
-            }
-            None => {
-                out.push(byte);
-                rest = tail;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Percent-encodes what may not stand in an IRI path as it is.
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~:@!$&'()*+,;=".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// The triples of a record: descriptive metadata and its ODRL policy.
 pub fn triples(record: &AssetRecord, source: &str, territories: &Territories) -> Vec<Triple> {
-    let asset = asset_iri(&record.id);
+    let asset = crate::rdf::asset_iri(&record.id);
     let text = |value: &str, language: &str| {
         Literal::new_language_tagged_literal(value, language).unwrap_or_else(|_| Literal::new_simple_literal(value))
     };
@@ -526,7 +484,7 @@ pub fn triples(record: &AssetRecord, source: &str, territories: &Territories) ->
     }
     for (property, time) in [(dcterms::CREATED, record.created), (dcterms::MODIFIED, record.modified)] {
         if let Some(time) = time {
-            out.push(Triple::new(asset.clone(), property, rights::date_time_literal(time)));
+            out.push(Triple::new(asset.clone(), property, crate::rdf::time::literal(time)));
         }
     }
     out.extend(rights::odrl_triples(&asset, &record.rights, territories));

@@ -12,7 +12,8 @@
 //! Dropbox connector passes its `dropbox:id:…`). The content's SHA-256 is
 //! kept, so the same bytes map to the same triples.
 
-use super::{asset_iri, asset_triples, Action, Extra, Mapped, RecordError, Source, Texts};
+use super::{asset_triples, Action, Extra, Mapped, RecordError, Source, Texts};
+use crate::rdf::asset_iri;
 use crate::rights::Territories;
 use crate::vocab::{ag, dcterms};
 use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, Triple};

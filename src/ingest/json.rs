@@ -5,7 +5,6 @@
 //! wrong type is an error naming its path (`license_terms[0].valid_from`),
 //! never a value quietly dropped.
 
-use crate::rights;
 use serde_json::{Map, Value};
 
 /// A field at fault: its path and what is wrong with it.
@@ -105,7 +104,7 @@ impl<'a> Obj<'a> {
     pub fn time(&self, field: &str) -> FieldResult<Option<i64>> {
         self.string(field)?
             .map(|text| {
-                rights::parse_time(text).ok_or_else(|| {
+                crate::rdf::time::parse(text).ok_or_else(|| {
                     (
                         self.at(field),
                         format!("'{text}' is not a date (2026-12-01) or date-time (2026-12-01T00:00:00Z)"),

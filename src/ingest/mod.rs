@@ -16,12 +16,10 @@
 
 pub mod assetgraph;
 pub mod dropbox;
-pub mod entities;
 pub mod files;
 pub mod json;
 pub mod photoshelter;
 pub mod poolparty;
-pub mod rdf;
 pub mod rightsline;
 pub mod scaleflex;
 pub mod smintio;
@@ -31,11 +29,11 @@ use crate::rights::Territories;
 use crate::vocab::ag;
 use oxigraph::model::vocab::xsd;
 use oxigraph::model::{Literal, NamedNode, Triple};
-use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-pub use assetgraph::{asset_iri, AssetRecord, Variant};
+use crate::error::RecordError;
+pub use assetgraph::{AssetRecord, Variant};
 pub use rightsline::RightslineMapping;
 
 /// The systems whose records `POST /api/ingest/{source}` accepts.
@@ -132,7 +130,7 @@ impl Stamp {
     pub fn literal(self) -> Literal {
         match self {
             Stamp::Version(v) => Literal::new_typed_literal(v.to_string(), xsd::INTEGER),
-            Stamp::Modified(t) => crate::rights::date_time_literal(t),
+            Stamp::Modified(t) => crate::rdf::time::literal(t),
         }
     }
 
@@ -140,7 +138,7 @@ impl Stamp {
         if literal.datatype() == xsd::INTEGER {
             literal.value().parse().ok().map(Stamp::Version)
         } else {
-            crate::rights::parse_time(literal.value()).map(Stamp::Modified)
+            crate::rdf::time::parse(literal.value()).map(Stamp::Modified)
         }
     }
 
@@ -149,30 +147,6 @@ impl Stamp {
         match (self, stored) {
             (Stamp::Version(a), Stamp::Version(b)) | (Stamp::Modified(a), Stamp::Modified(b)) => a < b,
             _ => false,
-        }
-    }
-}
-
-/// Why one record of a batch was refused.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RecordError {
-    pub index: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    pub field: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for RecordError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "record {}", self.index)?;
-        if let Some(id) = &self.id {
-            write!(f, " ('{id}')")?;
-        }
-        if self.field.is_empty() {
-            write!(f, ": {}", self.message)
-        } else {
-            write!(f, ", field '{}': {}", self.field, self.message)
         }
     }
 }
@@ -361,7 +335,7 @@ impl Extra {
 
     pub fn time(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, value: Option<i64>) {
         if let Some(value) = value {
-            self.typed(predicate, crate::rights::date_time_literal(value));
+            self.typed(predicate, crate::rdf::time::literal(value));
         }
     }
 
@@ -401,7 +375,11 @@ pub fn asset_triples(
     let mut triples = assetgraph::triples(record, source.name(), territories);
     triples.extend(extra);
     if let Some(stamp) = stamp {
-        triples.push(Triple::new(asset_iri(&record.id), ag::SOURCE_VERSION, stamp.literal()));
+        triples.push(Triple::new(
+            crate::rdf::asset_iri(&record.id),
+            ag::SOURCE_VERSION,
+            stamp.literal(),
+        ));
     }
     triples
 }

@@ -14,9 +14,10 @@
 
 use super::assetgraph::Preview;
 use super::json::{self, FieldResult, Obj};
-use super::{asset_iri, asset_triples, batch_items, map_items, Action, Extra, Mapped, Mapping, RecordResult};
+use super::{asset_triples, batch_items, map_items, Action, Extra, Mapped, Mapping, RecordResult};
 use super::{Source, Stamp, Texts};
 use crate::error::Result;
+use crate::rdf::asset_iri;
 use crate::vocab::{ag, dcterms};
 use oxigraph::model::vocab::rdf;
 use oxigraph::model::NamedNode;

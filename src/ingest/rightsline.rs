@@ -29,8 +29,9 @@
 //! `ag:needsRefetch` so that the connector fetches the entity.
 
 use super::json::{self, FieldResult, Obj};
-use super::{asset_iri, batch_items, map_items, Action, Extra, Mapped, Mapping, RecordResult, Stamp};
+use super::{batch_items, map_items, Action, Extra, Mapped, Mapping, RecordResult, Stamp};
 use crate::error::{Error, Result};
+use crate::rdf::asset_iri;
 use crate::rights::{policy_triples, Dimension, Key, RestrictionKind, RightsStatement, Rule};
 use crate::vocab::{ag, dcterms};
 use oxigraph::model::vocab::rdf;
@@ -230,7 +231,7 @@ fn map_entity(entity: &Obj<'_>, hint: Option<&'static str>, mapping: &Mapping<'_
     let characteristics = entity.object("characteristics")?;
     if let Some(chars) = &characteristics {
         for (label, value) in chars.map.iter() {
-            let predicate = NamedNode::new(format!("{CHARACTERISTIC}{}", super::assetgraph::percent_encode(label)))
+            let predicate = NamedNode::new(format!("{CHARACTERISTIC}{}", crate::rdf::percent_encode(label)))
                 .map_err(|e| (chars.at(label), format!("cannot name this characteristic: {e}")))?;
             for item in values(value) {
                 extra.literal(predicate.as_ref(), Some(&item.value));
@@ -392,7 +393,7 @@ fn right_rules(
         let Some((label, text)) = first_value(chars, labels) else {
             return Ok(None);
         };
-        let at = crate::rights::parse_time(&text).ok_or_else(|| {
+        let at = crate::rdf::time::parse(&text).ok_or_else(|| {
             (
                 chars.at(&label),
                 format!("'{text}' is not a date (2026-12-01) or date-time"),

@@ -11,9 +11,10 @@
 
 use super::assetgraph::Preview;
 use super::json::{self, FieldResult, Obj};
-use super::{asset_iri, asset_triples, batch_items, map_items, Action, Extra, Mapped, Mapping, RecordResult};
+use super::{asset_triples, batch_items, map_items, Action, Extra, Mapped, Mapping, RecordResult};
 use super::{Source, Stamp, Texts};
 use crate::error::Result;
+use crate::rdf::asset_iri;
 use crate::vocab::{ag, dcterms};
 use oxigraph::model::NamedNode;
 use serde_json::Value;
@@ -131,7 +132,7 @@ fn map_file(file: &Obj<'_>, mapping: &Mapping<'_>) -> FieldResult<Mapped> {
 }
 
 fn meta_predicate(key: &str) -> NamedNode {
-    NamedNode::new_unchecked(format!("{META}{}", super::assetgraph::percent_encode(key)))
+    NamedNode::new_unchecked(format!("{META}{}", crate::rdf::percent_encode(key)))
 }
 
 fn scalar(value: &Value) -> Option<String> {

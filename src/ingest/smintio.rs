@@ -20,9 +20,10 @@
 
 use super::assetgraph::Preview;
 use super::json::{self, FieldResult, Obj};
-use super::{asset_iri, asset_triples, batch_items, map_items, Action, Extra, Mapped, Mapping, RecordResult, Source};
+use super::{asset_triples, batch_items, map_items, Action, Extra, Mapped, Mapping, RecordResult, Source};
 use super::{text_literal, Stamp, Texts};
 use crate::error::Result;
+use crate::rdf::asset_iri;
 use crate::rights::{Dimension, RestrictionKind, RightsStatement, Rule};
 use crate::vocab::{ag, dcterms};
 use oxigraph::model::{Literal, NamedNode};
@@ -349,7 +350,7 @@ fn binary_facts(binary: &Obj<'_>, asset: &NamedNode, extra: &mut Extra) -> Field
     let node = NamedNode::new_unchecked(format!(
         "{}#binary-{}",
         asset.as_str(),
-        super::assetgraph::percent_encode(&uuid)
+        crate::rdf::percent_encode(&uuid)
     ));
     extra.link(ag::term("binary").as_ref(), &node);
     let mut facts = Extra::new(node);

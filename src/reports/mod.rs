@@ -178,7 +178,7 @@ fn typed(kind: &str, value: &str) -> std::result::Result<Term, &'static str> {
             literal(xsd::DATE)
         }
         "dateTime" => {
-            crate::rights::parse_time(value).ok_or("a date-time such as 2026-12-31T00:00:00Z")?;
+            crate::rdf::time::parse(value).ok_or("a date-time such as 2026-12-31T00:00:00Z")?;
             literal(xsd::DATE_TIME)
         }
         "iri" => NamedNode::new(value).map_err(|_| "an absolute IRI")?.into(),

@@ -37,7 +37,7 @@ mod territory;
 mod tests;
 pub mod words;
 
-pub use odrl::{compile, date_time as date_time_literal, parse_time, RightsStatement, Rule};
+pub use odrl::{compile, RightsStatement, Rule};
 pub use territory::{Territories, TerritoryId};
 
 /// ODRL triples of a rights statement.
@@ -85,11 +85,7 @@ impl Dimension {
 pub trait RightsOf: Sync {
     /// The rights of the asset whose graph is `asset`; `None` when no such
     /// asset is held.
-    fn rights_of(
-        &self,
-        store: &crate::store::Store,
-        asset: &oxigraph::model::NamedNode,
-    ) -> crate::Result<Option<AssetRights>>;
+    fn rights_of(&self, asset: &oxigraph::model::NamedNode) -> crate::Result<Option<AssetRights>>;
 }
 
 /// A value in a constraint or a context, resolved once.
@@ -495,7 +491,7 @@ fn reason(rule: &'static str, source: Option<&str>, detail: &str) -> Reason {
 /// dimension left out is open.
 pub fn context_from(query: &std::collections::HashMap<String, String>) -> crate::Result<Context> {
     let at = match query.get("at") {
-        Some(text) => crate::rights::parse_time(text).ok_or_else(|| {
+        Some(text) => crate::rdf::time::parse(text).ok_or_else(|| {
             crate::Error::invalid_field(
                 "at",
                 format!("'{text}' is not a date (2026-12-01) or date-time (2026-12-01T10:00:00Z)"),

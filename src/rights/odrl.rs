@@ -20,8 +20,6 @@ use crate::vocab::{ag, odrl};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 /// A grant or a restriction as a source states it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -154,7 +152,7 @@ pub fn policy_triples(
         }
         for (suffix, operator, at) in [("from", odrl::GTEQ, rule.from), ("until", odrl::LT, rule.until)] {
             let Some(at) = at else { continue };
-            let at = date_time(at);
+            let at = crate::rdf::time::literal(at);
             let body = |c: &NamedNode| {
                 vec![
                     Triple::new(c.clone(), odrl::LEFT_OPERAND, odrl::DATE_TIME),
@@ -195,15 +193,6 @@ fn operand(d: Dimension, value: &str, territories: &Territories) -> Term {
 
 fn integer(n: i64) -> Literal {
     Literal::new_typed_literal(n.to_string(), xsd::INTEGER)
-}
-
-/// An `xsd:dateTime` literal of Unix seconds, in UTC.
-pub fn date_time(unix: i64) -> Literal {
-    let text = OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| unix.to_string());
-    Literal::new_typed_literal(text, xsd::DATE_TIME)
 }
 
 /// The rights of an asset compiled from the triples of its graph and of the
@@ -287,7 +276,10 @@ pub fn compile(asset: &NamedNode, triples: &[Triple], territories: &Territories)
                 continue;
             };
             if left.as_ref() == odrl::DATE_TIME {
-                let at = find(odrl::RIGHT_OPERAND).next().and_then(literal).and_then(parse_time);
+                let at = find(odrl::RIGHT_OPERAND)
+                    .next()
+                    .and_then(literal)
+                    .and_then(crate::rdf::time::parse);
                 match find(odrl::OPERATOR).next() {
                     Some(Term::NamedNode(op)) if op.as_ref() == odrl::GTEQ => term.from = at,
                     Some(Term::NamedNode(op)) if op.as_ref() == odrl::LT => term.until = at,
@@ -327,25 +319,4 @@ fn literal(term: &Term) -> Option<&str> {
         Term::Literal(l) => Some(l.value()),
         _ => None,
     }
-}
-
-/// Unix seconds of an RFC 3339 date-time, a plain date (midnight UTC), or a
-/// date and time without an offset (`2024-03-01 10:00:00`, read as UTC).
-pub fn parse_time(text: &str) -> Option<i64> {
-    let text = text.trim();
-    if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
-        return Some(t.unix_timestamp());
-    }
-    if let Ok(date) = time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")) {
-        return Some(date.midnight().assume_utc().unix_timestamp());
-    }
-    let local = time::macros::format_description!("[year]-[month]-[day][first [T][ ]][hour]:[minute]:[second]");
-    let head = text.get(..19)?;
-    let at = time::PrimitiveDateTime::parse(head, local).ok()?;
-    // Fractions of a second are allowed after the seconds; nothing else is.
-    let rest = &text[19..];
-    if !(rest.is_empty() || rest.starts_with('.') && rest[1..].chars().all(|c| c.is_ascii_digit())) {
-        return None;
-    }
-    Some(at.assume_utc().unix_timestamp())
 }

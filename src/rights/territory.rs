@@ -5,7 +5,7 @@
 //! X admit Y" is a comparison and a scan of two or three integers.
 
 use crate::error::{Error, Result};
-use crate::ingest::rdf;
+use crate::rdf;
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{NamedOrBlankNode, Term};
 use std::collections::HashMap;
@@ -28,7 +28,7 @@ pub struct Territories {
 impl Territories {
     /// The shipped vocabulary (ontologies/territories.ttl).
     pub fn shipped() -> Result<Self> {
-        Self::from_turtle(crate::ontologies::TERRITORIES_TTL)
+        Self::from_turtle(crate::vocab::shipped::TERRITORIES_TTL)
     }
 
     /// The shipped vocabulary, parsed once for the process.

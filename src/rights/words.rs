@@ -12,14 +12,14 @@
 //! conservatively.
 
 use super::{Dimension, DIMENSIONS};
-use crate::ingest::rdf;
+use crate::rdf;
 use crate::vocab::{skos, AG};
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{NamedOrBlankNode, Term};
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-pub const RIGHTS_VOCABULARIES_TTL: &str = include_str!("../../ontologies/rights-vocabularies.ttl");
+use crate::vocab::shipped::RIGHTS_VOCABULARIES_TTL;
 
 /// The IRI namespace of a dimension's concepts.
 pub fn namespace(dimension: Dimension) -> &'static str {

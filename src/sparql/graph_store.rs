@@ -6,7 +6,7 @@
 
 use super::edits::{self, Author, GraphEdit, Ownership};
 use crate::error::{Error, Result};
-use crate::ingest::rdf;
+use crate::rdf;
 use crate::store::{Change, Receipt, Store};
 use crate::taxonomy::PushReport;
 use oxigraph::io::RdfFormat;

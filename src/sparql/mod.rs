@@ -51,11 +51,9 @@ pub mod update;
 pub mod worker;
 
 use crate::error::{Error, Position, Result};
-use crate::store::Store;
 use oxigraph::io::RdfFormat;
-use oxigraph::model::Term;
 use oxigraph::sparql::results::QueryResultsFormat;
-use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use serde::Deserialize;
 
 /// How to write results: one format for solutions and booleans, one for graphs.
 #[derive(Debug, Clone, Copy)]
@@ -97,7 +95,7 @@ impl OutputFormat {
                 names_results: true,
             }),
             None => {
-                let graph = crate::ingest::rdf::format_from_name(name).map_err(|_| {
+                let graph = crate::rdf::format_from_name(name).map_err(|_| {
                     Error::invalid_field("format", format!("'{name}' is not an output format: use json, xml, csv or tsv for SELECT and ASK, turtle, ntriples, nquads, trig, rdfxml or jsonld for CONSTRUCT and DESCRIBE"))
                 })?;
                 Ok(OutputFormat {
@@ -111,29 +109,66 @@ impl OutputFormat {
     }
 }
 
-/// Runs one of the service's own SELECT queries on the union of all
-/// graphs and returns its rows, each with the values of the projected
-/// variables in order; for queries whose results are small.
-///
-/// The text is a constant of the program; values from elsewhere reach it
-/// only as `bindings`: each variable named there (which the query must
-/// select) is bound to its value before evaluation, everywhere in the query.
-pub fn select(store: &Store, query: &'static str, bindings: &[(&str, Term)]) -> Result<Vec<Vec<Option<Term>>>> {
-    let mut prepared = SparqlEvaluator::new().parse_query(query).map_err(syntax_error)?;
-    for (name, term) in bindings {
-        prepared = prepared.substitute_variable(oxigraph::sparql::Variable::new_unchecked(*name), term.clone());
+/// Limits and semantics of the SPARQL endpoints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SparqlConfig {
+    /// A query or update running longer is stopped and answered with 503.
+    pub timeout_secs: u64,
+    /// A query returning more solutions or triples fails (400).
+    pub max_results: u64,
+    /// With no dataset in the query or the request, the default graph is the
+    /// union of all graphs (true) or the store's own default graph (false).
+    pub union_default_graph: bool,
+    /// Longer queries and updates are refused (400).
+    pub max_query_bytes: usize,
+    /// Queries and updates nesting deeper are refused (400): brackets in
+    /// the text, and operators (chains of `+`, `/`, UNION…) in the algebra.
+    pub max_depth: usize,
+    /// A query whose evaluation holds more memory is stopped (503).
+    pub memory_budget_mib: usize,
+    /// Queries, updates and reports running at once; one more is answered
+    /// 503 with `Retry-After`.
+    pub max_concurrent: usize,
+}
+
+impl SparqlConfig {
+    pub fn shape(&self) -> limits::Shape {
+        limits::Shape {
+            max_bytes: self.max_query_bytes,
+            max_depth: self.max_depth,
+        }
     }
-    prepared.dataset_mut().set_default_graph_as_union();
-    let QueryResults::Solutions(solutions) = prepared.on_store(store.db()).execute()? else {
-        return Ok(Vec::new());
-    };
-    let variables: Vec<_> = solutions.variables().to_vec();
-    solutions
-        .map(|s| {
-            let s = s?;
-            Ok(variables.iter().map(|v| s.get(v).cloned()).collect())
-        })
-        .collect()
+
+    pub fn budget(&self) -> worker::Budget {
+        worker::Budget {
+            timeout: std::time::Duration::from_secs(self.timeout_secs),
+            memory_bytes: self.memory_budget_mib.saturating_mul(1 << 20),
+        }
+    }
+
+    /// The stack of a SPARQL worker thread: enough for the parser and the
+    /// evaluator at `max_depth`, and to drop the longest chain
+    /// `max_query_bytes` can spell (one level per two bytes).
+    pub fn stack_bytes(&self) -> usize {
+        let per_level = 16 << 10;
+        let per_byte = 512;
+        (8 << 20) + self.max_depth * per_level + self.max_query_bytes * per_byte
+    }
+}
+
+impl Default for SparqlConfig {
+    fn default() -> Self {
+        SparqlConfig {
+            timeout_secs: 30,
+            max_results: 1_000_000,
+            union_default_graph: true,
+            max_query_bytes: 256 * 1024,
+            max_depth: 64,
+            memory_budget_mib: 512,
+            max_concurrent: 4,
+        }
+    }
 }
 
 pub(crate) fn syntax_error(e: oxigraph::sparql::SparqlSyntaxError) -> Error {
@@ -163,7 +198,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_carry_their_position() {
-        let err = SparqlEvaluator::new()
+        let err = oxigraph::sparql::SparqlEvaluator::new()
             .parse_query("SELECT * WHERE {\n ?s ?p }")
             .map(|_| ())
             .unwrap_err();

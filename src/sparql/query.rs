@@ -196,7 +196,7 @@ impl Prepared {
 /// from its form, and waits for it: for the command line.
 pub fn run_to_end(
     store: Arc<Store>,
-    sparql: &crate::config::SparqlConfig,
+    sparql: &super::SparqlConfig,
     request: QueryRequest,
     choose: impl FnOnce(Form) -> Result<Format> + Send + 'static,
     out: impl FnOnce() -> Box<dyn Write> + Send + 'static,

@@ -18,7 +18,6 @@ use super::{Change, GraphDelta};
 use crate::vocab::{ag, graphs, prov, rdfs};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Literal, NamedNode, Quad};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 pub(super) fn entry(
@@ -42,8 +41,18 @@ pub(super) fn entry(
             g.clone(),
         ),
         Quad::new(id.clone(), prov::WAS_ASSOCIATED_WITH, agent.clone(), g.clone()),
-        Quad::new(id.clone(), prov::STARTED_AT_TIME, date_time(started), g.clone()),
-        Quad::new(id.clone(), prov::ENDED_AT_TIME, date_time(ended), g.clone()),
+        Quad::new(
+            id.clone(),
+            prov::STARTED_AT_TIME,
+            crate::rdf::time::precise_literal(started),
+            g.clone(),
+        ),
+        Quad::new(
+            id.clone(),
+            prov::ENDED_AT_TIME,
+            crate::rdf::time::precise_literal(ended),
+            g.clone(),
+        ),
         Quad::new(
             id.clone(),
             ag::TENANT,
@@ -94,9 +103,4 @@ pub(super) fn entry(
 
 fn integer(n: u64) -> Literal {
     Literal::new_typed_literal(n.to_string(), xsd::INTEGER)
-}
-
-pub(crate) fn date_time(t: OffsetDateTime) -> Literal {
-    let text = t.format(&Rfc3339).expect("RFC 3339 formats every UTC time");
-    Literal::new_typed_literal(text, xsd::DATE_TIME)
 }

@@ -37,8 +37,6 @@ mod fault;
 mod markers;
 mod write;
 
-pub(crate) use audit::date_time;
-
 pub use write::{Change, ChangeListener, GraphDelta, GraphWrite, Receipt, WriteView};
 
 use crate::error::{Error, Result};
@@ -101,6 +99,38 @@ impl Store {
     /// mutation goes through [`Store::write`].
     pub fn db(&self) -> &oxigraph::store::Store {
         &self.db
+    }
+
+    /// Runs one of the service's own SELECT queries on the union of all
+    /// graphs and returns its rows, each with the values of the projected
+    /// variables in order; for queries whose results are small.
+    ///
+    /// The text is a constant of the program; values from elsewhere reach
+    /// it only as `bindings`: each variable named there (which the query
+    /// must select) is bound to its value before evaluation, everywhere in
+    /// the query.
+    pub fn select(&self, query: &'static str, bindings: &[(&str, Term)]) -> Result<Vec<Vec<Option<Term>>>> {
+        use oxigraph::sparql::{QueryResults, SparqlEvaluator, Variable};
+        let mut prepared = SparqlEvaluator::new()
+            .parse_query(query)
+            .map_err(|e| Error::QuerySyntax {
+                position: None,
+                message: format!("a query of the service's own does not parse: {e}"),
+            })?;
+        for (name, term) in bindings {
+            prepared = prepared.substitute_variable(Variable::new_unchecked(*name), term.clone());
+        }
+        prepared.dataset_mut().set_default_graph_as_union();
+        let QueryResults::Solutions(solutions) = prepared.on_store(&self.db).execute()? else {
+            return Ok(Vec::new());
+        };
+        let variables: Vec<_> = solutions.variables().to_vec();
+        solutions
+            .map(|s| {
+                let s = s?;
+                Ok(variables.iter().map(|v| s.get(v).cloned()).collect())
+            })
+            .collect()
     }
 
     /// The number of changes committed since the store was created.

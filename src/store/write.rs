@@ -555,7 +555,7 @@ fn validate(change: &Change) -> Result<()> {
             ));
         }
     }
-    if !crate::auth::is_tenant_id(&change.tenant) {
+    if !crate::rdf::is_tenant_id(&change.tenant) {
         return Err(Error::invalid_field(
             "tenant",
             format!("'{}' is not a valid tenant id", change.tenant),

@@ -451,7 +451,7 @@ fn meta_triples(
         Triple::new(
             p.clone(),
             dcterms::MODIFIED,
-            crate::store::date_time(OffsetDateTime::now_utc()),
+            crate::rdf::time::precise_literal(OffsetDateTime::now_utc()),
         ),
         Triple::new(p.clone(), ag::DERIVED_GRAPH, derived_graph(id)),
         Triple::new(p.clone(), ag::CONCEPT_COUNT, int(counts.concepts)),

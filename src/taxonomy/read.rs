@@ -5,7 +5,6 @@
 
 use super::meta_graph;
 use crate::error::{Error, Result};
-use crate::sparql::select;
 use crate::store::Store;
 use crate::vocab::{ag, dcterms, owl, skos};
 use oxigraph::model::{NamedNode, NamedNodeRef, Term};
@@ -112,7 +111,7 @@ const PROJECTS: &str = "PREFIX ag: <https://w3id.org/assetgraph/ns#>
 fn projects(store: &Store, only: Option<&str>) -> Result<Vec<ProjectSummary>> {
     let bindings: Vec<(&str, Term)> = only.map(|id| ("m", meta_graph(id).into())).into_iter().collect();
     let mut by_graph: BTreeMap<String, Vec<(Term, NamedNode, Term)>> = BTreeMap::new();
-    for row in select(store, PROJECTS, &bindings)? {
+    for row in store.select(PROJECTS, &bindings)? {
         if let [Some(Term::NamedNode(m)), Some(s), Some(Term::NamedNode(p)), Some(o)] = row.as_slice() {
             by_graph
                 .entry(m.as_str().to_owned())
@@ -226,7 +225,7 @@ pub fn concept(store: &Store, iri: &str, lang: &str) -> Result<ConceptDetail> {
     let mut labels: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut links: Vec<(NamedNode, String)> = Vec::new();
     let mut found = false;
-    for row in select(store, CONCEPT, &[("concept", node.into())])? {
+    for row in store.select(CONCEPT, &[("concept", node.into())])? {
         let [Some(Term::NamedNode(about)), Some(Term::NamedNode(p)), Some(o), _] = row.as_slice() else {
             continue;
         };

@@ -304,7 +304,7 @@ impl Write for HashWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::rdf::parse;
+    use crate::rdf::parse;
     use oxigraph::io::RdfFormat;
 
     fn version(format: RdfFormat, doc: &str) -> String {
@@ -353,7 +353,7 @@ mod tests {
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("tests/fixtures")
                 .join(name);
-            let format = crate::ingest::rdf::format_from_path(&path).unwrap();
+            let format = crate::rdf::format_from_path(&path).unwrap();
             let (direct, sophia) = both_ways(format, &std::fs::read(&path).unwrap());
             assert_eq!(direct, sophia, "{name}");
         }
@@ -374,7 +374,7 @@ mod tests {
             "iptc-mediatopic/mediatopic-2025-03-31-multilingual.derived.ttl",
         ] {
             let path = base.join(file);
-            let format = crate::ingest::rdf::format_from_path(&path).unwrap();
+            let format = crate::rdf::format_from_path(&path).unwrap();
             let quads = parse(file, format, &std::fs::read(&path).unwrap(), &|_| {}).unwrap();
             let refs: Vec<QuadRef<'_>> = quads.iter().map(|q| q.as_ref()).collect();
             let main = NamedNodeRef::new_unchecked("urn:g");

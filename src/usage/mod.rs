@@ -62,8 +62,8 @@ mod parse;
 
 pub use parse::{parse_batch, Action, UsageEvent};
 
+use crate::error::RecordError;
 use crate::error::{Error, Result};
-use crate::ingest::RecordError;
 use crate::rights::{AssetRights, Context, RightsOf, Territories};
 use crate::store::{Change, GraphWrite, Store, WriteView};
 use crate::vocab::{ag, graphs, prov, rdfs};
@@ -71,20 +71,6 @@ use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Literal, NamedNode, Triple};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-
-/// Rights compiled from the store, asset by asset: for tools that run
-/// without the search index.
-pub struct FromStore;
-
-impl RightsOf for FromStore {
-    fn rights_of(&self, store: &Store, asset: &NamedNode) -> Result<Option<AssetRights>> {
-        if !store.db().contains_named_graph(asset)? {
-            return Ok(None);
-        }
-        let triples = crate::assets::rights_triples(store, asset)?;
-        Ok(Some(crate::rights::compile(asset, &triples, Territories::global())))
-    }
-}
 
 /// How a batch with invalid events is handled (as for record ingest).
 pub use crate::assets::OnError;
@@ -226,7 +212,7 @@ impl Batch {
             .into_iter()
             .enumerate()
             .map(|(index, event)| match event {
-                Ok(event) => self.check(view.store(), index, event, rights, how.now),
+                Ok(event) => self.check(index, event, rights, how.now),
                 Err(error) => Ok(Err(error)),
             })
             .collect::<Result<_>>()?;
@@ -251,7 +237,6 @@ impl Batch {
     /// store failing to tell the asset's rights.)
     fn check(
         &mut self,
-        store: &Store,
         index: usize,
         event: UsageEvent,
         rights: &dyn RightsOf,
@@ -270,9 +255,9 @@ impl Batch {
                 "is more than a day in the future; send the time the asset was used".into(),
             )));
         }
-        let asset = crate::ingest::asset_iri(&event.asset);
+        let asset = crate::rdf::asset_iri(&event.asset);
         if !self.rights.contains_key(&asset) {
-            let found = rights.rights_of(store, &asset)?;
+            let found = rights.rights_of(&asset)?;
             self.rights.insert(asset.clone(), found);
         }
         if self.rights[&asset].is_none() {
@@ -418,10 +403,7 @@ const BLOCKING_ORDER: [&str; 7] = [
 
 /// The IRI of a user who used an asset.
 pub fn user_iri(user: &str) -> NamedNode {
-    NamedNode::new_unchecked(format!(
-        "urn:assetgraph:user:{}",
-        crate::ingest::assetgraph::percent_encode(user)
-    ))
+    NamedNode::new_unchecked(format!("urn:assetgraph:user:{}", crate::rdf::percent_encode(user)))
 }
 
 /// The event's name: the client's id, or a digest of what it says (the
@@ -429,7 +411,7 @@ pub fn user_iri(user: &str) -> NamedNode {
 fn event_iri(event: &UsageEvent, at: i64) -> NamedNode {
     use sha2::{Digest, Sha256};
     let id = match &event.id {
-        Some(id) => crate::ingest::assetgraph::percent_encode(id),
+        Some(id) => crate::rdf::percent_encode(id),
         None => {
             let mut digest = Sha256::new();
             for part in [
@@ -457,11 +439,7 @@ fn event_triples(name: &NamedNode, asset: &NamedNode, event: &UsageEvent, at: i6
         Triple::new(name.clone(), rdf::TYPE, ag::USAGE_EVENT),
         Triple::new(name.clone(), prov::USED, asset.clone()),
         Triple::new(name.clone(), ag::ACTION, text(event.action.name())),
-        Triple::new(
-            name.clone(),
-            prov::STARTED_AT_TIME,
-            crate::rights::date_time_literal(at),
-        ),
+        Triple::new(name.clone(), prov::STARTED_AT_TIME, crate::rdf::time::literal(at)),
         Triple::new(name.clone(), prov::WAS_ASSOCIATED_WITH, user_iri(&event.user)),
         Triple::new(name.clone(), ag::WITHIN_TERMS, Literal::from(decision.within_terms)),
         Triple::new(name.clone(), ag::DECIDING_RULE, text(decision.rule)),

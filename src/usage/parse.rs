@@ -11,9 +11,9 @@
 //! the batch arrives. Fields nobody maps are refused rather than ignored: a
 //! misspelt `teritory` must not widen the check to every territory.
 
+use crate::error::RecordError;
 use crate::error::Result;
 use crate::ingest::json::{self, FieldResult, Obj};
-use crate::ingest::RecordError;
 use crate::rights::{Context, Key, Territories, DIMENSIONS};
 use crate::vocab::ag;
 use oxigraph::model::NamedNodeRef;

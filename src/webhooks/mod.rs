@@ -31,7 +31,6 @@
 //! `"<t>.<body>"` with the subscription's secret; receivers recompute it
 //! and refuse old timestamps to stop replays.
 
-pub mod background;
 pub mod deliver;
 pub mod subscriptions;
 
@@ -63,7 +62,7 @@ impl Event {
         Event {
             id,
             kind: kind.to_owned(),
-            occurred_at: crate::assets::rfc3339(occurred_at),
+            occurred_at: crate::rdf::time::rfc3339(occurred_at),
             data,
         }
     }
@@ -181,7 +180,7 @@ pub fn announced(store: &Store, asset: &NamedNode) -> Result<Option<bool>> {
 pub fn cursor(store: &Store) -> Result<Cursor> {
     let node = NamedNodeRef::new_unchecked(CURSOR);
     Ok(Cursor {
-        clock: value(store, node, ag::CLOCK_CURSOR)?.and_then(|v| crate::rights::parse_time(&v)),
+        clock: value(store, node, ag::CLOCK_CURSOR)?.and_then(|v| crate::rdf::time::parse(&v)),
         generation: value(store, node, ag::GENERATION_CURSOR)?.and_then(|v| v.parse().ok()),
     })
 }
@@ -235,7 +234,7 @@ pub fn due(store: &Store, now: i64, limit: usize) -> Result<Vec<Delivery>> {
         let (NamedOrBlankNode::NamedNode(node), Term::Literal(next)) = (quad.subject, quad.object) else {
             continue;
         };
-        let next = crate::rights::parse_time(next.value()).unwrap_or(0);
+        let next = crate::rdf::time::parse(next.value()).unwrap_or(0);
         ordered &= next >= last;
         last = next;
         if next <= now {
@@ -274,11 +273,7 @@ pub fn record(store: &Store, outcomes: &[(Delivery, Outcome)], retry: Retry, now
             add.extend([
                 Triple::new(attempt.clone(), rdf::TYPE, ag::DELIVERY_ATTEMPT),
                 Triple::new(attempt.clone(), ag::OF_DELIVERY, node.clone()),
-                Triple::new(
-                    attempt.clone(),
-                    prov::STARTED_AT_TIME,
-                    crate::rights::date_time_literal(now),
-                ),
+                Triple::new(attempt.clone(), prov::STARTED_AT_TIME, crate::rdf::time::literal(now)),
                 Triple::new(node.clone(), ag::ATTEMPTS, integer(attempts.into())),
             ]);
             let state = match outcome {
@@ -287,7 +282,7 @@ pub fn record(store: &Store, outcomes: &[(Delivery, Outcome)], retry: Retry, now
                     add.push(Triple::new(
                         node.clone(),
                         ag::DELIVERED_AT,
-                        crate::rights::date_time_literal(now),
+                        crate::rdf::time::literal(now),
                     ));
                     DELIVERED
                 }
@@ -303,7 +298,7 @@ pub fn record(store: &Store, outcomes: &[(Delivery, Outcome)], retry: Retry, now
                         add.push(Triple::new(
                             node.clone(),
                             ag::NEXT_ATTEMPT,
-                            crate::rights::date_time_literal(next),
+                            crate::rdf::time::literal(next),
                         ));
                         PENDING
                     }
@@ -425,7 +420,7 @@ pub fn redeliver(store: &Store, subscription: &str, now: i64, actor: &str) -> Re
             add.extend([
                 Triple::new(node.clone(), ag::DELIVERY_STATE, Literal::new_simple_literal(PENDING)),
                 Triple::new(node.clone(), ag::ATTEMPTS, integer(0)),
-                Triple::new(node, ag::NEXT_ATTEMPT, crate::rights::date_time_literal(now)),
+                Triple::new(node, ag::NEXT_ATTEMPT, crate::rdf::time::literal(now)),
             ]);
         }
         let change = Change {
@@ -470,14 +465,11 @@ fn outbox_patch(remove: Vec<Triple>, add: Vec<Triple>) -> GraphWrite {
 }
 
 fn event_iri(id: &str) -> NamedNode {
-    NamedNode::new_unchecked(format!(
-        "urn:assetgraph:event:{}",
-        crate::ingest::assetgraph::percent_encode(id)
-    ))
+    NamedNode::new_unchecked(format!("urn:assetgraph:event:{}", crate::rdf::percent_encode(id)))
 }
 
 fn delivery_iri(subscription: &str, event: &str) -> NamedNode {
-    let encode = crate::ingest::assetgraph::percent_encode;
+    let encode = crate::rdf::percent_encode;
     NamedNode::new_unchecked(format!(
         "urn:assetgraph:delivery:{}:{}",
         encode(subscription),
@@ -515,7 +507,7 @@ fn delivery_triples(subscription: &str, event_id: &str, event: &NamedNode, now: 
         ),
         Triple::new(node.clone(), ag::DELIVERY_STATE, Literal::new_simple_literal(PENDING)),
         Triple::new(node.clone(), ag::ATTEMPTS, integer(0)),
-        Triple::new(node, ag::NEXT_ATTEMPT, crate::rights::date_time_literal(now)),
+        Triple::new(node, ag::NEXT_ATTEMPT, crate::rdf::time::literal(now)),
     ]
 }
 
@@ -525,11 +517,7 @@ fn cursor_triples(store: &Store, cursor: Cursor) -> Result<(Vec<Triple>, Vec<Tri
     old.extend(triples_of(store, node, ag::GENERATION_CURSOR)?);
     let mut new = Vec::new();
     if let Some(clock) = cursor.clock {
-        new.push(Triple::new(
-            node,
-            ag::CLOCK_CURSOR,
-            crate::rights::date_time_literal(clock),
-        ));
+        new.push(Triple::new(node, ag::CLOCK_CURSOR, crate::rdf::time::literal(clock)));
     }
     if let Some(generation) = cursor.generation {
         new.push(Triple::new(node, ag::GENERATION_CURSOR, integer(generation)));
@@ -647,7 +635,7 @@ mod tests {
             .db()
             .quads_for_pattern(None, Some(ag::NEXT_ATTEMPT), None, Some(outbox().as_ref().into()))
             .map(|q| match q.unwrap().object {
-                Term::Literal(time) => crate::rights::parse_time(time.value()).unwrap(),
+                Term::Literal(time) => crate::rdf::time::parse(time.value()).unwrap(),
                 other => panic!("{other} is not a time"),
             })
             .collect();

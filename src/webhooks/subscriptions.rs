@@ -206,7 +206,7 @@ impl Subscriptions {
     fn persist(&self, added: &[Subscription]) -> Result<()> {
         let Some(path) = &self.file else { return Ok(()) };
         let text = serde_json::to_string_pretty(added).expect("subscriptions serialise");
-        crate::config::write_secret_file(path, text.as_bytes())
+        crate::auth::write_secret_file(path, text.as_bytes())
     }
 }
 

@@ -6,7 +6,7 @@
 use assetgraph::config::Config;
 use assetgraph::http::AppState;
 use assetgraph::index::SearchIndex;
-use assetgraph::ingest::rdf;
+use assetgraph::rdf;
 use assetgraph::store::Store;
 use assetgraph::taxonomy::{self, Push, PushMode, PushReport};
 use oxigraph::model::Term;
@@ -260,4 +260,22 @@ pub fn config_with_keys(extra: &str) -> String {
 /// The `Authorization` header of a key made by [`config_with_keys`].
 pub fn bearer(role: &str) -> String {
     format!("Bearer {role}-secret-0123456789")
+}
+
+/// Every Rust file under `dir`, found recursively.
+pub fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![dir.to_owned()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
 }

@@ -189,8 +189,8 @@ fn licence(
     Licence {
         rule: rule.to_owned(),
         kind,
-        from: term.from.map(rfc3339),
-        until: term.until.map(rfc3339),
+        from: term.from.map(crate::rdf::time::rfc3339),
+        until: term.until.map(crate::rdf::time::rfc3339),
         constraints: DIMENSIONS
             .iter()
             .filter(|&&d| !constraints.get(d).is_empty())
@@ -213,11 +213,7 @@ pub fn summary(rights: &AssetRights, territories: &Territories, now: i64) -> Cle
         downloads: rights.downloads.map(|(used, allowed)| Downloads { used, allowed }),
         grants: rights.grants.len(),
         restrictions: rights.restrictions.len(),
-        next_change: rights.next_change_after(now).map(rfc3339),
+        next_change: rights.next_change_after(now).map(crate::rdf::time::rfc3339),
         reasons: explained.reasons,
     }
-}
-
-pub fn rfc3339(unix: i64) -> String {
-    crate::rights::date_time_literal(unix).value().to_owned()
 }

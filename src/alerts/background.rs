@@ -3,13 +3,13 @@
 //! every commit. Both run on the caller's tokio runtime and stop when the
 //! returned [`Background`] is dropped.
 
-use super::deliver::Dispatcher;
-use super::Subscriptions;
 use crate::config::Config;
 use crate::error::Result;
 use crate::rights::RightsOf;
 use crate::store::{ChangeListener, Receipt, Store};
 use crate::vocab::graphs;
+use crate::webhooks::deliver::Dispatcher;
+use crate::webhooks::Subscriptions;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -105,7 +105,7 @@ impl Scheduler {
             let horizon = self.horizon;
             let tick = tokio::task::spawn_blocking(move || {
                 let now = time::OffsetDateTime::now_utc().unix_timestamp();
-                crate::alerts::events::run_tick(&store, &*rights, &subscriptions, now, horizon, with_clock)
+                super::events::run_tick(&store, &*rights, &subscriptions, now, horizon, with_clock)
             })
             .await;
             match tick {
