@@ -492,6 +492,17 @@ async fn narrower_concepts_match_and_related_ones_rank_below_exact() {
     let concepts = &answer["facets"]["schemes"][0]["concepts"];
     assert_eq!(concepts[0]["broader"], json!([]));
     assert_eq!(concepts[1]["broader"], json!([format!("{T}sustainable-packaging")]));
+    // assets with one tag and with two, under the same concepts: each once
+    let (_, answer) = search(&client, &server.base, "q=sustainable%20packaging&related_weight=0").await;
+    assert_eq!(ids(&answer).len(), 3, "{answer}");
+    assert_eq!(
+        rolled(&answer),
+        [
+            ("Packaging".into(), 3),
+            ("Sustainable packaging".into(), 3),
+            ("Recyclable".into(), 2)
+        ]
+    );
 }
 
 #[tokio::test]

@@ -161,6 +161,47 @@ pub struct ConceptView {
     /// Per index segment and tag field, where each concept's postings
     /// are, read once for this view.
     tag_postings: PerSegment<(SegmentId, Field), TagPostings>,
+    /// The concepts' schemes by number, worked out on first use.
+    scheme_index: std::sync::OnceLock<SchemeIndex>,
+}
+
+/// The schemes of every concept as small numbers: the facet roll-up
+/// groups thousands of concepts by scheme in each broad query, and reading
+/// each concept's own list of scheme IRIs would visit as many places.
+#[derive(Debug, Default)]
+pub struct SchemeIndex {
+    /// The schemes' IRIs, sorted: a scheme's number is its place here.
+    pub names: Vec<String>,
+    /// The scheme numbers of each concept, one concept after the other.
+    numbers: Vec<u32>,
+    /// Where each concept's run in `numbers` starts; one more at the end.
+    at: Vec<u32>,
+}
+
+impl SchemeIndex {
+    fn new(concepts: &[Concept]) -> SchemeIndex {
+        let mut names: Vec<String> = concepts.iter().flat_map(|c| c.links.schemes.iter().cloned()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut numbers = Vec::new();
+        let mut at = Vec::with_capacity(concepts.len() + 1);
+        for concept in concepts {
+            at.push(numbers.len() as u32);
+            for scheme in &concept.links.schemes {
+                let number = names.binary_search(scheme).expect("every scheme was named");
+                numbers.push(number as u32);
+            }
+        }
+        at.push(numbers.len() as u32);
+        SchemeIndex { names, numbers, at }
+    }
+
+    /// The numbers of the schemes a concept belongs to.
+    #[inline]
+    pub fn of(&self, concept: u32) -> &[u32] {
+        let (from, to) = (self.at[concept as usize], self.at[concept as usize + 1]);
+        &self.numbers[from as usize..to as usize]
+    }
 }
 
 /// What is read once per index segment for a view, kept while the view
@@ -403,9 +444,9 @@ impl ConceptView {
         &self.concepts[id as usize].links.ancestors
     }
 
-    /// The schemes a concept belongs to.
-    pub fn schemes(&self, id: u32) -> &[String] {
-        &self.concepts[id as usize].links.schemes
+    /// The schemes of every concept, by number.
+    pub fn scheme_index(&self) -> &SchemeIndex {
+        self.scheme_index.get_or_init(|| SchemeIndex::new(&self.concepts))
     }
 
     /// The concept's direct broader concepts.

@@ -71,6 +71,9 @@ pub struct TallySegment {
     tags: Option<StrColumn>,
     dictionary: Arc<TagDictionary>,
     tagged: Vec<u32>,
+    /// Per tag ordinal, the matches carrying that tag alone: rolled up
+    /// once per tag at the end rather than once per match.
+    alone: Vec<u32>,
     roll_up: RollUp,
 }
 
@@ -212,6 +215,7 @@ impl Collector for Tally {
         Ok(TallySegment {
             fields,
             tagged: vec![0; dictionary.tags.len()],
+            alone: vec![0; dictionary.tags.len()],
             tags,
             dictionary,
             roll_up: RollUp::take(self.view.len()),
@@ -261,7 +265,14 @@ impl SegmentCollector for TallySegment {
             field.count(doc);
         }
         let Some(column) = &self.tags else { return };
-        for ord in column.term_ords(doc) {
+        let mut ords = column.term_ords(doc);
+        let Some(first) = ords.next() else { return };
+        let Some(second) = ords.next() else {
+            self.tagged[first as usize] += 1;
+            self.alone[first as usize] += 1;
+            return;
+        };
+        for ord in [first, second].into_iter().chain(ords) {
             self.tagged[ord as usize] += 1;
             for &concept in self.dictionary.ancestors_or_self(ord as usize) {
                 self.roll_up.count(concept, doc);
@@ -269,7 +280,14 @@ impl SegmentCollector for TallySegment {
         }
     }
 
-    fn harvest(self) -> Tallied {
+    fn harvest(mut self) -> Tallied {
+        // Matches with one tag count once for each concept at or above it,
+        // as no other tag of theirs can have counted them.
+        for (ord, &n) in self.alone.iter().enumerate().filter(|(_, n)| **n > 0) {
+            for &concept in self.dictionary.ancestors_or_self(ord) {
+                self.roll_up.add(concept, n);
+            }
+        }
         let mut fields: [HashMap<String, u64>; 3] = Default::default();
         for (out, field) in fields.iter_mut().zip(self.fields) {
             if let Some(column) = field.column {
@@ -317,15 +335,19 @@ fn values_counted(column: &StrColumn, counts: &[u32]) -> HashMap<String, u64> {
 /// The rolled-up counts grouped by scheme, most assets first. Only the
 /// concepts kept are labelled: most queries reach thousands.
 pub fn schemes(counts: &[(u32, u32)], view: &ConceptView, lang: Option<&str>, size: usize) -> Vec<SchemeFacet> {
-    let mut by_scheme: std::collections::BTreeMap<&str, Vec<(u32, u32)>> = Default::default();
+    let index = view.scheme_index();
+    let mut by_scheme: Vec<Vec<(u32, u32)>> = vec![Vec::new(); index.names.len()];
     for &(id, count) in counts {
-        for scheme in view.schemes(id) {
-            by_scheme.entry(scheme).or_default().push((count, id));
+        for &scheme in index.of(id) {
+            by_scheme[scheme as usize].push((count, id));
         }
     }
+    // In the order of the schemes' IRIs, as the names are.
     by_scheme
         .into_iter()
-        .map(|(scheme, counted)| {
+        .zip(&index.names)
+        .filter(|(counted, _)| !counted.is_empty())
+        .map(|(counted, scheme)| {
             let concepts = most_counted(counted, size, view)
                 .into_iter()
                 .map(|(count, id)| RolledUp {
