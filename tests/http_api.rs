@@ -305,3 +305,23 @@ async fn every_rdf_format_is_accepted_and_gives_the_same_version() {
     }
     assert_eq!(versions.len(), 1, "{versions:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_path_that_is_not_text_gets_a_problem_naming_the_path() {
+    let server = start_server(config_with_keys(1 << 20)).await;
+    let client = Client::new();
+    // `%FF` decodes to a byte that is no UTF-8: every route taking an id
+    // from its path refuses it the same way.
+    for path in [
+        "/api/assets/%FF",
+        "/api/assets/%FF/clearance",
+        "/api/taxonomies/%FF",
+        "/api/reports/%FF",
+    ] {
+        let response = get_as_reader(&client, &format!("{}{path}", server.base)).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(response.headers()["content-type"], "application/problem+json", "{path}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["field"], "path", "{path}: {problem}");
+    }
+}

@@ -12,13 +12,13 @@
 //! so the id is the rest of the path.
 
 use super::auth::Caller;
-use super::params::{Params, Repeatable};
+use super::params::{Params, PathSegment, Repeatable};
 use super::{blocking, read_body, AppState, Problem};
 use crate::assets::{self, Ingest, OnError};
 use crate::auth::Role;
 use crate::ingest::{self, Mapping, RecordResult, Source};
 use crate::rights::{Context, Territories};
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -48,7 +48,7 @@ impl Repeatable for IngestParams {}
 async fn ingest_batch(
     State(state): State<AppState>,
     caller: Caller,
-    Path(source): Path<String>,
+    PathSegment(source): PathSegment,
     Params(params): Params<IngestParams>,
     request: Request,
 ) -> Result<impl IntoResponse, Problem> {
@@ -171,7 +171,7 @@ async fn read_files(request: Request, params: &IngestParams, limit: usize) -> Re
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
-    Path(path): Path<String>,
+    PathSegment(path): PathSegment,
     Params(query): Params<HashMap<String, String>>,
 ) -> Result<axum::response::Response, Problem> {
     caller.require(Role::Reader)?;
@@ -187,7 +187,11 @@ async fn show(
     Ok(Json(view).into_response())
 }
 
-async fn remove(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode, Problem> {
+async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathSegment(id): PathSegment,
+) -> Result<StatusCode, Problem> {
     let principal = caller.require(Role::Editor)?.clone();
     let store = state.store.clone();
     blocking(move || assets::delete(&store, &id, &principal.name, principal.write_tenant())).await?;

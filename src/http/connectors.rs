@@ -16,11 +16,11 @@
 //!   Rightsline as usage records.
 
 use super::auth::Caller;
-use super::params::Params;
+use super::params::{Params, PathSegment};
 use super::{read_body, AppState, Problem};
 use crate::auth::Role;
 use crate::connectors;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -41,7 +41,7 @@ pub(super) fn routes() -> Router<AppState> {
 async fn sync_now(
     State(state): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    PathSegment(name): PathSegment,
 ) -> Result<impl IntoResponse, Problem> {
     caller.require(Role::Editor)?;
     let report = connectors::sync(&state.connectors, &name).await?;

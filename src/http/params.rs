@@ -1,10 +1,11 @@
 //! Query-string parameters, read strictly: a parameter given twice is a 400
 //! naming it (unless the route repeats it on purpose), and a value of the
 //! wrong type is a 400 naming the field — never a silent last-one-wins,
-//! never a text/plain rejection.
+//! never a text/plain rejection. The segment a route takes from the path
+//! ([`PathSegment`]) is refused the same way when it is not text.
 
 use super::Problem;
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use std::collections::HashSet;
@@ -50,6 +51,27 @@ where
             Problem::bad_request(field, format!("the parameters are not valid: {detail}"))
         })?;
         Ok(Params(value))
+    }
+}
+
+/// The one segment a route takes from its path (an asset id, a report's
+/// name), percent-decoded.
+pub(super) struct PathSegment(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathSegment {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(segment)) => Ok(PathSegment(segment)),
+            Err(rejection) => Err(Problem::bad_request(
+                "path",
+                format!(
+                    "the path is not valid: {}; percent-encode the id as UTF-8",
+                    rejection.body_text()
+                ),
+            )),
+        }
     }
 }
 

@@ -4,14 +4,14 @@
 //! above.
 
 use super::auth::Caller;
-use super::params::Params;
+use super::params::{Params, PathSegment};
 use super::sparql::{stream_query, Formats};
 use super::{AppState, Problem};
 use crate::auth::Role;
 use crate::reports;
 use crate::sparql::query::QueryRequest;
 use crate::sparql::stop::Stop;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -32,7 +32,7 @@ async fn list(caller: Caller) -> Result<impl IntoResponse, Problem> {
 async fn run(
     State(state): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    PathSegment(name): PathSegment,
     Params(mut params): Params<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {

@@ -7,13 +7,13 @@
 //! - `GET /api/concepts?iri=…&lang=…`.
 
 use super::auth::Caller;
-use super::params::{Params, Repeatable};
+use super::params::{Params, PathSegment, Repeatable};
 use super::{blocking, read_body, AppState, Problem};
 use crate::auth::Role;
 use crate::rdf;
 use crate::taxonomy::{self, Push, PushMode};
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -38,7 +38,7 @@ async fn list(State(state): State<AppState>, caller: Caller) -> Result<impl Into
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathSegment(id): PathSegment,
 ) -> Result<impl IntoResponse, Problem> {
     caller.require(Role::Reader)?;
     let project = blocking(move || taxonomy::get(&state.store, &id)).await?;
@@ -57,7 +57,7 @@ async fn push(
     State(state): State<AppState>,
     caller: Caller,
     method: Method,
-    Path(id): Path<String>,
+    PathSegment(id): PathSegment,
     Params(params): Params<PushParams>,
     headers: HeaderMap,
     body: Body,

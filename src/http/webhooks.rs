@@ -9,11 +9,11 @@
 //! - `POST /api/webhooks/{name}/redeliver` — dead letters back in the queue.
 
 use super::auth::Caller;
-use super::params::{Params, Repeatable};
+use super::params::{Params, PathSegment, Repeatable};
 use super::{blocking, read_body, AppState, Problem};
 use crate::auth::Role;
 use crate::webhooks::{self, Subscription};
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
@@ -69,7 +69,7 @@ async fn add(State(state): State<AppState>, caller: Caller, request: Request) ->
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    PathSegment(name): PathSegment,
 ) -> Result<StatusCode, Problem> {
     caller.require(Role::Admin)?;
     let subscriptions = state.subscriptions.clone();
@@ -120,7 +120,7 @@ async fn deliveries(
 async fn redeliver(
     State(state): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    PathSegment(name): PathSegment,
 ) -> Result<impl IntoResponse, Problem> {
     let principal = caller.require(Role::Admin)?.clone();
     if state.subscriptions.get(&name).is_none() {
