@@ -116,6 +116,18 @@ async fn smintio_twice_imports_nothing_twice() {
     let tokens = std::fs::read_to_string(dir.path().join("connectors/smintio-token.json")).unwrap();
     assert!(tokens.contains("r-2"));
     assert_owner_only(&dir.path().join("connectors/smintio-token.json"));
+    // The tokens live outside the store; their refresh is in the audit
+    // trail all the same, without them.
+    let window = assetgraph::audit::Window {
+        limit: 100,
+        ..Default::default()
+    };
+    let trail = assetgraph::audit::timeline(&context.store, &window).unwrap();
+    let refreshes: Vec<_> = trail.iter().filter(|e| e.what == "connector.tokens").collect();
+    assert_eq!(refreshes.len(), 1, "{trail:?}");
+    assert_eq!(refreshes[0].who.as_deref(), Some("connector:Smint.io"));
+    let text = format!("{trail:?}");
+    assert!(!text.contains("tok-1") && !text.contains("r-2"), "{text}");
 }
 
 #[tokio::test]

@@ -352,6 +352,12 @@ async fn subscriptions_through_the_api_are_checked_kept_and_never_show_their_sec
     let list: Value = fetch_json(&client, &format!("{base}/api/webhooks")).await;
     assert_eq!(list["subscriptions"].as_array().unwrap().len(), 2);
     assert!(!list.to_string().contains(SECRET), "secrets never leave the service");
+    // Subscriptions live outside the store, yet each change is in the audit
+    // trail: who, which name, which host; never the secret.
+    let trail = fetch_json(&client, &format!("{base}/api/audit")).await.to_string();
+    assert!(trail.contains("webhook.subscribe"), "{trail}");
+    assert!(trail.contains("'crm' delivers asset.* to 127.0.0.1"), "{trail}");
+    assert!(!trail.contains(created["secret"].as_str().unwrap()), "{trail}");
     running.stop().await;
 
     // Kept across a restart, in a file only its owner reads.
@@ -364,6 +370,10 @@ async fn subscriptions_through_the_api_are_checked_kept_and_never_show_their_sec
         .await
         .unwrap();
     assert_eq!(removed.status(), reqwest::StatusCode::NO_CONTENT);
+    let trail = fetch_json(&client, &format!("{}/api/audit", running.base))
+        .await
+        .to_string();
+    assert!(trail.contains("webhook.unsubscribe"), "{trail}");
     running.stop().await;
 }
 

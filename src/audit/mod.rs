@@ -118,11 +118,21 @@ fn everything(store: &Store, window: &Window) -> Result<Vec<Entry>> {
         // "10000 record(s) from smintio"); reading every part of a large
         // batch would decode a million IRIs.
         let mut parts = db.quads_for_pattern(Some(change.as_ref().into()), Some(ag::GRAPH_CHANGE), None, Some(audit));
-        let Some(first) = parts.next().transpose()? else {
-            continue;
+        // A change with no graph changed state kept outside the store
+        // (webhook subscriptions, tokens); its note says what.
+        let part = match parts.next().transpose()? {
+            Some(first) => match first.object {
+                Term::NamedNode(part) => Some(part),
+                _ => continue,
+            },
+            None => None,
         };
-        let Term::NamedNode(part) = first.object else { continue };
-        entries.extend(change_entry(store, change.as_ref(), part.as_ref(), None)?);
+        entries.extend(change_entry(
+            store,
+            change.as_ref(),
+            part.as_ref().map(NamedNode::as_ref),
+            None,
+        )?);
     }
     // Reading every approval or use of a large trail is the slow part:
     // without a window, each stops once far more than asked for are in.
@@ -173,7 +183,7 @@ fn changes_to(store: &Store, target: NamedNodeRef<'_>, kind: &'static str) -> Re
         };
         for change in db.quads_for_pattern(None, Some(ag::GRAPH_CHANGE), Some(part.into()), Some(audit)) {
             if let NamedOrBlankNodeRef::NamedNode(change) = change?.subject.as_ref() {
-                entries.extend(change_entry(store, change, part, Some(kind))?);
+                entries.extend(change_entry(store, change, Some(part), Some(kind))?);
             }
         }
     }
@@ -185,7 +195,7 @@ fn changes_to(store: &Store, target: NamedNodeRef<'_>, kind: &'static str) -> Re
 fn change_entry(
     store: &Store,
     change: NamedNodeRef<'_>,
-    part: NamedNodeRef<'_>,
+    part: Option<NamedNodeRef<'_>>,
     kind: Option<&'static str>,
 ) -> Result<Option<Entry>> {
     let audit = graph(graphs::AUDIT);
@@ -202,14 +212,19 @@ fn change_entry(
         Some(Term::NamedNode(agent)) => text(value(agent.as_ref(), rdfs::LABEL)?),
         _ => None,
     };
-    let graph_changed = text(value(part, ag::CHANGED_GRAPH)?);
-    let added = text(value(part, ag::TRIPLES_ADDED)?).unwrap_or_default();
-    let removed = text(value(part, ag::TRIPLES_REMOVED)?).unwrap_or_default();
-    let dropped = text(value(part, ag::GRAPH_DROPPED)?).is_some_and(|d| d == "true");
-    let mut detail = if dropped {
-        format!("graph dropped (-{removed} triples)")
-    } else {
-        format!("+{added} -{removed} triples")
+    let (graph_changed, mut detail) = match part {
+        Some(part) => {
+            let added = text(value(part, ag::TRIPLES_ADDED)?).unwrap_or_default();
+            let removed = text(value(part, ag::TRIPLES_REMOVED)?).unwrap_or_default();
+            let dropped = text(value(part, ag::GRAPH_DROPPED)?).is_some_and(|d| d == "true");
+            let detail = if dropped {
+                format!("graph dropped (-{removed} triples)")
+            } else {
+                format!("+{added} -{removed} triples")
+            };
+            (text(value(part, ag::CHANGED_GRAPH)?), detail)
+        }
+        None => (None, "no graph changed".to_owned()),
     };
     if let Some(note) = text(value(change, rdfs::COMMENT)?) {
         detail = format!("{detail}; {note}");

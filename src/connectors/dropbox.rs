@@ -75,7 +75,7 @@ pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> 
             &settings.refresh_token,
             &settings.refresh_token_env,
         )?,
-        context.private_dir().join("dropbox-token.json"),
+        context.token_file("dropbox-token.json"),
     )?;
     let api = settings.api_base.trim_end_matches('/');
     let mut report = SyncReport::new("dropbox");

@@ -176,6 +176,15 @@ impl Context {
         self.store.path().join("connectors")
     }
 
+    /// The file a connector keeps its OAuth tokens in, by name.
+    pub fn token_file(&self, name: &str) -> oauth::TokenFile {
+        oauth::TokenFile {
+            path: self.private_dir().join(name),
+            store: self.store.clone(),
+            tenant: self.settings.default_tenant.clone(),
+        }
+    }
+
     /// Runs blocking store work off the async workers.
     async fn blocking<T: Send + 'static>(&self, work: impl FnOnce(&Store) -> Result<T> + Send + 'static) -> Result<T> {
         let store = self.store.clone();

@@ -5,8 +5,10 @@
 
 use super::{success_body, Http};
 use crate::error::{Error, Result};
+use crate::store::{Change, Store};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
+use std::sync::Arc;
 use tokio::sync::Mutex;
 
 #[derive(Clone, Default, Serialize, Deserialize)]
@@ -17,12 +19,21 @@ struct Tokens {
     expires_at: Option<i64>,
 }
 
+/// Where a connector keeps its tokens: a file of its own, readable by the
+/// service only, and a line in the audit trail each time they change.
+pub struct TokenFile {
+    pub path: PathBuf,
+    pub store: Arc<Store>,
+    /// The tenant the audit entry is recorded for.
+    pub tenant: String,
+}
+
 pub struct OAuth {
     system: &'static str,
     token_url: String,
     client_id: String,
     client_secret: String,
-    file: PathBuf,
+    kept: TokenFile,
     tokens: Mutex<Tokens>,
 }
 
@@ -35,9 +46,10 @@ impl OAuth {
         client_id: String,
         client_secret: String,
         refresh_token: String,
-        file: PathBuf,
+        kept: TokenFile,
     ) -> Result<Self> {
-        let tokens = match std::fs::read_to_string(&file) {
+        let file = &kept.path;
+        let tokens = match std::fs::read_to_string(file) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| {
                 Error::invalid(format!(
                     "{}: not a token file ({e}); delete it to start again from the configured refresh token",
@@ -54,7 +66,7 @@ impl OAuth {
             token_url,
             client_id,
             client_secret,
-            file,
+            kept,
             tokens: Mutex::new(tokens),
         })
     }
@@ -132,11 +144,25 @@ impl OAuth {
             tokens.refresh_token = rotated;
         }
         tokens.expires_at = answer.expires_in.map(|s| now + s);
-        self.persist(&tokens)?;
+        self.persist(&tokens).await?;
         Ok(answer.access_token)
     }
 
-    fn persist(&self, tokens: &Tokens) -> Result<()> {
-        crate::auth::write_secret_file(&self.file, &serde_json::to_vec(tokens).expect("tokens serialise"))
+    /// Keeps the tokens in their file, and says so in the audit trail
+    /// (which system, never the tokens).
+    async fn persist(&self, tokens: &Tokens) -> Result<()> {
+        crate::auth::write_secret_file(&self.kept.path, &serde_json::to_vec(tokens).expect("tokens serialise"))?;
+        let change = Change {
+            actor: format!("connector:{}", self.system),
+            operation: "connector.tokens".into(),
+            tenant: self.kept.tenant.clone(),
+            note: Some(format!("{} OAuth tokens refreshed and kept", self.system)),
+            writes: Vec::new(),
+        };
+        let store = self.kept.store.clone();
+        tokio::task::spawn_blocking(move || store.record_outside_change(change))
+            .await
+            .map_err(|e| Error::Storage(format!("recording the token refresh: {e}")))??;
+        Ok(())
     }
 }

@@ -94,7 +94,7 @@ fn oauth(context: &Context, settings: &Settings) -> Result<OAuth> {
             &settings.refresh_token,
             &settings.refresh_token_env,
         )?,
-        context.private_dir().join("smintio-token.json"),
+        context.token_file("smintio-token.json"),
     )
 }
 

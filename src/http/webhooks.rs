@@ -40,8 +40,30 @@ fn public(subscription: &Subscription) -> serde_json::Value {
     serde_json::json!({ "name": subscription.name, "url": subscription.url, "events": subscription.events })
 }
 
+/// Webhook subscriptions live in a file that holds their secrets, not in
+/// the store; each change to them is still told by the audit trail (the
+/// name, the receiving host and the events, never the secret or the path).
+fn subscription_change(principal: &crate::auth::Principal, operation: &str, note: String) -> crate::store::Change {
+    crate::store::Change {
+        actor: principal.name.clone(),
+        operation: operation.into(),
+        tenant: principal.write_tenant().to_owned(),
+        note: Some(note),
+        writes: Vec::new(),
+    }
+}
+
+/// The host a subscription delivers to, for the audit trail: a URL's path
+/// and query may carry a token.
+fn receiving_host(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "an unreadable address".into())
+}
+
 async fn add(State(state): State<AppState>, caller: Caller, request: Request) -> Result<impl IntoResponse, Problem> {
-    caller.require(Role::Admin)?;
+    let principal = caller.require(Role::Admin)?.clone();
     let body = read_body(request.into_body(), 64 * 1024).await?;
     let value = crate::ingest::parse_json(&body)?;
     let mut subscription: Subscription = serde_json::from_value(value).map_err(|e| {
@@ -56,8 +78,19 @@ async fn add(State(state): State<AppState>, caller: Caller, request: Request) ->
     }
     let answer = public(&subscription);
     let secret = subscription.secret.clone();
-    let subscriptions = state.subscriptions.clone();
-    blocking(move || subscriptions.add(subscription)).await?;
+    let note = format!(
+        "'{}' delivers {} to {}",
+        subscription.name,
+        subscription.events.join(", "),
+        receiving_host(&subscription.url)
+    );
+    let change = subscription_change(&principal, "webhook.subscribe", note);
+    let (subscriptions, store) = (state.subscriptions.clone(), state.store.clone());
+    blocking(move || {
+        subscriptions.add(subscription)?;
+        store.record_outside_change(change).map(drop)
+    })
+    .await?;
     let mut answer = answer;
     if generated {
         // Shown once: it is not readable later.
@@ -71,10 +104,19 @@ async fn remove(
     caller: Caller,
     PathSegment(name): PathSegment,
 ) -> Result<StatusCode, Problem> {
-    caller.require(Role::Admin)?;
-    let subscriptions = state.subscriptions.clone();
+    let principal = caller.require(Role::Admin)?.clone();
+    let (subscriptions, store) = (state.subscriptions.clone(), state.store.clone());
     let name_for_error = name.clone();
-    if blocking(move || subscriptions.remove(&name)).await? {
+    let removed = blocking(move || {
+        let removed = subscriptions.remove(&name)?;
+        if removed {
+            let change = subscription_change(&principal, "webhook.unsubscribe", format!("'{name}' removed"));
+            store.record_outside_change(change)?;
+        }
+        Ok(removed)
+    })
+    .await?;
+    if removed {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(crate::Error::not_found(format!("webhook subscription '{name_for_error}'")).into())

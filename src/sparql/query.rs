@@ -137,7 +137,7 @@ impl Prepared {
     /// Evaluates the query on the store and writes its results to `out`
     /// as they come.
     pub fn write(self, store: &Store, format: Format, out: impl Write) -> Result<()> {
-        let results = self.query.on_store(store.db()).execute().map_err(evaluation_error)?;
+        let results = store.db().query(self.query).execute().map_err(evaluation_error)?;
         let io = |e: std::io::Error| Error::Storage(format!("writing results: {e}"));
         let cap = self.max_results.unwrap_or(u64::MAX);
         let over = || {

@@ -163,7 +163,7 @@ struct Net {
 /// The operations applied to an uncommitted transaction, with their net
 /// effect per graph recorded on the side.
 struct Scratch<'a> {
-    tx: oxigraph::store::Transaction<'a>,
+    tx: crate::store::Scratch<'a>,
     net: BTreeMap<GraphKey, Net>,
     ownership: &'a Ownership,
     union_default_graph: bool,
@@ -202,7 +202,7 @@ impl<'a> Scratch<'a> {
         request: &UpdateRequest,
     ) -> Result<Vec<GraphEdit>> {
         let mut scratch = Scratch {
-            tx: view.store().db().start_transaction()?,
+            tx: view.scratch()?,
             net: BTreeMap::new(),
             ownership,
             union_default_graph: request.union_default_graph,

@@ -37,17 +37,78 @@ mod fault;
 mod markers;
 mod write;
 
-pub use write::{Change, ChangeListener, GraphDelta, GraphWrite, Receipt, WriteView};
+pub use write::{Change, ChangeListener, GraphDelta, GraphWrite, Receipt, Scratch, WriteView};
 
 use crate::error::{Error, Result};
 use crate::vocab::{ag, graphs};
-use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, Term, Triple};
+use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, QuadRef, Term, TermRef, Triple};
+use oxigraph::sparql::{BoundPreparedSparqlQuery, PreparedSparqlQuery};
+use oxigraph::store::{GraphNameIter, QuadIter, StorageError};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// The tenant that owns graphs when no tenant is configured.
 pub const DEFAULT_TENANT: &str = "default";
+
+/// The store as the layers above read it: oxigraph's read operations and
+/// query evaluation, and nothing that writes. Writing through it does not
+/// compile:
+///
+/// ```compile_fail
+/// fn sneak(store: &assetgraph::store::Store, quad: oxigraph::model::QuadRef<'_>) {
+///     store.db().insert(quad).unwrap();
+/// }
+/// ```
+#[derive(Clone, Copy)]
+pub struct Reader<'a> {
+    db: &'a oxigraph::store::Store,
+}
+
+impl<'a> Reader<'a> {
+    pub fn quads_for_pattern(
+        &self,
+        subject: Option<NamedOrBlankNodeRef<'_>>,
+        predicate: Option<NamedNodeRef<'_>>,
+        object: Option<TermRef<'_>>,
+        graph_name: Option<GraphNameRef<'_>>,
+    ) -> QuadIter<'static> {
+        self.db.quads_for_pattern(subject, predicate, object, graph_name)
+    }
+
+    pub fn iter(&self) -> QuadIter<'static> {
+        self.db.iter()
+    }
+
+    pub fn contains<'b>(&self, quad: impl Into<QuadRef<'b>>) -> std::result::Result<bool, StorageError> {
+        self.db.contains(quad)
+    }
+
+    pub fn len(&self) -> std::result::Result<usize, StorageError> {
+        self.db.len()
+    }
+
+    pub fn is_empty(&self) -> std::result::Result<bool, StorageError> {
+        self.db.is_empty()
+    }
+
+    pub fn named_graphs(&self) -> GraphNameIter<'static> {
+        self.db.named_graphs()
+    }
+
+    pub fn contains_named_graph<'b>(
+        &self,
+        graph_name: impl Into<NamedOrBlankNodeRef<'b>>,
+    ) -> std::result::Result<bool, StorageError> {
+        self.db.contains_named_graph(graph_name)
+    }
+
+    /// A prepared query bound to a snapshot of the store (a query reads;
+    /// updates are evaluated by the write path, see [`WriteView::scratch`]).
+    pub fn query(&self, query: PreparedSparqlQuery) -> BoundPreparedSparqlQuery<'static> {
+        query.on_store(self.db)
+    }
+}
 
 pub struct Store {
     db: oxigraph::store::Store,
@@ -95,10 +156,11 @@ impl Store {
         &self.path
     }
 
-    /// The read-only handle for queries. Never write through it: every
-    /// mutation goes through [`Store::write`].
-    pub fn db(&self) -> &oxigraph::store::Store {
-        &self.db
+    /// The store for reading. Nothing outside this module reaches the
+    /// writable oxigraph store: every mutation goes through
+    /// [`Store::write`].
+    pub fn db(&self) -> Reader<'_> {
+        Reader { db: &self.db }
     }
 
     /// Runs one of the service's own SELECT queries on the union of all

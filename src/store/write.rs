@@ -111,6 +111,13 @@ impl<'a> WriteView<'a> {
         self.store
     }
 
+    /// A transaction to evaluate a SPARQL update in, never committed: what
+    /// the update changes there is read back as edits, which this write
+    /// path then applies as one change with its audit entry.
+    pub fn scratch(&self) -> Result<Scratch<'a>> {
+        Ok(Scratch(self.store.db.start_transaction()?))
+    }
+
     /// All triples of a named graph (empty for a graph that does not exist).
     pub fn graph_triples(&self, graph: &NamedNode) -> Result<Arc<Vec<Triple>>> {
         self.triples_of(graph.as_ref().into())
@@ -130,6 +137,25 @@ impl<'a> WriteView<'a> {
         let triples = Arc::new(triples);
         self.graphs.borrow_mut().insert(graph.into_owned(), triples.clone());
         Ok(triples)
+    }
+}
+
+/// An oxigraph transaction reached only through a reference: it can be
+/// read, queried and changed, but not committed (committing takes the
+/// transaction itself); dropping it discards every change.
+pub struct Scratch<'a>(oxigraph::store::Transaction<'a>);
+
+impl<'a> std::ops::Deref for Scratch<'a> {
+    type Target = oxigraph::store::Transaction<'a>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Scratch<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
     }
 }
 
@@ -417,6 +443,36 @@ impl Store {
             listener.committed(self, &receipt);
         }
         Ok((receipt, value))
+    }
+
+    /// Records a change to state the service keeps outside the store
+    /// (webhook subscriptions, connectors' OAuth tokens, both in files that
+    /// hold secrets): an audit entry alone, committed as a generation of
+    /// its own, so that the audit trail tells every change. The change
+    /// writes no graph, and its note must hold no secret.
+    pub fn record_outside_change(&self, change: Change) -> Result<Receipt> {
+        if !change.writes.is_empty() {
+            return Err(Error::invalid(
+                "a change outside the store writes no graph; use Store::write",
+            ));
+        }
+        let _guard = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let started = OffsetDateTime::now_utc();
+        let generation = self.generation() + 1;
+        let audit_quads = audit::entry(&change, generation, started, started, &[]);
+        self.commit_transaction(&[], Vec::new(), Vec::new(), audit_quads)?;
+        self.generation.store(generation, Ordering::SeqCst);
+        tracing::info!(generation, operation = %change.operation, actor = %change.actor, "recorded");
+        let receipt = Receipt {
+            generation,
+            changed: true,
+            graphs: Vec::new(),
+            committed_at: started,
+        };
+        for listener in self.listeners.read().expect("listener lock").iter() {
+            listener.committed(self, &receipt);
+        }
+        Ok(receipt)
     }
 
     /// Registry triples to add (new graphs: tenant and kind) and to remove (dropped graphs).

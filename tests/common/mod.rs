@@ -66,7 +66,7 @@ pub fn try_push_file(store: &Store, project: &str, path: &Path, mode: PushMode) 
 pub fn select(store: &Store, query: &str) -> Vec<Vec<String>> {
     let mut prepared = SparqlEvaluator::new().parse_query(query).unwrap();
     prepared.dataset_mut().set_default_graph_as_union();
-    let QueryResults::Solutions(solutions) = prepared.on_store(store.db()).execute().unwrap() else {
+    let QueryResults::Solutions(solutions) = store.db().query(prepared).execute().unwrap() else {
         panic!("not a SELECT")
     };
     let variables = solutions.variables().to_vec();
@@ -89,7 +89,7 @@ pub fn select(store: &Store, query: &str) -> Vec<Vec<String>> {
 pub fn ask(store: &Store, query: &str) -> bool {
     let mut prepared = SparqlEvaluator::new().parse_query(query).unwrap();
     prepared.dataset_mut().set_default_graph_as_union();
-    match prepared.on_store(store.db()).execute().unwrap() {
+    match store.db().query(prepared).execute().unwrap() {
         QueryResults::Boolean(b) => b,
         _ => panic!("not an ASK"),
     }
