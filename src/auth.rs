@@ -87,7 +87,7 @@ impl KeyRing {
         let mut ring = KeyRing::default();
         for key in keys {
             let digest = match (&key.secret, &key.secret_sha256) {
-                (Some(secret), None) if !secret.is_empty() => Sha256::digest(secret.as_bytes()).into(),
+                (Some(secret), None) if !secret.is_empty() => Sha256::digest(secret.expose().as_bytes()).into(),
                 (None, Some(hex_digest)) => decode_digest(hex_digest).ok_or_else(|| {
                     Error::invalid_field(
                         "secret_sha256",
@@ -140,29 +140,63 @@ impl KeyRing {
     }
 }
 
+/// A secret: an API key's, a connector's password or token, a webhook's
+/// signing key. Its `Debug` never shows it, so no log line or debug print
+/// of a structure holding one can leak it; the value is read with
+/// [`Secret::expose`] where it is used, and nowhere else.
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, to sign, authenticate or digest with.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_owned())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
 /// A key as the config file or `ASSETGRAPH_API_KEYS` gives it.
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyConfig {
     pub name: String,
     pub role: Role,
     #[serde(default)]
-    pub secret: Option<String>,
+    pub secret: Option<Secret>,
     #[serde(default)]
     pub secret_sha256: Option<String>,
     #[serde(default)]
     pub tenants: Vec<String>,
-}
-
-impl std::fmt::Debug for KeyConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Secrets never reach logs, not even through a debug print.
-        f.debug_struct("KeyConfig")
-            .field("name", &self.name)
-            .field("role", &self.role)
-            .field("tenants", &self.tenants)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Writes a file that holds secrets (webhook subscriptions, OAuth tokens)

@@ -135,13 +135,13 @@ impl WebhooksConfig {
 }
 
 /// One subscription in the config file.
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubscriptionConfig {
     pub name: String,
     pub url: String,
     #[serde(default)]
-    pub secret: Option<String>,
+    pub secret: Option<crate::auth::Secret>,
     /// The environment variable holding the secret, to keep it out of the file.
     #[serde(default)]
     pub secret_env: Option<String>,
@@ -149,23 +149,12 @@ pub struct SubscriptionConfig {
     pub events: Option<Vec<String>>,
 }
 
-impl std::fmt::Debug for SubscriptionConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SubscriptionConfig")
-            .field("name", &self.name)
-            .field("url", &self.url)
-            .field("secret_env", &self.secret_env)
-            .field("events", &self.events)
-            .finish_non_exhaustive()
-    }
-}
-
 impl SubscriptionConfig {
     /// The subscription, with its secret read from where the config says.
     pub fn resolve(&self, var: impl Fn(&str) -> Option<String>) -> Result<crate::webhooks::Subscription> {
         let secret = match (&self.secret, &self.secret_env) {
             (Some(secret), None) => secret.clone(),
-            (None, Some(name)) => var(name).ok_or_else(|| {
+            (None, Some(name)) => var(name).map(crate::auth::Secret::from).ok_or_else(|| {
                 Error::invalid_field(
                     "secret_env",
                     format!("webhook '{}': the environment variable {name} is not set", self.name),
@@ -436,6 +425,47 @@ mod tests {
     use crate::auth::Role;
 
     #[test]
+    fn no_debug_print_of_the_config_shows_a_secret() {
+        let text = r#"
+            [[keys]]
+            name = "dam"
+            role = "reader"
+            secret = "key-secret-1"
+            [[webhooks.subscriptions]]
+            name = "crm"
+            url = "https://crm.example.com/hook"
+            secret = "hook-secret-2"
+            [connectors.smintio]
+            api_base = "https://acme.clapi.smint.io/consumer/v1"
+            token_url = "https://acme.smint.io/connect/token"
+            client_id = "assetgraph"
+            client_secret = "client-secret-3"
+            refresh_token = "refresh-token-4"
+            [connectors.photoshelter]
+            email = "ops@example.com"
+            api_key = "api-key-5"
+            password = "password-6"
+            galleries = ["G1"]
+        "#;
+        let config: Config = toml::from_str(text).unwrap();
+        let printed = format!("{config:?} {config:#?}");
+        for secret in [
+            "key-secret-1",
+            "hook-secret-2",
+            "client-secret-3",
+            "refresh-token-4",
+            "api-key-5",
+            "password-6",
+        ] {
+            assert!(!printed.contains(secret), "{secret} in {printed}");
+        }
+        assert!(
+            printed.contains("ops@example.com"),
+            "what is not secret still shows: {printed}"
+        );
+    }
+
+    #[test]
     fn environment_overrides_the_file_and_adds_keys() {
         let mut config: Config =
             toml::from_str("listen = \"127.0.0.1:9000\"\n[[keys]]\nname = \"a\"\nrole = \"reader\"\nsecret = \"x\"\n")
@@ -450,7 +480,7 @@ mod tests {
         assert_eq!(config.listen, "127.0.0.1:9001");
         assert_eq!(config.keys.len(), 2);
         assert_eq!(config.keys[1].role, Role::Editor);
-        assert_eq!(config.keys[1].secret.as_deref(), Some("s3:cret"));
+        assert_eq!(config.keys[1].secret.as_ref().map(|s| s.expose()), Some("s3:cret"));
         assert!(!format!("{:?}", config.keys[1]).contains("s3:cret"));
     }
 

@@ -13,11 +13,12 @@
 
 use super::oauth::OAuth;
 use super::{cursor, ingest_page, save_cursor, secret, success_body, Context, SyncReport};
+use crate::auth::Secret;
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     #[serde(default = "api_base")]
@@ -26,9 +27,9 @@ pub struct Settings {
     pub token_url: String,
     pub app_key: String,
     /// Also the key of webhook signatures.
-    pub app_secret: Option<String>,
+    pub app_secret: Option<Secret>,
     pub app_secret_env: Option<String>,
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     pub refresh_token_env: Option<String>,
     /// The folder to follow (`""`: the whole Dropbox), recursively.
     #[serde(default)]
@@ -42,16 +43,6 @@ fn api_base() -> String {
 
 fn token_url() -> String {
     "https://api.dropboxapi.com/oauth2/token".into()
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dropbox")
-            .field("api_base", &self.api_base)
-            .field("app_key", &self.app_key)
-            .field("path", &self.path)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Settings {

@@ -513,9 +513,14 @@ async fn ingest_page(
 
 /// Reads a secret from the config: the value itself, or the environment
 /// variable it names.
-pub fn secret(connector: &str, field: &str, value: &Option<String>, env: &Option<String>) -> Result<String> {
+pub fn secret(
+    connector: &str,
+    field: &str,
+    value: &Option<crate::auth::Secret>,
+    env: &Option<String>,
+) -> Result<String> {
     match (value, env) {
-        (Some(v), None) => Ok(v.clone()),
+        (Some(v), None) => Ok(v.expose().to_owned()),
         (None, Some(name)) => std::env::var(name).map_err(|_| {
             Error::invalid_field(
                 format!("{field}_env"),

@@ -9,19 +9,20 @@
 //! signs in again once.
 
 use super::{ingest_page, secret, success_body, Context, HighWater, SyncReport};
+use crate::auth::Secret;
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     #[serde(default = "base_url")]
     pub base_url: String,
-    pub api_key: Option<String>,
+    pub api_key: Option<Secret>,
     pub api_key_env: Option<String>,
     pub email: String,
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     pub password_env: Option<String>,
     /// The galleries to follow, by id.
     pub galleries: Vec<String>,
@@ -30,16 +31,6 @@ pub struct Settings {
 
 fn base_url() -> String {
     "https://www.photoshelter.com/psapi/v3".into()
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PhotoShelter")
-            .field("base_url", &self.base_url)
-            .field("email", &self.email)
-            .field("galleries", &self.galleries)
-            .finish_non_exhaustive()
-    }
 }
 
 const SYSTEM: &str = "PhotoShelter";

@@ -13,12 +13,13 @@
 //! change made during an export is seen by the next sync.
 
 use super::{cursor, save_cursor, secret, success_body, Context, SyncReport};
+use crate::auth::Secret;
 use crate::error::{Error, Result};
 use crate::taxonomy::{self, Push, PushMode};
 use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// The server, e.g. `https://poolparty.example.com`.
@@ -28,20 +29,10 @@ pub struct Settings {
     /// The project's id here (default: the same).
     pub local_project: Option<String>,
     pub user: String,
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     pub password_env: Option<String>,
     /// Seconds between syncs in `serve` (none: only on demand).
     pub schedule_secs: Option<u64>,
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PoolParty")
-            .field("base_url", &self.base_url)
-            .field("project", &self.project)
-            .field("user", &self.user)
-            .finish_non_exhaustive()
-    }
 }
 
 const SYSTEM: &str = "PoolParty";

@@ -31,6 +31,7 @@
 //! (characteristic names configurable: usage templates are per tenant).
 
 use super::{ingest_page, secret, success_body, Context, HighWater, SyncReport};
+use crate::auth::Secret;
 use crate::error::{Error, Result};
 use crate::ingest::rightsline::{char_type_name, parse_char_type};
 use serde::{Deserialize, Serialize};
@@ -39,17 +40,17 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// e.g. `https://ris.rightsline.com` (or `https://api.rightsline.eu`).
     pub base_url: String,
     /// The company API key (`x-api-key`).
-    pub api_key: Option<String>,
+    pub api_key: Option<Secret>,
     pub api_key_env: Option<String>,
-    pub access_key: Option<String>,
+    pub access_key: Option<Secret>,
     pub access_key_env: Option<String>,
-    pub secret_key: Option<String>,
+    pub secret_key: Option<Secret>,
     pub secret_key_env: Option<String>,
     #[serde(default = "region")]
     pub region: String,
@@ -112,16 +113,6 @@ fn region() -> String {
 }
 fn char_types() -> Vec<String> {
     vec!["catalog-item".into(), "right".into()]
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Rightsline")
-            .field("base_url", &self.base_url)
-            .field("region", &self.region)
-            .field("char_types", &self.char_types)
-            .finish_non_exhaustive()
-    }
 }
 
 const SYSTEM: &str = "Rightsline";

@@ -15,18 +15,19 @@
 //! once per asset (the connector remembers which it marked).
 
 use super::{cursor, ingest_page, save_cursor, secret, success_body, Context, HighWater, SyncReport};
+use crate::auth::Secret;
 use crate::error::{Error, Result};
 use crate::rights::{Context as Moment, RightsOf, Territories};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     #[serde(default = "base_url")]
     pub base_url: String,
     pub container: String,
-    pub api_key: Option<String>,
+    pub api_key: Option<Secret>,
     pub api_key_env: Option<String>,
     #[serde(default = "root")]
     pub folder: String,
@@ -49,16 +50,6 @@ fn page_size() -> usize {
 }
 fn expired_meta_key() -> String {
     "rights_status".into()
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scaleflex")
-            .field("base_url", &self.base_url)
-            .field("container", &self.container)
-            .field("folder", &self.folder)
-            .finish_non_exhaustive()
-    }
 }
 
 const SYSTEM: &str = "Scaleflex";

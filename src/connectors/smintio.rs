@@ -21,11 +21,12 @@
 
 use super::oauth::OAuth;
 use super::{cursor, ingest_page, save_cursor, secret, success_body, Context, SyncReport};
+use crate::auth::Secret;
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use serde_json::Value;
 
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// e.g. `https://acme.clapi.smint.io/consumer/v1`
@@ -33,10 +34,10 @@ pub struct Settings {
     /// e.g. `https://acme.smint.io/connect/token`
     pub token_url: String,
     pub client_id: String,
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     pub client_secret_env: Option<String>,
     /// The refresh token of the authorisation (used until it rotates).
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     pub refresh_token_env: Option<String>,
     /// Transactions per page (Smint.io's client asks for 10).
     #[serde(default = "page_size")]
@@ -62,15 +63,6 @@ fn pusher_url() -> String {
 
 fn doorbell_retry_secs() -> u64 {
     30
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmintIo")
-            .field("api_base", &self.api_base)
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
-    }
 }
 
 const SYSTEM: &str = "Smint.io";

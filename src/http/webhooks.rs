@@ -74,7 +74,7 @@ async fn add(State(state): State<AppState>, caller: Caller, request: Request) ->
     })?;
     let generated = subscription.secret.is_empty();
     if generated {
-        subscription.secret = hex::encode(rand::random::<[u8; 24]>());
+        subscription.secret = hex::encode(rand::random::<[u8; 24]>()).into();
     }
     let answer = public(&subscription);
     let secret = subscription.secret.clone();
@@ -94,7 +94,7 @@ async fn add(State(state): State<AppState>, caller: Caller, request: Request) ->
     let mut answer = answer;
     if generated {
         // Shown once: it is not readable later.
-        answer["secret"] = secret.into();
+        answer["secret"] = secret.expose().into();
     }
     Ok((StatusCode::CREATED, Json(answer)))
 }

@@ -109,7 +109,10 @@ impl Dispatcher {
             .header("x-assetgraph-event-id", &delivery.event.id)
             .header("x-assetgraph-event-type", &delivery.event.kind)
             .header("x-assetgraph-delivery-attempt", (delivery.attempts + 1).to_string())
-            .header("x-assetgraph-signature", signature(&subscription.secret, now(), &body))
+            .header(
+                "x-assetgraph-signature",
+                signature(subscription.secret.expose(), now(), &body),
+            )
             .body(body)
             .send()
             .await;

@@ -3,20 +3,21 @@
 //! `webhooks.json` in the data directory (owner-readable only), never in
 //! the RDF store, where SPARQL could read the secrets.
 
+use crate::auth::Secret;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::RwLock;
 
 /// Where events go.
-#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Subscription {
     pub name: String,
     pub url: String,
     /// The HMAC key; never serialised to API answers.
     #[serde(default)]
-    pub secret: String,
+    pub secret: Secret,
     /// Event types (`licence.expiring`), families (`licence.*`) or `*`.
     #[serde(default = "every_event")]
     pub events: Vec<String>,
@@ -24,16 +25,6 @@ pub struct Subscription {
 
 fn every_event() -> Vec<String> {
     vec!["*".into()]
-}
-
-impl std::fmt::Debug for Subscription {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Subscription")
-            .field("name", &self.name)
-            .field("url", &self.url)
-            .field("events", &self.events)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Subscription {
