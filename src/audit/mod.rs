@@ -346,18 +346,11 @@ fn use_entry(store: &Store, event: NamedNodeRef<'_>) -> Result<Option<Entry>> {
         Some((_, Term::NamedNode(user))) => label(store, user.as_ref(), usage)?,
         _ => None,
     };
-    let context: Vec<String> = [
-        ("territory", ag::USAGE_TERRITORY),
-        ("channel", ag::USAGE_CHANNEL),
-        ("usage", ag::USAGE_PURPOSE),
-        ("audience", ag::USAGE_AUDIENCE),
-        ("industry", ag::USAGE_INDUSTRY),
-        ("language", ag::USAGE_LANGUAGE),
-        ("campaign", ag::CAMPAIGN),
-    ]
-    .iter()
-    .filter_map(|(name, p)| get(*p).map(|v| format!("{name} {v}")))
-    .collect();
+    let context: Vec<String> = (crate::rights::DIMENSIONS.iter())
+        .map(|d| (d.name(), d.usage_property()))
+        .chain([("campaign", ag::CAMPAIGN)])
+        .filter_map(|(name, p)| get(p).map(|v| format!("{name} {v}")))
+        .collect();
     let mut detail = context.join(", ");
     if let Some(decision) = get(ag::DECISION) {
         detail = if detail.is_empty() {

@@ -77,6 +77,19 @@ impl Dimension {
             Dimension::Language => "language",
         }
     }
+
+    /// The property a usage event's value of this dimension is recorded with.
+    pub fn usage_property(self) -> oxigraph::model::NamedNodeRef<'static> {
+        use crate::vocab::ag;
+        match self {
+            Dimension::Territory => ag::USAGE_TERRITORY,
+            Dimension::Channel => ag::USAGE_CHANNEL,
+            Dimension::Usage => ag::USAGE_PURPOSE,
+            Dimension::Audience => ag::USAGE_AUDIENCE,
+            Dimension::Industry => ag::USAGE_INDUSTRY,
+            Dimension::Language => ag::USAGE_LANGUAGE,
+        }
+    }
 }
 
 /// Where the compiled rights of an asset come from: the search index keeps

@@ -70,15 +70,11 @@ pub fn service_name() -> NamedNode {
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 10_000;
-const CONTEXT_NAMES: [&str; 7] = [
-    "at",
-    "territory",
-    "channel",
-    "usage",
-    "audience",
-    "industry",
-    "language",
-];
+/// The context a call may give: a moment, and a value per clearance
+/// dimension, by name.
+fn context_names() -> impl Iterator<Item = &'static str> {
+    std::iter::once("at").chain(crate::rights::DIMENSIONS.iter().map(|d| d.name()))
+}
 
 pub struct SearchService {
     pub index: Arc<SearchIndex>,
@@ -186,14 +182,17 @@ impl Call {
                             ServiceError(format!("ag:limit must be a whole number, not '{}'", l.value()))
                         })?)
                 }
-                (name, TermPattern::Literal(l)) if CONTEXT_NAMES.contains(&name) => {
+                (name, TermPattern::Literal(l)) if context_names().any(|n| n == name) => {
                     call.context.insert(name.to_owned(), l.value().to_owned());
                 }
                 (name, _) => {
                     return Err(ServiceError(format!(
                         "ag:{name} is not understood here: inputs are ag:query, ag:lang, ag:limit and {} (literals); \
                          outputs are ag:asset, ag:score, ag:rank and ag:matchedConcept (variables)",
-                        CONTEXT_NAMES.map(|n| format!("ag:{n}")).join(", ")
+                        context_names()
+                            .map(|n| format!("ag:{n}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )))
                 }
             }

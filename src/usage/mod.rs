@@ -64,7 +64,7 @@ pub use parse::{parse_batch, Action, UsageEvent};
 
 use crate::error::RecordError;
 use crate::error::{Error, Result};
-use crate::rights::{AssetRights, Context, RightsOf, Territories};
+use crate::rights::{AssetRights, Context, RightsOf, Territories, DIMENSIONS};
 use crate::store::{Change, GraphWrite, Store, WriteView};
 use crate::vocab::{ag, graphs, prov, rdfs};
 use oxigraph::model::vocab::{rdf, xsd};
@@ -450,9 +450,9 @@ fn event_triples(name: &NamedNode, asset: &NamedNode, event: &UsageEvent, at: i6
     if let Some(source) = &decision.source {
         triples.push(Triple::new(name.clone(), ag::DECIDING_SOURCE, text(source)));
     }
-    for (predicate, value) in parse::DIMENSION_PREDICATES.iter().zip(&event.dimensions) {
+    for (predicate, value) in DIMENSIONS.iter().map(|d| d.usage_property()).zip(&event.dimensions) {
         if let Some(value) = value {
-            triples.push(Triple::new(name.clone(), *predicate, text(value)));
+            triples.push(Triple::new(name.clone(), predicate, text(value)));
         }
     }
     if let Some(campaign) = &event.campaign {

@@ -15,8 +15,6 @@ use crate::error::RecordError;
 use crate::error::Result;
 use crate::ingest::json::{self, FieldResult, Obj};
 use crate::rights::{Context, Key, Territories, DIMENSIONS};
-use crate::vocab::ag;
-use oxigraph::model::NamedNodeRef;
 use serde_json::Value;
 
 /// What the event did with the asset.
@@ -62,16 +60,6 @@ pub struct UsageEvent {
     /// Copies, impressions or prints, when the integrator counts them.
     pub quantity: Option<u64>,
 }
-
-/// The predicates of the context values, in [`DIMENSIONS`] order.
-pub(super) const DIMENSION_PREDICATES: [NamedNodeRef<'static>; 6] = [
-    ag::USAGE_TERRITORY,
-    ag::USAGE_CHANNEL,
-    ag::USAGE_PURPOSE,
-    ag::USAGE_AUDIENCE,
-    ag::USAGE_INDUSTRY,
-    ag::USAGE_LANGUAGE,
-];
 
 const FIELDS: [&str; 13] = [
     "id",
