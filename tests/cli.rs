@@ -128,6 +128,31 @@ fn serve_answers_health_and_stops_cleanly_on_sigterm() {
     let generation = body["generation"].as_u64().unwrap();
     assert!((5..=6).contains(&generation), "{body}");
 
+    // Every named report runs on the demo data, its required parameters given.
+    let list = http_get(&address, "/api/reports", "");
+    let list: serde_json::Value = serde_json::from_str(list.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let reports = list["reports"].as_array().unwrap();
+    let on_disk = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/queries"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "rq"))
+        .count();
+    assert_eq!(reports.len(), on_disk, "every queries/*.rq is a report: {list}");
+    for report in reports {
+        let name = report["name"].as_str().unwrap();
+        let mut path = format!("/api/reports/{name}?format=json");
+        for parameter in report["parameters"].as_array().unwrap() {
+            if parameter["required"] == true {
+                assert_eq!(
+                    parameter["name"], "asset",
+                    "a required parameter the test does not know: {report}"
+                );
+                path += "&asset=urn:assetgraph:asset:brand%3Arecyclable-002";
+            }
+        }
+        let answer = http_get(&address, &path, "");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{name}: {answer}");
+    }
+
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

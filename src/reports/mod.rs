@@ -1,5 +1,6 @@
 //! Named reports: the documented, parameterised SPARQL queries in
-//! `queries/`, compiled into the binary.
+//! `queries/`, every one of them compiled into the binary (`build.rs`
+//! lists the directory).
 //!
 //! Each `.rq` file starts with comment lines: the first says what the report
 //! answers, `# @param NAME TYPE DEFAULT  description` lines declare its
@@ -18,38 +19,7 @@ use oxigraph::model::vocab::xsd;
 use oxigraph::model::{Literal, NamedNode, Term, Variable};
 use std::collections::HashMap;
 
-/// The files of `queries/`, by name.
-const FILES: [(&str, &str); 8] = [
-    (
-        "audit-trail-of-asset",
-        include_str!("../../queries/audit-trail-of-asset.rq"),
-    ),
-    (
-        "concepts-without-cleared-asset",
-        include_str!("../../queries/concepts-without-cleared-asset.rq"),
-    ),
-    ("licences-expiring", include_str!("../../queries/licences-expiring.rq")),
-    (
-        "licensing-spend-by-provider",
-        include_str!("../../queries/licensing-spend-by-provider.rq"),
-    ),
-    (
-        "most-reused-categories",
-        include_str!("../../queries/most-reused-categories.rq"),
-    ),
-    (
-        "out-of-contract-usage",
-        include_str!("../../queries/out-of-contract-usage.rq"),
-    ),
-    (
-        "taxonomy-change-history",
-        include_str!("../../queries/taxonomy-change-history.rq"),
-    ),
-    (
-        "usage-by-concept-campaign-market",
-        include_str!("../../queries/usage-by-concept-campaign-market.rq"),
-    ),
-];
+include!(concat!(env!("OUT_DIR"), "/reports.rs"));
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Report {
