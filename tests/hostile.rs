@@ -29,51 +29,58 @@ enum Takes {
     Sparql,
 }
 
-/// Every route, with a method, a path and what it takes.
-const ROUTES: &[(&str, &str, Takes)] = &[
-    ("GET", "/health", Takes::Query),
-    ("GET", "/api/taxonomies", Takes::Query),
-    ("GET", "/api/taxonomies/demo", Takes::Query),
-    ("PUT", "/api/taxonomies/hostile", Takes::Rdf),
-    ("POST", "/api/taxonomies/hostile", Takes::Rdf),
-    ("GET", "/api/concepts", Takes::Query),
-    ("POST", "/api/ingest/smintio", Takes::Json),
-    ("POST", "/api/ingest/rightsline", Takes::Json),
-    ("POST", "/api/ingest/photoshelter", Takes::Json),
-    ("POST", "/api/ingest/dropbox", Takes::Json),
-    ("POST", "/api/ingest/scaleflex", Takes::Json),
-    ("POST", "/api/ingest/assetgraph", Takes::Json),
-    ("POST", "/api/ingest/files", Takes::Json),
-    ("GET", "/api/assets/smintio:88101", Takes::Query),
-    ("GET", "/api/assets/smintio:88101/clearance", Takes::Query),
-    ("DELETE", "/api/assets/hostile:none", Takes::Query),
-    ("GET", "/api/search", Takes::Query),
-    ("GET", "/api/suggest", Takes::Query),
-    ("POST", "/api/tag", Takes::Json),
-    ("POST", "/api/recommend", Takes::Json),
-    ("GET", "/sparql", Takes::Query),
-    ("POST", "/sparql", Takes::Sparql),
-    ("GET", "/store", Takes::Query),
-    ("PUT", "/store", Takes::Rdf),
-    ("POST", "/store", Takes::Rdf),
-    ("DELETE", "/store", Takes::Query),
-    ("PUT", "/store/hostile", Takes::Rdf),
-    ("GET", "/api/reports", Takes::Query),
-    ("GET", "/api/reports/licences-expiring", Takes::Query),
-    ("GET", "/api/reports/audit-trail-of-asset", Takes::Query),
-    ("POST", "/api/usage", Takes::Json),
-    ("GET", "/api/audit", Takes::Query),
-    ("GET", "/api/alerts/expiring", Takes::Query),
-    ("GET", "/api/webhooks", Takes::Query),
-    ("POST", "/api/webhooks", Takes::Json),
-    ("DELETE", "/api/webhooks/hostile", Takes::Query),
-    ("GET", "/api/webhooks/deliveries", Takes::Query),
-    ("POST", "/api/webhooks/hostile/redeliver", Takes::Query),
-    ("POST", "/api/connectors/poolparty/sync", Takes::Query),
-    ("POST", "/api/connectors/rightsline/sns", Takes::Json),
-    ("POST", "/api/connectors/rightsline/usage-export", Takes::Query),
-    ("GET", "/api/connectors/dropbox/webhook", Takes::Query),
-    ("POST", "/api/connectors/dropbox/webhook", Takes::Json),
+/// Every route, with a method, a path, what it takes, and the least role
+/// that may call it (none: the route checks a signature of its own, or is
+/// open, as `/health` is).
+const ROUTES: &[(&str, &str, Takes, &str)] = &[
+    ("GET", "/health", Takes::Query, ""),
+    ("GET", "/api/taxonomies", Takes::Query, "reader"),
+    ("GET", "/api/taxonomies/demo", Takes::Query, "reader"),
+    ("PUT", "/api/taxonomies/hostile", Takes::Rdf, "editor"),
+    ("POST", "/api/taxonomies/hostile", Takes::Rdf, "editor"),
+    ("GET", "/api/concepts", Takes::Query, "reader"),
+    ("POST", "/api/ingest/smintio", Takes::Json, "editor"),
+    ("POST", "/api/ingest/rightsline", Takes::Json, "editor"),
+    ("POST", "/api/ingest/photoshelter", Takes::Json, "editor"),
+    ("POST", "/api/ingest/dropbox", Takes::Json, "editor"),
+    ("POST", "/api/ingest/scaleflex", Takes::Json, "editor"),
+    ("POST", "/api/ingest/assetgraph", Takes::Json, "editor"),
+    ("POST", "/api/ingest/files", Takes::Json, "editor"),
+    ("GET", "/api/assets/smintio:88101", Takes::Query, "reader"),
+    ("GET", "/api/assets/smintio:88101/clearance", Takes::Query, "reader"),
+    ("DELETE", "/api/assets/hostile:none", Takes::Query, "editor"),
+    ("GET", "/api/search", Takes::Query, "reader"),
+    ("GET", "/api/suggest", Takes::Query, "reader"),
+    ("POST", "/api/tag", Takes::Json, "reader"),
+    ("POST", "/api/recommend", Takes::Json, "reader"),
+    ("GET", "/sparql", Takes::Query, "analyst"),
+    ("POST", "/sparql", Takes::Sparql, "analyst"),
+    ("GET", "/store", Takes::Query, "analyst"),
+    ("PUT", "/store", Takes::Rdf, "editor"),
+    ("POST", "/store", Takes::Rdf, "editor"),
+    ("DELETE", "/store", Takes::Query, "editor"),
+    ("PUT", "/store/hostile", Takes::Rdf, "editor"),
+    ("GET", "/api/reports", Takes::Query, "analyst"),
+    ("GET", "/api/reports/licences-expiring", Takes::Query, "analyst"),
+    ("GET", "/api/reports/audit-trail-of-asset", Takes::Query, "analyst"),
+    ("POST", "/api/usage", Takes::Json, "reader"),
+    ("GET", "/api/audit", Takes::Query, "analyst"),
+    ("GET", "/api/alerts/expiring", Takes::Query, "reader"),
+    ("GET", "/api/webhooks", Takes::Query, "admin"),
+    ("POST", "/api/webhooks", Takes::Json, "admin"),
+    ("DELETE", "/api/webhooks/hostile", Takes::Query, "admin"),
+    ("GET", "/api/webhooks/deliveries", Takes::Query, "admin"),
+    ("POST", "/api/webhooks/hostile/redeliver", Takes::Query, "admin"),
+    ("POST", "/api/connectors/poolparty/sync", Takes::Query, "editor"),
+    ("POST", "/api/connectors/rightsline/sns", Takes::Json, ""),
+    (
+        "POST",
+        "/api/connectors/rightsline/usage-export",
+        Takes::Query,
+        "editor",
+    ),
+    ("GET", "/api/connectors/dropbox/webhook", Takes::Query, ""),
+    ("POST", "/api/connectors/dropbox/webhook", Takes::Json, ""),
 ];
 
 /// Query strings that break parsers: oversized, nested, encoding tricks,
@@ -448,7 +455,7 @@ async fn no_input_crashes_hangs_or_exhausts_the_service() {
     let laughs = hostile_rdf().swap_remove(0);
     // The start-up commits land first.
     settle(&client, &served).await;
-    for &(method, path, takes) in ROUTES {
+    for &(method, path, takes, _) in ROUTES {
         for (name, query) in hostile_queries() {
             let url = format!("{}?{query}", served.url(path));
             let what = format!("{method} {path} with {name} in the query");
@@ -531,4 +538,57 @@ async fn no_input_crashes_hangs_or_exhausts_the_service() {
         rss / 1024
     );
     assert!(rss < RSS_BOUND_KIB, "RSS {rss} KiB");
+}
+
+/// The role below each role, and what answers a caller with no key.
+const BELOW: [(&str, &str); 3] = [("analyst", "reader"), ("editor", "analyst"), ("admin", "editor")];
+
+#[tokio::test]
+async fn every_route_is_refused_to_the_role_below_its_own_and_to_no_key() {
+    let config = config_with_keys("[server]\nrequests_per_second = 0\n");
+    let served = Served::start(&config, &["--demo"]);
+    let client = reqwest::Client::builder().timeout(HANG).build().unwrap();
+    let mut wrong = Vec::new();
+    for &(method, path, _, role) in ROUTES {
+        if role.is_empty() {
+            continue;
+        }
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut callers = vec![(None, reqwest::StatusCode::UNAUTHORIZED, "/unauthorized")];
+        if let Some((_, below)) = BELOW.iter().find(|(r, _)| *r == role) {
+            callers.push((Some(*below), reqwest::StatusCode::FORBIDDEN, "/forbidden"));
+        }
+        // GET /sparql without a query is the service description, which
+        // every key may read; with one it is a query.
+        let path = if path == "/sparql" {
+            "/sparql?query=ASK%7B%7D"
+        } else {
+            path
+        };
+        for (caller, status, problem) in callers {
+            let mut request = client.request(method.clone(), served.url(path));
+            if let Some(below) = caller {
+                request = request.header("Authorization", bearer(below));
+            }
+            let response = request.send().await.unwrap();
+            let got = response.status();
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            let type_ok = body["type"].as_str().is_some_and(|t| t.ends_with(problem));
+            if got != status || content_type.as_deref() != Some("application/problem+json") || !type_ok {
+                wrong.push(format!(
+                    "{method} {path} as {}: {got} {body}",
+                    caller.unwrap_or("nobody")
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "routes not refused as they should be:\n{}",
+        wrong.join("\n")
+    );
 }

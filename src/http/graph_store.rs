@@ -84,11 +84,18 @@ async fn graph_store(
     RawQuery(raw_query): RawQuery,
     request: Request,
 ) -> Result<Response, Problem> {
+    // The role first: a caller who may not use the method learns nothing
+    // of how the request would have been read.
+    let least = if matches!(method, Method::GET | Method::HEAD) {
+        Role::Analyst
+    } else {
+        Role::Editor
+    };
+    caller.require(least)?;
     let headers = request.headers().clone();
     let named = named_graph(&state, &uri, raw_query.as_deref())?;
     match (method.as_str(), named) {
         ("GET" | "HEAD", Named::Graph(graph)) => {
-            caller.require(Role::Analyst)?;
             let format = graph_format(&headers)?;
             let store = state.store.clone();
             let triples = blocking(move || graph_store::read(&store, graph.as_ref())).await?;
@@ -100,7 +107,6 @@ async fn graph_store(
             Ok(response)
         }
         ("PUT" | "POST" | "DELETE", Named::Graph(graph)) => {
-            caller.require(Role::Editor)?;
             let operation = match method.as_str() {
                 "PUT" => Operation::Put,
                 "POST" => Operation::Post,
@@ -115,7 +121,6 @@ async fn graph_store(
             write(&state, caller, operation, graph, triples).await
         }
         ("POST", Named::Store) => {
-            caller.require(Role::Editor)?;
             let graph = own_url(&state, &new_graph_path())?;
             let triples = body_triples(&state, request, graph.as_str().to_owned()).await?;
             let mut response = write(&state, caller, Operation::Post, graph.clone().into(), triples).await?;
