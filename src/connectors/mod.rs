@@ -22,14 +22,14 @@
 //! `connectors.max_attempts`. Credentials come from the config file or the
 //! environment and are never logged.
 
-pub mod dropbox;
-pub mod oauth;
-pub mod photoshelter;
-pub mod poolparty;
+pub(crate) mod dropbox;
+pub(crate) mod oauth;
+pub(crate) mod photoshelter;
+pub(crate) mod poolparty;
 pub mod pusher;
 pub mod rightsline;
-pub mod scaleflex;
-pub mod smintio;
+pub(crate) mod scaleflex;
+pub(crate) mod smintio;
 
 use crate::error::{Error, Result};
 use crate::store::{Change, GraphWrite, Store};

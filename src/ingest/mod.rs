@@ -15,14 +15,14 @@
 //! record's graph, so that an upsert is "replace this graph".
 
 pub mod assetgraph;
-pub mod dropbox;
+pub(crate) mod dropbox;
 pub mod files;
-pub mod json;
-pub mod photoshelter;
-pub mod poolparty;
-pub mod rightsline;
-pub mod scaleflex;
-pub mod smintio;
+pub(crate) mod json;
+pub(crate) mod photoshelter;
+pub(crate) mod poolparty;
+pub(crate) mod rightsline;
+pub(crate) mod scaleflex;
+pub(crate) mod smintio;
 
 use crate::error::{Error, Position, Result};
 use crate::rights::Territories;

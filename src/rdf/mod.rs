@@ -4,8 +4,8 @@
 //! times ([`time`]). Nothing here knows of sources, the store or HTTP.
 
 mod entities;
-pub mod ids;
-pub mod syntax;
+pub(crate) mod ids;
+pub(crate) mod syntax;
 pub mod time;
 
 pub use ids::{asset_id, asset_iri, is_tenant_id, percent_encode};

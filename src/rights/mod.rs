@@ -35,7 +35,7 @@ mod odrl;
 mod territory;
 #[cfg(test)]
 mod tests;
-pub mod words;
+pub(crate) mod words;
 
 pub use odrl::{compile, RightsStatement, Rule};
 pub use territory::{Territories, TerritoryId};

@@ -41,14 +41,14 @@ macro_rules! binary_expression {
     };
 }
 
-pub mod edits;
-pub mod graph_store;
-pub mod limits;
+pub(crate) mod edits;
+pub(crate) mod graph_store;
+pub(crate) mod limits;
 pub mod query;
-pub mod search;
-pub mod stop;
-pub mod update;
-pub mod worker;
+pub(crate) mod search;
+pub(crate) mod stop;
+pub(crate) mod update;
+pub(crate) mod worker;
 
 use crate::error::{Error, Position, Result};
 use oxigraph::io::RdfFormat;

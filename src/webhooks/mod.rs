@@ -32,7 +32,7 @@
 //! and refuse old timestamps to stop replays.
 
 pub mod deliver;
-pub mod subscriptions;
+pub(crate) mod subscriptions;
 
 pub use subscriptions::{Subscription, Subscriptions};
 
