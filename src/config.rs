@@ -231,49 +231,49 @@ impl Default for ServerConfig {
 }
 
 mod defaults {
-    pub fn data() -> std::path::PathBuf {
+    pub(super) fn data() -> std::path::PathBuf {
         "./data".into()
     }
-    pub fn listen() -> String {
+    pub(super) fn listen() -> String {
         "127.0.0.1:7878".into()
     }
-    pub fn max_body_bytes() -> usize {
+    pub(super) fn max_body_bytes() -> usize {
         64 * 1024 * 1024
     }
-    pub fn tenant() -> String {
+    pub(super) fn tenant() -> String {
         crate::store::DEFAULT_TENANT.into()
     }
-    pub fn header_timeout_secs() -> u64 {
+    pub(super) fn header_timeout_secs() -> u64 {
         10
     }
-    pub fn idle_timeout_secs() -> u64 {
+    pub(super) fn idle_timeout_secs() -> u64 {
         60
     }
-    pub fn max_connections() -> usize {
+    pub(super) fn max_connections() -> usize {
         1024
     }
-    pub fn requests_per_second() -> u32 {
+    pub(super) fn requests_per_second() -> u32 {
         50
     }
-    pub fn burst() -> u32 {
+    pub(super) fn burst() -> u32 {
         100
     }
-    pub fn retry_base_ms() -> u64 {
+    pub(super) fn retry_base_ms() -> u64 {
         1_000
     }
-    pub fn max_attempts() -> u32 {
+    pub(super) fn max_attempts() -> u32 {
         8
     }
-    pub fn webhook_timeout_secs() -> u64 {
+    pub(super) fn webhook_timeout_secs() -> u64 {
         10
     }
-    pub fn poll_ms() -> u64 {
+    pub(super) fn poll_ms() -> u64 {
         1_000
     }
-    pub fn alerts_interval_secs() -> u64 {
+    pub(super) fn alerts_interval_secs() -> u64 {
         3_600
     }
-    pub fn horizon_days() -> u32 {
+    pub(super) fn horizon_days() -> u32 {
         30
     }
 }

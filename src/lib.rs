@@ -37,6 +37,8 @@
 //!    They call the layers below and never touch oxigraph themselves.
 //!    `fuzz` holds the entry points the fuzzers and the corpus test drive.
 
+#![warn(unreachable_pub)]
+
 pub mod alerts;
 pub mod assets;
 pub mod audit;

@@ -19,7 +19,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(flatten)]
     data: DataArg,
     /// The source: assetgraph, smintio, rightsline, photoshelter, dropbox, scaleflex or files.
@@ -41,7 +41,7 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(args: Args, config: Config) -> Result<()> {
+pub(super) fn run(args: Args, config: Config) -> Result<()> {
     let source = Source::from_name(&args.source).ok_or_else(|| {
         Error::invalid_field(
             "SOURCE",

@@ -15,7 +15,7 @@ use oxigraph::model::{NamedNode, Quad};
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(flatten)]
     data: DataArg,
     /// Project id (default: each file's name without its extension).
@@ -35,7 +35,7 @@ pub struct Args {
     files: Vec<PathBuf>,
 }
 
-pub fn run(args: Args, config: Config) -> Result<()> {
+pub(super) fn run(args: Args, config: Config) -> Result<()> {
     let store = super::open_indexed(&args.data.resolve(&config))?;
     crate::ontologies::install(&store)?;
     let graph = args

@@ -10,7 +10,7 @@ use crate::sparql::OutputFormat;
 use crate::store::Store;
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(flatten)]
     data: DataArg,
     /// json (default), xml, csv or tsv for SELECT and ASK; turtle (default), ntriples, nquads, trig, rdfxml or jsonld for CONSTRUCT and DESCRIBE.
@@ -20,7 +20,7 @@ pub struct Args {
     query: String,
 }
 
-pub fn run(args: Args, config: Config) -> Result<()> {
+pub(super) fn run(args: Args, config: Config) -> Result<()> {
     let query = match args.query.strip_prefix('@') {
         Some(path) => std::fs::read_to_string(path).map_err(|source| Error::File {
             path: path.into(),

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(flatten)]
     data: DataArg,
     /// json (default), csv, tsv or xml.
@@ -29,7 +29,7 @@ pub struct Args {
     name: Option<String>,
 }
 
-pub fn run(args: Args, config: Config) -> Result<()> {
+pub(super) fn run(args: Args, config: Config) -> Result<()> {
     let Some(name) = args.name else {
         return list();
     };

@@ -9,13 +9,13 @@ use crate::store::Store;
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(clap::Args)]
-pub struct ReindexArgs {
+pub(super) struct ReindexArgs {
     #[command(flatten)]
     data: DataArg,
 }
 
 #[derive(clap::Args)]
-pub struct SearchArgs {
+pub(super) struct SearchArgs {
     #[command(flatten)]
     data: DataArg,
     /// Language of the query (en, de, fr…): its stemmed text ranks first.
@@ -31,7 +31,7 @@ pub struct SearchArgs {
     query: String,
 }
 
-pub fn reindex(args: ReindexArgs, config: Config) -> Result<()> {
+pub(super) fn reindex(args: ReindexArgs, config: Config) -> Result<()> {
     let data = args.data.resolve(&config);
     let store = Store::open(&data)?;
     // Not `open`, which would rebuild an index that is behind a first time.
@@ -53,7 +53,7 @@ pub fn reindex(args: ReindexArgs, config: Config) -> Result<()> {
     Ok(())
 }
 
-pub fn search(args: SearchArgs, config: Config) -> Result<()> {
+pub(super) fn search(args: SearchArgs, config: Config) -> Result<()> {
     let data = args.data.resolve(&config);
     let store = Store::open(&data)?;
     let index = SearchIndex::open(&data.join("index"), &store)?;

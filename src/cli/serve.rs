@@ -15,7 +15,7 @@ use oxigraph::io::RdfFormat;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub const DEMO_TAXONOMY: &str = include_str!("../../demo/campaigns.ttl");
+pub(crate) const DEMO_TAXONOMY: &str = include_str!("../../demo/campaigns.ttl");
 
 /// Demo assets and rights (demo/tools/gen_demo_assets.py writes them).
 const DEMO_ASSETS: [(crate::ingest::Source, &str); 3] = [
@@ -31,7 +31,7 @@ const DEMO_ASSETS: [(crate::ingest::Source, &str); 3] = [
 ];
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(flatten)]
     data: DataArg,
     /// Address to listen on (default 127.0.0.1:7878).
@@ -42,7 +42,7 @@ pub struct Args {
     demo: bool,
 }
 
-pub fn run(args: Args, mut config: Config) -> Result<()> {
+pub(crate) fn run(args: Args, mut config: Config) -> Result<()> {
     config.data = args.data.resolve(&config);
     if let Some(listen) = args.listen {
         config.listen = listen;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(super) struct Args {
     #[command(flatten)]
     data: DataArg,
     /// The connector: poolparty, smintio, dropbox, photoshelter or scaleflex (configured under [connectors.NAME]).
@@ -20,7 +20,7 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(args: Args, mut config: Config) -> Result<()> {
+pub(super) fn run(args: Args, mut config: Config) -> Result<()> {
     if !crate::connectors::NAMES.contains(&args.connector.as_str()) {
         return Err(Error::invalid_field(
             "CONNECTOR",

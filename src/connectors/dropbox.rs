@@ -54,7 +54,7 @@ impl Settings {
 const SYSTEM: &str = "Dropbox";
 const CURSOR: &str = "dropbox";
 
-pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> {
+pub(crate) async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> {
     let oauth = OAuth::load(
         SYSTEM,
         settings.token_url.clone(),
@@ -132,7 +132,7 @@ fn is_reset(answer: &[u8]) -> bool {
 
 /// Whether `signature` (hex) is the HMAC-SHA256 of `body` with the app
 /// secret, compared in constant time.
-pub fn signature_is_valid(app_secret: &str, body: &[u8], signature: &str) -> bool {
+pub(crate) fn signature_is_valid(app_secret: &str, body: &[u8], signature: &str) -> bool {
     use hmac::{Hmac, Mac};
     let Ok(expected) = hex::decode(signature.trim()) else {
         return false;

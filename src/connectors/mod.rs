@@ -61,13 +61,13 @@ pub struct ConnectorsConfig {
 }
 
 mod defaults {
-    pub fn retry_base_ms() -> u64 {
+    pub(super) fn retry_base_ms() -> u64 {
         500
     }
-    pub fn max_attempts() -> u32 {
+    pub(super) fn max_attempts() -> u32 {
         5
     }
-    pub fn timeout_secs() -> u64 {
+    pub(super) fn timeout_secs() -> u64 {
         60
     }
 }

@@ -28,7 +28,7 @@ pub struct TokenFile {
     pub tenant: String,
 }
 
-pub struct OAuth {
+pub(crate) struct OAuth {
     system: &'static str,
     token_url: String,
     client_id: String,
@@ -40,7 +40,7 @@ pub struct OAuth {
 impl OAuth {
     /// The token pair kept in `file`, or the refresh token of the config
     /// the first time.
-    pub fn load(
+    pub(crate) fn load(
         system: &'static str,
         token_url: String,
         client_id: String,
@@ -72,7 +72,7 @@ impl OAuth {
     }
 
     /// Sends `build(token)`; on 401, refreshes the token and sends once more.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         http: &Http,
         build: impl Fn(&reqwest::Client, &str) -> reqwest::RequestBuilder,

@@ -37,7 +37,7 @@ const SYSTEM: &str = "PhotoShelter";
 const CURSOR: &str = "photoshelter";
 const PER_PAGE: usize = 750;
 
-pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> {
+pub(crate) async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> {
     let key = secret("photoshelter", "api_key", &settings.api_key, &settings.api_key_env)?;
     let password = secret("photoshelter", "password", &settings.password, &settings.password_env)?;
     let base = settings.base_url.trim_end_matches('/');

@@ -37,7 +37,7 @@ pub struct Settings {
 
 const SYSTEM: &str = "PoolParty";
 
-pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> {
+pub(crate) async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> {
     let password = secret("poolparty", "password", &settings.password, &settings.password_env)?;
     let key = format!("poolparty:{}", settings.project);
     let mut report = SyncReport::new("poolparty");

@@ -55,7 +55,7 @@ fn expired_meta_key() -> String {
 const SYSTEM: &str = "Scaleflex";
 const CURSOR: &str = "scaleflex";
 
-pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> {
+pub(crate) async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> {
     let key = secret("scaleflex", "api_key", &settings.api_key, &settings.api_key_env)?;
     let api = format!("{}/{}/v4", settings.base_url.trim_end_matches('/'), settings.container);
     let mut mark = HighWater::read(context, CURSOR).await?;

@@ -90,7 +90,7 @@ fn oauth(context: &Context, settings: &Settings) -> Result<OAuth> {
     )
 }
 
-pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> {
+pub(crate) async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> {
     let oauth = oauth(context, settings)?;
     let url = format!(
         "{}/sync/license-purchase-transactions",
@@ -138,7 +138,7 @@ pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> 
 
 /// Listens for Smint.io's doorbell until the task is aborted, and syncs
 /// each time it rings (see the module doc).
-pub async fn listen_for_doorbell(context: Context, settings: Settings, channel_id: u64) {
+pub(crate) async fn listen_for_doorbell(context: Context, settings: Settings, channel_id: u64) {
     let rung = std::sync::Arc::new(tokio::sync::Notify::new());
     // Ends with this task: `serve` aborts it when it stops.
     let _syncing = AbortOnDrop({

@@ -16,11 +16,11 @@ use axum::http::request::Parts;
 use base64::Engine;
 
 /// The authenticated caller.
-pub struct Caller(pub Principal);
+pub(super) struct Caller(pub Principal);
 
 impl Caller {
     /// Refuses callers below `role`.
-    pub fn require(&self, role: Role) -> Result<&Principal, Problem> {
+    pub(super) fn require(&self, role: Role) -> Result<&Principal, Problem> {
         if self.0.may(role) {
             Ok(&self.0)
         } else {

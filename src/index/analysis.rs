@@ -30,7 +30,7 @@ pub const STEMMED_LANGUAGES: [(&str, Language); 17] = [
     ("tr", Language::Turkish),
 ];
 
-pub const FOLDED: &str = "folded";
+pub(super) const FOLDED: &str = "folded";
 
 /// The stemmed text field of a language (`text_de`), for a tag like `de-AT` too.
 pub fn language_field_name(tag: &str) -> Option<String> {
@@ -53,12 +53,12 @@ fn folding() -> tantivy::tokenizer::TextAnalyzerBuilder<impl tantivy::tokenizer:
 }
 
 /// The tokens of a text as the folded field indexes them.
-pub fn fold(text: &str) -> Vec<String> {
+pub(super) fn fold(text: &str) -> Vec<String> {
     fold_with_offsets(text).into_iter().map(|(token, _)| token).collect()
 }
 
 /// The folded tokens of a text with the byte range each comes from.
-pub fn fold_with_offsets(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+pub(super) fn fold_with_offsets(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
     let mut analyzer = folding().build();
     let mut stream = analyzer.token_stream(text);
     let mut tokens = Vec::new();
@@ -70,7 +70,7 @@ pub fn fold_with_offsets(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
 }
 
 /// The language code (`en`) whose stemmer applies to a tag like `en-GB`.
-pub fn stemmed_language(tag: &str) -> Option<&'static str> {
+pub(super) fn stemmed_language(tag: &str) -> Option<&'static str> {
     let name = language_field_name(tag)?;
     STEMMED_LANGUAGES
         .iter()
@@ -81,7 +81,7 @@ pub fn stemmed_language(tag: &str) -> Option<&'static str> {
 /// The tokens of a text folded and stemmed in a language: one for each
 /// token of [`fold_with_offsets`], in the same order. `None` for a language
 /// without a stemmer.
-pub fn stem(text: &str, tag: &str) -> Option<Vec<String>> {
+pub(super) fn stem(text: &str, tag: &str) -> Option<Vec<String>> {
     let code = stemmed_language(tag)?;
     let (_, language) = STEMMED_LANGUAGES.iter().find(|(c, _)| *c == code)?;
     let mut analyzer = folding().filter(Stemmer::new(*language)).build();
@@ -93,7 +93,7 @@ pub fn stem(text: &str, tag: &str) -> Option<Vec<String>> {
     Some(tokens)
 }
 
-pub fn register_analyzers(index: &Index) {
+pub(super) fn register_analyzers(index: &Index) {
     let tokenizers = index.tokenizers();
     tokenizers.register(FOLDED, folding().build());
     for (code, language) in STEMMED_LANGUAGES {

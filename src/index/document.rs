@@ -11,7 +11,7 @@ use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextO
 use tantivy::TantivyDocument;
 
 /// Every asset record lives in a graph under this prefix.
-pub const ASSET_GRAPH_PREFIX: &str = "urn:assetgraph:asset:";
+pub(super) const ASSET_GRAPH_PREFIX: &str = "urn:assetgraph:asset:";
 
 fn text_options(tokenizer: &str) -> TextOptions {
     TextOptions::default().set_indexing_options(
@@ -21,7 +21,7 @@ fn text_options(tokenizer: &str) -> TextOptions {
     )
 }
 
-pub fn schema() -> Schema {
+pub(super) fn schema() -> Schema {
     let mut builder = Schema::builder();
     builder.add_text_field("graph", STRING);
     builder.add_u64_field("key", FAST | STORED);
@@ -58,7 +58,7 @@ pub fn schema() -> Schema {
 }
 
 /// The schema's fields, looked up once.
-pub struct Fields {
+pub(super) struct Fields {
     pub graph: Field,
     pub key: Field,
     pub rights_class: Field,
@@ -87,7 +87,7 @@ pub struct Fields {
 }
 
 impl Fields {
-    pub fn new(schema: &Schema) -> Self {
+    pub(super) fn new(schema: &Schema) -> Self {
         let field = |name: &str| schema.get_field(name).expect("the schema defines every field");
         Fields {
             graph: field("graph"),
@@ -115,14 +115,14 @@ impl Fields {
     }
 
     /// The stemmed field of a language, if it has one.
-    pub fn stemmed(&self, tag: &str) -> Option<Field> {
+    pub(super) fn stemmed(&self, tag: &str) -> Option<Field> {
         language_field_name(tag).and_then(|name| self.schema.get_field(&name).ok())
     }
 }
 
 /// The document of one record graph, with the class of its rights; `None`
 /// when the graph is gone or holds no asset (a rights record, say).
-pub fn build(
+pub(super) fn build(
     graph: &NamedNode,
     triples: &[Triple],
     rights_class: u64,

@@ -47,7 +47,7 @@ pub struct RolledUp {
 /// and the tags rolled up the hierarchy by concept id (each asset once per
 /// concept at or above its tags). Ordinals become values only at the end
 /// of a segment, and only those counted.
-pub struct Tally {
+pub(super) struct Tally {
     pub view: Arc<ConceptView>,
 }
 
@@ -55,7 +55,7 @@ pub struct Tally {
 /// only when counted: the work follows the matches, not the size of the
 /// taxonomies.
 #[derive(Default)]
-pub struct Tallied {
+pub(super) struct Tallied {
     /// Per plain field (in the order of `FIELDS`): value → assets.
     fields: [HashMap<String, u64>; 3],
     /// (concept id of the view, assets tagged with it).
@@ -66,7 +66,7 @@ pub struct Tallied {
     rolled_up: Vec<(u32, u32)>,
 }
 
-pub struct TallySegment {
+pub(super) struct TallySegment {
     fields: Vec<PlainField>,
     tags: Option<StrColumn>,
     dictionary: Arc<TagDictionary>,
@@ -334,7 +334,7 @@ fn values_counted(column: &StrColumn, counts: &[u32]) -> HashMap<String, u64> {
 
 /// The rolled-up counts grouped by scheme, most assets first. Only the
 /// concepts kept are labelled: most queries reach thousands.
-pub fn schemes(counts: &[(u32, u32)], view: &ConceptView, lang: Option<&str>, size: usize) -> Vec<SchemeFacet> {
+pub(super) fn schemes(counts: &[(u32, u32)], view: &ConceptView, lang: Option<&str>, size: usize) -> Vec<SchemeFacet> {
     let index = view.scheme_index();
     let mut by_scheme: Vec<Vec<(u32, u32)>> = vec![Vec::new(); index.names.len()];
     for &(id, count) in counts {
@@ -381,7 +381,7 @@ pub struct ConceptBucket {
 
 /// The facets of the answer: buckets by count (then value), the concepts
 /// labelled in `lang`, the roll-up grouped by scheme.
-pub fn read(tallied: Tallied, view: &ConceptView, lang: Option<&str>, size: usize) -> Facets {
+pub(super) fn read(tallied: Tallied, view: &ConceptView, lang: Option<&str>, size: usize) -> Facets {
     let [source, content_type, license_type] = tallied.fields.map(|counts| buckets(counts, size));
     let mut tagged = tallied.tagged_unknown;
     let known: Vec<(u64, u32)> = tallied.tagged.iter().map(|&(id, n)| (n, id)).collect();

@@ -48,7 +48,7 @@ pub enum Badge {
 
 /// The badges of an asset with this licence (and, for a query with a
 /// rights context, this clearance), at `now`.
-pub fn badges(licence: &ClearanceSummary, clearance: Option<&Clearance>, now: i64) -> Vec<Badge> {
+pub(super) fn badges(licence: &ClearanceSummary, clearance: Option<&Clearance>, now: i64) -> Vec<Badge> {
     let mut out = Vec::new();
     if let Some(blocked) = clearance.filter(|c| !c.cleared) {
         if let Some(first) = blocked.reasons.first() {
@@ -78,7 +78,7 @@ pub fn badges(licence: &ClearanceSummary, clearance: Option<&Clearance>, now: i6
 /// Of stored `{language}\u{1f}{text}` values, the one in `lang` (the tag,
 /// else its primary language), else the one `own` picks (the record's
 /// own), else the first: as (language, text).
-pub fn in_language<'d>(
+pub(super) fn in_language<'d>(
     values: &[&'d str],
     lang: Option<&str>,
     own: impl Fn(&str, &str) -> bool,

@@ -60,7 +60,7 @@ const TWO_EDITS_FROM: usize = 9;
 
 /// Loose keys of every label, and the words they are made of.
 #[derive(Default)]
-pub struct LooseLabels {
+pub(super) struct LooseLabels {
     by_key: AHashMap<String, Vec<LabelRef>>,
     /// Every word of a label, folded, and every key word (a stem) → its
     /// entry in `entries`.
@@ -80,14 +80,14 @@ impl std::fmt::Debug for LooseLabels {
 
 /// A label's loose key and the words it is made of.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LooseKey {
+pub(super) struct LooseKey {
     pub key: String,
     /// (folded word, key word) of each word kept.
     words: Vec<(String, String)>,
 }
 
 /// The loose key of a label, or `None` when nothing of it is left.
-pub fn loose_key(text: &str, language: &str) -> Option<LooseKey> {
+pub(super) fn loose_key(text: &str, language: &str) -> Option<LooseKey> {
     let words = key_words(text, Some(language));
     if words.is_empty() {
         return None;
@@ -131,7 +131,7 @@ fn key_word<'a>(folded: &'a str, stem: &'a str) -> &'a str {
 
 /// One word of a query as the loose pass reads it.
 #[derive(Debug, Clone)]
-pub struct QueryWord {
+pub(super) struct QueryWord {
     /// Its index among the query's folded words.
     pub index: usize,
     /// Its key word: the label word it is, or was corrected to.
@@ -141,7 +141,7 @@ pub struct QueryWord {
 
 impl LooseLabels {
     /// The lookup of these labels by their loose keys.
-    pub fn of<'a>(keys: impl Iterator<Item = (&'a LooseKey, LabelRef)>) -> LooseLabels {
+    pub(super) fn of<'a>(keys: impl Iterator<Item = (&'a LooseKey, LabelRef)>) -> LooseLabels {
         let mut by_key: AHashMap<String, Vec<LabelRef>> = AHashMap::new();
         // word → (key word, uses); a key word stands for itself
         let mut words: BTreeMap<&str, (&str, u64)> = BTreeMap::new();
@@ -169,7 +169,7 @@ impl LooseLabels {
     /// word they are (stemmed in the query's language, English when it
     /// has none, or as folded), else the one they are nearest to within
     /// reach, corrected. `words` are the query's folded words.
-    pub fn query_words(&self, words: &[String], lang: Option<&str>, correct: Corrections<'_>) -> Vec<QueryWord> {
+    pub(super) fn query_words(&self, words: &[String], lang: Option<&str>, correct: Corrections<'_>) -> Vec<QueryWord> {
         let lang = lang.or(Some("en"));
         let keep = StopWords::of(lang).keep(words);
         let stems = lang
@@ -262,7 +262,7 @@ impl LooseLabels {
     /// At each of the words, the longest stretch whose key is a label's
     /// loose key: (the span of query words it covers, its labels, whether
     /// a word of it was corrected). Stretches never overlap.
-    pub fn find(&self, words: &[QueryWord]) -> Vec<(Span, Vec<LabelRef>, bool)> {
+    pub(super) fn find(&self, words: &[QueryWord]) -> Vec<(Span, Vec<LabelRef>, bool)> {
         let mut out = Vec::new();
         let mut start = 0;
         while start < words.len() {

@@ -19,7 +19,7 @@ use tantivy::query::{BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, TermQu
 use tantivy::schema::{Field, IndexRecordOption, Term};
 
 /// A query's pieces, with which of their folded words count.
-pub struct QueryText<'a> {
+pub(super) struct QueryText<'a> {
     pieces: Vec<Piece<'a>>,
 }
 
@@ -32,7 +32,7 @@ struct Piece<'a> {
 
 impl<'a> QueryText<'a> {
     /// Reads a query; `stop_words` are those of the query's language.
-    pub fn read(q: &'a str, stop_words: StopWords) -> QueryText<'a> {
+    pub(super) fn read(q: &'a str, stop_words: StopWords) -> QueryText<'a> {
         let quotes: Vec<usize> = q.match_indices('"').map(|(at, _)| at).collect();
         // An odd quote out is the last one: it opens nothing.
         let paired = quotes.len() / 2 * 2;
@@ -79,7 +79,7 @@ impl<'a> QueryText<'a> {
 
     /// The query on one text field, whose analyzer is `analyze` (it must
     /// give one token per folded word, as the folded and stemmed ones do).
-    pub fn query(&self, field: Field, analyze: &dyn Fn(&str) -> Vec<String>, words: Words) -> Box<dyn Query> {
+    pub(super) fn query(&self, field: Field, analyze: &dyn Fn(&str) -> Vec<String>, words: Words) -> Box<dyn Query> {
         let occur = match words {
             Words::Every => Occur::Must,
             Words::Any => Occur::Should,

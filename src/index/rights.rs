@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The key of a record graph in documents and in the table.
-pub fn key_of(graph: &str) -> u64 {
+pub(super) fn key_of(graph: &str) -> u64 {
     use sha2::{Digest, Sha256};
     let hash = Sha256::digest(graph.as_bytes());
     u64::from_le_bytes(hash[..8].try_into().expect("a SHA-256 hash has 32 bytes"))
@@ -67,7 +67,7 @@ impl std::hash::Hasher for KeyHasher {
 
 type KeyMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<KeyHasher>>;
 
-pub struct RightsTable {
+pub(super) struct RightsTable {
     /// Key → the asset's class and the ids of its grants and restrictions:
     /// with the class's rights, all that is needed to explain. At a million
     /// assets this is a seventh of keeping every asset's rights whole.
@@ -95,7 +95,7 @@ static NO_RIGHTS: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| class_o
 /// The answers for one context per class number: unknown, cleared,
 /// blocked. Classes are never renumbered, so a memo stays true for the
 /// classes it knows; a class added since is evaluated each time.
-pub struct Memo {
+pub(super) struct Memo {
     answers: Vec<AtomicU8>,
 }
 
@@ -108,20 +108,20 @@ const KEPT_MEMOS: usize = 512;
 type Stretch = ([Option<crate::rights::Key>; 6], Option<i64>, Option<i64>);
 
 /// The number of a class the table does not know.
-pub const UNKNOWN_CLASS: u32 = u32::MAX;
+pub(super) const UNKNOWN_CLASS: u32 = u32::MAX;
 
 const UNKNOWN: u8 = 0;
 const CLEARED: u8 = 1;
 const BLOCKED: u8 = 2;
 
 impl RightsTable {
-    pub fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         *self = RightsTable::default();
     }
 
     /// The memo for a context: the one kept for the same context in the
     /// same stretch of time, or a new one, kept.
-    pub fn memo(&self, ctx: &Context) -> Arc<Memo> {
+    pub(super) fn memo(&self, ctx: &Context) -> Arc<Memo> {
         let moments = &self.classes.moments;
         let stretch = (
             ctx.values.clone(),
@@ -149,7 +149,7 @@ impl RightsTable {
     /// Whether assets of a class (as their documents carry it) are cleared
     /// for the context. A class the table does not know clears nothing.
     #[cfg(test)]
-    pub fn is_cleared(&self, class: u64, ctx: &Context, territories: &Territories, memo: &Memo) -> bool {
+    pub(crate) fn is_cleared(&self, class: u64, ctx: &Context, territories: &Territories, memo: &Memo) -> bool {
         self.classes
             .number
             .get(&class)
@@ -180,7 +180,11 @@ impl RightsTable {
     /// classes (`UNKNOWN_CLASS` for a class the table does not know: only
     /// deleted documents carry one). Mapped once per segment, not per
     /// query: reading the dictionary costs far more than the query.
-    pub fn numbers(&self, segment: &tantivy::SegmentReader, column: &tantivy::columnar::StrColumn) -> Arc<[u32]> {
+    pub(super) fn numbers(
+        &self,
+        segment: &tantivy::SegmentReader,
+        column: &tantivy::columnar::StrColumn,
+    ) -> Arc<[u32]> {
         let mut kept = self.classes.segments.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(numbers) = kept.get(&segment.segment_id()) {
             return numbers.clone();
@@ -200,7 +204,7 @@ impl RightsTable {
 
     /// An asset's rights as compiled, with the ids of its grants and
     /// restrictions.
-    pub fn get(&self, key: u64) -> Option<AssetRights> {
+    pub(super) fn get(&self, key: u64) -> Option<AssetRights> {
         let entry = self.by_key.get(&key)?;
         let mut rights = self.classes.rights[entry.number as usize].clone();
         let mut ids = entry.ids.iter();
@@ -219,7 +223,7 @@ impl RightsTable {
     /// tallies. Returns whether the asset's class changed (the downloads
     /// are used up now), and so its document; `None` for an asset the
     /// table holds no download limit for.
-    pub fn add_downloads(&mut self, key: u64, more: u32) -> Option<bool> {
+    pub(super) fn add_downloads(&mut self, key: u64, more: u32) -> Option<bool> {
         let entry = self.by_key.get_mut(&key)?;
         let (_, allowed) = self.classes.rights[entry.number as usize].downloads?;
         let used = entry.downloads_used.saturating_add(more);
@@ -234,7 +238,7 @@ impl RightsTable {
     }
 
     /// The class of an asset's rights, for its document.
-    pub fn class(&self, key: u64) -> u64 {
+    pub(super) fn class(&self, key: u64) -> u64 {
         self.by_key
             .get(&key)
             .map_or(*NO_RIGHTS, |entry| self.classes.hashes[entry.number as usize])
@@ -242,12 +246,12 @@ impl RightsTable {
 
     /// Whether the table knows a class (documents only carry known ones).
     #[cfg(test)]
-    pub fn knows(&self, class: u64) -> bool {
+    pub(crate) fn knows(&self, class: u64) -> bool {
         self.classes.number.contains_key(&class)
     }
 
     /// How many distinct classes of rights the table has seen.
-    pub fn classes(&self) -> usize {
+    pub(super) fn classes(&self) -> usize {
         self.classes.rights.len()
     }
 
@@ -277,7 +281,7 @@ impl RightsTable {
     /// asset its policies target now or targeted before. Returns those other
     /// assets with the triples read for them: their rights changed, so their
     /// documents must be rewritten.
-    pub fn refresh(
+    pub(super) fn refresh(
         &mut self,
         store: &Store,
         graph: &NamedNode,
@@ -301,7 +305,7 @@ impl RightsTable {
 
     /// Takes in one record graph read by the caller: compiles it if it holds
     /// an asset, and notes the other assets it targets (which it returns).
-    pub fn add(
+    pub(super) fn add(
         &mut self,
         store: &Store,
         graph: &NamedNode,
@@ -315,7 +319,7 @@ impl RightsTable {
     }
 
     /// Takes in what [`Prepared::read`] found, which may run elsewhere.
-    pub fn accept(&mut self, prepared: Prepared) {
+    pub(super) fn accept(&mut self, prepared: Prepared) {
         match prepared.rights {
             Some(rights) => self.insert_of_class(prepared.key, prepared.class, rights),
             None => self.remove(prepared.key),
@@ -342,7 +346,7 @@ impl RightsTable {
 /// segment's dictionary of classes, which the table maps once to class
 /// numbers, and the memo holds an answer per number: a candidate costs a
 /// read of a few bits and two array lookups, without a lock or a hash.
-pub struct ClearedOnly<C> {
+pub(super) struct ClearedOnly<C> {
     inner: C,
     table: Arc<std::sync::RwLock<RightsTable>>,
     ctx: Arc<Context>,
@@ -350,7 +354,7 @@ pub struct ClearedOnly<C> {
 }
 
 impl<C> ClearedOnly<C> {
-    pub fn new(inner: C, table: Arc<std::sync::RwLock<RightsTable>>, ctx: Context) -> Self {
+    pub(super) fn new(inner: C, table: Arc<std::sync::RwLock<RightsTable>>, ctx: Context) -> Self {
         let memo = read(&table).memo(&ctx);
         ClearedOnly {
             inner,
@@ -361,7 +365,7 @@ impl<C> ClearedOnly<C> {
     }
 }
 
-pub struct ClearedOnlySegment<S> {
+pub(super) struct ClearedOnlySegment<S> {
     inner: S,
     /// Each document's class, as an ordinal of its segment's dictionary.
     ordinals: Arc<dyn tantivy::columnar::ColumnValues<u64>>,
@@ -458,7 +462,7 @@ fn read(table: &std::sync::RwLock<RightsTable>) -> std::sync::RwLockReadGuard<'_
 
 /// One record graph's part of the table, read from the store without the
 /// table, so that several threads can prepare while one takes them in.
-pub struct Prepared {
+pub(super) struct Prepared {
     graph: String,
     key: u64,
     /// The class of its rights, for its document.
@@ -471,7 +475,7 @@ pub struct Prepared {
 
 impl Prepared {
     /// `targeting` finds the records of other graphs that target the asset.
-    pub fn read(
+    pub(super) fn read(
         store: &Store,
         graph: &NamedNode,
         own: &[Triple],
@@ -565,19 +569,19 @@ impl Classes {
 
 /// The class of some rights: a hash of what decides clearance, the same in
 /// every process, so that documents can carry it.
-pub fn class_of(rights: &AssetRights) -> u64 {
+pub(super) fn class_of(rights: &AssetRights) -> u64 {
     use sha2::{Digest, Sha256};
     let hash = Sha256::digest(shape(rights).as_bytes());
     u64::from_le_bytes(hash[..8].try_into().expect("a SHA-256 hash has 32 bytes"))
 }
 
 /// A class as documents carry it: sixteen hex digits.
-pub fn class_name(class: u64) -> String {
+pub(super) fn class_name(class: u64) -> String {
     format!("{class:016x}")
 }
 
 /// The class a document's class name stands for.
-pub fn class_from_name(name: &str) -> Option<u64> {
+pub(super) fn class_from_name(name: &str) -> Option<u64> {
     u64::from_str_radix(name, 16).ok()
 }
 

@@ -50,22 +50,22 @@ fn list(language: &str) -> &'static [&'static str] {
 
 /// The function words of a language tag (`en`, `de-AT`); English for none.
 #[derive(Clone, Copy)]
-pub struct StopWords(&'static [&'static str]);
+pub(super) struct StopWords(&'static [&'static str]);
 
 impl StopWords {
-    pub fn of(tag: Option<&str>) -> StopWords {
+    pub(super) fn of(tag: Option<&str>) -> StopWords {
         let primary = tag.and_then(|t| t.split(['-', '_']).next()).unwrap_or("en");
         StopWords(list(&primary.to_ascii_lowercase()))
     }
 
     /// Whether a folded word is one of them.
-    pub fn contains(&self, word: &str) -> bool {
+    pub(super) fn contains(&self, word: &str) -> bool {
         self.0.contains(&word)
     }
 
     /// Which of these folded words count: all but the function words,
     /// or all of them when they are nothing else.
-    pub fn keep<S: AsRef<str>>(&self, words: &[S]) -> Vec<bool> {
+    pub(super) fn keep<S: AsRef<str>>(&self, words: &[S]) -> Vec<bool> {
         let keep: Vec<bool> = words.iter().map(|w| !self.contains(w.as_ref())).collect();
         if keep.iter().any(|k| *k) {
             keep

@@ -67,7 +67,7 @@ fn weight(kind: LabelKind) -> f32 {
 /// indexed assets' text (1 when the index is empty): a label made only of
 /// words most assets contain ("history", "world") says little about the
 /// text, one with a rare word says much.
-pub fn tag(view: &ConceptView, request: &TagRequest, rarity: &dyn Fn(&str) -> f32) -> Result<Vec<Tag>> {
+pub(super) fn tag(view: &ConceptView, request: &TagRequest, rarity: &dyn Fn(&str) -> f32) -> Result<Vec<Tag>> {
     if let Some(scheme) = &request.scheme {
         if !view.knows_scheme(scheme) {
             return Err(Error::invalid_field(

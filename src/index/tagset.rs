@@ -20,7 +20,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{BitSet, DocId, DocSet, InvertedIndexReader, Score, SegmentReader, TantivyError, TERMINATED};
 
 #[derive(Clone)]
-pub struct TagSetQuery {
+pub(super) struct TagSetQuery {
     field: Field,
     /// Concept ids of `view`, sorted, without duplicates.
     concepts: Arc<Vec<u32>>,
@@ -38,7 +38,7 @@ impl std::fmt::Debug for TagSetQuery {
 
 impl TagSetQuery {
     /// The assets whose `field` carries any of `concepts` (ids of `view`).
-    pub fn new(field: Field, concepts: impl IntoIterator<Item = u32>, view: Arc<ConceptView>) -> Self {
+    pub(super) fn new(field: Field, concepts: impl IntoIterator<Item = u32>, view: Arc<ConceptView>) -> Self {
         let mut concepts: Vec<u32> = concepts.into_iter().collect();
         concepts.sort_unstable();
         concepts.dedup();

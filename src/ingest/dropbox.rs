@@ -23,7 +23,7 @@ use crate::vocab::{ag, dcterms};
 use oxigraph::model::vocab::rdf;
 use serde_json::Value;
 
-pub fn map_batch(value: Value, mapping: &Mapping<'_>) -> Result<Vec<RecordResult>> {
+pub(crate) fn map_batch(value: Value, mapping: &Mapping<'_>) -> Result<Vec<RecordResult>> {
     let items = batch_items(value, &["entries"])?;
     Ok(map_items(
         items,

@@ -8,18 +8,18 @@
 use serde_json::{Map, Value};
 
 /// A field at fault: its path and what is wrong with it.
-pub type FieldError = (String, String);
-pub type FieldResult<T> = std::result::Result<T, FieldError>;
+pub(crate) type FieldError = (String, String);
+pub(crate) type FieldResult<T> = std::result::Result<T, FieldError>;
 
 /// One JSON object and its path in the record.
 #[derive(Clone)]
-pub struct Obj<'a> {
+pub(crate) struct Obj<'a> {
     pub map: &'a Map<String, Value>,
     path: String,
 }
 
 /// The object a record must be.
-pub fn record(value: &Value) -> FieldResult<Obj<'_>> {
+pub(crate) fn record(value: &Value) -> FieldResult<Obj<'_>> {
     match value {
         Value::Object(map) => Ok(Obj {
             map,
@@ -33,7 +33,7 @@ pub fn record(value: &Value) -> FieldResult<Obj<'_>> {
 }
 
 impl<'a> Obj<'a> {
-    pub fn at(&self, field: &str) -> String {
+    pub(crate) fn at(&self, field: &str) -> String {
         if self.path.is_empty() {
             field.to_owned()
         } else {
@@ -41,11 +41,11 @@ impl<'a> Obj<'a> {
         }
     }
 
-    pub fn get(&self, field: &str) -> Option<&'a Value> {
+    pub(crate) fn get(&self, field: &str) -> Option<&'a Value> {
         self.map.get(field).filter(|v| !v.is_null())
     }
 
-    pub fn string(&self, field: &str) -> FieldResult<Option<&'a str>> {
+    pub(crate) fn string(&self, field: &str) -> FieldResult<Option<&'a str>> {
         match self.get(field) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.as_str()).filter(|s| !s.trim().is_empty())),
@@ -53,13 +53,13 @@ impl<'a> Obj<'a> {
         }
     }
 
-    pub fn required_string(&self, field: &str) -> FieldResult<&'a str> {
+    pub(crate) fn required_string(&self, field: &str) -> FieldResult<&'a str> {
         self.string(field)?
             .ok_or_else(|| (self.at(field), "is required".into()))
     }
 
     /// An identifier sent as a string or as a number.
-    pub fn id(&self, field: &str) -> FieldResult<Option<String>> {
+    pub(crate) fn id(&self, field: &str) -> FieldResult<Option<String>> {
         match self.get(field) {
             None => Ok(None),
             Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_owned())),
@@ -69,11 +69,11 @@ impl<'a> Obj<'a> {
         }
     }
 
-    pub fn required_id(&self, field: &str) -> FieldResult<String> {
+    pub(crate) fn required_id(&self, field: &str) -> FieldResult<String> {
         self.id(field)?.ok_or_else(|| (self.at(field), "is required".into()))
     }
 
-    pub fn boolean(&self, field: &str) -> FieldResult<Option<bool>> {
+    pub(crate) fn boolean(&self, field: &str) -> FieldResult<Option<bool>> {
         match self.get(field) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -81,7 +81,7 @@ impl<'a> Obj<'a> {
         }
     }
 
-    pub fn integer(&self, field: &str) -> FieldResult<Option<i64>> {
+    pub(crate) fn integer(&self, field: &str) -> FieldResult<Option<i64>> {
         match self.get(field) {
             None => Ok(None),
             Some(Value::Number(n)) => n
@@ -92,7 +92,7 @@ impl<'a> Obj<'a> {
         }
     }
 
-    pub fn number(&self, field: &str) -> FieldResult<Option<f64>> {
+    pub(crate) fn number(&self, field: &str) -> FieldResult<Option<f64>> {
         match self.get(field) {
             None => Ok(None),
             Some(Value::Number(n)) => Ok(n.as_f64()),
@@ -101,7 +101,7 @@ impl<'a> Obj<'a> {
     }
 
     /// A date or date-time, as Unix seconds.
-    pub fn time(&self, field: &str) -> FieldResult<Option<i64>> {
+    pub(crate) fn time(&self, field: &str) -> FieldResult<Option<i64>> {
         self.string(field)?
             .map(|text| {
                 crate::rdf::time::parse(text).ok_or_else(|| {
@@ -114,7 +114,7 @@ impl<'a> Obj<'a> {
             .transpose()
     }
 
-    pub fn object(&self, field: &str) -> FieldResult<Option<Obj<'a>>> {
+    pub(crate) fn object(&self, field: &str) -> FieldResult<Option<Obj<'a>>> {
         match self.get(field) {
             None => Ok(None),
             Some(Value::Object(map)) => Ok(Some(Obj {
@@ -125,7 +125,7 @@ impl<'a> Obj<'a> {
         }
     }
 
-    pub fn array(&self, field: &str) -> FieldResult<&'a [Value]> {
+    pub(crate) fn array(&self, field: &str) -> FieldResult<&'a [Value]> {
         match self.get(field) {
             None => Ok(&[]),
             Some(Value::Array(items)) => Ok(items),
@@ -134,7 +134,7 @@ impl<'a> Obj<'a> {
     }
 
     /// The objects of an array field, each with its path.
-    pub fn objects(&self, field: &str) -> FieldResult<Vec<Obj<'a>>> {
+    pub(crate) fn objects(&self, field: &str) -> FieldResult<Vec<Obj<'a>>> {
         self.array(field)?
             .iter()
             .enumerate()
@@ -152,7 +152,7 @@ impl<'a> Obj<'a> {
     }
 
     /// An array of strings (a single string is accepted as one).
-    pub fn strings(&self, field: &str) -> FieldResult<Vec<&'a str>> {
+    pub(crate) fn strings(&self, field: &str) -> FieldResult<Vec<&'a str>> {
         match self.get(field) {
             None => Ok(Vec::new()),
             Some(Value::String(s)) => Ok(vec![s.as_str()]),
@@ -177,7 +177,7 @@ impl<'a> Obj<'a> {
     }
 }
 
-pub fn kind(value: &Value) -> &'static str {
+pub(crate) fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

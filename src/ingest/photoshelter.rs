@@ -23,9 +23,9 @@ use oxigraph::model::vocab::rdf;
 use oxigraph::model::NamedNode;
 use serde_json::Value;
 
-pub const USAGE_TERMS: &str = "http://ns.adobe.com/xap/1.0/rights/UsageTerms";
+pub(crate) const USAGE_TERMS: &str = "http://ns.adobe.com/xap/1.0/rights/UsageTerms";
 
-pub fn map_batch(value: Value, mapping: &Mapping<'_>) -> Result<Vec<RecordResult>> {
+pub(crate) fn map_batch(value: Value, mapping: &Mapping<'_>) -> Result<Vec<RecordResult>> {
     let value = match value {
         Value::Object(mut o) if o.contains_key("data") => o.remove("data").unwrap_or(Value::Null),
         other => other,
@@ -148,7 +148,7 @@ fn map_gallery(gallery: &Obj<'_>) -> FieldResult<Mapped> {
 }
 
 /// IPTC keywords as PhotoShelter sends them: one comma-separated string.
-pub fn split_keywords(text: Option<&str>) -> Vec<String> {
+pub(crate) fn split_keywords(text: Option<&str>) -> Vec<String> {
     text.unwrap_or_default()
         .split([',', ';'])
         .map(str::trim)

@@ -26,7 +26,7 @@ use ahash::{AHashMap as HashMap, AHashSet as HashSet};
 use std::collections::VecDeque;
 
 /// The triples normalisation adds to a project, none of which it already holds.
-pub fn derive(pushed: &[Quad]) -> Vec<Triple> {
+pub(crate) fn derive(pushed: &[Quad]) -> Vec<Triple> {
     let facts = Facts::collect(pushed);
     let mut derived = Vec::new();
     facts.missing_inverses(&mut derived);
@@ -36,7 +36,7 @@ pub fn derive(pushed: &[Quad]) -> Vec<Triple> {
 }
 
 /// Whether a literal says "true" as `owl:deprecated` values do.
-pub fn is_true(term: TermRef<'_>) -> bool {
+pub(crate) fn is_true(term: TermRef<'_>) -> bool {
     matches!(term, TermRef::Literal(l) if l.value() == "true" || l.value() == "1")
 }
 

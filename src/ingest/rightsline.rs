@@ -108,16 +108,16 @@ const CHAR_TYPES: [(i64, &str); 13] = [
 ];
 
 /// The number of a char type (`right` → 3).
-pub fn char_type_id(name: &str) -> Option<i64> {
+pub(crate) fn char_type_id(name: &str) -> Option<i64> {
     CHAR_TYPES.iter().find(|(_, n)| *n == name).map(|(i, _)| *i)
 }
 
-pub fn char_type_name(id: i64) -> Option<&'static str> {
+pub(crate) fn char_type_name(id: i64) -> Option<&'static str> {
     CHAR_TYPES.iter().find(|(i, _)| *i == id).map(|(_, n)| *n)
 }
 
 /// A char type given by name (`right`, `catalog-item`) or number (`3`).
-pub fn parse_char_type(text: &str) -> Option<&'static str> {
+pub(crate) fn parse_char_type(text: &str) -> Option<&'static str> {
     let lower = text.trim().to_ascii_lowercase().replace('_', "-");
     if let Ok(id) = lower.parse::<i64>() {
         return char_type_name(id);
@@ -125,7 +125,7 @@ pub fn parse_char_type(text: &str) -> Option<&'static str> {
     CHAR_TYPES.iter().find(|(_, n)| *n == lower).map(|(_, n)| *n)
 }
 
-pub fn map_batch(value: Value, mapping: &Mapping<'_>) -> Result<Vec<RecordResult>> {
+pub(crate) fn map_batch(value: Value, mapping: &Mapping<'_>) -> Result<Vec<RecordResult>> {
     let hint = match mapping.record_type {
         Some(text) => Some(parse_char_type(text).ok_or_else(|| {
             Error::invalid_field(

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 const META: &str = "https://w3id.org/assetgraph/scaleflex/meta/";
 
-pub fn map_batch(value: Value, mapping: &Mapping<'_>) -> Result<Vec<RecordResult>> {
+pub(crate) fn map_batch(value: Value, mapping: &Mapping<'_>) -> Result<Vec<RecordResult>> {
     let value = match value {
         Value::Object(mut o) if o.contains_key("response") => o.remove("response").unwrap_or(Value::Null),
         other => other,

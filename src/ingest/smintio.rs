@@ -29,7 +29,7 @@ use crate::vocab::{ag, dcterms};
 use oxigraph::model::{Literal, NamedNode};
 use serde_json::Value;
 
-pub fn map_batch(value: Value, mapping: &Mapping<'_>) -> Result<Vec<RecordResult>> {
+pub(crate) fn map_batch(value: Value, mapping: &Mapping<'_>) -> Result<Vec<RecordResult>> {
     let items = batch_items(value, &["license_purchase_transactions"])?;
     Ok(map_items(
         items,

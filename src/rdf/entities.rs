@@ -15,14 +15,14 @@ use std::collections::HashMap;
 
 /// Why a document's entities are refused, and where (a byte offset).
 #[derive(Debug)]
-pub struct Refused {
+pub(super) struct Refused {
     pub message: String,
     pub offset: usize,
 }
 
 /// What references may add to a document of `len` bytes: as much again,
 /// and at least a mebibyte.
-pub fn max_growth(len: usize) -> usize {
+pub(super) fn max_growth(len: usize) -> usize {
     len.max(1 << 20)
 }
 
@@ -31,7 +31,7 @@ const MAX_NESTING: usize = 8;
 
 /// Refuses a document whose entity references would grow it by more than
 /// [`max_growth`], or whose DTD declares what is described above.
-pub fn check(bytes: &[u8]) -> Result<(), Refused> {
+pub(super) fn check(bytes: &[u8]) -> Result<(), Refused> {
     let Some(doctype) = find(bytes, b"<!DOCTYPE", 0) else {
         return Ok(());
     };

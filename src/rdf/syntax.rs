@@ -246,9 +246,9 @@ fn parse_sequentially(
 
 /// The longest literal a document may hold: a definition or a note is a
 /// few kilobytes, and one literal of many megabytes only costs the index.
-pub const MAX_LITERAL_BYTES: usize = 1 << 20;
+pub(crate) const MAX_LITERAL_BYTES: usize = 1 << 20;
 /// The longest IRI a document may hold.
-pub const MAX_IRI_BYTES: usize = 16 << 10;
+pub(crate) const MAX_IRI_BYTES: usize = 16 << 10;
 
 /// What is too long in a quad, if anything.
 fn oversized(quad: &Quad) -> Option<String> {

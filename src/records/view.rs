@@ -92,7 +92,7 @@ fn term_text(term: &Term) -> String {
     }
 }
 
-pub fn build(
+pub(super) fn build(
     id: &str,
     asset: &NamedNode,
     own: &[Triple],

@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use crate::vocab::shipped::RIGHTS_VOCABULARIES_TTL;
 
 /// The IRI namespace of a dimension's concepts.
-pub fn namespace(dimension: Dimension) -> &'static str {
+pub(crate) fn namespace(dimension: Dimension) -> &'static str {
     match dimension {
         Dimension::Territory => "https://w3id.org/assetgraph/territory/",
         Dimension::Channel => "https://w3id.org/assetgraph/channel/",
@@ -35,7 +35,7 @@ pub fn namespace(dimension: Dimension) -> &'static str {
 
 /// How a word resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resolved {
+pub(crate) enum Resolved {
     /// A concept of the vocabulary, by its canonical key.
     Concept(Box<str>),
     /// A key under a known family, kept as written (lower case).
@@ -50,12 +50,12 @@ struct Scheme {
     families: Vec<String>,
 }
 
-pub struct Words {
+pub(crate) struct Words {
     schemes: [Scheme; 6],
 }
 
 /// The shipped vocabularies, parsed once.
-pub fn shipped() -> &'static Words {
+pub(crate) fn shipped() -> &'static Words {
     static WORDS: OnceLock<Words> = OnceLock::new();
     WORDS.get_or_init(|| Words::from_turtle(RIGHTS_VOCABULARIES_TTL))
 }
@@ -110,7 +110,7 @@ impl Words {
     }
 
     /// Resolves a value of a word dimension; `None` if no vocabulary knows it.
-    pub fn resolve(&self, dimension: Dimension, raw: &str) -> Option<Resolved> {
+    pub(crate) fn resolve(&self, dimension: Dimension, raw: &str) -> Option<Resolved> {
         let scheme = &self.schemes[dimension as usize];
         let lower = raw.trim().to_lowercase();
         if let Some(key) = scheme.aliases.get(&lower) {
@@ -128,7 +128,7 @@ impl Words {
     }
 
     /// Whether the canonical key names a concept (and so has an IRI).
-    pub fn is_concept(&self, dimension: Dimension, key: &str) -> bool {
+    pub(crate) fn is_concept(&self, dimension: Dimension, key: &str) -> bool {
         self.schemes[dimension as usize]
             .aliases
             .get(key)

@@ -23,11 +23,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The kind recorded in the registry for a graph created through SPARQL
 /// Update or the Graph Store Protocol.
-pub const GRAPH_KIND: &str = "graph";
+pub(crate) const GRAPH_KIND: &str = "graph";
 
 /// One graph's change, as a protocol request states it.
 #[derive(Debug)]
-pub enum GraphEdit {
+pub(crate) enum GraphEdit {
     /// The graph holds exactly these triples afterwards (GSP `PUT`).
     Replace { graph: GraphName, triples: Vec<Triple> },
     /// These triples are removed and then these added; `drop` removes the
@@ -49,36 +49,36 @@ impl GraphEdit {
 }
 
 /// Who asks, for the writes of a taxonomy push.
-pub struct Author<'a> {
+pub(crate) struct Author<'a> {
     pub actor: &'a str,
     pub tenant: &'a str,
 }
 
 /// The graphs a request may not name, and the projects that own graphs.
-pub struct Ownership {
+pub(crate) struct Ownership {
     owners: HashMap<NamedNode, String>,
 }
 
 impl Ownership {
-    pub fn read(view: &WriteView<'_>) -> Result<Self> {
+    pub(crate) fn read(view: &WriteView<'_>) -> Result<Self> {
         Ok(Ownership {
             owners: taxonomy::graph_owners(view.store())?,
         })
     }
 
     /// The project that owns `graph`, if any.
-    pub fn project(&self, graph: &NamedNode) -> Option<&str> {
+    pub(crate) fn project(&self, graph: &NamedNode) -> Option<&str> {
         self.owners.get(graph).map(String::as_str)
     }
 
     /// Whether a request may change `graph` without naming it (`CLEAR ALL`,
     /// `DROP NAMED`): not a service graph and not a project's.
-    pub fn in_bulk_scope(&self, graph: &NamedNode) -> bool {
+    pub(crate) fn in_bulk_scope(&self, graph: &NamedNode) -> bool {
         !graph.as_str().starts_with(graphs::RESERVED_PREFIX) && self.project(graph).is_none()
     }
 
     /// Refuses a write to a graph the service maintains itself.
-    pub fn check_writable(&self, graph: &GraphName) -> Result<()> {
+    pub(crate) fn check_writable(&self, graph: &GraphName) -> Result<()> {
         match graph {
             GraphName::NamedNode(g) if g.as_str().starts_with(graphs::RESERVED_PREFIX) && self.project(g).is_none() => {
                 Err(Error::Forbidden {
@@ -100,7 +100,7 @@ impl Ownership {
 
 /// The writes of one change for these edits, and a push report for every
 /// taxonomy project they touch.
-pub fn plan(
+pub(crate) fn plan(
     view: &WriteView<'_>,
     ownership: &Ownership,
     edits: Vec<GraphEdit>,

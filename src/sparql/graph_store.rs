@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 /// What a write did.
 #[derive(Debug, Serialize)]
-pub struct GraphStoreReport {
+pub(crate) struct GraphStoreReport {
     /// Whether the graph did not exist before (`201 Created`).
     pub created: bool,
     #[serde(flatten)]
@@ -26,7 +26,7 @@ pub struct GraphStoreReport {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
+pub(crate) enum Operation {
     /// The graph holds exactly the body afterwards.
     Put,
     /// The body is added to the graph (its blank nodes are new ones).
@@ -36,7 +36,7 @@ pub enum Operation {
 }
 
 /// Whether a graph exists. The default graph always does.
-pub fn exists(store: &Store, graph: GraphNameRef<'_>) -> Result<bool> {
+pub(crate) fn exists(store: &Store, graph: GraphNameRef<'_>) -> Result<bool> {
     Ok(match graph {
         GraphNameRef::NamedNode(g) => store.db().contains_named_graph(g)?,
         _ => true,
@@ -44,7 +44,7 @@ pub fn exists(store: &Store, graph: GraphNameRef<'_>) -> Result<bool> {
 }
 
 /// The triples of a graph, or `NotFound`.
-pub fn read(store: &Store, graph: GraphNameRef<'_>) -> Result<Vec<Triple>> {
+pub(crate) fn read(store: &Store, graph: GraphNameRef<'_>) -> Result<Vec<Triple>> {
     if !exists(store, graph)? {
         return Err(Error::not_found(format!("graph {graph}")));
     }
@@ -58,7 +58,7 @@ pub fn read(store: &Store, graph: GraphNameRef<'_>) -> Result<Vec<Triple>> {
 /// Parses a request body as the triples of one graph; relative IRIs
 /// resolve against `base`, the IRI the request addressed. Quads in a named
 /// graph are refused: the request names the graph.
-pub fn parse_body(format: RdfFormat, body: &[u8], base: &str) -> Result<Vec<Triple>> {
+pub(crate) fn parse_body(format: RdfFormat, body: &[u8], base: &str) -> Result<Vec<Triple>> {
     let quads = rdf::parse_with_base("request body", format, body, Some(base), &|_| {})?;
     let mut fresh = HashMap::new();
     quads
@@ -94,7 +94,7 @@ fn with_fresh_blank_nodes(triple: Triple, fresh: &mut HashMap<BlankNode, BlankNo
 }
 
 /// Applies a `PUT`, `POST` or `DELETE` to one graph as one change.
-pub fn write(
+pub(crate) fn write(
     store: &Store,
     operation: Operation,
     graph: GraphName,

@@ -46,7 +46,7 @@ impl Default for Shape {
 
 /// Refuses a text that is too long or whose brackets nest too deeply,
 /// naming the line and column where the limit was crossed.
-pub fn check_text(text: &str, shape: Shape) -> Result<()> {
+pub(crate) fn check_text(text: &str, shape: Shape) -> Result<()> {
     if text.len() > shape.max_bytes {
         return Err(Error::invalid_field(
             "query",
@@ -65,7 +65,7 @@ pub fn check_text(text: &str, shape: Shape) -> Result<()> {
 }
 
 /// Refuses a parsed query whose algebra nests deeper than `max_depth`.
-pub fn check_query(query: &Query, max_depth: usize) -> Result<()> {
+pub(crate) fn check_query(query: &Query, max_depth: usize) -> Result<()> {
     let pattern = match query {
         Query::Select { pattern, .. }
         | Query::Construct { pattern, .. }
@@ -79,7 +79,7 @@ pub fn check_query(query: &Query, max_depth: usize) -> Result<()> {
 
 /// Refuses a parsed update one of whose `WHERE` clauses nests deeper than
 /// `max_depth`.
-pub fn check_update(update: &Update, max_depth: usize) -> Result<()> {
+pub(crate) fn check_update(update: &Update, max_depth: usize) -> Result<()> {
     let depth = Depth::new(max_depth);
     for operation in &update.operations {
         if let GraphUpdateOperation::DeleteInsert { pattern, .. } = operation {

@@ -39,13 +39,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The function IRI: `ag:cleared`.
-pub fn cleared_function_name() -> NamedNode {
+pub(crate) fn cleared_function_name() -> NamedNode {
     NamedNode::new_unchecked(format!("{AG}cleared"))
 }
 
 /// `ag:cleared(asset, name, value, …)`: true or false, or unbound (an
 /// error in SPARQL terms) for arguments that name no asset or no context.
-pub fn cleared(index: &SearchIndex, args: &[Term]) -> Option<Term> {
+pub(crate) fn cleared(index: &SearchIndex, args: &[Term]) -> Option<Term> {
     let (Term::NamedNode(asset), pairs) = args.split_first()? else {
         return None;
     };
@@ -64,7 +64,7 @@ pub fn cleared(index: &SearchIndex, args: &[Term]) -> Option<Term> {
 }
 
 /// The service IRI: `ag:search`.
-pub fn service_name() -> NamedNode {
+pub(crate) fn service_name() -> NamedNode {
     NamedNode::new_unchecked(format!("{AG}search"))
 }
 
@@ -76,13 +76,13 @@ fn context_names() -> impl Iterator<Item = &'static str> {
     std::iter::once("at").chain(crate::rights::DIMENSIONS.iter().map(|d| d.name()))
 }
 
-pub struct SearchService {
+pub(crate) struct SearchService {
     pub index: Arc<SearchIndex>,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("SERVICE ag:search: {0}")]
-pub struct ServiceError(String);
+pub(crate) struct ServiceError(String);
 
 /// What the pattern asks for.
 #[derive(Default)]

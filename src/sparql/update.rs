@@ -34,7 +34,7 @@ use spargebra::GraphUpdateOperation;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// An update as the protocol delivers it.
-pub struct UpdateRequest {
+pub(crate) struct UpdateRequest {
     pub text: String,
     pub base_iri: Option<String>,
     /// The protocol's `using-graph-uri` and `using-named-graph-uri`; an
@@ -77,7 +77,7 @@ impl ProtocolDataset {
 }
 
 #[derive(Debug, Serialize)]
-pub struct UpdateReport {
+pub(crate) struct UpdateReport {
     #[serde(flatten)]
     pub receipt: Receipt,
     /// One report per taxonomy project the update changed: its new
@@ -88,7 +88,7 @@ pub struct UpdateReport {
 
 /// Checks, parses and applies an update as one change. Call it on a
 /// SPARQL worker thread ([`super::worker`]).
-pub fn update(store: &Store, request: UpdateRequest) -> Result<UpdateReport> {
+pub(crate) fn update(store: &Store, request: UpdateRequest) -> Result<UpdateReport> {
     super::limits::check_text(&request.text, request.shape)?;
     let mut parser = spargebra::SparqlParser::new();
     if let Some(base) = &request.base_iri {

@@ -218,7 +218,7 @@ impl Drop for Slot {
 }
 
 /// How long a worker thread waits for another job before it ends.
-pub const IDLE_THREAD: Duration = Duration::from_secs(60);
+pub(crate) const IDLE_THREAD: Duration = Duration::from_secs(60);
 
 type Job = Box<dyn FnOnce() + Send>;
 

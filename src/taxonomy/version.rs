@@ -51,7 +51,7 @@ fn has_blank_node(q: &QuadRef<'_>) -> bool {
 /// hold. RDFC-1.0 recurses along such links, once per node, when the nodes
 /// look alike, and its time grows with the cube of their number; this
 /// bounds both whatever the input (256 alike nodes: about 0.3 s).
-pub const MAX_LINKED_BLANK_NODES: usize = 256;
+pub(super) const MAX_LINKED_BLANK_NODES: usize = 256;
 
 /// The stack canonicalisation runs on: room for [`MAX_LINKED_BLANK_NODES`]
 /// levels of its recursion.

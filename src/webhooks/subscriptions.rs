@@ -40,7 +40,7 @@ impl Subscription {
 }
 
 /// The event types the service emits.
-pub const EVENT_TYPES: [&str; 5] = [
+pub(crate) const EVENT_TYPES: [&str; 5] = [
     "licence.expiring",
     "licence.expired",
     "asset.blocked",
