@@ -423,12 +423,19 @@ impl Store {
             self.commit_transaction(&deltas, registry_added, registry_removed, audit_quads)?;
         }
         drop(_commit);
+        let receipt = self.committed(&change, generation, summary, ended);
+        Ok((receipt, value))
+    }
+
+    /// After a commit: the new generation, its log line, and the listeners
+    /// told what changed.
+    fn committed(&self, change: &Change, generation: u64, graphs: Vec<GraphDelta>, at: OffsetDateTime) -> Receipt {
         self.generation.store(generation, Ordering::SeqCst);
         let receipt = Receipt {
             generation,
             changed: true,
-            graphs: summary,
-            committed_at: ended,
+            graphs,
+            committed_at: at,
         };
         tracing::info!(
             generation,
@@ -442,7 +449,7 @@ impl Store {
         for listener in self.listeners.read().expect("listener lock").iter() {
             listener.committed(self, &receipt);
         }
-        Ok((receipt, value))
+        receipt
     }
 
     /// Records a change to state the service keeps outside the store
@@ -461,18 +468,7 @@ impl Store {
         let generation = self.generation() + 1;
         let audit_quads = audit::entry(&change, generation, started, started, &[]);
         self.commit_transaction(&[], Vec::new(), Vec::new(), audit_quads)?;
-        self.generation.store(generation, Ordering::SeqCst);
-        tracing::info!(generation, operation = %change.operation, actor = %change.actor, "recorded");
-        let receipt = Receipt {
-            generation,
-            changed: true,
-            graphs: Vec::new(),
-            committed_at: started,
-        };
-        for listener in self.listeners.read().expect("listener lock").iter() {
-            listener.committed(self, &receipt);
-        }
-        Ok(receipt)
+        Ok(self.committed(&change, generation, Vec::new(), started))
     }
 
     /// Registry triples to add (new graphs: tenant and kind) and to remove (dropped graphs).
