@@ -8,7 +8,7 @@ deps:
 demo: deps
 	cargo run -- serve --demo
 
-## Run every test (tests that need ../shared/data skip with a notice without it)
+## Run every test (tests that need ../shared/data skip with a notice without it, and fail under CI=true)
 test: deps
 	cargo test
 

@@ -20,19 +20,34 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 /// A file of ../shared/data, or None (with a notice) when it is absent.
+/// Under CI the absence is a failure instead: a misplaced ../shared must not
+/// turn the tests that need it into silent passes.
 pub fn shared_data(relative: &str) -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/data")
         .join(relative);
     if path.exists() {
-        Some(path)
-    } else {
-        eprintln!(
-            "notice: skipping, {} is absent (../shared/data is not next to this checkout)",
-            path.display()
-        );
-        None
+        return Some(path);
     }
+    skip_or_fail(&format!(
+        "{} is absent (../shared/data is not next to this checkout)",
+        path.display()
+    ));
+    None
+}
+
+/// Whether this run is CI, where every test must run rather than skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Skips a test with a notice, or fails it under CI.
+pub fn skip_or_fail(why: &str) {
+    assert!(
+        !in_ci(),
+        "{why}; CI is set, so this test fails instead of skipping (unset CI to skip it)"
+    );
+    eprintln!("notice: skipping, {why}");
 }
 
 pub fn open_store() -> (TempDir, Store) {
