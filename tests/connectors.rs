@@ -463,18 +463,12 @@ async fn a_tampered_dropbox_notification_is_refused_and_changes_nothing() {
             .unwrap();
         assert_eq!(response.status(), reqwest::StatusCode::UNAUTHORIZED);
     }
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // Refused before anything is spawned: nothing of theirs can land later.
     assert_eq!(
         app.store.generation(),
         generation,
         "a refused notification changed the store"
     );
-    assert!(server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .all(|r| r.url.path() != "/2/files/list_folder"));
 
     let accepted = client
         .post(&hook)
@@ -491,6 +485,16 @@ async fn a_tampered_dropbox_notification_is_refused_and_changes_nothing() {
             .contains_named_graph(&assetgraph::rdf::asset_iri("dropbox:id:a4ayc_80_OEAAAAAAAAAXw"))
             .unwrap()
         {
+            // Had a refused notification started a sync, it would have
+            // listed the folder too, before this one did.
+            let listings = server
+                .received_requests()
+                .await
+                .unwrap()
+                .iter()
+                .filter(|r| r.url.path() == "/2/files/list_folder")
+                .count();
+            assert_eq!(listings, 1, "only the signed notification started a sync");
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;

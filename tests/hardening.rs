@@ -77,6 +77,17 @@ async fn settled(served: &Served) -> Value {
     answer
 }
 
+/// Returns once `/health` counts a query running.
+async fn wait_for_a_running_query(served: &Served) {
+    for _ in 0..200 {
+        if health(served).await["queries"]["running"].as_u64() > Some(0) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the query never started");
+}
+
 /// The shapes that each overflowed the stack at about 1,000 levels, at
 /// `levels` levels.
 fn deep_queries(levels: usize) -> Vec<(&'static str, &'static str, String)> {
@@ -319,7 +330,7 @@ async fn sigterm_ends_the_process_during_a_runaway_query_and_the_store_reopens()
             .send()
             .await;
     });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_for_a_running_query(&served).await;
     let status = served.terminate(Duration::from_secs(10));
     assert!(
         status.is_some_and(|s| s.success()),
