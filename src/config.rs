@@ -81,10 +81,6 @@ pub struct Config {
     pub default_tenant: String,
     #[serde(default)]
     pub keys: Vec<KeyConfig>,
-    /// Which Rightsline characteristics hold the rights dimensions, and
-    /// which templates and statuses mean what (tenant-specific).
-    #[serde(default)]
-    pub rightsline: crate::ingest::RightslineMapping,
     #[serde(default)]
     pub server: ServerConfig,
     #[serde(default)]
@@ -284,12 +280,25 @@ impl Default for Config {
     }
 }
 
+/// Refuses the tables of earlier releases that moved, saying where.
+fn refuse_moved_tables(text: &str) -> Result<()> {
+    let Ok(table) = toml::from_str::<toml::Table>(text) else {
+        return Ok(()); // the full parse reports the syntax error
+    };
+    if table.contains_key("rightsline") {
+        return Err(Error::invalid_field(
+            "rightsline",
+            "the [rightsline] table is now [connectors.rightsline.mapping]: rename the table, its keys are unchanged",
+        ));
+    }
+    Ok(())
+}
+
 impl Config {
     /// What the connectors read of it.
     pub fn connector_settings(&self) -> crate::connectors::Settings {
         crate::connectors::Settings {
             connectors: self.connectors.clone(),
-            rightsline: self.rightsline.clone(),
             default_tenant: self.default_tenant.clone(),
             allowed_hosts: self.outbound.allowed_hosts.clone(),
         }
@@ -303,6 +312,7 @@ impl Config {
                     path: path.display().to_string(),
                     source,
                 })?;
+                refuse_moved_tables(&text)?;
                 toml::from_str(&text).map_err(|e| Error::Invalid {
                     message: format!("{}: {}", path.display(), e.message()),
                     field: e.span().map(|span| format!("byte {}", span.start)),
@@ -498,6 +508,13 @@ mod tests {
         ] {
             assert!(check_public_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_moved_rightsline_table_is_refused_with_where_it_went() {
+        let error = refuse_moved_tables("[rightsline]\nterritory = [\"gebiet\"]\n").unwrap_err();
+        assert!(error.to_string().contains("[connectors.rightsline.mapping]"), "{error}");
+        assert!(refuse_moved_tables("[connectors.rightsline.mapping]\nterritory = [\"gebiet\"]\n").is_ok());
     }
 
     #[test]

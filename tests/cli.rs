@@ -198,3 +198,20 @@ fn http_get(address: &str, path: &str, authorization: &str) -> String {
     stream.read_to_string(&mut response).unwrap();
     response
 }
+
+#[test]
+fn help_lists_every_registered_source_and_connector() {
+    let dir = tempfile::tempdir().unwrap();
+    let import = text(&assetgraph(&["import", "--help"], dir.path()).stdout);
+    for source in assetgraph::ingest::Source::ALL {
+        assert!(
+            import.contains(source.name()),
+            "{} is missing from:\n{import}",
+            source.name()
+        );
+    }
+    let sync = text(&assetgraph(&["sync", "--help"], dir.path()).stdout);
+    for name in assetgraph::connectors::NAMES {
+        assert!(sync.contains(name), "{name} is missing from:\n{sync}");
+    }
+}

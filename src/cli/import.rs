@@ -22,7 +22,8 @@ use std::path::{Path, PathBuf};
 pub(super) struct Args {
     #[command(flatten)]
     data: DataArg,
-    /// The source: assetgraph, smintio, rightsline, photoshelter, dropbox, scaleflex or files.
+    /// The source.
+    #[arg(help = format!("The source: {}", Source::names()))]
     source: String,
     /// Batch files (JSON), or for `files` image files and directories.
     #[arg(required = true)]
@@ -96,7 +97,7 @@ pub(super) fn run(args: Args, config: Config) -> Result<()> {
 fn read_batches(source: Source, args: &Args, config: &Config) -> Result<Vec<RecordResult>> {
     let mapping = Mapping {
         territories: Territories::global(),
-        rightsline: &config.rightsline,
+        rightsline: config.connectors.rightsline_mapping(),
         record_type: args.record_type.as_deref(),
     };
     let mut records = Vec::new();

@@ -47,10 +47,14 @@ enum Command {
     Query(query::Args),
     /// Run a named report (queries/NAME.rq) with its parameters; without NAME, list the reports.
     Report(report::Args),
-    /// Import asset and rights records of a source (smintio, rightsline, photoshelter, dropbox, scaleflex,
-    /// assetgraph) or image files with embedded metadata (files).
+    /// Import asset and rights records of a source, or image files with their embedded metadata.
+    #[command(about = format!(
+        "Import asset and rights records of a source ({}; files: image files, their embedded metadata read)",
+        crate::ingest::Source::names()
+    ))]
     Import(import::Args),
-    /// Pull what changed from a source system (poolparty, smintio, rightsline, dropbox, photoshelter, scaleflex).
+    /// Pull what changed from a source system.
+    #[command(about = format!("Pull what changed from a source system ({})", crate::connectors::NAMES.join(", ")))]
     Sync(sync::Args),
     /// Rebuild the search index from the store.
     Reindex(search::ReindexArgs),

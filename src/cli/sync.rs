@@ -1,6 +1,6 @@
-//! `assetgraph sync CONNECTOR`: one sync of a connector (poolparty,
-//! smintio, rightsline, dropbox, photoshelter, scaleflex), from its stored cursor, through the same write path
-//! as the server; prints what it did.
+//! `assetgraph sync CONNECTOR`: one sync of a connector (any of
+//! [`crate::connectors::NAMES`]), from its stored cursor, through the same
+//! write path as the server; prints what it did.
 
 use super::DataArg;
 use crate::config::Config;
@@ -13,7 +13,11 @@ use std::time::Duration;
 pub(super) struct Args {
     #[command(flatten)]
     data: DataArg,
-    /// The connector: poolparty, smintio, dropbox, photoshelter or scaleflex (configured under [connectors.NAME]).
+    /// The connector, configured under [connectors.NAME].
+    #[arg(help = format!(
+        "The connector: {} (configured under [connectors.NAME])",
+        crate::connectors::NAMES.join(", ")
+    ))]
     connector: String,
     /// Print the report as JSON.
     #[arg(long)]

@@ -22,14 +22,8 @@
 //! `connectors.max_attempts`. Credentials come from the config file or the
 //! environment and are never logged.
 
-pub(crate) mod dropbox;
 pub(crate) mod oauth;
-pub(crate) mod photoshelter;
-pub(crate) mod poolparty;
 pub mod pusher;
-pub mod rightsline;
-pub(crate) mod scaleflex;
-pub(crate) mod smintio;
 
 use crate::error::{Error, Result};
 use crate::store::{Change, GraphWrite, Store};
@@ -40,24 +34,75 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// `[connectors]` in the config file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConnectorsConfig {
-    /// The delay after a first failed call; it doubles after each.
-    #[serde(default = "defaults::retry_base_ms")]
-    pub retry_base_ms: u64,
-    /// Calls per request before a sync gives up (it resumes next time).
-    #[serde(default = "defaults::max_attempts")]
-    pub max_attempts: u32,
-    #[serde(default = "defaults::timeout_secs")]
-    pub timeout_secs: u64,
-    pub poolparty: Option<poolparty::Settings>,
-    pub smintio: Option<smintio::Settings>,
-    pub dropbox: Option<dropbox::Settings>,
-    pub photoshelter: Option<photoshelter::Settings>,
-    pub scaleflex: Option<scaleflex::Settings>,
-    pub rightsline: Option<rightsline::Settings>,
+/// The registry of connectors: one line per source system that can be
+/// pulled, naming its module (declared here). The module's name is the
+/// connector's name (`[connectors.NAME]`, `assetgraph sync NAME`,
+/// `POST /api/connectors/NAME/sync`); the module provides `Settings` (its
+/// config table, with a `schedule_secs`) and `sync(&Context, &Settings)`.
+/// The config table's fields, [`NAMES`], the dispatch of [`sync`] and the
+/// schedules follow from this list.
+macro_rules! connectors {
+    ($($vis:vis $name:ident),* $(,)?) => {
+        $($vis mod $name;)*
+
+        /// `[connectors]` in the config file.
+        #[derive(Debug, Clone, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct ConnectorsConfig {
+            /// The delay after a first failed call; it doubles after each.
+            #[serde(default = "defaults::retry_base_ms")]
+            pub retry_base_ms: u64,
+            /// Calls per request before a sync gives up (it resumes next time).
+            #[serde(default = "defaults::max_attempts")]
+            pub max_attempts: u32,
+            #[serde(default = "defaults::timeout_secs")]
+            pub timeout_secs: u64,
+            $(pub $name: Option<$name::Settings>,)*
+        }
+
+        /// The connectors there are.
+        pub const NAMES: &[&str] = &[$(stringify!($name)),*];
+
+        /// Runs the named connector's sync, or `None` for a name that is
+        /// not a connector.
+        async fn dispatch(context: &Context, name: &str) -> Option<Result<SyncReport>> {
+            let settings = &context.settings.connectors;
+            match name {
+                $(stringify!($name) => Some(match &settings.$name {
+                    Some(settings) => $name::sync(context, settings).await,
+                    None => Err(not_configured(stringify!($name))),
+                }),)*
+                _ => None,
+            }
+        }
+
+        /// The configured connectors with a schedule, and how often each runs.
+        pub fn schedules(config: &ConnectorsConfig) -> Vec<(&'static str, Duration)> {
+            let mut schedules = Vec::new();
+            $(
+                if let Some(secs) = config.$name.as_ref().and_then(|s| s.schedule_secs).filter(|&s| s > 0) {
+                    schedules.push((stringify!($name), Duration::from_secs(secs)));
+                }
+            )*
+            schedules
+        }
+    };
+}
+
+connectors! {
+    pub(crate) poolparty,
+    pub(crate) smintio,
+    pub rightsline,
+    pub(crate) dropbox,
+    pub(crate) photoshelter,
+    pub(crate) scaleflex,
+}
+
+fn not_configured(name: &str) -> Error {
+    Error::invalid_field(
+        "connector",
+        format!("the {name} connector is not configured; add [connectors.{name}] to the config file"),
+    )
 }
 
 mod defaults {
@@ -78,15 +123,16 @@ impl Default for ConnectorsConfig {
     }
 }
 
-/// The connectors there are.
-pub const NAMES: [&str; 6] = [
-    "poolparty",
-    "smintio",
-    "rightsline",
-    "dropbox",
-    "photoshelter",
-    "scaleflex",
-];
+impl ConnectorsConfig {
+    /// How Rightsline's characteristics map to the rights dimensions
+    /// (`[connectors.rightsline.mapping]`, or the defaults), which the
+    /// ingest API needs as much as the connector.
+    pub fn rightsline_mapping(&self) -> &crate::ingest::RightslineMapping {
+        static DEFAULT: std::sync::LazyLock<crate::ingest::RightslineMapping> =
+            std::sync::LazyLock::new(Default::default);
+        self.rightsline.as_ref().map_or(&DEFAULT, |s| &s.mapping)
+    }
+}
 
 /// What a sync did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -132,8 +178,6 @@ impl SyncReport {
 pub struct Settings {
     /// `[connectors]`.
     pub connectors: ConnectorsConfig,
-    /// How Rightsline's characteristics map to the rights dimensions.
-    pub rightsline: crate::ingest::RightslineMapping,
     /// The tenant of what the connectors write.
     pub default_tenant: String,
     /// `[outbound] allowed_hosts`.
@@ -197,49 +241,12 @@ impl Context {
 /// Runs the named connector once.
 pub async fn sync(context: &Context, name: &str) -> Result<SyncReport> {
     let _one_at_a_time = context.running.lock().await;
-    let settings = &context.settings.connectors;
-    let missing = || {
-        Error::invalid_field(
+    dispatch(context, name).await.unwrap_or_else(|| {
+        Err(Error::invalid_field(
             "connector",
-            format!("the {name} connector is not configured; add [connectors.{name}] to the config file"),
-        )
-    };
-    match name {
-        "poolparty" => poolparty::sync(context, settings.poolparty.as_ref().ok_or_else(missing)?).await,
-        "smintio" => smintio::sync(context, settings.smintio.as_ref().ok_or_else(missing)?).await,
-        "dropbox" => dropbox::sync(context, settings.dropbox.as_ref().ok_or_else(missing)?).await,
-        "photoshelter" => photoshelter::sync(context, settings.photoshelter.as_ref().ok_or_else(missing)?).await,
-        "scaleflex" => scaleflex::sync(context, settings.scaleflex.as_ref().ok_or_else(missing)?).await,
-        "rightsline" => rightsline::sync(context, settings.rightsline.as_ref().ok_or_else(missing)?).await,
-        other => Err(Error::invalid_field(
-            "connector",
-            format!("'{other}' is not a connector; use one of {}", NAMES.join(", ")),
-        )),
-    }
-}
-
-/// The configured connectors with a schedule, and how often each runs.
-pub fn schedules(config: &ConnectorsConfig) -> Vec<(&'static str, Duration)> {
-    let every = |secs: Option<u64>| secs.filter(|&s| s > 0).map(Duration::from_secs);
-    [
-        (
-            "poolparty",
-            config.poolparty.as_ref().and_then(|s| every(s.schedule_secs)),
-        ),
-        ("smintio", config.smintio.as_ref().and_then(|s| every(s.schedule_secs))),
-        ("dropbox", config.dropbox.as_ref().and_then(|s| every(s.schedule_secs))),
-        (
-            "photoshelter",
-            config.photoshelter.as_ref().and_then(|s| every(s.schedule_secs)),
-        ),
-        (
-            "scaleflex",
-            config.scaleflex.as_ref().and_then(|s| every(s.schedule_secs)),
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(name, every)| every.map(|e| (name, e)))
-    .collect()
+            format!("'{name}' is not a connector; use one of {}", NAMES.join(", ")),
+        ))
+    })
 }
 
 /// Runs each connector that has a schedule, every so often, and listens
@@ -496,7 +503,7 @@ async fn ingest_page(
             let body = serde_json::to_vec(&page).expect("JSON serialises");
             let mapping = crate::ingest::Mapping {
                 territories: crate::rights::Territories::global(),
-                rightsline: &settings.rightsline,
+                rightsline: settings.connectors.rightsline_mapping(),
                 record_type: None,
             };
             let records = crate::ingest::map_batch(source, &body, &mapping)?;
@@ -531,5 +538,48 @@ pub fn secret(
             field,
             format!("[connectors.{connector}]: give exactly one of {field} and {field}_env"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A table for every connector the registry names, each with a schedule.
+    fn every_connector_scheduled() -> ConnectorsConfig {
+        let tables: String = NAMES
+            .iter()
+            .map(|name| {
+                let required = match *name {
+                    "poolparty" => "base_url = \"https://pp.example\"\nproject = \"p\"\nuser = \"u\"\n",
+                    "smintio" => {
+                        "api_base = \"https://a.example\"\ntoken_url = \"https://t.example\"\nclient_id = \"c\"\n"
+                    }
+                    "dropbox" => "app_key = \"k\"\n",
+                    "photoshelter" => "email = \"e\"\ngalleries = []\n",
+                    "scaleflex" => "container = \"c\"\n",
+                    _ => "",
+                };
+                format!("[{name}]\n{required}schedule_secs = 60\n")
+            })
+            .collect();
+        toml::from_str(&tables).unwrap_or_else(|e| panic!("{e}\n{tables}"))
+    }
+
+    #[test]
+    fn every_registered_connector_has_a_table_and_a_schedule() {
+        let config = every_connector_scheduled();
+        let scheduled: Vec<&str> = schedules(&config).into_iter().map(|(name, _)| name).collect();
+        assert_eq!(scheduled, NAMES);
+    }
+
+    #[test]
+    fn the_rightsline_mapping_lives_in_the_connector_table_and_needs_no_base_url() {
+        let config: ConnectorsConfig = toml::from_str("[rightsline.mapping]\nterritory = [\"gebiet\"]\n").unwrap();
+        assert_eq!(config.rightsline_mapping().territory, ["gebiet"]);
+        assert_eq!(
+            ConnectorsConfig::default().rightsline_mapping(),
+            &crate::ingest::RightslineMapping::default()
+        );
     }
 }

@@ -43,8 +43,14 @@ use std::time::SystemTime;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// e.g. `https://ris.rightsline.com` (or `https://api.rightsline.eu`).
-    pub base_url: String,
+    /// e.g. `https://ris.rightsline.com` (or `https://api.rightsline.eu`);
+    /// without it the table only says how records map (`mapping`), for
+    /// the ingest API, and the connector does not run.
+    pub base_url: Option<String>,
+    /// How characteristics map to the rights dimensions, and which
+    /// templates and statuses mean what (tenant-specific).
+    #[serde(default)]
+    pub mapping: crate::ingest::RightslineMapping,
     /// The company API key (`x-api-key`).
     pub api_key: Option<Secret>,
     pub api_key_env: Option<String>,
@@ -137,6 +143,7 @@ fn cache() -> &'static tokio::sync::Mutex<HashMap<String, (Temporary, i64)>> {
 pub struct Client<'a> {
     context: &'a Context,
     settings: &'a Settings,
+    base_url: &'a str,
     api_key: String,
     access_key: String,
     secret_key: String,
@@ -144,9 +151,16 @@ pub struct Client<'a> {
 
 impl<'a> Client<'a> {
     pub fn new(context: &'a Context, settings: &'a Settings) -> Result<Self> {
+        let base_url = settings.base_url.as_deref().ok_or_else(|| {
+            Error::invalid_field(
+                "base_url",
+                "[connectors.rightsline] names no base_url (https://ris.rightsline.com or https://api.rightsline.eu): add it to run the connector",
+            )
+        })?;
         Ok(Client {
             context,
             settings,
+            base_url,
             api_key: secret("rightsline", "api_key", &settings.api_key, &settings.api_key_env)?,
             access_key: secret(
                 "rightsline",
@@ -164,11 +178,11 @@ impl<'a> Client<'a> {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}/v4/{path}", self.settings.base_url.trim_end_matches('/'))
+        format!("{}/v4/{path}", self.base_url.trim_end_matches('/'))
     }
 
     async fn credentials(&self, renew: bool) -> Result<Temporary> {
-        let key = format!("{}|{}", self.settings.base_url, self.access_key);
+        let key = format!("{}|{}", self.base_url, self.access_key);
         let mut cache = cache().lock().await;
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         if let (false, Some((credentials, until))) = (renew, cache.get(&key)) {

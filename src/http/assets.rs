@@ -69,7 +69,7 @@ async fn ingest_batch(
         blocking(move || {
             let mapping = Mapping {
                 territories: Territories::global(),
-                rightsline: &config.rightsline,
+                rightsline: config.connectors.rightsline_mapping(),
                 record_type: params.record_type.as_deref(),
             };
             ingest::map_batch(source, &bytes, &mapping)

@@ -100,6 +100,14 @@ pub fn parse_value(value: Value) -> Result<Vec<std::result::Result<AssetRecord, 
         .collect())
 }
 
+/// Maps a batch of the own format (the registry's mapper).
+pub(crate) fn map_batch(value: Value, mapping: &super::Mapping<'_>) -> Result<Vec<super::RecordResult>> {
+    Ok(parse_value(value)?
+        .into_iter()
+        .map(|r| r.map(|record| mapped(&record, mapping.territories)))
+        .collect())
+}
+
 /// A record of the project's own format, ready for the store. It has no
 /// version stamp: the record as sent is the truth.
 pub fn mapped(record: &AssetRecord, territories: &Territories) -> Mapped {

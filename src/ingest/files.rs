@@ -28,6 +28,17 @@ const PHOTOSHOP: &str = "http://ns.adobe.com/photoshop/1.0/";
 const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 const BASE: &str = "urn:assetgraph:file";
 
+/// Files do not come in JSON batches (the registry's mapper says so).
+pub(crate) fn map_batch(
+    _: serde_json::Value,
+    _: &super::Mapping<'_>,
+) -> crate::error::Result<Vec<super::RecordResult>> {
+    Err(crate::error::Error::invalid_field(
+        "source",
+        "files are sent one per request, as the body with their name (?name=photo.jpg) or as multipart",
+    ))
+}
+
 /// Maps one file. `index` is its position in the request or import, for errors.
 pub fn map_file(
     index: usize,

@@ -14,15 +14,8 @@
 //! version stamp where it has one, and the complete set of triples of the
 //! record's graph, so that an upsert is "replace this graph".
 
-pub mod assetgraph;
-pub(crate) mod dropbox;
-pub mod files;
 pub(crate) mod json;
-pub(crate) mod photoshelter;
 pub(crate) mod poolparty;
-pub(crate) mod rightsline;
-pub(crate) mod scaleflex;
-pub(crate) mod smintio;
 
 use crate::error::{Error, Position, Result};
 use crate::rights::Territories;
@@ -36,49 +29,62 @@ use crate::error::RecordError;
 pub use assetgraph::{AssetRecord, Variant};
 pub use rightsline::RightslineMapping;
 
-/// The systems whose records `POST /api/ingest/{source}` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    AssetGraph,
-    SmintIo,
-    Rightsline,
-    PhotoShelter,
-    Dropbox,
-    Scaleflex,
-    Files,
+/// The registry of asset sources: one line per source system, naming its
+/// variant and its mapper module (declared here). The module's name is the
+/// source's name (in URLs, ids and `ag:source`) and its `map_batch` maps a
+/// JSON batch; the enum, the names, the errors and help that list them and
+/// the dispatch of [`map_batch`] all follow from this list.
+macro_rules! sources {
+    ($($(#[$doc:meta])* $variant:ident => $vis:vis $module:ident),* $(,)?) => {
+        $($vis mod $module;)*
+
+        /// The systems whose records `POST /api/ingest/{source}` accepts.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Source {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Source {
+            pub const ALL: &'static [Source] = &[$(Source::$variant),*];
+
+            /// The name in URLs, ids and `ag:source`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Source::$variant => stringify!($module),)*
+                }
+            }
+
+            fn mapper(self) -> fn(Value, &Mapping<'_>) -> Result<Vec<RecordResult>> {
+                match self {
+                    $(Source::$variant => $module::map_batch,)*
+                }
+            }
+        }
+    };
+}
+
+sources! {
+    /// The project's own asset format.
+    AssetGraph => pub assetgraph,
+    SmintIo => pub(crate) smintio,
+    Rightsline => pub(crate) rightsline,
+    PhotoShelter => pub(crate) photoshelter,
+    Dropbox => pub(crate) dropbox,
+    Scaleflex => pub(crate) scaleflex,
+    /// Image and video files, their embedded metadata read.
+    Files => pub files,
 }
 
 impl Source {
-    pub const ALL: [Source; 7] = [
-        Source::AssetGraph,
-        Source::SmintIo,
-        Source::Rightsline,
-        Source::PhotoShelter,
-        Source::Dropbox,
-        Source::Scaleflex,
-        Source::Files,
-    ];
-
-    /// The name in URLs, ids and `ag:source`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Source::AssetGraph => "assetgraph",
-            Source::SmintIo => "smintio",
-            Source::Rightsline => "rightsline",
-            Source::PhotoShelter => "photoshelter",
-            Source::Dropbox => "dropbox",
-            Source::Scaleflex => "scaleflex",
-            Source::Files => "files",
-        }
-    }
-
     pub fn from_name(name: &str) -> Option<Source> {
         let name = name.to_ascii_lowercase().replace(['-', '_', '.'], "");
-        Source::ALL.into_iter().find(|s| s.name() == name)
+        Source::ALL.iter().copied().find(|s| s.name() == name)
     }
 
+    /// Every source's name, for help and error messages.
     pub fn names() -> String {
-        Source::ALL.map(Source::name).join(", ")
+        let names: Vec<&str> = Source::ALL.iter().map(|s| s.name()).collect();
+        names.join(", ")
     }
 }
 
@@ -157,21 +163,7 @@ pub type RecordResult = std::result::Result<Mapped, RecordError>;
 /// an error of the whole request; each record is then valid or not on its own.
 pub fn map_batch(source: Source, body: &[u8], mapping: &Mapping<'_>) -> Result<Vec<RecordResult>> {
     let value = parse_json(body)?;
-    match source {
-        Source::AssetGraph => Ok(assetgraph::parse_value(value)?
-            .into_iter()
-            .map(|r| r.map(|record| assetgraph::mapped(&record, mapping.territories)))
-            .collect()),
-        Source::SmintIo => smintio::map_batch(value, mapping),
-        Source::Rightsline => rightsline::map_batch(value, mapping),
-        Source::PhotoShelter => photoshelter::map_batch(value, mapping),
-        Source::Dropbox => dropbox::map_batch(value, mapping),
-        Source::Scaleflex => scaleflex::map_batch(value, mapping),
-        Source::Files => Err(Error::invalid_field(
-            "source",
-            "files are sent one per request, as the body with their name (?name=photo.jpg) or as multipart",
-        )),
-    }
+    (source.mapper())(value, mapping)
 }
 
 pub fn parse_json(body: &[u8]) -> Result<Value> {

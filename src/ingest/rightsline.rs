@@ -14,7 +14,7 @@
 //! restricts nothing. A right whose status is inactive contributes no rule.
 //! Which characteristic holds media, territory, language, channel, term start,
 //! term end and exclusivity is tenant-specific and comes from the
-//! `[rightsline]` configuration ([`RightslineMapping`]); media and channel
+//! `[connectors.rightsline.mapping]` configuration ([`RightslineMapping`]); media and channel
 //! both constrain the context's channel. A term end given as a date is
 //! inclusive (the right holds through that day), so the window ends at the
 //! following midnight UTC.
