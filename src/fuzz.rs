@@ -165,7 +165,7 @@ impl Http {
         let index = std::sync::Arc::new(crate::index::SearchIndex::open(&dir.join("index"), &store)?);
         store.subscribe(index.clone());
         crate::ontologies::install(&store)?;
-        crate::cli::serve::load_demo(&store)?;
+        crate::cli::demo::load(&store)?;
         let mut config = crate::config::Config::default();
         config.sparql.timeout_secs = 2;
         let state = crate::http::AppState::new(store, index, config)?;

@@ -10,6 +10,10 @@ date: some grants cover Europe only, some print only, some end on
 2026-12-31, one purchase is cancelled, one is editorial only, one has used
 up its downloads, and a Rightsline title has an exclusive Rights Out and a
 holdback.
+
+The dates are written for a demo "today" of 2026-07-01: `serve --demo`
+moves every date by the days from then to the real today (src/cli/demo.rs),
+so nothing in the demo expires as the calendar moves on.
 """
 import json
 import random
@@ -42,10 +46,21 @@ GRANT_SHAPES = [
 ]
 
 
+# Each subject is shot more than once: the takes differ in framing, so that
+# no two records share a title.
+TAKES = [
+    ("", "", []),
+    (", close-up", ", Nahaufnahme", ["close-up"]),
+    (", from above", ", von oben", ["overhead"]),
+]
+
+
 def own_records():
     records = []
     for i in range(30):
         concept, title, title_de, keywords = SUBJECTS[i % len(SUBJECTS)]
+        take, take_de, take_keywords = TAKES[i // len(SUBJECTS)]
+        title, title_de, keywords = title + take, title_de + take_de, keywords + take_keywords
         shape = GRANT_SHAPES[i % len(GRANT_SHAPES)]
         rights = {"grants": shape}
         if i % 7 == 3:

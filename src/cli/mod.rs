@@ -3,6 +3,7 @@
 //! calls the core and reports. Errors end in one place ([`main`]), which
 //! prints what went wrong and what to do next.
 
+pub(crate) mod demo;
 mod import;
 mod load;
 mod query;

@@ -8,27 +8,9 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::http::{self, AppState};
 use crate::index::SearchIndex;
-use crate::rdf;
 use crate::store::Store;
-use crate::taxonomy::{self, Push, PushMode};
-use oxigraph::io::RdfFormat;
 use std::net::SocketAddr;
 use std::sync::Arc;
-
-pub(crate) const DEMO_TAXONOMY: &str = include_str!("../../demo/campaigns.ttl");
-
-/// Demo assets and rights (demo/tools/gen_demo_assets.py writes them).
-const DEMO_ASSETS: [(crate::ingest::Source, &str); 3] = [
-    (
-        crate::ingest::Source::AssetGraph,
-        include_str!("../../demo/assets.json"),
-    ),
-    (crate::ingest::Source::SmintIo, include_str!("../../demo/smintio.json")),
-    (
-        crate::ingest::Source::Rightsline,
-        include_str!("../../demo/rightsline.json"),
-    ),
-];
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -62,7 +44,7 @@ pub(crate) fn run(args: Args, mut config: Config) -> Result<()> {
     store.subscribe(index.clone());
     crate::ontologies::install(&store)?;
     if args.demo {
-        load_demo(&store)?;
+        super::demo::load(&store)?;
     }
     let state = AppState::new(Arc::new(store), index, config)?;
     let runtime =
@@ -108,52 +90,5 @@ fn check_exposure(address: &SocketAddr, keys: &KeyRing) -> Result<()> {
         ));
     }
     tracing::warn!("no API keys configured: every local client has full access; listening on loopback only");
-    Ok(())
-}
-
-pub(crate) fn load_demo(store: &Store) -> Result<()> {
-    let quads = rdf::parse(
-        "demo/campaigns.ttl",
-        RdfFormat::Turtle,
-        DEMO_TAXONOMY.as_bytes(),
-        &|_| {},
-    )?;
-    let report = taxonomy::push(
-        store,
-        Push {
-            project: "demo".into(),
-            mode: PushMode::Replace,
-            quads,
-            default_graph: None,
-            actor: "demo".into(),
-            tenant: crate::store::DEFAULT_TENANT.into(),
-        },
-    )?;
-    tracing::info!(project = "demo", concepts = report.counts.concepts, version = %report.version, changed = report.changed, "demo taxonomy loaded");
-    let rightsline = crate::ingest::RightslineMapping::default();
-    let mapping = crate::ingest::Mapping {
-        territories: crate::rights::Territories::global(),
-        rightsline: &rightsline,
-        record_type: None,
-    };
-    for (source, body) in DEMO_ASSETS {
-        let records = crate::ingest::map_batch(source, body.as_bytes(), &mapping)?;
-        let report = crate::assets::upsert(
-            store,
-            records,
-            &crate::assets::Ingest {
-                source,
-                actor: "demo",
-                tenant: crate::store::DEFAULT_TENANT,
-                on_error: crate::assets::OnError::Reject,
-            },
-        )?;
-        tracing::info!(
-            source = source.name(),
-            records = report.records,
-            created = report.created,
-            "demo assets loaded"
-        );
-    }
     Ok(())
 }
