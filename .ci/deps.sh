@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian/Ubuntu machine with Rust lacks to build
-# assetgraph: libclang (RocksDB's bindings are generated at build time) and,
-# when available, sccache to cache RocksDB's C++ between builds.
+# assetgraph: libclang (RocksDB's bindings are generated at build time),
+# curl and jq (the README tour's test) and, when available, sccache to cache
+# RocksDB's C++ between builds.
 set -euo pipefail
 
 need=()
 if ! ldconfig -p 2>/dev/null | grep -q 'libclang[-.0-9]*\.so'; then
   need+=(libclang-dev)
 fi
+# The README tour's test runs its commands with curl and jq.
+for tool in curl jq; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    need+=("$tool")
+  fi
+done
 if ! command -v sccache >/dev/null 2>&1; then
   need+=(sccache)
 fi
@@ -18,7 +25,8 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   # sccache is a speed-up only: go on without it if the distribution lacks it.
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" \
-    || $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libclang-dev
+    || $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+         $(printf '%s\n' "${need[@]}" | grep -v '^sccache$')
 fi
 
 # The SPARQL client test talks to the server with SPARQLWrapper (PyPI); it

@@ -13,7 +13,7 @@
 //!   temporary directory — the SPARQL protocol's parameters, search,
 //!   suggest and clearance parameters, ingest and usage bodies.
 //!
-//! `fuzz/` drives them coverage-guided with cargo-fuzz (see the README's
+//! `fuzz/` drives them coverage-guided with cargo-fuzz (see docs/OPERATIONS.md,
 //! "Hardening"); `tests/fuzz_corpus.rs` replays the corpus and the
 //! regressions in every `cargo test`.
 

@@ -4,7 +4,7 @@
 //! corpus `fuzz/corpus/<target>/` when there is one), then a few thousand
 //! mutations of the project's own fixtures, with a fixed seed so that a
 //! failure reproduces. The long, coverage-guided runs are `cargo fuzz` (see
-//! the README's "Hardening").
+//! docs/OPERATIONS.md, "Hardening").
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

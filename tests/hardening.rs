@@ -1,6 +1,6 @@
 //! One test per way a single request could crash, hang, exhaust or read
 //! around the service, each against the real binary on loopback with keys
-//! of every role (see the HARDENING section of the README).
+//! of every role (see docs/OPERATIONS.md, "Hardening").
 
 mod common;
 

@@ -26,7 +26,7 @@ use std::process::ExitCode;
     about = "Semantic metadata knowledge graph for licensed assets, rights and taxonomies"
 )]
 pub struct Cli {
-    /// TOML configuration file (see README, "Configuration").
+    /// TOML configuration file (see docs/CONFIGURATION.md).
     #[arg(long, global = true, env = "ASSETGRAPH_CONFIG")]
     config: Option<PathBuf>,
 
