@@ -133,7 +133,7 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing() {
     // malformed Turtle → 400 naming line and column
     let broken = V2.replace("\"Horses\"@en .", "\"Horses\"@en ;;; <oops");
     let (status, content_type, problem) = put(&client, &url, "text/turtle", broken).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_refused(status, &problem, (400, "syntax", None));
     assert_eq!(content_type, "application/problem+json");
     assert_eq!(problem["status"], 400);
     assert!(problem["line"].as_u64().unwrap() > 5, "{problem}");
@@ -147,22 +147,22 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing() {
 
     // unsupported Content-Type → 415
     let (status, _, problem) = put(&client, &url, "application/trix", V2).await;
-    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_refused(status, &problem, (415, "unsupported-media-type", None));
     assert!(problem["detail"].as_str().unwrap().contains("TriG"));
 
     // over the body limit → 413
     let (status, _, problem) = put(&client, &url, "text/turtle", format!("{V2}\n#{}", "x".repeat(5000))).await;
-    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{problem}");
+    assert_refused(status, &problem, (413, "body-too-large", None));
 
     // no SKOS at all → 422
-    let (status, _, _) = put(
+    let (status, _, problem) = put(
         &client,
         &url,
         "application/n-triples",
         "<http://e/a> <http://e/b> <http://e/c> .\n",
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_refused(status, &problem, (422, "unacceptable", None));
 
     // unknown project → 404
     let response = get_as_reader(&client, &format!("{}/api/taxonomies/nope", server.base)).await;
@@ -171,8 +171,12 @@ async fn bad_input_is_refused_with_a_problem_and_changes_nothing() {
 
     // missing iri → 400 naming the field
     let response = get_as_reader(&client, &format!("{}/api/concepts", server.base)).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(response.json::<Value>().await.unwrap()["field"], "iri");
+    let status = response.status();
+    assert_refused(
+        status,
+        &response.json().await.unwrap(),
+        (400, "invalid-request", Some("iri")),
+    );
 
     assert_eq!(version_of(&client, &server.base, "animals").await, before);
     assert_eq!(server.store.generation(), generation);

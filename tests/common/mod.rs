@@ -294,3 +294,17 @@ pub fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     found.sort();
     found
 }
+
+/// Asserts a refusal as a client reads it: the status, the problem's type
+/// (the last segment of its `type` IRI) and the field it names (`None`
+/// when it names none).
+#[track_caller]
+pub fn assert_refused(status: reqwest::StatusCode, problem: &serde_json::Value, expected: (u16, &str, Option<&str>)) {
+    let kind = problem["type"].as_str().and_then(|t| t.rsplit('/').next());
+    let field = problem["field"].as_str();
+    assert_eq!(
+        (status.as_u16(), kind, field),
+        (expected.0, Some(expected.1), expected.2),
+        "{problem}"
+    );
+}
