@@ -26,8 +26,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 use crate::error::RecordError;
-pub use assetgraph::{AssetRecord, Variant};
-pub use rightsline::RightslineMapping;
+pub use self::assetgraph::{AssetRecord, Variant};
+pub use self::rightsline::RightslineMapping;
 
 /// The registry of asset sources: one line per source system, naming its
 /// variant and its mapper module (declared here). The module's name is the
