@@ -72,7 +72,7 @@ impl Principal {
         self.role >= role
     }
 
-    pub fn write_tenant(&self) -> &str {
+    pub(crate) fn write_tenant(&self) -> &str {
         &self.tenants[0]
     }
 }

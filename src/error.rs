@@ -138,21 +138,21 @@ impl Error {
         }
     }
 
-    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Invalid {
             message: message.into(),
             field: Some(field.into()),
         }
     }
 
-    pub fn upstream(system: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn upstream(system: &str, message: impl Into<String>) -> Self {
         Error::Upstream {
             system: system.to_owned(),
             message: message.into(),
         }
     }
 
-    pub fn not_found(what: impl Into<String>) -> Self {
+    pub(crate) fn not_found(what: impl Into<String>) -> Self {
         Error::NotFound { what: what.into() }
     }
 }

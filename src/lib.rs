@@ -53,7 +53,7 @@ pub mod index;
 pub mod ingest;
 pub mod memory;
 pub mod ontologies;
-pub mod outbound;
+pub(crate) mod outbound;
 pub mod rdf;
 pub mod records;
 pub mod reports;

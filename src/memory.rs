@@ -176,7 +176,8 @@ impl Meter {
     }
 
     /// Whether the thread has held more than the limit at some point.
-    pub fn is_over(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_over(&self) -> bool {
         self.shared.over.load(Ordering::Acquire)
     }
 

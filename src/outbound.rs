@@ -21,12 +21,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 /// Checks that `url` is http(s) and its host is allowed; the parsed URL.
-pub fn check(url: &str, allowed_hosts: &[String]) -> Result<reqwest::Url> {
+pub(crate) fn check(url: &str, allowed_hosts: &[String]) -> Result<reqwest::Url> {
     check_scheme(url, allowed_hosts, ["http", "https"])
 }
 
 /// The same for a WebSocket (`ws`, `wss`): a source's doorbell.
-pub fn check_websocket(url: &str, allowed_hosts: &[String]) -> Result<reqwest::Url> {
+pub(crate) fn check_websocket(url: &str, allowed_hosts: &[String]) -> Result<reqwest::Url> {
     check_scheme(url, allowed_hosts, ["ws", "wss"])
 }
 
@@ -144,7 +144,7 @@ fn is_public(address: IpAddr) -> bool {
 
 /// The addresses `host` may be reached at: an address as it is, a name
 /// resolved and filtered by [`address_allowed`].
-pub async fn addresses(host: &str, port: u16, allowed_hosts: &[String]) -> Result<Vec<SocketAddr>> {
+pub(crate) async fn addresses(host: &str, port: u16, allowed_hosts: &[String]) -> Result<Vec<SocketAddr>> {
     if let Ok(address) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(address, port)]);
     }
@@ -184,7 +184,7 @@ impl reqwest::dns::Resolve for Guarded {
 /// The wait before attempt `attempt + 1` after `attempt` failures:
 /// `base`, doubling each time up to `cap`, with full jitter over the upper
 /// half, so that a system coming back is not hit by every retry at once.
-pub fn backoff(base: std::time::Duration, attempt: u32, cap: std::time::Duration) -> std::time::Duration {
+pub(crate) fn backoff(base: std::time::Duration, attempt: u32, cap: std::time::Duration) -> std::time::Duration {
     let ceiling = base.saturating_mul(1 << attempt.saturating_sub(1).min(20)).min(cap);
     let half = ceiling / 2;
     half + half.mul_f64(rand::random::<f64>())
@@ -193,7 +193,7 @@ pub fn backoff(base: std::time::Duration, attempt: u32, cap: std::time::Duration
 /// The client for outbound calls: bounded connect and request times, no
 /// redirects (a redirect could lead outside the allowed hosts), names
 /// resolved only to addresses they may lead to.
-pub fn client(timeout: std::time::Duration, allowed_hosts: &[String]) -> Result<reqwest::Client> {
+pub(crate) fn client(timeout: std::time::Duration, allowed_hosts: &[String]) -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .dns_resolver(Arc::new(Guarded {
             allowed_hosts: Arc::new(allowed_hosts.to_vec()),

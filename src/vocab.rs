@@ -20,8 +20,8 @@ pub const AG: &str = "https://w3id.org/assetgraph/ns#";
 /// rights engine, installed in the store by [`crate::ontologies`].
 pub mod shipped {
     pub const ASSETGRAPH_TTL: &str = include_str!("../ontologies/assetgraph.ttl");
-    pub const TERRITORIES_TTL: &str = include_str!("../ontologies/territories.ttl");
-    pub const RIGHTS_VOCABULARIES_TTL: &str = include_str!("../ontologies/rights-vocabularies.ttl");
+    pub(crate) const TERRITORIES_TTL: &str = include_str!("../ontologies/territories.ttl");
+    pub(crate) const RIGHTS_VOCABULARIES_TTL: &str = include_str!("../ontologies/rights-vocabularies.ttl");
 }
 
 pub mod ag {
@@ -236,30 +236,30 @@ pub mod rdfs {
 /// Graphs and resources the service manages itself.
 pub mod graphs {
     /// Prefix of every service-owned IRI; clients may not write graphs under it.
-    pub const RESERVED_PREFIX: &str = "urn:assetgraph:";
+    pub(crate) const RESERVED_PREFIX: &str = "urn:assetgraph:";
     /// The registry: for every managed graph, its tenant and kind.
-    pub const REGISTRY: &str = "urn:assetgraph:graph:registry";
+    pub(crate) const REGISTRY: &str = "urn:assetgraph:graph:registry";
     /// Stands for the store's default graph where a graph must be named
     /// (receipts, the audit trail); no graph of that name is ever stored.
     pub const DEFAULT: &str = "urn:assetgraph:graph:default";
     /// Prefix of every asset record graph.
-    pub const ASSET_PREFIX: &str = "urn:assetgraph:asset:";
+    pub(crate) const ASSET_PREFIX: &str = "urn:assetgraph:asset:";
     /// Webhook events waiting for delivery, and their delivery log.
-    pub const OUTBOX: &str = "urn:assetgraph:graph:outbox";
+    pub(crate) const OUTBOX: &str = "urn:assetgraph:graph:outbox";
     /// The connectors' cursors.
-    pub const CONNECTORS: &str = "urn:assetgraph:graph:connectors";
+    pub(crate) const CONNECTORS: &str = "urn:assetgraph:graph:connectors";
     /// Usage events (append-only).
     pub const USAGE: &str = "urn:assetgraph:graph:usage";
     /// Prefix of the graphs that tally the downloads of one asset.
-    pub const DOWNLOADS_PREFIX: &str = "urn:assetgraph:downloads:";
+    pub(crate) const DOWNLOADS_PREFIX: &str = "urn:assetgraph:downloads:";
     /// The append-only audit trail.
-    pub const AUDIT: &str = "urn:assetgraph:graph:audit";
+    pub(crate) const AUDIT: &str = "urn:assetgraph:graph:audit";
     /// The project's own ontology.
-    pub const ONTOLOGY: &str = "urn:assetgraph:graph:ontology";
+    pub(crate) const ONTOLOGY: &str = "urn:assetgraph:graph:ontology";
     /// The shipped territories vocabulary.
-    pub const TERRITORIES: &str = "urn:assetgraph:graph:territories";
+    pub(crate) const TERRITORIES: &str = "urn:assetgraph:graph:territories";
     /// The shipped channels, usages, audiences, industries and languages.
-    pub const RIGHTS_VOCABULARIES: &str = "urn:assetgraph:graph:rights-vocabularies";
+    pub(crate) const RIGHTS_VOCABULARIES: &str = "urn:assetgraph:graph:rights-vocabularies";
 
     /// The tally graph of the downloads of an asset (by its graph's IRI).
     pub fn downloads(asset: &str) -> String {
@@ -268,7 +268,7 @@ pub mod graphs {
     }
 
     /// The asset graph a downloads tally belongs to.
-    pub fn asset_of_downloads(graph: &str) -> Option<String> {
+    pub(crate) fn asset_of_downloads(graph: &str) -> Option<String> {
         graph
             .strip_prefix(DOWNLOADS_PREFIX)
             .map(|id| format!("{ASSET_PREFIX}{id}"))
@@ -277,14 +277,14 @@ pub mod graphs {
     /// Graphs of the service's own bookkeeping: they hold neither assets
     /// nor concepts, so the index passes over them (a tally only changes
     /// the rights of its asset).
-    pub fn is_bookkeeping(graph: &str) -> bool {
+    pub(crate) fn is_bookkeeping(graph: &str) -> bool {
         [REGISTRY, AUDIT, USAGE, OUTBOX, CONNECTORS].contains(&graph) || graph.starts_with(DOWNLOADS_PREFIX)
     }
 
     /// Whether a change to `graph` can change an asset's document or
     /// rights, or a concept: every graph but the bookkeeping ones, and
     /// among those the downloads tallies (they change their asset's rights).
-    pub fn touches_assets_or_concepts(graph: &str) -> bool {
+    pub(crate) fn touches_assets_or_concepts(graph: &str) -> bool {
         !is_bookkeeping(graph) || graph.starts_with(DOWNLOADS_PREFIX)
     }
 
@@ -294,7 +294,7 @@ pub mod graphs {
     pub fn agent(name: &str) -> String {
         format!("urn:assetgraph:agent:{name}")
     }
-    pub fn audit_entry(generation: u64) -> String {
+    pub(crate) fn audit_entry(generation: u64) -> String {
         format!("urn:assetgraph:change:{generation}")
     }
 }

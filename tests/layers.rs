@@ -35,7 +35,11 @@ fn layer_order(lib: &str) -> Vec<String> {
 /// The modules `lib.rs` declares.
 fn declared_modules(lib: &str) -> Vec<String> {
     lib.lines()
-        .filter_map(|l| l.strip_prefix("pub mod ").or_else(|| l.strip_prefix("mod ")))
+        .filter_map(|l| {
+            ["pub mod ", "pub(crate) mod ", "mod "]
+                .iter()
+                .find_map(|prefix| l.strip_prefix(prefix))
+        })
         .filter_map(|l| l.strip_suffix(';'))
         .map(str::to_owned)
         .collect()

@@ -109,7 +109,7 @@ pub fn run_tick(
 }
 
 /// The clock's events between `since` (exclusive) and `now` (inclusive).
-pub fn clock_events(
+pub(crate) fn clock_events(
     store: &Store,
     rights: &dyn RightsOf,
     since: Option<i64>,

@@ -86,7 +86,7 @@ pub fn expiring(store: &Store, rights: &dyn RightsOf, ask: &Ask) -> Result<Vec<A
 
 /// The first moment within the window at which an asset cleared now stops
 /// being cleared for the context.
-pub fn clearance_ends(rights: &AssetRights, context: &Context, until: i64) -> Option<i64> {
+pub(crate) fn clearance_ends(rights: &AssetRights, context: &Context, until: i64) -> Option<i64> {
     let territories = Territories::global();
     if !rights.is_cleared(context, territories) {
         return None;
@@ -169,7 +169,7 @@ fn use_by_dates(store: &Store, graph: &NamedNode) -> Result<Vec<i64>> {
 /// Seconds in an ISO 8601 duration of weeks, days, hours, minutes and
 /// seconds (`P30D`, `P2W`, `PT12H`, `P1DT6H`); months and years, whose
 /// length varies, are not accepted.
-pub fn parse_duration(text: &str) -> Option<i64> {
+pub(crate) fn parse_duration(text: &str) -> Option<i64> {
     let rest = text.trim().strip_prefix('P')?;
     let (date, time) = match rest.split_once('T') {
         Some((date, time)) if !time.is_empty() => (date, Some(time)),

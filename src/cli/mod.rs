@@ -25,7 +25,7 @@ use std::process::ExitCode;
     version,
     about = "Semantic metadata knowledge graph for licensed assets, rights and taxonomies"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// TOML configuration file (see docs/CONFIGURATION.md).
     #[arg(long, global = true, env = "ASSETGRAPH_CONFIG")]
     config: Option<PathBuf>,

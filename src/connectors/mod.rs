@@ -127,7 +127,7 @@ impl ConnectorsConfig {
     /// How Rightsline's characteristics map to the rights dimensions
     /// (`[connectors.rightsline.mapping]`, or the defaults), which the
     /// ingest API needs as much as the connector.
-    pub fn rightsline_mapping(&self) -> &crate::ingest::RightslineMapping {
+    pub(crate) fn rightsline_mapping(&self) -> &crate::ingest::RightslineMapping {
         static DEFAULT: std::sync::LazyLock<crate::ingest::RightslineMapping> =
             std::sync::LazyLock::new(Default::default);
         self.rightsline.as_ref().map_or(&DEFAULT, |s| &s.mapping)
@@ -216,12 +216,12 @@ impl Context {
     }
 
     /// Where a connector keeps files (tokens) of its own.
-    pub fn private_dir(&self) -> PathBuf {
+    pub(crate) fn private_dir(&self) -> PathBuf {
         self.store.path().join("connectors")
     }
 
     /// The file a connector keeps its OAuth tokens in, by name.
-    pub fn token_file(&self, name: &str) -> oauth::TokenFile {
+    pub(crate) fn token_file(&self, name: &str) -> oauth::TokenFile {
         oauth::TokenFile {
             path: self.private_dir().join(name),
             store: self.store.clone(),
@@ -406,7 +406,7 @@ pub fn cursor(store: &Store, key: &str) -> Result<Option<String>> {
 
 /// Stores a connector's cursor (after the batch it follows is committed),
 /// or forgets it (`None`).
-pub fn save_cursor(store: &Store, key: &str, value: Option<&str>) -> Result<()> {
+pub(crate) fn save_cursor(store: &Store, key: &str, value: Option<&str>) -> Result<()> {
     let node = cursor_node(key);
     store.write(|view| {
         let graph = NamedNodeRef::new_unchecked(graphs::CONNECTORS);

@@ -21,7 +21,7 @@ struct Tokens {
 
 /// Where a connector keeps its tokens: a file of its own, readable by the
 /// service only, and a line in the audit trail each time they change.
-pub struct TokenFile {
+pub(crate) struct TokenFile {
     pub path: PathBuf,
     pub store: Arc<Store>,
     /// The tenant the audit entry is recorded for.

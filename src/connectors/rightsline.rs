@@ -359,7 +359,7 @@ pub async fn sync(context: &Context, settings: &Settings) -> Result<SyncReport> 
 
 /// What the SNS endpoint did with a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub enum SnsOutcome {
+pub(crate) enum SnsOutcome {
     /// A subscription was confirmed.
     Confirmed,
     /// A notification was recorded and its entity fetched.
@@ -371,7 +371,7 @@ pub enum SnsOutcome {
 /// Verifies and handles one SNS HTTPS message. A message whose signature
 /// does not verify is an [`Error::Unauthorized`]-like refusal: nothing is
 /// stored and nothing is called but the certificate.
-pub async fn handle_sns(context: &Context, settings: &Settings, body: &[u8]) -> Result<SnsOutcome> {
+pub(crate) async fn handle_sns(context: &Context, settings: &Settings, body: &[u8]) -> Result<SnsOutcome> {
     let message: Value = serde_json::from_slice(body).map_err(|e| sns_refused(format!("the body is not JSON: {e}")))?;
     let kind = text(&message, "Type")?;
     if !settings.sns_topics.is_empty()

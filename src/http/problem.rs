@@ -63,7 +63,7 @@ impl Problem {
     }
 
     /// 503 with `Retry-After`: the service cannot take this now.
-    pub fn unavailable(kind: &str, title: &str, detail: impl Into<String>, retry_after_secs: u16) -> Self {
+    pub(crate) fn unavailable(kind: &str, title: &str, detail: impl Into<String>, retry_after_secs: u16) -> Self {
         let mut p = Problem::new(StatusCode::SERVICE_UNAVAILABLE, kind, title, detail);
         p.retry_after = Some(retry_after_secs);
         p
@@ -84,7 +84,7 @@ impl Problem {
         Problem::new(StatusCode::FORBIDDEN, "forbidden", "Not allowed for this key", detail)
     }
 
-    pub fn too_large(limit: usize) -> Self {
+    pub(crate) fn too_large(limit: usize) -> Self {
         Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body-too-large",
@@ -93,7 +93,7 @@ impl Problem {
         )
     }
 
-    pub fn bad_request(field: &str, detail: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(field: &str, detail: impl Into<String>) -> Self {
         let mut p = Problem::new(StatusCode::BAD_REQUEST, "invalid-request", "Invalid request", detail);
         p.field = Some(field.to_owned());
         p

@@ -48,7 +48,7 @@ impl Rates {
     }
 
     /// Counts a request of the key named `name`.
-    pub fn check_key(&self, name: &str) -> Result<(), Problem> {
+    pub(crate) fn check_key(&self, name: &str) -> Result<(), Problem> {
         let Some(limiters) = &self.limiters else {
             return Ok(());
         };
@@ -59,7 +59,7 @@ impl Rates {
     }
 
     /// Counts a request without a valid key from `client`.
-    pub fn check_client(&self, client: Option<IpAddr>) -> Result<(), Problem> {
+    pub(crate) fn check_client(&self, client: Option<IpAddr>) -> Result<(), Problem> {
         let (Some(limiters), Some(client)) = (&self.limiters, client) else {
             return Ok(());
         };

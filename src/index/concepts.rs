@@ -169,7 +169,7 @@ pub struct ConceptView {
 /// groups thousands of concepts by scheme in each broad query, and reading
 /// each concept's own list of scheme IRIs would visit as many places.
 #[derive(Debug, Default)]
-pub struct SchemeIndex {
+pub(crate) struct SchemeIndex {
     /// The schemes' IRIs, sorted: a scheme's number is its place here.
     pub names: Vec<String>,
     /// The scheme numbers of each concept, one concept after the other.
@@ -198,7 +198,7 @@ impl SchemeIndex {
 
     /// The numbers of the schemes a concept belongs to.
     #[inline]
-    pub fn of(&self, concept: u32) -> &[u32] {
+    pub(crate) fn of(&self, concept: u32) -> &[u32] {
         let (from, to) = (self.at[concept as usize], self.at[concept as usize + 1]);
         &self.numbers[from as usize..to as usize]
     }
@@ -245,7 +245,7 @@ impl<K: std::hash::Hash + Eq + Copy, V> PerSegment<K, V> {
 /// it names (none for a tag no taxonomy defines), and the concepts a tag
 /// rolls up to.
 #[derive(Debug, Default)]
-pub struct TagDictionary {
+pub(crate) struct TagDictionary {
     pub tags: Vec<(String, Option<u32>)>,
     /// Each tag's concept and those above it, one tag after the other:
     /// the facet tally reads them for every tag of every match, so they
@@ -276,7 +276,7 @@ impl TagDictionary {
     /// The concept of the tag of ordinal `ord` and every concept above it
     /// (none for a tag naming no concept).
     #[inline]
-    pub fn ancestors_or_self(&self, ord: usize) -> &[u32] {
+    pub(crate) fn ancestors_or_self(&self, ord: usize) -> &[u32] {
         match (self.ancestors_at.get(ord), self.ancestors_at.get(ord + 1)) {
             (Some(&from), Some(&to)) => &self.ancestors[from as usize..to as usize],
             _ => &[],
@@ -370,7 +370,7 @@ impl ConceptView {
 
     /// The view after a commit that changed some graphs: only those are
     /// read again from the store; what other graphs say is kept.
-    pub fn reload(&self, store: &Store, changed: &[&str]) -> Result<Self> {
+    pub(crate) fn reload(&self, store: &Store, changed: &[&str]) -> Result<Self> {
         let mut statements = self.statements.clone();
         for &graph in changed {
             let part = Statements::read_graph(store, graph)?;
@@ -440,12 +440,12 @@ impl ConceptView {
     }
 
     /// The concept and all its broader concepts, transitively.
-    pub fn ancestors_or_self(&self, id: u32) -> &[u32] {
+    pub(crate) fn ancestors_or_self(&self, id: u32) -> &[u32] {
         &self.concepts[id as usize].links.ancestors
     }
 
     /// The schemes of every concept, by number.
-    pub fn scheme_index(&self) -> &SchemeIndex {
+    pub(crate) fn scheme_index(&self) -> &SchemeIndex {
         self.scheme_index.get_or_init(|| SchemeIndex::new(&self.concepts))
     }
 
@@ -741,7 +741,7 @@ impl ConceptView {
     }
 
     /// The language and text of one of a concept's labels.
-    pub fn label_at(&self, id: u32, n: usize) -> (&str, &str) {
+    pub(crate) fn label_at(&self, id: u32, n: usize) -> (&str, &str) {
         let (_, language, text) = &self.concepts[id as usize].labels[n];
         (language, text)
     }
@@ -762,12 +762,12 @@ impl ConceptView {
     }
 
     /// Whether a concept belongs to a scheme.
-    pub fn in_scheme(&self, id: u32, scheme: &str) -> bool {
+    pub(crate) fn in_scheme(&self, id: u32, scheme: &str) -> bool {
         self.concepts[id as usize].links.schemes.iter().any(|s| s == scheme)
     }
 
     /// Whether any concept belongs to a scheme.
-    pub fn knows_scheme(&self, scheme: &str) -> bool {
+    pub(crate) fn knows_scheme(&self, scheme: &str) -> bool {
         self.concepts
             .iter()
             .any(|c| c.links.schemes.iter().any(|s| s == scheme))
@@ -800,7 +800,7 @@ impl ConceptView {
 
     /// The concept tag dictionary of a segment (its `concept` column),
     /// read on first use.
-    pub fn tag_dictionary(
+    pub(crate) fn tag_dictionary(
         &self,
         segment: &SegmentReader,
         column: Option<&StrColumn>,

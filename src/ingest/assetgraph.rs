@@ -74,7 +74,7 @@ pub fn parse_batch(body: &[u8]) -> Result<Vec<std::result::Result<AssetRecord, R
 }
 
 /// The records of a parsed batch: an array, or `{"records": [...]}`.
-pub fn parse_value(value: Value) -> Result<Vec<std::result::Result<AssetRecord, RecordError>>> {
+pub(crate) fn parse_value(value: Value) -> Result<Vec<std::result::Result<AssetRecord, RecordError>>> {
     let records = match value {
         Value::Array(records) => records,
         Value::Object(mut object) if object.contains_key("records") => match object.remove("records") {

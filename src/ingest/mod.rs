@@ -25,9 +25,9 @@ use oxigraph::model::{Literal, NamedNode, Triple};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-use crate::error::RecordError;
 pub use self::assetgraph::{AssetRecord, Variant};
 pub use self::rightsline::RightslineMapping;
+use crate::error::RecordError;
 
 /// The registry of asset sources: one line per source system, naming its
 /// variant and its mapper module (declared here). The module's name is the
@@ -76,7 +76,7 @@ sources! {
 }
 
 impl Source {
-    pub fn from_name(name: &str) -> Option<Source> {
+    pub(crate) fn from_name(name: &str) -> Option<Source> {
         let name = name.to_ascii_lowercase().replace(['-', '_', '.'], "");
         Source::ALL.iter().copied().find(|s| s.name() == name)
     }
@@ -140,7 +140,7 @@ impl Stamp {
         }
     }
 
-    pub fn from_literal(literal: &Literal) -> Option<Stamp> {
+    pub(crate) fn from_literal(literal: &Literal) -> Option<Stamp> {
         if literal.datatype() == xsd::INTEGER {
             literal.value().parse().ok().map(Stamp::Version)
         } else {
@@ -157,7 +157,7 @@ impl Stamp {
     }
 }
 
-pub type RecordResult = std::result::Result<Mapped, RecordError>;
+pub(crate) type RecordResult = std::result::Result<Mapped, RecordError>;
 
 /// Maps a batch of a JSON source. A body that is not JSON or not a batch is
 /// an error of the whole request; each record is then valid or not on its own.
@@ -166,7 +166,7 @@ pub fn map_batch(source: Source, body: &[u8], mapping: &Mapping<'_>) -> Result<V
     (source.mapper())(value, mapping)
 }
 
-pub fn parse_json(body: &[u8]) -> Result<Value> {
+pub(crate) fn parse_json(body: &[u8]) -> Result<Value> {
     serde_json::from_slice(body).map_err(|e| Error::Syntax {
         document: "request body".into(),
         format: "JSON".into(),
@@ -180,7 +180,7 @@ pub fn parse_json(body: &[u8]) -> Result<Value> {
 
 /// The records of a batch body: a bare array, or the array under one of the
 /// envelope keys a source wraps it in; a single record object is a batch of one.
-pub fn batch_items(value: Value, envelope_keys: &[&str]) -> Result<Vec<Value>> {
+pub(crate) fn batch_items(value: Value, envelope_keys: &[&str]) -> Result<Vec<Value>> {
     match value {
         Value::Array(items) => Ok(items),
         Value::Object(mut object) => {
@@ -213,7 +213,7 @@ pub fn batch_items(value: Value, envelope_keys: &[&str]) -> Result<Vec<Value>> {
 }
 
 /// Maps every item, turning a field error into the record's error.
-pub fn map_items(
+pub(crate) fn map_items(
     items: Vec<Value>,
     id_of: impl Fn(&Value) -> Option<String>,
     map: impl Fn(&Value) -> json::FieldResult<Mapped>,
@@ -244,7 +244,7 @@ impl Texts {
 
     /// The record's main language (English when present, else the first)
     /// and the others as variants.
-    pub fn into_record(mut self, id: String, fallback_title: &str) -> AssetRecord {
+    pub(crate) fn into_record(mut self, id: String, fallback_title: &str) -> AssetRecord {
         let language = if self.0.contains_key("en") || self.0.is_empty() {
             "en".to_owned()
         } else {
@@ -270,7 +270,7 @@ impl Texts {
 
 /// A culture as sources send it (`en`, `de-DE`, `x-default`, empty) as a
 /// language tag.
-pub fn normalise_language(culture: &str) -> String {
+pub(crate) fn normalise_language(culture: &str) -> String {
     let lower = culture.trim().to_ascii_lowercase();
     if lower.is_empty() || lower == "x-default" || Literal::new_language_tagged_literal("x", &lower).is_err() {
         "en".to_owned()
@@ -280,26 +280,26 @@ pub fn normalise_language(culture: &str) -> String {
 }
 
 /// A text in the language of a source's culture.
-pub fn text_literal(value: &str, culture: &str) -> Literal {
+pub(crate) fn text_literal(value: &str, culture: &str) -> Literal {
     Literal::new_language_tagged_literal(value, normalise_language(culture))
         .unwrap_or_else(|_| Literal::new_simple_literal(value))
 }
 
 /// Builds the triples of a record's graph beyond the common description.
-pub struct Extra {
+pub(crate) struct Extra {
     pub subject: NamedNode,
     pub triples: Vec<Triple>,
 }
 
 impl Extra {
-    pub fn new(subject: NamedNode) -> Self {
+    pub(crate) fn new(subject: NamedNode) -> Self {
         Extra {
             subject,
             triples: Vec::new(),
         }
     }
 
-    pub fn literal(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, value: Option<&str>) {
+    pub(crate) fn literal(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, value: Option<&str>) {
         if let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) {
             self.triples.push(Triple::new(
                 self.subject.clone(),
@@ -309,29 +309,29 @@ impl Extra {
         }
     }
 
-    pub fn typed(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, value: Literal) {
+    pub(crate) fn typed(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, value: Literal) {
         self.triples.push(Triple::new(self.subject.clone(), predicate, value));
     }
 
-    pub fn boolean(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, value: Option<bool>) {
+    pub(crate) fn boolean(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, value: Option<bool>) {
         if let Some(value) = value {
             self.typed(predicate, Literal::from(value));
         }
     }
 
-    pub fn integer(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, value: Option<i64>) {
+    pub(crate) fn integer(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, value: Option<i64>) {
         if let Some(value) = value {
             self.typed(predicate, Literal::new_typed_literal(value.to_string(), xsd::INTEGER));
         }
     }
 
-    pub fn time(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, value: Option<i64>) {
+    pub(crate) fn time(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, value: Option<i64>) {
         if let Some(value) = value {
             self.typed(predicate, crate::rdf::time::literal(value));
         }
     }
 
-    pub fn typed_link(
+    pub(crate) fn typed_link(
         &mut self,
         predicate: oxigraph::model::NamedNodeRef<'_>,
         object: oxigraph::model::NamedNodeRef<'_>,
@@ -339,13 +339,13 @@ impl Extra {
         self.triples.push(Triple::new(self.subject.clone(), predicate, object));
     }
 
-    pub fn link(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, object: &NamedNode) {
+    pub(crate) fn link(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, object: &NamedNode) {
         self.triples
             .push(Triple::new(self.subject.clone(), predicate, object.clone()));
     }
 
     /// A web address: an IRI when it is one, else the text.
-    pub fn url(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, value: Option<&str>) {
+    pub(crate) fn url(&mut self, predicate: oxigraph::model::NamedNodeRef<'_>, value: Option<&str>) {
         if let Some(url) = value.map(str::trim).filter(|v| !v.is_empty()) {
             match NamedNode::new(url) {
                 Ok(iri) => self.link(predicate, &iri),
@@ -357,7 +357,7 @@ impl Extra {
 
 /// The complete triples of a source's asset: the common description and
 /// rights, the source's own facts, and its version stamp.
-pub fn asset_triples(
+pub(crate) fn asset_triples(
     record: &AssetRecord,
     source: Source,
     extra: Vec<Triple>,
@@ -377,7 +377,7 @@ pub fn asset_triples(
 }
 
 /// The kind of content a file name suggests.
-pub fn content_type_of(name: &str) -> Option<&'static str> {
+pub(crate) fn content_type_of(name: &str) -> Option<&'static str> {
     let extension = name.rsplit_once('.')?.1.to_ascii_lowercase();
     Some(match extension.as_str() {
         "jpg" | "jpeg" | "png" | "gif" | "webp" | "tif" | "tiff" | "heic" | "heif" | "avif" | "svg" | "dng" => "image",

@@ -37,13 +37,13 @@ pub fn literal(unix: i64) -> Literal {
 }
 
 /// Unix seconds as RFC 3339 text in UTC.
-pub fn rfc3339(unix: i64) -> String {
+pub(crate) fn rfc3339(unix: i64) -> String {
     literal(unix).value().to_owned()
 }
 
 /// An `xsd:dateTime` literal of a moment, to the fraction of a second (the
 /// audit trail orders what happened within one second).
-pub fn precise_literal(t: OffsetDateTime) -> Literal {
+pub(crate) fn precise_literal(t: OffsetDateTime) -> Literal {
     let text = t.format(&Rfc3339).expect("RFC 3339 formats every UTC time");
     Literal::new_typed_literal(text, xsd::DATE_TIME)
 }

@@ -19,20 +19,20 @@ pub use view::{summary as licence_summary, AssetView, ClearanceSummary};
 
 /// The triples that decide an asset's rights: its own graph and the graphs
 /// of every rights record whose policy targets it.
-pub fn rights_triples(store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
+pub(crate) fn rights_triples(store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
     let mut triples = store.graph_triples(asset.as_ref())?;
     triples.extend(targeting_records(store, asset)?);
     Ok(triples)
 }
 
 /// The triples of the other records (rights) whose policies target the asset.
-pub fn targeting_records(store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
+pub(crate) fn targeting_records(store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
     Targeting::Ask.records(store, asset)
 }
 
 /// How the records targeting an asset from other graphs (a Rightsline
 /// right covering titles) are found.
-pub enum Targeting {
+pub(crate) enum Targeting {
     /// By asking the store, asset by asset.
     Ask,
     /// In a map read once (asset IRI → the record graphs targeting it),
@@ -46,7 +46,7 @@ impl Targeting {
     /// record's own asset: compared as stored, those are passed over
     /// without their terms being read back, which is what makes this
     /// cheaper than asking per asset.
-    pub fn read_all(store: &Store) -> Result<Targeting> {
+    pub(crate) fn read_all(store: &Store) -> Result<Targeting> {
         const TARGETED: &str = "SELECT ?record ?asset WHERE { GRAPH ?record { ?policy <http://www.w3.org/ns/odrl/2/target> ?asset } FILTER(!sameTerm(?record, ?asset)) }";
         let mut known: HashMap<String, Vec<NamedNode>> = HashMap::new();
         let mut add = |asset: &NamedNode, graph: NamedNode| {
@@ -76,7 +76,7 @@ impl Targeting {
 
     /// The triples of the records whose policies target `asset` from
     /// other graphs, and of the tally of its recorded downloads.
-    pub fn records(&self, store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
+    pub(crate) fn records(&self, store: &Store, asset: &NamedNode) -> Result<Vec<Triple>> {
         let asked;
         let graphs: &[NamedNode] = match self {
             Targeting::Ask => {
@@ -104,7 +104,7 @@ impl Targeting {
     }
 
     /// The graphs of the rights records whose policies target `asset`.
-    pub fn ask(store: &Store, asset: &NamedNode) -> Result<Vec<NamedNode>> {
+    pub(crate) fn ask(store: &Store, asset: &NamedNode) -> Result<Vec<NamedNode>> {
         let mut graphs: Vec<NamedNode> = Vec::new();
         for quad in store
             .db()
@@ -163,7 +163,7 @@ pub fn get(store: &Store, id: &str, territories: &Territories, now: i64) -> Resu
 }
 
 /// Whether a record graph's triples describe an asset (not a rights record).
-pub fn holds_asset(graph: &NamedNode, triples: &[Triple]) -> bool {
+pub(crate) fn holds_asset(graph: &NamedNode, triples: &[Triple]) -> bool {
     triples.iter().any(|t| {
         t.subject.as_ref() == graph.as_ref().into()
             && t.predicate.as_ref() == oxigraph::model::vocab::rdf::TYPE

@@ -79,7 +79,7 @@ impl Dimension {
     }
 
     /// The property a usage event's value of this dimension is recorded with.
-    pub fn usage_property(self) -> oxigraph::model::NamedNodeRef<'static> {
+    pub(crate) fn usage_property(self) -> oxigraph::model::NamedNodeRef<'static> {
         use crate::vocab::ag;
         match self {
             Dimension::Territory => ag::USAGE_TERRITORY,
@@ -211,7 +211,7 @@ impl RestrictionKind {
         }
     }
 
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         [
             RestrictionKind::Restricted,
             RestrictionKind::ExclusiveRightsOut,
@@ -357,7 +357,7 @@ impl AssetRights {
 
     /// The first moment after `at` when the answer may change for some
     /// context: a term starting or ending.
-    pub fn next_change_after(&self, at: i64) -> Option<i64> {
+    pub(crate) fn next_change_after(&self, at: i64) -> Option<i64> {
         let windows = self
             .grants
             .iter()

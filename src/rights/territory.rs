@@ -37,7 +37,7 @@ impl Territories {
         SHIPPED.get_or_init(|| Territories::shipped().expect("the shipped territories parse (tested)"))
     }
 
-    pub fn from_turtle(text: &str) -> Result<Self> {
+    pub(crate) fn from_turtle(text: &str) -> Result<Self> {
         let quads = rdf::parse(
             "ontologies/territories.ttl",
             RdfFormat::Turtle,

@@ -57,7 +57,7 @@ use serde::Deserialize;
 
 /// How to write results: one format for solutions and booleans, one for graphs.
 #[derive(Debug, Clone, Copy)]
-pub struct OutputFormat {
+pub(crate) struct OutputFormat {
     pub results: QueryResultsFormat,
     pub graph: RdfFormat,
     /// Whether the user named a format (so a mismatch is an error, not a default).
@@ -79,7 +79,7 @@ impl Default for OutputFormat {
 
 impl OutputFormat {
     /// `json`, `xml`, `csv`, `tsv` for SELECT/ASK; an RDF format name for CONSTRUCT/DESCRIBE.
-    pub fn from_name(name: &str) -> Result<Self> {
+    pub(crate) fn from_name(name: &str) -> Result<Self> {
         let results = match name.to_ascii_lowercase().as_str() {
             "json" => Some(QueryResultsFormat::Json),
             "xml" => Some(QueryResultsFormat::Xml),

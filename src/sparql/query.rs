@@ -194,7 +194,7 @@ impl Prepared {
 /// Prepares and evaluates a query on a worker thread of its own (within
 /// the memory budget of `sparql`, and no time limit), choosing the format
 /// from its form, and waits for it: for the command line.
-pub fn run_to_end(
+pub(crate) fn run_to_end(
     store: Arc<Store>,
     sparql: &super::SparqlConfig,
     request: QueryRequest,
@@ -307,4 +307,4 @@ fn evaluation_error(e: QueryEvaluationError) -> Error {
 }
 
 /// The message of a query stopped by its cancellation token.
-pub const CANCELLED: &str = "the query was cancelled";
+pub(crate) const CANCELLED: &str = "the query was cancelled";

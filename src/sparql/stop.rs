@@ -87,7 +87,7 @@ impl Stop {
         Reason::from_code(self.reason.load(Ordering::Acquire))
     }
 
-    pub fn is_stopped(&self) -> bool {
+    pub(crate) fn is_stopped(&self) -> bool {
         self.token.is_cancelled()
     }
 

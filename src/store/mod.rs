@@ -49,7 +49,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// The tenant that owns graphs when no tenant is configured.
-pub const DEFAULT_TENANT: &str = "default";
+pub(crate) const DEFAULT_TENANT: &str = "default";
 
 /// The store as the layers above read it: oxigraph's read operations and
 /// query evaluation, and nothing that writes. Writing through it does not
@@ -92,7 +92,7 @@ impl<'a> Reader<'a> {
         self.db.is_empty()
     }
 
-    pub fn named_graphs(&self) -> GraphNameIter<'static> {
+    pub(crate) fn named_graphs(&self) -> GraphNameIter<'static> {
         self.db.named_graphs()
     }
 
@@ -231,7 +231,7 @@ impl Store {
 impl Store {
     /// The graphs changed by the commits after `generation`, as the audit
     /// trail records them.
-    pub fn graphs_changed_since(&self, generation: u64) -> Result<Vec<String>> {
+    pub(crate) fn graphs_changed_since(&self, generation: u64) -> Result<Vec<String>> {
         let audit = NamedNodeRef::new_unchecked(graphs::AUDIT);
         let mut changed = Vec::new();
         for g in generation + 1..=self.generation() {

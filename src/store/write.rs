@@ -124,7 +124,7 @@ impl<'a> WriteView<'a> {
     }
 
     /// All triples of a named graph or of the default graph.
-    pub fn triples_of(&self, graph: GraphNameRef<'_>) -> Result<Arc<Vec<Triple>>> {
+    pub(crate) fn triples_of(&self, graph: GraphNameRef<'_>) -> Result<Arc<Vec<Triple>>> {
         if let Some(triples) = self.graphs.borrow().get(&graph.into_owned()) {
             return Ok(triples.clone());
         }
@@ -457,7 +457,7 @@ impl Store {
     /// hold secrets): an audit entry alone, committed as a generation of
     /// its own, so that the audit trail tells every change. The change
     /// writes no graph, and its note must hold no secret.
-    pub fn record_outside_change(&self, change: Change) -> Result<Receipt> {
+    pub(crate) fn record_outside_change(&self, change: Change) -> Result<Receipt> {
         if !change.writes.is_empty() {
             return Err(Error::invalid(
                 "a change outside the store writes no graph; use Store::write",

@@ -23,7 +23,7 @@ struct ConceptState {
 }
 
 impl Snapshot {
-    pub fn from_triples<'a>(triples: impl IntoIterator<Item = TripleRef<'a>>) -> Self {
+    pub(crate) fn from_triples<'a>(triples: impl IntoIterator<Item = TripleRef<'a>>) -> Self {
         let mut concepts: HashMap<String, ConceptState> = HashMap::new();
         for t in triples {
             let NamedOrBlankNodeRef::NamedNode(subject) = t.subject else {
@@ -55,11 +55,11 @@ impl Snapshot {
     }
 
     /// Concepts in use (not deprecated).
-    pub fn live_count(&self) -> usize {
+    pub(crate) fn live_count(&self) -> usize {
         self.concepts.values().filter(|c| !c.deprecated).count()
     }
 
-    pub fn deprecated_count(&self) -> usize {
+    pub(crate) fn deprecated_count(&self) -> usize {
         self.concepts.values().filter(|c| c.deprecated).count()
     }
 

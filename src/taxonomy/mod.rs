@@ -82,18 +82,18 @@ pub struct Counts {
 pub fn main_graph(project: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("urn:assetgraph:taxonomy:{project}"))
 }
-pub fn derived_graph(project: &str) -> NamedNode {
+pub(crate) fn derived_graph(project: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("urn:assetgraph:taxonomy:{project}:derived"))
 }
 pub fn meta_graph(project: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("urn:assetgraph:taxonomy:{project}:meta"))
 }
-pub fn project_iri(project: &str) -> NamedNode {
+pub(crate) fn project_iri(project: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("urn:assetgraph:project:{project}"))
 }
 
 /// Project ids appear in URLs and IRIs: letters, digits, `-`, `_`, `.`.
-pub fn validate_project_id(id: &str) -> Result<()> {
+pub(crate) fn validate_project_id(id: &str) -> Result<()> {
     let ok = !id.is_empty()
         && id.len() <= 128
         && id
@@ -155,7 +155,7 @@ struct Prepared {
 /// a project's graphs): the same diff and version as [`push`]. No writes
 /// when the version is unchanged; the caller fills in the generation and
 /// the delta from its receipt.
-pub fn prepare_push(view: &WriteView<'_>, push: Push) -> Result<(Vec<GraphWrite>, PushReport)> {
+pub(crate) fn prepare_push(view: &WriteView<'_>, push: Push) -> Result<(Vec<GraphWrite>, PushReport)> {
     validate_project_id(&push.project)?;
     let prepared = prepare(view, push)?;
     let writes = if prepared.report.changed {

@@ -402,7 +402,7 @@ const BLOCKING_ORDER: [&str; 7] = [
 ];
 
 /// The IRI of a user who used an asset.
-pub fn user_iri(user: &str) -> NamedNode {
+pub(crate) fn user_iri(user: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("urn:assetgraph:user:{}", crate::rdf::percent_encode(user)))
 }
 

@@ -84,7 +84,7 @@ pub struct Retry {
 
 impl Retry {
     /// The delay before attempt `attempts + 1` (see [`crate::outbound::backoff`]).
-    pub fn delay_ms(&self, attempts: u32) -> u64 {
+    pub(crate) fn delay_ms(&self, attempts: u32) -> u64 {
         let delay = crate::outbound::backoff(
             std::time::Duration::from_millis(self.base_ms),
             attempts,
@@ -120,7 +120,7 @@ pub fn enqueue(
 
 /// [`enqueue`], recording with the events whether each asset was cleared
 /// when they were decided (see [`announced`]).
-pub fn enqueue_with_states(
+pub(crate) fn enqueue_with_states(
     store: &Store,
     events: Vec<Event>,
     subscriptions: &Subscriptions,

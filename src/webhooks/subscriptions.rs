@@ -106,7 +106,7 @@ impl Subscriptions {
         self.all().into_iter().find(|s| s.name == name)
     }
 
-    pub fn wanting(&self, kind: &str) -> Vec<Subscription> {
+    pub(crate) fn wanting(&self, kind: &str) -> Vec<Subscription> {
         self.all().into_iter().filter(|s| s.wants(kind)).collect()
     }
 
