@@ -144,9 +144,22 @@ impl KeyRing {
 /// signing key. Its `Debug` never shows it, so no log line or debug print
 /// of a structure holding one can leak it; the value is read with
 /// [`Secret::expose`] where it is used, and nowhere else.
-#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[derive(Clone, Default, Eq, serde::Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);
+
+/// Compared in constant time for secrets of one length, so that how long a
+/// comparison takes never tells how much of a guess was right.
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .fold(0u8, |differ, (x, y)| std::hint::black_box(differ | (x ^ y)))
+                == 0
+    }
+}
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
@@ -231,6 +244,14 @@ fn decode_digest(text: &str) -> Option<[u8; 32]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_compare_by_value_and_never_show_it() {
+        assert_eq!(Secret::from("s3cret"), Secret::from("s3cret"));
+        assert_ne!(Secret::from("s3cret"), Secret::from("s3creT"));
+        assert_ne!(Secret::from("s3cret"), Secret::from("s3cret!"));
+        assert_eq!(format!("{:?}", Secret::from("s3cret")), "Secret(..)");
+    }
 
     #[test]
     fn roles_are_ordered() {
