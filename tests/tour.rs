@@ -1,8 +1,9 @@
-//! The README's five-minute tour, run as a reader runs it: every command of
-//! its `sh` blocks goes to `bash` (with `curl` and `jq`) against
-//! `serve --demo`, and its output must be the `# →` lines under it. An
-//! example that fails or answers differently fails the build, so the
-//! README cannot drift from the service.
+//! The README's five-minute tour and the examples of docs/SEARCH.md, run
+//! as a reader runs them: every command of their `sh` blocks goes to
+//! `bash` (with `curl` and `jq`) against `serve --demo`, and its output must
+//! be the `# →` lines under it. An example that fails or answers
+//! differently fails the build, so these pages cannot drift from the
+//! service.
 //!
 //! Skipped with a notice where `curl` or `jq` is missing, except under CI.
 
@@ -23,11 +24,15 @@ struct Step {
 fn tour_steps(readme: &str) -> Vec<Step> {
     let start = readme.find("## A five-minute tour").expect("the README has a tour");
     let tour = &readme[start..];
-    let tour = &tour[..tour[3..].find("\n## ").map_or(tour.len(), |end| end + 3)];
+    steps(&tour[..tour[3..].find("\n## ").map_or(tour.len(), |end| end + 3)])
+}
+
+/// The commands of a page's `sh` blocks, each with the answer it shows.
+fn steps(page: &str) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
     let mut in_block = false;
     let mut open = false; // the last step still takes command lines
-    for line in tour.lines() {
+    for line in page.lines() {
         if line.starts_with("```") {
             in_block = line == "```sh";
             open = false;
@@ -87,21 +92,14 @@ fn run(command: &str, data: &Path) -> (bool, String, String) {
     )
 }
 
-#[test]
-fn the_readme_tour_answers_what_it_shows() {
-    if !(has("curl") && has("jq")) {
-        skip_or_fail("the tour needs curl and jq");
-        return;
-    }
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let steps = tour_steps(&readme);
-    assert!(steps.len() >= 10, "the tour lost its steps: {steps:#?}");
-
+/// Runs the steps in order against a fresh `serve --demo`; the number of
+/// answers compared.
+fn run_against_the_demo(steps: &[Step]) -> usize {
     let mut served = Served::start("", &["--demo"]);
     let data = served.dir.path().join("data");
     let binary = env!("CARGO_BIN_EXE_assetgraph");
     let mut checked = 0;
-    for step in &steps {
+    for step in steps {
         if step.command.starts_with("make ") {
             continue; // the server is already running
         }
@@ -116,24 +114,47 @@ fn the_readme_tour_answers_what_it_shows() {
             None => step.command.replace("localhost:7878", &served.address),
         };
         let (ok, stdout, stderr) = run(&command, &data);
-        assert!(ok, "the tour's command failed:\n{}\n{stderr}", step.command);
+        assert!(ok, "the command failed:\n{}\n{stderr}", step.command);
         if step.expected.is_empty() {
-            assert!(
-                !stdout.is_empty(),
-                "the tour's command answered nothing:\n{}",
-                step.command
-            );
+            assert!(!stdout.is_empty(), "the command answered nothing:\n{}", step.command);
         } else {
             assert_eq!(
                 stdout,
                 step.expected.join("\n"),
-                "the tour's command answers differently from the README:\n{}",
+                "the command answers differently from its page:\n{}",
                 step.command
             );
             checked += 1;
         }
     }
+    checked
+}
+
+fn page(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
+#[test]
+fn the_readme_tour_answers_what_it_shows() {
+    if !(has("curl") && has("jq")) {
+        skip_or_fail("the tour needs curl and jq");
+        return;
+    }
+    let steps = tour_steps(&page("README.md"));
+    assert!(steps.len() >= 10, "the tour lost its steps: {steps:#?}");
+    let checked = run_against_the_demo(&steps);
     assert!(checked >= 10, "only {checked} answers were checked");
+}
+
+#[test]
+fn the_search_reference_answers_what_it_shows() {
+    if !(has("curl") && has("jq")) {
+        skip_or_fail("the examples need curl and jq");
+        return;
+    }
+    let steps = steps(&page("docs/SEARCH.md"));
+    let checked = run_against_the_demo(&steps);
+    assert!(checked >= 6, "only {checked} answers were checked: {steps:#?}");
 }
 
 #[test]

@@ -7,7 +7,7 @@ project's own format (demo/assets.json), Smint.io purchases
 
 The rights are chosen so that clearance differs by territory, channel and
 date: some grants cover Europe only, some print only, some end on
-2026-12-31, one purchase is cancelled, one is editorial only, one has used
+2026-12-31, one licence ends within weeks, one purchase is cancelled, one is editorial only, one has used
 up its downloads, and a Rightsline title has an exclusive Rights Out and a
 holdback.
 
@@ -148,7 +148,8 @@ def smintio_records():
         lpt(6, "Wind turbines at dawn", ["wind", "energy"], print_world),
         lpt(7, "Protest in front of parliament", ["protest", "politics"],
             dict(web_europe, is_editorial_use=True, allowed_usages=["publishing_editorial_any"])),
-        lpt(8, "Sorting bins in a kitchen", ["bins", "recycling"], web_europe),
+        lpt(8, "Sorting bins in a kitchen", ["bins", "recycling"],
+            dict(web_europe, valid_until="2026-07-20T23:59:59Z")),
     ]
     return records
 
