@@ -84,6 +84,8 @@ pub struct Config {
     #[serde(default)]
     pub server: ServerConfig,
     #[serde(default)]
+    pub http: HttpConfig,
+    #[serde(default)]
     pub sparql: SparqlConfig,
     #[serde(default)]
     pub webhooks: WebhooksConfig,
@@ -220,6 +222,42 @@ pub struct ServerConfig {
     pub burst: u32,
 }
 
+/// `[http]`: what browsers on other origins may do.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// The origins (`https://dam.example.com`, exactly) whose pages may
+    /// call the API from a browser. Empty: none (no CORS headers at all).
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
+}
+
+/// Checks a CORS origin: a scheme, a host and at most a port, nothing
+/// else, and never a wildcard.
+fn check_cors_origin(origin: &str) -> Result<()> {
+    let refuse = |why: &str| {
+        Err(Error::invalid_field(
+            "http.cors_origins",
+            format!(
+                "'{origin}' {why}; give each origin exactly, like https://dam.example.com or http://localhost:3000"
+            ),
+        ))
+    };
+    if origin.contains('*') {
+        return refuse("is a wildcard, which would let any site call the API with a visitor's credentials");
+    }
+    let Ok(url) = reqwest::Url::parse(origin) else {
+        return refuse("is not an origin");
+    };
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return refuse("is not an http or https origin");
+    }
+    if url.origin().ascii_serialization() != origin {
+        return refuse("has a path, a query, a trailing slash or letters in upper case");
+    }
+    Ok(())
+}
+
 impl Default for ServerConfig {
     fn default() -> Self {
         toml::from_str("").expect("an empty [server] table is valid")
@@ -323,6 +361,9 @@ impl Config {
         config.apply_env(|name| std::env::var(name).ok())?;
         if let Some(url) = &config.public_url {
             check_public_url(url)?;
+        }
+        for origin in &config.http.cors_origins {
+            check_cors_origin(origin)?;
         }
         if !crate::rdf::is_tenant_id(&config.default_tenant) {
             return Err(Error::invalid_field(
@@ -515,6 +556,29 @@ mod tests {
         let error = refuse_moved_tables("[rightsline]\nterritory = [\"gebiet\"]\n").unwrap_err();
         assert!(error.to_string().contains("[connectors.rightsline.mapping]"), "{error}");
         assert!(refuse_moved_tables("[connectors.rightsline.mapping]\nterritory = [\"gebiet\"]\n").is_ok());
+    }
+
+    #[test]
+    fn cors_origins_are_exact_origins_and_never_a_wildcard() {
+        for good in [
+            "https://dam.example.com",
+            "http://localhost:3000",
+            "http://127.0.0.1:8080",
+        ] {
+            assert!(check_cors_origin(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "*",
+            "https://*.example.com",
+            "https://dam.example.com/",
+            "https://dam.example.com/picker",
+            "dam.example.com",
+            "ftp://dam.example.com",
+            "https://DAM.example.com",
+        ] {
+            let error = check_cors_origin(bad).unwrap_err().to_string();
+            assert!(error.contains("cors_origins"), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod assets;
 mod audit;
 mod auth;
 mod connectors;
+mod cors;
 mod graph_store;
 mod health;
 mod host;
@@ -116,6 +117,10 @@ pub fn router(state: AppState) -> Router {
                     span.record("status", response.status().as_u16());
                 }),
         )
+        // Outermost, so that a preflight is answered before anything asks
+        // for a key, and every answer (a refusal too) carries the headers a
+        // page needs to read it.
+        .layer(tower::util::option_layer(cors::layer(&state.config.http.cors_origins)))
         .with_state(state)
 }
 
