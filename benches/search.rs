@@ -112,7 +112,7 @@ fn main() {
         let (_, label) = &labels[rng.below(labels.len())];
         let prefix: String = label.chars().take(3 + rng.below(4)).collect();
         let started = Instant::now();
-        index.suggest(&prefix, Some("en"), 10).unwrap();
+        index.suggest(&prefix, Some("en"), 10, None).unwrap();
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     report("suggest", &mut times);

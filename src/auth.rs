@@ -56,7 +56,14 @@ pub struct Principal {
     pub role: Role,
     /// The tenants whose graphs the key may see; the first one owns what it writes.
     pub tenants: Vec<String>,
+    /// Whether the key named its tenants. A key that named none sees every
+    /// tenant's graphs, as a single-tenant install expects.
+    pub scoped: bool,
 }
+
+/// The tenant whose graphs every caller sees: the shipped vocabularies and
+/// the taxonomies an admin pushes for everyone.
+pub const SHARED_TENANT: &str = "shared";
 
 impl Principal {
     /// The caller when no keys are configured: a local operator with every right.
@@ -65,7 +72,25 @@ impl Principal {
             name: "local".into(),
             role: Role::Admin,
             tenants: vec![default_tenant.into()],
+            scoped: false,
         }
+    }
+
+    /// The tenants whose graphs the caller may change (never `shared`
+    /// unless the key names it), or `None` when it may change every
+    /// tenant's.
+    pub fn writable_tenants(&self) -> Option<Vec<String>> {
+        self.scoped.then(|| self.tenants.clone())
+    }
+
+    /// The tenants whose graphs the caller may read, `shared` included, or
+    /// `None` when it may read every tenant's.
+    pub fn readable_tenants(&self) -> Option<Vec<String>> {
+        self.scoped.then(|| {
+            let mut tenants = self.tenants.clone();
+            tenants.push(SHARED_TENANT.to_owned());
+            tenants
+        })
     }
 
     pub fn may(&self, role: Role) -> bool {
@@ -101,6 +126,7 @@ impl KeyRing {
                     ))
                 }
             };
+            let scoped = !key.tenants.is_empty();
             let tenants = if key.tenants.is_empty() {
                 vec![default_tenant.to_owned()]
             } else {
@@ -119,6 +145,7 @@ impl KeyRing {
                 name: key.name.clone(),
                 role: key.role,
                 tenants,
+                scoped,
             };
             if ring.by_digest.insert(digest, principal).is_some() {
                 return Err(Error::invalid_field(

@@ -239,7 +239,7 @@ fn check_cors_origin(origin: &str) -> Result<()> {
         Err(Error::invalid_field(
             "http.cors_origins",
             format!(
-                "'{origin}' {why}; give each origin exactly, like https://dam.example.com or http://localhost:3000"
+                "[http] cors_origins: '{origin}' {why}; give each origin exactly, like https://dam.example.com or http://localhost:3000"
             ),
         ))
     };

@@ -174,16 +174,24 @@ async fn show(
     PathSegment(path): PathSegment,
     Params(query): Params<HashMap<String, String>>,
 ) -> Result<axum::response::Response, Problem> {
-    caller.require(Role::Reader)?;
+    let tenants = caller.require(Role::Reader)?.readable_tenants();
     let store = state.store.clone();
     if let Some(id) = path.strip_suffix("/clearance") {
         let id = id.to_owned();
         let context = context_from(&query)?;
-        let answer = blocking(move || crate::records::clearance(&store, &id, &context, Territories::global())).await?;
+        let answer = blocking(move || {
+            crate::records::ensure_owned(&store, &id, tenants.as_deref())?;
+            crate::records::clearance(&store, &id, &context, Territories::global())
+        })
+        .await?;
         return Ok(Json(answer).into_response());
     }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let view = blocking(move || crate::records::get(&store, &path, Territories::global(), now)).await?;
+    let view = blocking(move || {
+        crate::records::ensure_owned(&store, &path, tenants.as_deref())?;
+        crate::records::get(&store, &path, Territories::global(), now)
+    })
+    .await?;
     Ok(Json(view).into_response())
 }
 
@@ -194,7 +202,11 @@ async fn remove(
 ) -> Result<StatusCode, Problem> {
     let principal = caller.require(Role::Editor)?.clone();
     let store = state.store.clone();
-    blocking(move || assets::delete(&store, &id, &principal.name, principal.write_tenant())).await?;
+    blocking(move || {
+        crate::records::ensure_owned(&store, &id, principal.writable_tenants().as_deref())?;
+        assets::delete(&store, &id, &principal.name, principal.write_tenant())
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -41,9 +41,10 @@ async fn search(
     caller: Caller,
     params: Result<Params<Pairs<true>>, Problem>,
 ) -> Result<Json<SearchAnswer>, Problem> {
-    caller.require(Role::Reader)?;
+    let principal = caller.require(Role::Reader)?;
     let Params(Pairs(params)) = params?;
-    let request = request_from(params)?;
+    let mut request = request_from(params)?;
+    request.tenants = principal.readable_tenants();
     let index = state.index.clone();
     let answer = blocking(move || index.search(&request)).await?;
     Ok(Json(answer))
@@ -60,7 +61,7 @@ async fn suggest(
     caller: Caller,
     params: Result<Params<Pairs<false>>, Problem>,
 ) -> Result<Json<SuggestAnswer>, Problem> {
-    caller.require(Role::Reader)?;
+    let tenants = caller.require(Role::Reader)?.readable_tenants();
     let Params(Pairs(params)) = params?;
     let (mut q, mut lang, mut limit) = (String::new(), None, 10);
     for (name, value) in params {
@@ -84,7 +85,7 @@ async fn suggest(
         ));
     }
     let index = state.index.clone();
-    let answer = blocking(move || index.suggest(&q, lang.as_deref(), limit)).await?;
+    let answer = blocking(move || index.suggest(&q, lang.as_deref(), limit, tenants.as_deref())).await?;
     Ok(Json(answer))
 }
 
@@ -170,7 +171,7 @@ async fn recommend(
     caller: Caller,
     body: axum::body::Body,
 ) -> Result<Json<SearchAnswer>, Problem> {
-    caller.require(Role::Reader)?;
+    let tenants = caller.require(Role::Reader)?.readable_tenants();
     let body: RecommendBody = json_body(
         body,
         r#"{"brief", "language", "limit", "at", "territory", "channel", "usage", "audience", "industry", "content_language"}"#,
@@ -203,6 +204,7 @@ async fn recommend(
         limit,
         context: Some(super::assets::context_from(&context)?),
         free_text: true,
+        tenants,
         ..Default::default()
     };
     let index = state.index.clone();

@@ -24,6 +24,9 @@ fn text_options(tokenizer: &str) -> TextOptions {
 pub(super) fn schema() -> Schema {
     let mut builder = Schema::builder();
     builder.add_text_field("graph", STRING);
+    // The tenant that owns the record's graph: searches of a key limited to
+    // some tenants filter on it in the index, never after.
+    builder.add_text_field("tenant", STRING | FAST);
     builder.add_u64_field("key", FAST | STORED);
     // The class of the asset's rights (see rights.rs), what the rights
     // filter reads per candidate: a string column, so that a segment holds
@@ -60,6 +63,7 @@ pub(super) fn schema() -> Schema {
 /// The schema's fields, looked up once.
 pub(super) struct Fields {
     pub graph: Field,
+    pub tenant: Field,
     pub key: Field,
     pub rights_class: Field,
     pub id: Field,
@@ -91,6 +95,7 @@ impl Fields {
         let field = |name: &str| schema.get_field(name).expect("the schema defines every field");
         Fields {
             graph: field("graph"),
+            tenant: field("tenant"),
             key: field("key"),
             rights_class: field("rights_class"),
             id: field("id"),
@@ -120,10 +125,12 @@ impl Fields {
     }
 }
 
-/// The document of one record graph, with the class of its rights; `None`
-/// when the graph is gone or holds no asset (a rights record, say).
+/// The document of one record graph, with its tenant and the class of its
+/// rights; `None` when the graph is gone or holds no asset (a rights
+/// record, say).
 pub(super) fn build(
     graph: &NamedNode,
+    tenant: &str,
     triples: &[Triple],
     rights_class: u64,
     fields: &Fields,
@@ -135,6 +142,7 @@ pub(super) fn build(
     let about_asset = |t: &&Triple| t.subject.as_ref() == graph.as_ref().into();
     let mut doc = TantivyDocument::default();
     doc.add_text(fields.graph, graph.as_str());
+    doc.add_text(fields.tenant, tenant);
     doc.add_u64(fields.key, super::rights::key_of(graph.as_str()));
     doc.add_text(fields.rights_class, super::rights::class_name(rights_class));
     let mut titles: Vec<&oxigraph::model::Literal> = Vec::new();

@@ -28,7 +28,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue, SortByString};
 use tantivy::collector::{Collector, Count, SortKeyComputer, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser, TermQuery, TermSetQuery,
+};
 use tantivy::schema::{IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
@@ -74,6 +76,8 @@ pub struct SearchRequest {
     pub sort: Sort,
     /// Buckets per facet (per scheme for the roll-up), most assets first.
     pub facet_limit: usize,
+    /// Only the assets of these tenants (`None`: every tenant's).
+    pub tenants: Option<Vec<String>>,
 }
 
 impl Default for SearchRequest {
@@ -91,6 +95,7 @@ impl Default for SearchRequest {
             advanced: false,
             text_only: false,
             sort: Sort::default(),
+            tenants: None,
             facet_limit: DEFAULT_FACET_LIMIT,
         }
     }
@@ -425,6 +430,9 @@ impl SearchIndex {
         for iri in &request.concepts {
             clauses.push((Occur::Must, self.concept_filter(view, iri)?));
         }
+        if let Some(tenants) = &request.tenants {
+            clauses.push((Occur::Must, self.tenant_filter(tenants)));
+        }
         let query = BooleanQuery::new(clauses);
         let collected = match request.sort {
             Sort::Relevance => self.collect(searcher, &query, request, view, by_relevance(request), |k| k.0)?,
@@ -443,6 +451,12 @@ impl SearchIndex {
             Sort::Title => self.collect(searcher, &query, request, view, by_title(request), score_of)?,
         };
         Ok((query, collected))
+    }
+
+    /// Only the documents of these tenants, adding nothing to the score.
+    pub(super) fn tenant_filter(&self, tenants: &[String]) -> Box<dyn Query> {
+        let terms = tenants.iter().map(|t| Term::from_field_text(self.fields.tenant, t));
+        Box::new(BoostQuery::new(Box::new(TermSetQuery::new(terms)), 0.0))
     }
 
     /// Runs the query with the given top-hits collector, the count and the

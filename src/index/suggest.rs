@@ -24,25 +24,33 @@ pub struct TitleSuggestion {
 }
 
 impl SearchIndex {
-    pub fn suggest(&self, input: &str, lang: Option<&str>, limit: usize) -> Result<SuggestAnswer> {
+    /// Concept labels and asset titles completing `input`; asset titles
+    /// only of `tenants` (`None`: every tenant's).
+    pub fn suggest(
+        &self,
+        input: &str,
+        lang: Option<&str>,
+        limit: usize,
+        tenants: Option<&[String]>,
+    ) -> Result<SuggestAnswer> {
         Ok(SuggestAnswer {
             concepts: self.concepts().suggest(input, lang, limit),
-            assets: self.suggest_titles(input, limit)?,
+            assets: self.suggest_titles(input, limit, tenants)?,
         })
     }
 
     /// Titles that start with the input first, in order; then, when those
     /// are fewer than `limit`, titles whose words start with the input's
     /// words (a title is never suggested for a typo: concepts are).
-    fn suggest_titles(&self, input: &str, limit: usize) -> Result<Vec<TitleSuggestion>> {
+    fn suggest_titles(&self, input: &str, limit: usize, tenants: Option<&[String]>) -> Result<Vec<TitleSuggestion>> {
         let tokens = fold(input);
         if tokens.is_empty() {
             return Ok(Vec::new());
         }
         let searcher = self.reader.searcher();
-        let mut found = self.titles_starting_with(&searcher, &tokens.join(" "), limit)?;
+        let mut found = self.titles_starting_with(&searcher, &tokens.join(" "), limit, tenants)?;
         if found.len() < limit {
-            for address in self.titles_with_words_starting(&searcher, &tokens, limit)? {
+            for address in self.titles_with_words_starting(&searcher, &tokens, limit, tenants)? {
                 if found.len() < limit && !found.contains(&address) {
                     found.push(address);
                 }
@@ -64,9 +72,16 @@ impl SearchIndex {
     /// The first `limit` titles, in folded order, that start with `key`
     /// (folded): read off the sorted dictionary of whole folded titles, so
     /// the work is the size of the answer however many titles match.
-    fn titles_starting_with(&self, searcher: &Searcher, key: &str, limit: usize) -> Result<Vec<DocAddress>> {
+    fn titles_starting_with(
+        &self,
+        searcher: &Searcher,
+        key: &str,
+        limit: usize,
+        tenants: Option<&[String]>,
+    ) -> Result<Vec<DocAddress>> {
         let mut found: Vec<(Vec<u8>, DocAddress)> = Vec::new();
         for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+            let admitted = Tenants::of(segment, tenants)?;
             let inverted = segment.inverted_index(self.fields.title_sort)?;
             let mut terms = inverted
                 .terms()
@@ -80,7 +95,7 @@ impl SearchIndex {
                     .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
                     .map_err(TantivyError::from)?;
                 while postings.doc() != TERMINATED && taken < limit {
-                    if !segment.is_deleted(postings.doc()) {
+                    if !segment.is_deleted(postings.doc()) && admitted.admit(postings.doc()) {
                         found.push((terms.key().to_vec(), DocAddress::new(ordinal as u32, postings.doc())));
                         taken += 1;
                     }
@@ -99,6 +114,7 @@ impl SearchIndex {
         searcher: &Searcher,
         tokens: &[String],
         limit: usize,
+        tenants: Option<&[String]>,
     ) -> Result<Vec<DocAddress>> {
         let Some((last, before)) = tokens.split_last() else {
             return Ok(Vec::new());
@@ -118,10 +134,56 @@ impl SearchIndex {
             Occur::Must,
             Box::new(FuzzyTermQuery::new_prefix(Term::from_field_text(field, last), 0, false)),
         ));
+        if let Some(tenants) = tenants {
+            clauses.push((Occur::Must, self.tenant_filter(tenants)));
+        }
         let top = searcher.search(
             &BooleanQuery::new(clauses),
             &TopDocs::with_limit(limit).order_by_score(),
         )?;
         Ok(top.into_iter().map(|(_, address)| address).collect())
+    }
+}
+
+/// Which documents of a segment belong to the tenants asked for, read
+/// from the tenant column.
+enum Tenants {
+    Every,
+    Of {
+        column: Option<tantivy::columnar::StrColumn>,
+        ordinals: Vec<u64>,
+    },
+}
+
+impl Tenants {
+    fn of(segment: &tantivy::SegmentReader, tenants: Option<&[String]>) -> Result<Self> {
+        let Some(tenants) = tenants else {
+            return Ok(Tenants::Every);
+        };
+        let column = segment.fast_fields().str("tenant")?;
+        let mut ordinals = Vec::new();
+        if let Some(column) = &column {
+            for tenant in tenants {
+                if let Some(ordinal) = column
+                    .dictionary()
+                    .term_ord(tenant.as_bytes())
+                    .map_err(TantivyError::from)?
+                {
+                    ordinals.push(ordinal);
+                }
+            }
+        }
+        Ok(Tenants::Of { column, ordinals })
+    }
+
+    fn admit(&self, doc: tantivy::DocId) -> bool {
+        match self {
+            Tenants::Every => true,
+            Tenants::Of { column: None, .. } => false,
+            Tenants::Of {
+                column: Some(column),
+                ordinals,
+            } => column.term_ords(doc).any(|o| ordinals.contains(&o)),
+        }
     }
 }

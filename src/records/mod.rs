@@ -149,6 +149,23 @@ pub fn clearance(store: &Store, id: &str, ctx: &Context, territories: &Territori
     Ok(rights.explain(ctx, territories))
 }
 
+/// Refuses, as not found, an asset whose graph belongs to none of
+/// `tenants` (`None`: any tenant's will do): a caller must not learn that
+/// another tenant's asset exists.
+pub fn ensure_owned(store: &Store, id: &str, tenants: Option<&[String]>) -> Result<()> {
+    let Some(tenants) = tenants else {
+        return Ok(());
+    };
+    let owner = store
+        .graph_tenant(crate::rdf::asset_iri(id).as_ref())?
+        .unwrap_or_else(|| crate::store::DEFAULT_TENANT.to_owned());
+    if tenants.contains(&owner) {
+        Ok(())
+    } else {
+        Err(Error::not_found(format!("asset '{id}'")))
+    }
+}
+
 /// An asset with its metadata, tags, licences and clearance summary.
 pub fn get(store: &Store, id: &str, territories: &Territories, now: i64) -> Result<AssetView> {
     let asset = crate::rdf::asset_iri(id);

@@ -1,0 +1,132 @@
+//! Two tenants on one service: a key limited to tenant A never sees or
+//! changes tenant B's assets, in search, suggest, recommend and the asset
+//! reads; a key that names no tenant keeps the single-tenant behaviour and
+//! sees both.
+//!
+//! (The tenant matrix over every route is still to come; this covers the
+//! paths scoped so far.)
+
+mod common;
+
+use assetgraph::auth::Role;
+use assetgraph::config::{Config, KeyConfig};
+use common::*;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+fn key(name: &str, role: Role, tenants: &[&str]) -> KeyConfig {
+    KeyConfig {
+        name: name.into(),
+        role,
+        secret: Some(format!("{name}-secret").into()),
+        secret_sha256: None,
+        tenants: tenants.iter().map(|t| (*t).to_owned()).collect(),
+    }
+}
+
+fn config() -> Config {
+    Config {
+        keys: vec![
+            key("a-editor", Role::Editor, &["a"]),
+            key("a-reader", Role::Reader, &["a"]),
+            key("b-editor", Role::Editor, &["b"]),
+            key("everyone", Role::Editor, &[]),
+        ],
+        ..Config::default()
+    }
+}
+
+async fn ingest(client: &Client, base: &str, key: &str, id: &str, title: &str) {
+    let body = json!([{"id": id, "title": title, "description": "a paper cup on a table",
+                       "rights": {"grants": [{"territory": "any"}]}}]);
+    let response = client
+        .post(format!("{base}/api/ingest/assetgraph"))
+        .bearer_auth(format!("{key}-secret"))
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.text().await.unwrap());
+}
+
+async fn get(client: &Client, url: String, key: &str) -> (StatusCode, Value) {
+    let response = client
+        .get(url)
+        .bearer_auth(format!("{key}-secret"))
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap_or(Value::Null))
+}
+
+fn ids(answer: &Value, list: &str) -> Vec<String> {
+    let mut ids: Vec<String> = answer[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .iter()
+        .map(|hit| hit["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn a_key_of_tenant_a_sees_and_changes_only_tenant_a() {
+    let server = start_server(config()).await;
+    let client = Client::new();
+    let base = &server.base;
+    ingest(&client, base, "a-editor", "brand:a-cup", "Paper cup of A").await;
+    ingest(&client, base, "b-editor", "brand:b-cup", "Paper cup of B").await;
+
+    // Search, suggest and recommend: only A's asset, filtered in the index
+    // (the total counts A's alone).
+    let (_, answer) = get(&client, format!("{base}/api/search?q=paper%20cup"), "a-reader").await;
+    assert_eq!(ids(&answer, "hits"), ["brand:a-cup"]);
+    assert_eq!(answer["total"], 1, "{answer}");
+    let (_, answer) = get(&client, format!("{base}/api/suggest?q=paper"), "a-reader").await;
+    assert_eq!(ids(&answer, "assets"), ["brand:a-cup"]);
+    let (_, answer) = get(&client, format!("{base}/api/suggest?q=cup"), "a-reader").await;
+    assert_eq!(ids(&answer, "assets"), ["brand:a-cup"], "by a later word of the title");
+    let recommended: Value = client
+        .post(format!("{base}/api/recommend"))
+        .bearer_auth("a-reader-secret")
+        .json(&json!({"brief": "paper cups on a table", "territory": "DE"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids(&recommended, "hits"), ["brand:a-cup"]);
+
+    // The asset reads answer B's asset as not found, as for an id never used.
+    for path in ["brand:b-cup", "brand:b-cup/clearance?territory=DE", "brand:nothing"] {
+        let (status, problem) = get(&client, format!("{base}/api/assets/{path}"), "a-reader").await;
+        assert_refused(status, &problem, (404, "not-found", None));
+    }
+    let (status, _) = get(&client, format!("{base}/api/assets/brand:a-cup"), "a-reader").await;
+    assert_eq!(status, StatusCode::OK);
+
+    // A's editor cannot delete B's asset; B's asset is still there.
+    let generation = server.store.generation();
+    let response = client
+        .delete(format!("{base}/api/assets/brand:b-cup"))
+        .bearer_auth("a-editor-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        server.store.generation(),
+        generation,
+        "a refused delete changed the store"
+    );
+    let (status, _) = get(&client, format!("{base}/api/assets/brand:b-cup"), "b-editor").await;
+    assert_eq!(status, StatusCode::OK);
+
+    // A key that names no tenant sees both, as a single-tenant install does.
+    let (_, answer) = get(&client, format!("{base}/api/search?q=paper%20cup"), "everyone").await;
+    assert_eq!(ids(&answer, "hits"), ["brand:a-cup", "brand:b-cup"]);
+    let (_, answer) = get(&client, format!("{base}/api/suggest?q=paper"), "everyone").await;
+    assert_eq!(ids(&answer, "assets"), ["brand:a-cup", "brand:b-cup"]);
+}
