@@ -14,6 +14,11 @@ use common::*;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
+const TAXONOMY: &str = "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<http://b.example/themes> a skos:ConceptScheme ; skos:prefLabel \"Themes\"@en .
+<http://b.example/cups> a skos:Concept ; skos:inScheme <http://b.example/themes> ; skos:prefLabel \"Cups\"@en .
+";
+
 fn key(name: &str, role: Role, tenants: &[&str]) -> KeyConfig {
     KeyConfig {
         name: name.into(),
@@ -123,6 +128,72 @@ async fn a_key_of_tenant_a_sees_and_changes_only_tenant_a() {
     );
     let (status, _) = get(&client, format!("{base}/api/assets/brand:b-cup"), "b-editor").await;
     assert_eq!(status, StatusCode::OK);
+
+    // Nor overwrite it by ingesting its id, nor drop it with SPARQL Update:
+    // writes go to the writer's tenant only, and a change touching another
+    // tenant's graph is refused whole.
+    let overwrite = json!([{"id": "brand:b-cup", "title": "Taken over by A"}]);
+    let response = client
+        .post(format!("{base}/api/ingest/assetgraph"))
+        .bearer_auth("a-editor-secret")
+        .body(overwrite.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    assert_refused(status, &response.json().await.unwrap(), (403, "forbidden", None));
+    // B's own graph (through SPARQL) and B's taxonomy: A can neither drop
+    // nor replace them.
+    let update = |key: &'static str, text: &'static str| {
+        let request = client
+            .post(format!("{base}/sparql"))
+            .bearer_auth(format!("{key}-secret"))
+            .header("content-type", "application/sparql-update")
+            .body(text);
+        async move { request.send().await.unwrap() }
+    };
+    let created = update(
+        "b-editor",
+        "INSERT DATA { GRAPH <http://b.example/notes> { <http://b.example/n1> <http://b.example/says> \"B's note\" } }",
+    )
+    .await;
+    assert!(created.status().is_success(), "{}", created.text().await.unwrap());
+    let pushed = client
+        .put(format!("{base}/api/taxonomies/b-themes"))
+        .bearer_auth("b-editor-secret")
+        .header("content-type", "text/turtle")
+        .body(TAXONOMY)
+        .send()
+        .await
+        .unwrap();
+    assert!(pushed.status().is_success(), "{}", pushed.text().await.unwrap());
+    let generation = server.store.generation();
+    for text in [
+        "DROP GRAPH <http://b.example/notes>",
+        "DROP ALL",
+        "DELETE WHERE { GRAPH ?g { ?s ?p ?o } }",
+    ] {
+        let response = update("a-editor", text).await;
+        let status = response.status();
+        assert_refused(status, &response.json().await.unwrap(), (403, "forbidden", None));
+    }
+    let replaced = client
+        .put(format!("{base}/api/taxonomies/b-themes"))
+        .bearer_auth("a-editor-secret")
+        .header("content-type", "text/turtle")
+        .body(TAXONOMY.replace("Themes", "Taken over"))
+        .send()
+        .await
+        .unwrap();
+    let status = replaced.status();
+    assert_refused(status, &replaced.json().await.unwrap(), (403, "forbidden", None));
+    assert_eq!(
+        server.store.generation(),
+        generation,
+        "a refused write changed the store"
+    );
+    let (_, asset) = get(&client, format!("{base}/api/assets/brand:b-cup"), "b-editor").await;
+    assert_eq!(asset["title"]["en"], "Paper cup of B", "{asset}");
 
     // A key that names no tenant sees both, as a single-tenant install does.
     let (_, answer) = get(&client, format!("{base}/api/search?q=paper%20cup"), "everyone").await;

@@ -5,7 +5,9 @@ use super::{audit, fault, Store};
 use crate::error::{Error, Result};
 use crate::vocab::{ag, graphs};
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Triple};
+use oxigraph::model::{
+    GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
+};
 use std::cell::RefCell;
 // ahash: randomly keyed like std's SipHash, several times faster on
 // the million-key sets of a large push.
@@ -158,6 +160,17 @@ impl std::ops::DerefMut for Scratch<'_> {
         &mut self.0
     }
 }
+
+/// Kinds of graph the service keeps for every tenant at once: any
+/// tenant's writes may append to them.
+const SERVICE_KINDS: [&str; 6] = [
+    "usage",
+    "downloads",
+    "download-limit",
+    "outbox",
+    "connectors",
+    "ontology",
+];
 
 impl WriteView<'_> {
     /// The exact triples each write adds and removes, given what the store
@@ -407,6 +420,7 @@ impl Store {
         let ended = OffsetDateTime::now_utc();
         let summary: Vec<GraphDelta> = deltas.iter().map(Delta::summary).collect();
         let audit_quads = audit::entry(&change, generation, started, ended, &summary);
+        self.check_owners(&change.tenant, &deltas)?;
         let (registry_added, registry_removed) = self.registry_changes(&change.tenant, &deltas)?;
 
         let bulk = deltas.iter().all(|d| d.removed.is_empty() && !d.dropped)
@@ -469,6 +483,53 @@ impl Store {
         let audit_quads = audit::entry(&change, generation, started, started, &[]);
         self.commit_transaction(&[], Vec::new(), Vec::new(), audit_quads)?;
         Ok(self.committed(&change, generation, Vec::new(), started))
+    }
+
+    /// Refuses a change to a graph another tenant owns: writes go to the
+    /// writer's tenant only. The service's own bookkeeping graphs, which
+    /// every tenant's writes append to (usage, tallies, the outbox, cursors,
+    /// the shipped vocabularies), belong to no one in this sense.
+    fn check_owners(&self, tenant: &str, deltas: &[Delta]) -> Result<()> {
+        let registry = NamedNodeRef::new_unchecked(graphs::REGISTRY);
+        let writer = graphs::tenant(tenant);
+        for delta in deltas {
+            let GraphName::NamedNode(g) = &delta.graph else {
+                continue;
+            };
+            if delta.added.is_empty() && delta.removed.is_empty() && !delta.dropped {
+                continue;
+            }
+            if let Some(Term::Literal(kind)) = self.registered(g, ag::GRAPH_KIND, registry)? {
+                if SERVICE_KINDS.contains(&kind.value()) {
+                    continue;
+                }
+            }
+            if let Some(Term::NamedNode(owner)) = self.registered(g, ag::TENANT, registry)? {
+                if owner.as_str() != writer {
+                    return Err(Error::Forbidden {
+                        message: format!("graph <{}> belongs to another tenant", g.as_str()),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The registry's value of `predicate` for graph `g`, if any.
+    fn registered(
+        &self,
+        g: &NamedNode,
+        predicate: NamedNodeRef<'_>,
+        registry: NamedNodeRef<'_>,
+    ) -> Result<Option<Term>> {
+        match self
+            .db
+            .quads_for_pattern(Some(g.as_ref().into()), Some(predicate), None, Some(registry.into()))
+            .next()
+        {
+            Some(quad) => Ok(Some(quad?.object)),
+            None => Ok(None),
+        }
     }
 
     /// Registry triples to add (new graphs: tenant and kind) and to remove (dropped graphs).
