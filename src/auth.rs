@@ -7,6 +7,8 @@
 //! files that hold secrets (webhook subscriptions, OAuth tokens) are
 //! written by [`write_secret_file`], readable by their owner only.
 
+pub mod tokens;
+
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -59,6 +61,9 @@ pub struct Principal {
     /// Whether the key named its tenants. A key that named none sees every
     /// tenant's graphs, as a single-tenant install expects.
     pub scoped: bool,
+    /// The rights context a browser token binds into every search (empty
+    /// for keys).
+    pub context: std::collections::BTreeMap<String, String>,
 }
 
 /// The tenant whose graphs every caller sees: the shipped vocabularies and
@@ -73,6 +78,7 @@ impl Principal {
             role: Role::Admin,
             tenants: vec![default_tenant.into()],
             scoped: false,
+            context: Default::default(),
         }
     }
 
@@ -146,6 +152,7 @@ impl KeyRing {
                 role: key.role,
                 tenants,
                 scoped,
+                context: Default::default(),
             };
             if ring.by_digest.insert(digest, principal).is_some() {
                 return Err(Error::invalid_field(

@@ -86,6 +86,8 @@ pub struct Config {
     #[serde(default)]
     pub http: HttpConfig,
     #[serde(default)]
+    pub tokens: crate::auth::tokens::TokensConfig,
+    #[serde(default)]
     pub sparql: SparqlConfig,
     #[serde(default)]
     pub webhooks: WebhooksConfig,

@@ -106,6 +106,15 @@ pub enum Error {
     #[error("{message}")]
     Unauthorized { message: String },
 
+    /// A browser token that was valid has expired: the page asks its host
+    /// for a new one.
+    #[error("{message}")]
+    TokenExpired { message: String },
+
+    /// The service is not configured for this (what to configure is said).
+    #[error("{message}")]
+    NotConfigured { message: String },
+
     /// A source system called by a connector failed or answered something
     /// the connector cannot use.
     #[error("{system}: {message}")]

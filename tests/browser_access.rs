@@ -134,3 +134,209 @@ fn a_wildcard_origin_is_refused_when_the_config_is_loaded() {
     let error = Config::load(Some(&path)).unwrap_err().to_string();
     assert!(error.contains("wildcard"), "{error}");
 }
+
+// ---- Browser tokens -------------------------------------------------------
+
+const SIGNING_KEY: &str = "0123456789abcdef0123456789abcdef-new";
+const OLD_SIGNING_KEY: &str = "0123456789abcdef0123456789abcdef-old";
+
+fn with_tokens(keys: &[&str]) -> Config {
+    let mut config = config(&[DAM]);
+    config.keys.push(KeyConfig {
+        name: "host".into(),
+        role: Role::Admin,
+        secret: Some("admin-secret".into()),
+        secret_sha256: None,
+        tenants: vec![],
+    });
+    config.tokens.signing_keys = keys.iter().map(|k| (*k).into()).collect();
+    config
+}
+
+async fn mint(client: &Client, base: &str, key: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+    let response = client
+        .post(format!("{base}/api/tokens"))
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+async fn get_with(client: &Client, url: &str, token: &str) -> (StatusCode, serde_json::Value) {
+    let response = client.get(url).bearer_auth(token).send().await.unwrap();
+    (response.status(), response.json().await.unwrap_or_default())
+}
+
+/// Two assets: one cleared for web use in the US, one for Germany only.
+async fn two_assets(client: &Client, base: &str) {
+    let body = serde_json::json!([
+        {"id": "brand:us-cup", "title": "Paper cup for the US",
+         "rights": {"grants": [{"territory": "US", "channel": "web"}]}},
+        {"id": "brand:de-cup", "title": "Paper cup for Germany",
+         "rights": {"grants": [{"territory": "DE", "channel": "web"}]}}
+    ]);
+    let response = client
+        .post(format!("{base}/api/ingest/assetgraph"))
+        .bearer_auth("admin-secret")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+}
+
+/// A token signed outside the service, as a forger or a clock would make it.
+fn forged(key: &str, claims: serde_json::Value) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(key.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn hit_ids(answer: &serde_json::Value) -> Vec<&str> {
+    answer["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn without_signing_keys_minting_says_what_to_configure() {
+    let server = start_server(with_tokens(&[])).await;
+    let (status, problem) = mint(
+        &Client::new(),
+        &server.base,
+        "admin-secret",
+        serde_json::json!({"subject": "mia"}),
+    )
+    .await;
+    assert_refused(status, &problem, (501, "not-configured", None));
+    assert!(
+        problem["detail"].as_str().unwrap().contains("signing_keys"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn a_minted_token_searches_as_a_reader_within_its_bound_context() {
+    let server = start_server(with_tokens(&[SIGNING_KEY])).await;
+    let client = Client::new();
+    let base = &server.base;
+    two_assets(&client, base).await;
+
+    // Only an admin key mints, and never above reader.
+    let (status, problem) = mint(&client, base, "reader-secret", serde_json::json!({"subject": "mia"})).await;
+    assert_refused(status, &problem, (403, "forbidden", None));
+    let (status, problem) = mint(
+        &client,
+        base,
+        "admin-secret",
+        serde_json::json!({"subject": "mia", "role": "editor"}),
+    )
+    .await;
+    assert_refused(status, &problem, (400, "invalid-request", Some("role")));
+    let (status, problem) = mint(
+        &client,
+        base,
+        "admin-secret",
+        serde_json::json!({"subject": "mia", "ttl_secs": 90000}),
+    )
+    .await;
+    assert_refused(status, &problem, (400, "invalid-request", Some("ttl_secs")));
+    let (status, problem) = mint(
+        &client,
+        base,
+        "admin-secret",
+        serde_json::json!({"subject": "mia", "context": {"territory": "Atlantis"}}),
+    )
+    .await;
+    assert_refused(status, &problem, (400, "invalid-request", Some("territory")));
+
+    let (status, minted) = mint(
+        &client,
+        base,
+        "admin-secret",
+        serde_json::json!({"subject": "mia", "context": {"territory": "US", "channel": "web"}, "ttl_secs": 600}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{minted}");
+    let token = minted["token"].as_str().unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let expires = minted["expires_at"].as_i64().unwrap();
+    assert!((now + 590..=now + 610).contains(&expires), "{minted}");
+
+    // The bound context applies to every search: only the US asset.
+    let (status, answer) = get_with(&client, &format!("{base}/api/search?q=paper%20cup"), token).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(hit_ids(&answer), ["brand:us-cup"]);
+    // Asking for the same is fine; asking for more is refused.
+    let (status, answer) = get_with(&client, &format!("{base}/api/search?q=paper%20cup&territory=US"), token).await;
+    assert_eq!((status, hit_ids(&answer)), (StatusCode::OK, vec!["brand:us-cup"]));
+    for widened in ["territory=DE", "channel=print", "include_blocked=true"] {
+        let (status, problem) = get_with(&client, &format!("{base}/api/search?q=paper%20cup&{widened}"), token).await;
+        assert_refused(status, &problem, (403, "forbidden", None));
+    }
+    let (status, problem) = get_with(
+        &client,
+        &format!("{base}/api/assets/brand:de-cup/clearance?territory=DE"),
+        token,
+    )
+    .await;
+    assert_refused(status, &problem, (403, "forbidden", None));
+    // A reader: no SPARQL, no minting of its own.
+    let (status, problem) = get_with(&client, &format!("{base}/sparql?query=ASK%7B%7D"), token).await;
+    assert_refused(status, &problem, (403, "forbidden", None));
+    let (status, problem) = mint(&client, base, token, serde_json::json!({"subject": "eve"})).await;
+    assert_refused(status, &problem, (403, "forbidden", None));
+}
+
+#[tokio::test]
+async fn expired_tampered_foreign_and_rotated_out_tokens_are_refused() {
+    let client = Client::new();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let claims = |exp: i64, aud: &str| serde_json::json!({"sub": "mia", "aud": aud, "iss": "host", "iat": now - 100, "exp": exp, "role": "reader"});
+    // Signed with the old key, which the service still verifies after a rotation.
+    let old = forged(OLD_SIGNING_KEY, claims(now + 600, "assetgraph"));
+    let rotated = start_server(with_tokens(&[SIGNING_KEY, OLD_SIGNING_KEY])).await;
+    let search = format!("{}/api/search?q=cup", rotated.base);
+    let (status, _) = get_with(&client, &search, &old).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a token of the previous key still works during a rotation"
+    );
+
+    let (status, problem) = get_with(&client, &search, &forged(SIGNING_KEY, claims(now - 10, "assetgraph"))).await;
+    assert_refused(status, &problem, (401, "token-expired", None));
+    let (status, problem) = get_with(&client, &search, &forged(SIGNING_KEY, claims(now + 600, "elsewhere"))).await;
+    assert_refused(status, &problem, (401, "unauthorized", None));
+    let (status, problem) = get_with(
+        &client,
+        &search,
+        &forged("not-our-key-not-our-key-not-our-key", claims(now + 600, "assetgraph")),
+    )
+    .await;
+    assert_refused(status, &problem, (401, "unauthorized", None));
+    // Tampered: the payload says editor, the signature was made for reader.
+    let good = forged(SIGNING_KEY, claims(now + 600, "assetgraph"));
+    let parts: Vec<&str> = good.split('.').collect();
+    let editor = {
+        use base64::Engine;
+        let payload = claims(now + 600, "assetgraph").to_string().replace("reader", "editor");
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload)
+    };
+    let tampered = format!("{}.{editor}.{}", parts[0], parts[2]);
+    let (status, problem) = get_with(&client, &search, &tampered).await;
+    assert_refused(status, &problem, (401, "unauthorized", None));
+
+    // Once the old key is dropped, its tokens are refused.
+    let after = start_server(with_tokens(&[SIGNING_KEY])).await;
+    let (status, problem) = get_with(&client, &format!("{}/api/search?q=cup", after.base), &old).await;
+    assert_refused(status, &problem, (401, "unauthorized", None));
+}

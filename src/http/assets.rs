@@ -174,10 +174,13 @@ async fn show(
     PathSegment(path): PathSegment,
     Params(query): Params<HashMap<String, String>>,
 ) -> Result<axum::response::Response, Problem> {
-    let tenants = caller.require(Role::Reader)?.readable_tenants();
+    let principal = caller.require(Role::Reader)?;
+    let tenants = principal.readable_tenants();
     let store = state.store.clone();
     if let Some(id) = path.strip_suffix("/clearance") {
         let id = id.to_owned();
+        let mut query = query;
+        super::auth::bind_context(principal, &mut query)?;
         let context = context_from(&query)?;
         let answer = blocking(move || {
             crate::records::ensure_owned(&store, &id, tenants.as_deref())?;

@@ -62,6 +62,14 @@ fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, Problem> {
         .to_str()
         .map_err(|_| Problem::unauthorized("the Authorization header is not readable text"))?;
     let (scheme, credentials) = header.split_once(' ').unwrap_or((header, ""));
+    let credentials = credentials.trim();
+    if scheme.eq_ignore_ascii_case("bearer") && looks_like_a_token(credentials) && state.tokens.is_configured() {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        return state
+            .tokens
+            .verify(credentials, &state.config.default_tenant, now)
+            .map_err(Problem::from);
+    }
     let principal = match scheme.to_ascii_lowercase().as_str() {
         "bearer" => state.keys.verify(credentials.trim()),
         "basic" => basic(credentials.trim()).and_then(|(user, password)| {
@@ -79,6 +87,37 @@ fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, Problem> {
     principal
         .cloned()
         .ok_or_else(|| Problem::unauthorized("the API key is not valid"))
+}
+
+/// A JWT: three base64url parts joined by dots (a key has no dots).
+fn looks_like_a_token(credentials: &str) -> bool {
+    credentials.split('.').count() == 3
+        && credentials
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Brings a browser token's bound rights context into the context a
+/// request asks for: a dimension the token binds is applied when the
+/// request leaves it out and refused when the request asks for another
+/// value, so a page can narrow what its token allows but never widen it.
+pub(super) fn bind_context(
+    principal: &Principal,
+    asked: &mut std::collections::HashMap<String, String>,
+) -> Result<(), Problem> {
+    for (dimension, bound) in &principal.context {
+        match asked.get(dimension) {
+            Some(value) if value != bound => {
+                return Err(Problem::forbidden(format!(
+                    "this token binds {dimension} to '{bound}'; a request cannot ask for '{value}'"
+                )))
+            }
+            _ => {
+                asked.insert(dimension.clone(), bound.clone());
+            }
+        }
+    }
+    Ok(())
 }
 
 fn basic(encoded: &str) -> Option<(String, String)> {

@@ -22,6 +22,7 @@ pub mod server;
 mod sparql;
 mod sparql_form;
 mod taxonomies;
+mod tokens;
 mod usage;
 mod webhooks;
 
@@ -47,6 +48,8 @@ pub struct AppState {
     pub workers: crate::sparql::worker::Workers,
     /// Request rates per key and per client.
     pub rates: Arc<rate::Rates>,
+    /// Browser tokens: minted by `POST /api/tokens`, taken wherever a key is.
+    pub tokens: Arc<crate::auth::tokens::Tokens>,
 }
 
 impl AppState {
@@ -65,10 +68,12 @@ impl AppState {
         )?;
         let workers = crate::sparql::worker::Workers::new(config.sparql.max_concurrent, config.sparql.stack_bytes());
         let rates = Arc::new(rate::Rates::new(&config.server));
+        let tokens = Arc::new(crate::auth::tokens::Tokens::new(&config.tokens)?);
         let config = Arc::new(config);
         Ok(AppState {
             workers,
             rates,
+            tokens,
             connectors: crate::connectors::Context::new(store.clone(), config.connector_settings())?,
             store,
             index,
@@ -94,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(alerts::routes())
         .merge(webhooks::routes())
         .merge(connectors::routes())
+        .merge(tokens::routes())
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         // Multipart bodies are held to the same limit as raw ones.

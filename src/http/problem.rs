@@ -189,6 +189,15 @@ impl From<Error> for Problem {
             }
             Error::ShuttingDown => Problem::unavailable("shutting-down", "Shutting down", detail, 5),
             Error::Unauthorized { .. } => Problem::unauthorized(detail),
+            Error::TokenExpired { .. } => {
+                let mut p = Problem::unauthorized(detail);
+                p.kind = "https://w3id.org/assetgraph/problems/token-expired".into();
+                p.title = "Token expired".into();
+                p
+            }
+            Error::NotConfigured { .. } => {
+                Problem::new(StatusCode::NOT_IMPLEMENTED, "not-configured", "Not configured", detail)
+            }
             Error::Upstream { .. } => {
                 Problem::new(StatusCode::BAD_GATEWAY, "upstream", "A source system failed", detail)
             }

@@ -12,7 +12,7 @@
 use super::auth::Caller;
 use super::params::{Pairs, Params};
 use super::{blocking, AppState, Problem};
-use crate::auth::Role;
+use crate::auth::{Principal, Role};
 use crate::index::{Expansion, SearchAnswer, SearchRequest, Sort, SuggestAnswer, Tag, TagRequest};
 use crate::rights::DIMENSIONS;
 use axum::extract::State;
@@ -43,7 +43,7 @@ async fn search(
 ) -> Result<Json<SearchAnswer>, Problem> {
     let principal = caller.require(Role::Reader)?;
     let Params(Pairs(params)) = params?;
-    let mut request = request_from(params)?;
+    let mut request = request_from(params, principal)?;
     request.tenants = principal.readable_tenants();
     let index = state.index.clone();
     let answer = blocking(move || index.search(&request)).await?;
@@ -171,7 +171,8 @@ async fn recommend(
     caller: Caller,
     body: axum::body::Body,
 ) -> Result<Json<SearchAnswer>, Problem> {
-    let tenants = caller.require(Role::Reader)?.readable_tenants();
+    let principal = caller.require(Role::Reader)?;
+    let tenants = principal.readable_tenants();
     let body: RecommendBody = json_body(
         body,
         r#"{"brief", "language", "limit", "at", "territory", "channel", "usage", "audience", "industry", "content_language"}"#,
@@ -194,10 +195,11 @@ async fn recommend(
         ("industry", body.industry),
         ("language", body.content_language),
     ];
-    let context: HashMap<String, String> = dimensions
+    let mut context: HashMap<String, String> = dimensions
         .into_iter()
         .filter_map(|(name, value)| Some((name.to_owned(), value?)))
         .collect();
+    super::auth::bind_context(principal, &mut context)?;
     let request = SearchRequest {
         q: brief,
         lang: body.language.as_deref().map(language).transpose()?,
@@ -229,7 +231,7 @@ fn limit_or(limit: Option<usize>, default: usize, max: usize) -> Result<usize, P
 
 /// The request from query parameters; `concept` may repeat. Unknown
 /// parameters are refused: a typo must not silently widen the answer.
-fn request_from(params: Vec<(String, String)>) -> Result<SearchRequest, Problem> {
+fn request_from(params: Vec<(String, String)>, principal: &Principal) -> Result<SearchRequest, Problem> {
     let mut request = SearchRequest {
         limit: 20,
         ..Default::default()
@@ -297,6 +299,12 @@ fn request_from(params: Vec<(String, String)>) -> Result<SearchRequest, Problem>
         }
     }
     request.expansion = expansion;
+    super::auth::bind_context(principal, &mut context)?;
+    if request.include_blocked && !principal.context.is_empty() {
+        return Err(Problem::forbidden(
+            "this token binds a rights context; it cannot ask for blocked assets too",
+        ));
+    }
     if !context.is_empty() {
         request.context = Some(super::assets::context_from(&context)?);
     }
