@@ -113,6 +113,7 @@ fn check_parse_and_prepare(query: bool, text: &str, shape: Shape) {
             shape,
             stop: Stop::new(),
             max_results: None,
+            tenants: None,
         });
     } else if let Ok(parsed) = parser.parse_update(text) {
         let _ = limits::check_update(&parsed, shape.max_depth);

@@ -34,6 +34,7 @@ fn config() -> Config {
         keys: vec![
             key("a-editor", Role::Editor, &["a"]),
             key("a-reader", Role::Reader, &["a"]),
+            key("a-analyst", Role::Analyst, &["a"]),
             key("b-editor", Role::Editor, &["b"]),
             key("everyone", Role::Editor, &[]),
         ],
@@ -200,4 +201,94 @@ async fn a_key_of_tenant_a_sees_and_changes_only_tenant_a() {
     assert_eq!(ids(&answer, "hits"), ["brand:a-cup", "brand:b-cup"]);
     let (_, answer) = get(&client, format!("{base}/api/suggest?q=paper"), "everyone").await;
     assert_eq!(ids(&answer, "assets"), ["brand:a-cup", "brand:b-cup"]);
+}
+
+/// The bindings of one variable in a SPARQL JSON answer, sorted.
+fn column(answer: &Value, variable: &str) -> Vec<String> {
+    let mut values: Vec<String> = answer["results"]["bindings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .iter()
+        .filter_map(|b| b[variable]["value"].as_str().map(str::to_owned))
+        .collect();
+    values.sort();
+    values
+}
+
+async fn select(client: &Client, base: &str, key: &str, query: &str, extra: &[(&str, &str)]) -> Value {
+    let mut params = vec![("query", query)];
+    params.extend_from_slice(extra);
+    let response = client
+        .get(format!("{base}/sparql"))
+        .query(&params)
+        .bearer_auth(format!("{key}-secret"))
+        .header("accept", "application/sparql-results+json")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{query}: {}", response.status());
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn sparql_and_the_graph_store_see_only_the_callers_graphs() {
+    let server = start_server(config()).await;
+    let client = Client::new();
+    let base = &server.base;
+    ingest(&client, base, "a-editor", "brand:a-cup", "Paper cup of A").await;
+    ingest(&client, base, "b-editor", "brand:b-cup", "Paper cup of B").await;
+    let (a, b) = ("urn:assetgraph:asset:brand:a-cup", "urn:assetgraph:asset:brand:b-cup");
+
+    // GRAPH ?g, the union default graph, FROM, FROM NAMED and the protocol's
+    // dataset parameters all stop at A's graphs.
+    let graphs = select(
+        &client,
+        base,
+        "a-analyst",
+        "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+        &[],
+    )
+    .await;
+    assert!(column(&graphs, "g").contains(&a.to_owned()), "{graphs}");
+    assert!(!column(&graphs, "g").contains(&b.to_owned()), "{graphs}");
+    let titles = "SELECT ?t WHERE { ?s <http://purl.org/dc/terms/title> ?t }";
+    let answer = select(&client, base, "a-analyst", titles, &[]).await;
+    assert_eq!(column(&answer, "t"), ["Paper cup of A"]);
+    let from = format!("SELECT ?t FROM <{b}> WHERE {{ ?s <http://purl.org/dc/terms/title> ?t }}");
+    assert_eq!(
+        column(&select(&client, base, "a-analyst", &from, &[]).await, "t"),
+        Vec::<String>::new()
+    );
+    let from_named =
+        format!("SELECT ?t FROM NAMED <{b}> WHERE {{ GRAPH ?g {{ ?s <http://purl.org/dc/terms/title> ?t }} }}");
+    assert_eq!(
+        column(&select(&client, base, "a-analyst", &from_named, &[]).await, "t"),
+        Vec::<String>::new()
+    );
+    let answer = select(&client, base, "a-analyst", titles, &[("default-graph-uri", b)]).await;
+    assert_eq!(column(&answer, "t"), Vec::<String>::new());
+    let named = "SELECT ?t WHERE { GRAPH ?g { ?s <http://purl.org/dc/terms/title> ?t } }";
+    let answer = select(&client, base, "a-analyst", named, &[("named-graph-uri", b)]).await;
+    assert_eq!(column(&answer, "t"), Vec::<String>::new());
+    // Search inside SPARQL finds A's asset only.
+    let search = "PREFIX ag: <https://w3id.org/assetgraph/ns#>
+        SELECT ?asset WHERE { SERVICE ag:search { [] ag:query \"paper cup\" ; ag:asset ?asset } }";
+    let answer = select(&client, base, "a-analyst", search, &[]).await;
+    assert_eq!(column(&answer, "asset"), [a]);
+    // A key naming no tenant reads both.
+    let answer = select(&client, base, "everyone", titles, &[]).await;
+    assert_eq!(column(&answer, "t"), ["Paper cup of A", "Paper cup of B"]);
+
+    // The Graph Store answers B's graph as not found, A's as it is.
+    for (graph, status) in [(b, StatusCode::NOT_FOUND), (a, StatusCode::OK)] {
+        let response = client
+            .get(format!("{base}/store"))
+            .query(&[("graph", graph)])
+            .bearer_auth("a-analyst-secret")
+            .header("accept", "application/n-triples")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{graph}");
+    }
 }

@@ -45,6 +45,7 @@ pub(super) fn run(args: Args, config: Config) -> Result<()> {
         shape: config.sparql.shape(),
         stop: Stop::new(),
         max_results: None,
+        tenants: None,
     };
     query::run_to_end(
         store,

@@ -73,6 +73,7 @@ pub(super) fn run(args: Args, config: Config) -> Result<()> {
         },
         stop: Stop::new(),
         max_results: None,
+        tenants: None,
     };
     query::run_to_end(
         store,

@@ -91,14 +91,20 @@ async fn graph_store(
     } else {
         Role::Editor
     };
-    caller.require(least)?;
+    let tenants = caller.require(least)?.readable_tenants();
     let headers = request.headers().clone();
     let named = named_graph(&state, &uri, raw_query.as_deref())?;
     match (method.as_str(), named) {
         ("GET" | "HEAD", Named::Graph(graph)) => {
             let format = graph_format(&headers)?;
             let store = state.store.clone();
-            let triples = blocking(move || graph_store::read(&store, graph.as_ref())).await?;
+            let triples = blocking(move || {
+                if let Some(tenants) = &tenants {
+                    crate::sparql::tenants::ensure_readable(&store, &graph, tenants)?;
+                }
+                graph_store::read(&store, graph.as_ref())
+            })
+            .await?;
             let response = graph_response(format, triples.iter().map(Triple::as_ref))?;
             if method == Method::HEAD {
                 let (parts, _) = response.into_parts();

@@ -36,7 +36,7 @@ async fn run(
     Params(mut params): Params<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    caller.require(Role::Analyst)?;
+    let tenants = caller.require(Role::Analyst)?.readable_tenants();
     let report = reports::find(&name)?;
     let format_name = params.remove("format");
     let bindings = report.bindings(&params)?;
@@ -53,6 +53,7 @@ async fn run(
         },
         stop: Stop::new(),
         max_results: Some(state.config.sparql.max_results),
+        tenants,
     };
     let formats = Formats::negotiate(&headers, format_name.as_deref());
     stream_query(&state, request, formats).await

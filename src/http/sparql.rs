@@ -211,7 +211,7 @@ fn wants_html(headers: &HeaderMap) -> bool {
 }
 
 async fn run_query(state: AppState, caller: Caller, params: Params, headers: HeaderMap) -> Result<Response, Problem> {
-    caller.require(Role::Analyst)?;
+    let tenants = caller.require(Role::Analyst)?.readable_tenants();
     let request = QueryRequest {
         text: params.query[0].clone(),
         base_iri: Some(endpoint_url(&state)),
@@ -222,6 +222,7 @@ async fn run_query(state: AppState, caller: Caller, params: Params, headers: Hea
         shape: state.config.sparql.shape(),
         stop: Stop::new(),
         max_results: Some(state.config.sparql.max_results),
+        tenants,
     };
     let formats = Formats::negotiate(&headers, params.format.as_deref());
     stream_query(&state, request, formats).await

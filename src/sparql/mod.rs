@@ -47,6 +47,7 @@ pub(crate) mod limits;
 pub mod query;
 pub(crate) mod search;
 pub(crate) mod stop;
+pub(crate) mod tenants;
 pub(crate) mod update;
 pub(crate) mod worker;
 

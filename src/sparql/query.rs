@@ -50,6 +50,10 @@ pub struct QueryRequest {
     pub stop: Stop,
     /// Solutions or triples beyond this fail the query.
     pub max_results: Option<u64>,
+    /// The tenants whose graphs the query may read (`shared` included), or
+    /// `None` for every graph: the dataset, whatever the query or the
+    /// request names, is cut down to their graphs.
+    pub tenants: Option<Vec<String>>,
 }
 
 /// What a query returns.
@@ -84,6 +88,7 @@ pub struct Prepared {
     query: PreparedSparqlQuery,
     form: Form,
     max_results: Option<u64>,
+    tenants: Option<Vec<String>>,
 }
 
 /// Checks, parses and sets the dataset of a query. Call it on a SPARQL
@@ -111,7 +116,13 @@ pub fn prepare(request: QueryRequest) -> Result<Prepared> {
     if let Some(index) = request.search {
         let for_function = index.clone();
         evaluator = evaluator
-            .with_service_handler(service_name(), SearchService { index })
+            .with_service_handler(
+                service_name(),
+                SearchService {
+                    index,
+                    tenants: request.tenants.clone(),
+                },
+            )
             .with_custom_function(cleared_function_name(), move |args| cleared(&for_function, args));
     }
     let mut query = evaluator.for_query(parsed);
@@ -126,6 +137,7 @@ pub fn prepare(request: QueryRequest) -> Result<Prepared> {
         query,
         form,
         max_results: request.max_results,
+        tenants: request.tenants,
     })
 }
 
@@ -136,7 +148,11 @@ impl Prepared {
 
     /// Evaluates the query on the store and writes its results to `out`
     /// as they come.
-    pub fn write(self, store: &Store, format: Format, out: impl Write) -> Result<()> {
+    pub fn write(mut self, store: &Store, format: Format, out: impl Write) -> Result<()> {
+        if let Some(tenants) = &self.tenants {
+            let readable = super::tenants::readable_graphs(store, tenants)?;
+            super::tenants::restrict(self.query.dataset_mut(), &readable);
+        }
         let results = store.db().query(self.query).execute().map_err(evaluation_error)?;
         let io = |e: std::io::Error| Error::Storage(format!("writing results: {e}"));
         let cap = self.max_results.unwrap_or(u64::MAX);

@@ -78,6 +78,8 @@ fn context_names() -> impl Iterator<Item = &'static str> {
 
 pub(crate) struct SearchService {
     pub index: Arc<SearchIndex>,
+    /// The tenants whose assets it finds (`None`: every tenant's).
+    pub tenants: Option<Vec<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -114,6 +116,7 @@ impl ServiceHandler for SearchService {
             lang: call.lang.clone(),
             limit: call.limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT),
             facet_limit: 0,
+            tenants: self.tenants.clone(),
             ..SearchRequest::default()
         };
         if !call.context.is_empty() {

@@ -1,0 +1,98 @@
+//! What a key limited to some tenants may read with SPARQL: the graphs the
+//! registry records for its tenants (and for `shared`), and the shipped
+//! vocabularies. The dataset of its query — the union default graph,
+//! `FROM`, `FROM NAMED`, `default-graph-uri`, `named-graph-uri`, and so
+//! `GRAPH ?g` — is cut down to those graphs, so no pattern reaches another
+//! tenant's. The service's own graphs (the audit trail, usage events, the
+//! outbox, the registry) hold every tenant's entries and are left out.
+
+use crate::error::Result;
+use crate::vocab::{ag, graphs};
+use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Term};
+use oxigraph::sparql::QueryDataset;
+use std::collections::HashSet;
+
+/// The prefix of the graphs the service keeps for all tenants at once.
+const SERVICE_GRAPHS: &str = "urn:assetgraph:graph:";
+
+/// The graphs `tenants` may read.
+pub(crate) fn readable_graphs(store: &crate::store::Store, tenants: &[String]) -> Result<Vec<NamedNode>> {
+    let db = store.db();
+    let registry = NamedNodeRef::new_unchecked(graphs::REGISTRY);
+    let mut readable = Vec::new();
+    let mut owned_by = |predicate: NamedNodeRef<'_>, object: Term| -> Result<()> {
+        for quad in db.quads_for_pattern(None, Some(predicate), Some(object.as_ref()), Some(registry.into())) {
+            if let NamedOrBlankNode::NamedNode(graph) = quad?.subject {
+                if !graph.as_str().starts_with(SERVICE_GRAPHS) {
+                    readable.push(graph);
+                }
+            }
+        }
+        Ok(())
+    };
+    for tenant in tenants {
+        owned_by(ag::TENANT, NamedNode::new_unchecked(graphs::tenant(tenant)).into())?;
+    }
+    owned_by(ag::GRAPH_KIND, Literal::new_simple_literal("ontology").into())?;
+    readable.sort_unstable();
+    readable.dedup();
+    Ok(readable)
+}
+
+/// Cuts `dataset` down to `readable`: a union default graph becomes the
+/// union of the readable graphs, a named list keeps its readable members
+/// (the store's own default graph belongs to no tenant), and the named
+/// graphs are the readable ones, or those of the list that are.
+pub(crate) fn restrict(dataset: &mut QueryDataset, readable: &[NamedNode]) {
+    let allowed: HashSet<&str> = readable.iter().map(NamedNode::as_str).collect();
+    let is_readable = |graph: &NamedNode| allowed.contains(graph.as_str());
+    let default: Vec<GraphName> = match dataset.default_graph_graphs() {
+        None => readable.iter().cloned().map(GraphName::from).collect(),
+        Some(graphs) => graphs
+            .iter()
+            .filter(|g| matches!(g, GraphName::NamedNode(n) if is_readable(n)))
+            .cloned()
+            .collect(),
+    };
+    let named: Vec<NamedOrBlankNode> = match dataset.available_named_graphs() {
+        None => readable.iter().cloned().map(NamedOrBlankNode::from).collect(),
+        Some(graphs) => graphs
+            .iter()
+            .filter(|g| matches!(g, NamedOrBlankNode::NamedNode(n) if is_readable(n)))
+            .cloned()
+            .collect(),
+    };
+    dataset.set_default_graph(default);
+    dataset.set_available_named_graphs(named);
+}
+
+/// Refuses, as not found, a graph `tenants` may not read (the store's
+/// default graph included: it belongs to no tenant).
+pub(crate) fn ensure_readable(store: &crate::store::Store, graph: &GraphName, tenants: &[String]) -> Result<()> {
+    let readable = match graph {
+        GraphName::NamedNode(g) if !g.as_str().starts_with(SERVICE_GRAPHS) => {
+            let registry = NamedNodeRef::new_unchecked(graphs::REGISTRY);
+            let ontology = Literal::new_simple_literal("ontology");
+            let shipped = store
+                .db()
+                .quads_for_pattern(
+                    Some(g.as_ref().into()),
+                    Some(ag::GRAPH_KIND),
+                    Some(ontology.as_ref().into()),
+                    Some(registry.into()),
+                )
+                .next()
+                .is_some();
+            shipped
+                || store
+                    .graph_tenant(g.as_ref())?
+                    .is_some_and(|owner| tenants.contains(&owner))
+        }
+        _ => false,
+    };
+    if readable {
+        Ok(())
+    } else {
+        Err(crate::error::Error::not_found(format!("graph {graph}")))
+    }
+}
