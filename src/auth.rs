@@ -64,6 +64,9 @@ pub struct Principal {
     /// The rights context a browser token binds into every search (empty
     /// for keys).
     pub context: std::collections::BTreeMap<String, String>,
+    /// The person a browser token was minted for (`None` for keys): the
+    /// only user whose usage it may record.
+    pub subject: Option<String>,
 }
 
 /// The tenant whose graphs every caller sees: the shipped vocabularies and
@@ -79,6 +82,7 @@ impl Principal {
             tenants: vec![default_tenant.into()],
             scoped: false,
             context: Default::default(),
+            subject: None,
         }
     }
 
@@ -153,6 +157,7 @@ impl KeyRing {
                 tenants,
                 scoped,
                 context: Default::default(),
+                subject: None,
             };
             if ring.by_digest.insert(digest, principal).is_some() {
                 return Err(Error::invalid_field(

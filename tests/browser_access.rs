@@ -340,3 +340,33 @@ async fn expired_tampered_foreign_and_rotated_out_tokens_are_refused() {
     let (status, problem) = get_with(&client, &format!("{}/api/search?q=cup", after.base), &old).await;
     assert_refused(status, &problem, (401, "unauthorized", None));
 }
+
+#[tokio::test]
+async fn a_token_records_usage_as_its_subject_and_no_one_else() {
+    let server = start_server(with_tokens(&[SIGNING_KEY])).await;
+    let client = Client::new();
+    let base = &server.base;
+    two_assets(&client, base).await;
+    let (_, minted) = mint(&client, base, "admin-secret", serde_json::json!({"subject": "mia"})).await;
+    let token = minted["token"].as_str().unwrap();
+    let event = |id: &str, user: &str| {
+        serde_json::json!([{"id": id, "asset": "brand:us-cup", "user": user, "action": "download",
+                            "territory": "US", "channel": "web"}])
+    };
+    let post = |body: serde_json::Value| {
+        let request = client.post(format!("{base}/api/usage")).bearer_auth(token).json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let generation = server.store.generation();
+    let refused = post(event("u1", "bob")).await;
+    let status = refused.status();
+    assert_refused(status, &refused.json().await.unwrap(), (403, "forbidden", None));
+    assert_eq!(server.store.generation(), generation, "a refused event was stored");
+    let recorded = post(event("u2", "mia")).await;
+    assert_eq!(
+        recorded.status(),
+        StatusCode::CREATED,
+        "{}",
+        recorded.text().await.unwrap()
+    );
+}

@@ -221,5 +221,6 @@ fn principal_of(claims: Claims, default_tenant: &str, now: i64) -> Result<Princi
         tenants: claims.tenants.unwrap_or_else(|| vec![default_tenant.to_owned()]),
         scoped,
         context: claims.ctx,
+        subject: Some(claims.sub),
     })
 }

@@ -23,7 +23,7 @@ async fn mint(
     body: axum::body::Body,
 ) -> Result<(StatusCode, Json<Minted>), Problem> {
     let issuer = caller.require(Role::Admin)?;
-    if !issuer.context.is_empty() || issuer.name.starts_with("token:") {
+    if issuer.subject.is_some() {
         return Err(Problem::forbidden(
             "a token cannot mint tokens; mint them with an admin key",
         ));

@@ -59,6 +59,9 @@ async fn record(
     let (store, index) = (state.store.clone(), state.index.clone());
     let mut report = blocking(move || {
         let events = usage::parse_batch(&body)?;
+        if let Some(subject) = &principal.subject {
+            usage::check_user(&events, subject)?;
+        }
         let how = Recording {
             actor: &principal.name,
             tenant: principal.write_tenant(),

@@ -60,7 +60,7 @@
 
 mod parse;
 
-pub use parse::{parse_batch, Action, UsageEvent};
+pub use parse::{check_user, parse_batch, Action, UsageEvent};
 
 use crate::error::RecordError;
 use crate::error::{Error, Result};

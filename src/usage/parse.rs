@@ -79,6 +79,25 @@ const FIELDS: [&str; 13] = [
 
 /// The events of a request body, each parsed or with its error. A body
 /// that is not JSON, or not an event or a list of them, fails as a whole.
+/// Refuses a batch with an event of another user than `subject`: a
+/// browser token records the usage of the person it was minted for, and
+/// of no one else.
+pub fn check_user(events: &[std::result::Result<UsageEvent, RecordError>], subject: &str) -> Result<()> {
+    for (index, event) in events.iter().enumerate() {
+        if let Ok(event) = event {
+            if event.user != subject {
+                return Err(crate::error::Error::Forbidden {
+                    message: format!(
+                        "this token records the usage of '{subject}' only; event {index} names user '{}'",
+                        event.user
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn parse_batch(body: &[u8]) -> Result<Vec<std::result::Result<UsageEvent, RecordError>>> {
     let items = crate::ingest::batch_items(crate::ingest::parse_json(body)?, &["events"])?;
     Ok(items
