@@ -168,6 +168,21 @@ async fn a_key_of_tenant_a_sees_and_changes_only_tenant_a() {
         .await
         .unwrap();
     assert!(pushed.status().is_success(), "{}", pushed.text().await.unwrap());
+    // A does not see B's taxonomy project listed or read; B does.
+    let project_ids = |answer: &Value| -> Vec<String> {
+        answer["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, listed) = get(&client, format!("{base}/api/taxonomies"), "a-reader").await;
+    assert!(!project_ids(&listed).contains(&"b-themes".to_owned()), "{listed}");
+    let (status, problem) = get(&client, format!("{base}/api/taxonomies/b-themes"), "a-reader").await;
+    assert_refused(status, &problem, (404, "not-found", None));
+    let (_, listed) = get(&client, format!("{base}/api/taxonomies"), "b-editor").await;
+    assert_eq!(project_ids(&listed), ["b-themes"]);
     let generation = server.store.generation();
     for text in [
         "DROP GRAPH <http://b.example/notes>",

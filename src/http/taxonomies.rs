@@ -30,8 +30,8 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 async fn list(State(state): State<AppState>, caller: Caller) -> Result<impl IntoResponse, Problem> {
-    caller.require(Role::Reader)?;
-    let projects = blocking(move || taxonomy::list(&state.store)).await?;
+    let tenants = caller.require(Role::Reader)?.readable_tenants();
+    let projects = blocking(move || taxonomy::list_of(&state.store, tenants.as_deref())).await?;
     Ok(Json(json!({ "projects": projects })))
 }
 
@@ -40,8 +40,8 @@ async fn show(
     caller: Caller,
     PathSegment(id): PathSegment,
 ) -> Result<impl IntoResponse, Problem> {
-    caller.require(Role::Reader)?;
-    let project = blocking(move || taxonomy::get(&state.store, &id)).await?;
+    let tenants = caller.require(Role::Reader)?.readable_tenants();
+    let project = blocking(move || taxonomy::get_of(&state.store, &id, tenants.as_deref())).await?;
     Ok(Json(project))
 }
 

@@ -96,11 +96,25 @@ pub fn list(store: &Store) -> Result<Vec<ProjectSummary>> {
     projects(store, None)
 }
 
+/// The projects of `tenants` (`None`: every tenant's).
+pub fn list_of(store: &Store, tenants: Option<&[String]>) -> Result<Vec<ProjectSummary>> {
+    let mut projects = projects(store, None)?;
+    projects.retain(|p| tenants.is_none_or(|t| t.contains(&p.tenant)));
+    Ok(projects)
+}
+
 /// One project, or `NotFound`.
 pub fn get(store: &Store, id: &str) -> Result<ProjectSummary> {
+    get_of(store, id, None)
+}
+
+/// One project of `tenants` (`None`: of any tenant), or `NotFound`: a
+/// caller must not learn that another tenant's project exists.
+pub fn get_of(store: &Store, id: &str, tenants: Option<&[String]>) -> Result<ProjectSummary> {
     super::validate_project_id(id)?;
     projects(store, Some(id))?
         .pop()
+        .filter(|p| tenants.is_none_or(|t| t.contains(&p.tenant)))
         .ok_or_else(|| Error::not_found(format!("taxonomy project '{id}'")))
 }
 
