@@ -183,6 +183,11 @@ async fn a_key_of_tenant_a_sees_and_changes_only_tenant_a() {
     assert_refused(status, &problem, (404, "not-found", None));
     let (_, listed) = get(&client, format!("{base}/api/taxonomies"), "b-editor").await;
     assert_eq!(project_ids(&listed), ["b-themes"]);
+    let concept = format!("{base}/api/concepts?iri=http://b.example/cups");
+    let (status, problem) = get(&client, concept.clone(), "a-reader").await;
+    assert_refused(status, &problem, (404, "not-found", None));
+    let (status, detail) = get(&client, concept, "b-editor").await;
+    assert_eq!((status, &detail["projects"]), (StatusCode::OK, &json!(["b-themes"])));
     let generation = server.store.generation();
     for text in [
         "DROP GRAPH <http://b.example/notes>",

@@ -126,10 +126,10 @@ async fn concept(
     caller: Caller,
     Params(params): Params<ConceptParams>,
 ) -> Result<impl IntoResponse, Problem> {
-    caller.require(Role::Reader)?;
+    let tenants = caller.require(Role::Reader)?.readable_tenants();
     let iri = params
         .iri
         .ok_or_else(|| Problem::bad_request("iri", "pass the concept's IRI as ?iri=…"))?;
-    let detail = blocking(move || taxonomy::concept(&state.store, &iri, &params.lang)).await?;
+    let detail = blocking(move || taxonomy::concept_of(&state.store, &iri, &params.lang, tenants.as_deref())).await?;
     Ok(Json(detail))
 }

@@ -20,7 +20,9 @@ mod read;
 mod version;
 
 pub use diff::{ConceptRef, Moved, Relabelled, Snapshot, TaxonomyDiff};
-pub use read::{concept, get, get_of, graph_owners, list, list_of, ConceptDetail, ProjectSummary, SchemeSummary};
+pub use read::{
+    concept, concept_of, get, get_of, graph_owners, list, list_of, ConceptDetail, ProjectSummary, SchemeSummary,
+};
 pub use version::version_id;
 
 use crate::error::{Error, Result};

@@ -230,6 +230,21 @@ const CONCEPT: &str = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 /// A concept from the union of all graphs; labels of linked concepts in
 /// `lang` when they have one, else English, else any. Language tags are
 /// compared and returned in lower case, as RDF defines them.
+/// A concept as [`concept`] reads it, for a caller limited to `tenants`
+/// (`None`: any): a concept only other tenants' projects hold is not
+/// found, and the projects listed are the caller's.
+pub fn concept_of(store: &Store, iri: &str, lang: &str, tenants: Option<&[String]>) -> Result<ConceptDetail> {
+    let mut detail = concept(store, iri, lang)?;
+    if tenants.is_some() && !detail.projects.is_empty() {
+        let visible: Vec<String> = list_of(store, tenants)?.into_iter().map(|p| p.id).collect();
+        detail.projects.retain(|p| visible.contains(p));
+        if detail.projects.is_empty() {
+            return Err(Error::not_found(format!("concept <{iri}>")));
+        }
+    }
+    Ok(detail)
+}
+
 pub fn concept(store: &Store, iri: &str, lang: &str) -> Result<ConceptDetail> {
     let node = NamedNode::new(iri).map_err(|e| Error::invalid_field("iri", format!("'{iri}' is not an IRI: {e}")))?;
     let mut detail = ConceptDetail {
