@@ -216,6 +216,15 @@ async fn a_key_of_tenant_a_sees_and_changes_only_tenant_a() {
     let (_, asset) = get(&client, format!("{base}/api/assets/brand:b-cup"), "b-editor").await;
     assert_eq!(asset["title"]["en"], "Paper cup of B", "{asset}");
 
+    // The audit trail: A's analyst reads its own asset's, not B's, and not
+    // the whole trail, which spans every tenant.
+    let (status, _) = get(&client, format!("{base}/api/audit?asset=brand:a-cup"), "a-analyst").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, problem) = get(&client, format!("{base}/api/audit?asset=brand:b-cup"), "a-analyst").await;
+    assert_refused(status, &problem, (404, "not-found", None));
+    let (status, problem) = get(&client, format!("{base}/api/audit"), "a-analyst").await;
+    assert_refused(status, &problem, (403, "forbidden", None));
+
     // A key that names no tenant sees both, as a single-tenant install does.
     let (_, answer) = get(&client, format!("{base}/api/search?q=paper%20cup"), "everyone").await;
     assert_eq!(ids(&answer, "hits"), ["brand:a-cup", "brand:b-cup"]);

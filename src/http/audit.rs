@@ -48,7 +48,7 @@ async fn timeline(
     headers: HeaderMap,
     params: Result<Params<AuditParams>, Problem>,
 ) -> Result<Response, Problem> {
-    caller.require(Role::Analyst)?;
+    let tenants = caller.require(Role::Analyst)?.readable_tenants();
     let Params(params) = params.map_err(|mut p| {
         p.detail.push_str("; use asset, from, to, limit and format");
         p
@@ -67,8 +67,21 @@ async fn timeline(
         to: time_param("to", params.to.as_deref())?,
         limit,
     };
+    if tenants.is_some() && window.asset.is_none() {
+        // The whole trail holds every tenant's changes, and its entries do
+        // not yet say whose they are.
+        return Err(Problem::forbidden(
+            "a key limited to some tenants reads the audit trail of one asset at a time: add asset=ID",
+        ));
+    }
     let store = state.store.clone();
-    let entries = blocking(move || audit::timeline(&store, &window)).await?;
+    let entries = blocking(move || {
+        if let Some(asset) = &window.asset {
+            crate::records::ensure_owned(&store, asset, tenants.as_deref())?;
+        }
+        audit::timeline(&store, &window)
+    })
+    .await?;
     Ok(match export {
         Export::Json => Json(serde_json::json!({ "entries": entries })).into_response(),
         Export::Csv => (
