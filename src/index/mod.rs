@@ -295,7 +295,7 @@ impl SearchIndex {
     fn read_record(&self, store: &Store, graph: &NamedNode, view: &ConceptView, targeting: &Targeting) -> Result<Read> {
         let triples = store.graph_triples(graph.as_ref())?;
         let prepared = rights::Prepared::read(store, graph, &triples, Territories::global(), targeting)?;
-        let tenant = tenant_of(store, graph)?;
+        let tenant = store.graph_owner(graph.as_ref())?;
         let doc = document::build(graph, &tenant, &triples, prepared.class, &self.fields, view);
         Ok((doc, prepared))
     }
@@ -407,7 +407,7 @@ impl SearchIndex {
                 None => store.graph_triples(node.as_ref())?,
             };
             let class = self.rights().class(rights::key_of(graph));
-            let tenant = tenant_of(store, &node)?;
+            let tenant = store.graph_owner(node.as_ref())?;
             if let Some(doc) = document::build(&node, &tenant, &triples, class, &self.fields, &view) {
                 writer.add_document(doc)?;
                 self.written.fetch_add(1, Ordering::Relaxed);
@@ -592,14 +592,6 @@ fn search_threads() -> Result<tantivy::Executor> {
 /// The index in `dir`, or a new empty one when there is none, or when it
 /// was written with another schema (an older release) or cannot be read:
 /// it is derived data, and the generation check rebuilds it from the store.
-/// The tenant that owns a record graph (the default one for a graph the
-/// registry does not know).
-fn tenant_of(store: &Store, graph: &NamedNode) -> Result<String> {
-    Ok(store
-        .graph_tenant(graph.as_ref())?
-        .unwrap_or_else(|| crate::store::DEFAULT_TENANT.to_owned()))
-}
-
 fn open_or_recreate(dir: &Path, schema: &tantivy::schema::Schema) -> Result<Index> {
     if !dir.join("meta.json").exists() {
         return create(dir, schema);

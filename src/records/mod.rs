@@ -156,9 +156,7 @@ pub fn ensure_owned(store: &Store, id: &str, tenants: Option<&[String]>) -> Resu
     let Some(tenants) = tenants else {
         return Ok(());
     };
-    let owner = store
-        .graph_tenant(crate::rdf::asset_iri(id).as_ref())?
-        .unwrap_or_else(|| crate::store::DEFAULT_TENANT.to_owned());
+    let owner = store.graph_owner(crate::rdf::asset_iri(id).as_ref())?;
     if tenants.contains(&owner) {
         Ok(())
     } else {

@@ -12,6 +12,10 @@ use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankN
 use oxigraph::sparql::QueryDataset;
 use std::collections::HashSet;
 
+/// The registry's kind of the shipped vocabularies' graphs, which every
+/// tenant reads.
+const SHIPPED_KIND: &str = "ontology";
+
 /// The prefix of the graphs the service keeps for all tenants at once.
 const SERVICE_GRAPHS: &str = "urn:assetgraph:graph:";
 
@@ -33,7 +37,7 @@ pub(crate) fn readable_graphs(store: &crate::store::Store, tenants: &[String]) -
     for tenant in tenants {
         owned_by(ag::TENANT, NamedNode::new_unchecked(graphs::tenant(tenant)).into())?;
     }
-    owned_by(ag::GRAPH_KIND, Literal::new_simple_literal("ontology").into())?;
+    owned_by(ag::GRAPH_KIND, Literal::new_simple_literal(SHIPPED_KIND).into())?;
     readable.sort_unstable();
     readable.dedup();
     Ok(readable)
@@ -71,19 +75,7 @@ pub(crate) fn restrict(dataset: &mut QueryDataset, readable: &[NamedNode]) {
 pub(crate) fn ensure_readable(store: &crate::store::Store, graph: &GraphName, tenants: &[String]) -> Result<()> {
     let readable = match graph {
         GraphName::NamedNode(g) if !g.as_str().starts_with(SERVICE_GRAPHS) => {
-            let registry = NamedNodeRef::new_unchecked(graphs::REGISTRY);
-            let ontology = Literal::new_simple_literal("ontology");
-            let shipped = store
-                .db()
-                .quads_for_pattern(
-                    Some(g.as_ref().into()),
-                    Some(ag::GRAPH_KIND),
-                    Some(ontology.as_ref().into()),
-                    Some(registry.into()),
-                )
-                .next()
-                .is_some();
-            shipped
+            store.graph_kind(g.as_ref())?.as_deref() == Some(SHIPPED_KIND)
                 || store
                     .graph_tenant(g.as_ref())?
                     .is_some_and(|owner| tenants.contains(&owner))

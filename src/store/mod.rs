@@ -215,16 +215,36 @@ impl Store {
 
     /// The tenant recorded for a graph in the registry, if the graph is managed.
     pub fn graph_tenant(&self, graph: NamedNodeRef<'_>) -> Result<Option<String>> {
-        let registry = NamedNodeRef::new_unchecked(graphs::REGISTRY);
-        let found = self
-            .db
-            .quads_for_pattern(Some(graph.into()), Some(ag::TENANT), None, Some(registry.into()))
-            .next()
-            .transpose()?;
-        Ok(found.and_then(|q| match q.object {
+        Ok(self.registered(graph, ag::TENANT)?.and_then(|object| match object {
             Term::NamedNode(n) => n.as_str().strip_prefix("urn:assetgraph:tenant:").map(str::to_owned),
             _ => None,
         }))
+    }
+
+    /// The tenant that owns a graph: the registry's, or the default tenant
+    /// for a graph the registry does not know.
+    pub fn graph_owner(&self, graph: NamedNodeRef<'_>) -> Result<String> {
+        Ok(self.graph_tenant(graph)?.unwrap_or_else(|| DEFAULT_TENANT.to_owned()))
+    }
+
+    /// The kind recorded for a graph in the registry (`asset`, `taxonomy`,
+    /// `usage`…), if the graph is managed.
+    pub fn graph_kind(&self, graph: NamedNodeRef<'_>) -> Result<Option<String>> {
+        Ok(self.registered(graph, ag::GRAPH_KIND)?.and_then(|object| match object {
+            Term::Literal(kind) => Some(kind.value().to_owned()),
+            _ => None,
+        }))
+    }
+
+    /// The registry's value of `predicate` for `graph`, if any.
+    fn registered(&self, graph: NamedNodeRef<'_>, predicate: NamedNodeRef<'_>) -> Result<Option<Term>> {
+        let registry = NamedNodeRef::new_unchecked(graphs::REGISTRY);
+        let found = self
+            .db
+            .quads_for_pattern(Some(graph.into()), Some(predicate), None, Some(registry.into()))
+            .next()
+            .transpose()?;
+        Ok(found.map(|quad| quad.object))
     }
 }
 

@@ -5,9 +5,7 @@ use super::{audit, fault, Store};
 use crate::error::{Error, Result};
 use crate::vocab::{ag, graphs};
 use oxigraph::model::vocab::rdf;
-use oxigraph::model::{
-    GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
-};
+use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Triple};
 use std::cell::RefCell;
 // ahash: randomly keyed like std's SipHash, several times faster on
 // the million-key sets of a large push.
@@ -490,8 +488,6 @@ impl Store {
     /// every tenant's writes append to (usage, tallies, the outbox, cursors,
     /// the shipped vocabularies), belong to no one in this sense.
     fn check_owners(&self, tenant: &str, deltas: &[Delta]) -> Result<()> {
-        let registry = NamedNodeRef::new_unchecked(graphs::REGISTRY);
-        let writer = graphs::tenant(tenant);
         for delta in deltas {
             let GraphName::NamedNode(g) = &delta.graph else {
                 continue;
@@ -499,37 +495,18 @@ impl Store {
             if delta.added.is_empty() && delta.removed.is_empty() && !delta.dropped {
                 continue;
             }
-            if let Some(Term::Literal(kind)) = self.registered(g, ag::GRAPH_KIND, registry)? {
-                if SERVICE_KINDS.contains(&kind.value()) {
+            if let Some(kind) = self.graph_kind(g.as_ref())? {
+                if SERVICE_KINDS.contains(&kind.as_str()) {
                     continue;
                 }
             }
-            if let Some(Term::NamedNode(owner)) = self.registered(g, ag::TENANT, registry)? {
-                if owner.as_str() != writer {
-                    return Err(Error::Forbidden {
-                        message: format!("graph <{}> belongs to another tenant", g.as_str()),
-                    });
-                }
+            if self.graph_tenant(g.as_ref())?.is_some_and(|owner| owner != tenant) {
+                return Err(Error::Forbidden {
+                    message: format!("graph <{}> belongs to another tenant", g.as_str()),
+                });
             }
         }
         Ok(())
-    }
-
-    /// The registry's value of `predicate` for graph `g`, if any.
-    fn registered(
-        &self,
-        g: &NamedNode,
-        predicate: NamedNodeRef<'_>,
-        registry: NamedNodeRef<'_>,
-    ) -> Result<Option<Term>> {
-        match self
-            .db
-            .quads_for_pattern(Some(g.as_ref().into()), Some(predicate), None, Some(registry.into()))
-            .next()
-        {
-            Some(quad) => Ok(Some(quad?.object)),
-            None => Ok(None),
-        }
     }
 
     /// Registry triples to add (new graphs: tenant and kind) and to remove (dropped graphs).
