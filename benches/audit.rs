@@ -34,6 +34,7 @@ fn main() {
             from: None,
             to: None,
             limit: 100_000,
+            tenants: None,
         };
         let started = Instant::now();
         entries += timeline(&store, &window).unwrap().len();

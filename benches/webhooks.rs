@@ -34,6 +34,7 @@ fn main() {
                     url,
                     secret: "bench-secret-0123456789".into(),
                     events: vec!["*".into()],
+                    tenant: None,
                 }],
                 None,
                 vec!["127.0.0.1".into()],

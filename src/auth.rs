@@ -67,6 +67,8 @@ pub struct Principal {
     /// The person a browser token was minted for (`None` for keys): the
     /// only user whose usage it may record.
     pub subject: Option<String>,
+    /// Whether it may record usage events.
+    pub records_usage: bool,
 }
 
 /// The tenant whose graphs every caller sees: the shipped vocabularies and
@@ -83,6 +85,7 @@ impl Principal {
             scoped: false,
             context: Default::default(),
             subject: None,
+            records_usage: true,
         }
     }
 
@@ -107,8 +110,52 @@ impl Principal {
         self.role >= role
     }
 
-    pub(crate) fn write_tenant(&self) -> &str {
-        &self.tenants[0]
+    /// The tenant the caller's writes belong to. A key holding several
+    /// must name one ([`Principal::choose_tenant`]).
+    pub(crate) fn write_tenant(&self) -> Result<&str> {
+        match self.tenants.as_slice() {
+            [one] => Ok(one),
+            several => Err(Error::invalid_field(
+                "tenant",
+                format!(
+                    "key '{}' holds the tenants {}; name the one this write is for with ?tenant=",
+                    self.name,
+                    several.join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// Narrows the caller to one tenant (`?tenant=`): one of its own, any
+    /// tenant for an unscoped key, or `shared` for an admin. It then reads
+    /// that tenant's graphs and the shared ones, and writes that tenant's.
+    pub fn choose_tenant(&mut self, tenant: &str) -> Result<()> {
+        if !crate::rdf::is_tenant_id(tenant) {
+            return Err(Error::invalid_field(
+                "tenant",
+                format!("'{tenant}' is not a tenant id; use letters, digits, '-' and '_'"),
+            ));
+        }
+        let allowed = if tenant == SHARED_TENANT {
+            self.role == Role::Admin
+        } else {
+            !self.scoped || self.tenants.iter().any(|t| t == tenant)
+        };
+        if !allowed {
+            return Err(Error::Forbidden {
+                message: if tenant == SHARED_TENANT {
+                    format!(
+                        "key '{}' is not an admin; only an admin acts for the shared tenant",
+                        self.name
+                    )
+                } else {
+                    format!("key '{}' does not hold tenant '{tenant}'", self.name)
+                },
+            });
+        }
+        self.tenants = vec![tenant.to_owned()];
+        self.scoped = true;
+        Ok(())
     }
 }
 
@@ -158,6 +205,7 @@ impl KeyRing {
                 scoped,
                 context: Default::default(),
                 subject: None,
+                records_usage: key.records_usage,
             };
             if ring.by_digest.insert(digest, principal).is_some() {
                 return Err(Error::invalid_field(
@@ -249,6 +297,15 @@ pub struct KeyConfig {
     pub secret_sha256: Option<String>,
     #[serde(default)]
     pub tenants: Vec<String>,
+    /// Whether the key may record usage events (`POST /api/usage`). Set it
+    /// to false for a key that could be read by others: usage events
+    /// spend download limits.
+    #[serde(default = "records_usage_by_default")]
+    pub records_usage: bool,
+}
+
+fn records_usage_by_default() -> bool {
+    true
 }
 
 /// Writes a file that holds secrets (webhook subscriptions, OAuth tokens)
@@ -307,6 +364,7 @@ mod tests {
                 secret: Some("s3cret".into()),
                 secret_sha256: None,
                 tenants: vec![],
+                records_usage: true,
             },
             KeyConfig {
                 name: "bi".into(),
@@ -314,6 +372,7 @@ mod tests {
                 secret: None,
                 secret_sha256: Some(digest),
                 tenants: vec!["acme".into()],
+                records_usage: true,
             },
         ];
         let ring = KeyRing::new(&keys, "default").unwrap();
@@ -331,6 +390,7 @@ mod tests {
             secret: Some("s".into()),
             secret_sha256: None,
             tenants: vec!["acme corp".into()],
+            records_usage: true,
         };
         assert!(matches!(KeyRing::new(&[key], "default"), Err(Error::Invalid { .. })));
     }

@@ -147,6 +147,9 @@ pub struct SubscriptionConfig {
     pub secret_env: Option<String>,
     #[serde(default)]
     pub events: Option<Vec<String>>,
+    /// The tenant whose events it receives; every tenant's when left out.
+    #[serde(default)]
+    pub tenant: Option<String>,
 }
 
 impl SubscriptionConfig {
@@ -172,6 +175,7 @@ impl SubscriptionConfig {
             url: self.url.clone(),
             secret,
             events: self.events.clone().unwrap_or_else(|| vec!["*".into()]),
+            tenant: self.tenant.clone(),
         })
     }
 }
@@ -222,6 +226,10 @@ pub struct ServerConfig {
     /// How many requests a key may send at once before the rate applies.
     #[serde(default = "defaults::burst")]
     pub burst: u32,
+    /// Usage events per minute one person (a token's subject, or a key)
+    /// may record (0: no limit); a batch counts each of its events.
+    #[serde(default = "defaults::usage_events_per_minute")]
+    pub usage_events_per_minute: u32,
 }
 
 /// `[http]`: what browsers on other origins may do.
@@ -293,6 +301,9 @@ mod defaults {
     }
     pub(super) fn burst() -> u32 {
         100
+    }
+    pub(super) fn usage_events_per_minute() -> u32 {
+        600
     }
     pub(super) fn retry_base_ms() -> u64 {
         1_000
@@ -469,6 +480,7 @@ fn parse_key_entry(entry: &str) -> Result<KeyConfig> {
         secret: Some(secret.into()),
         secret_sha256: None,
         tenants: Vec::new(),
+        records_usage: true,
     })
 }
 

@@ -20,6 +20,7 @@ fn config(cors: &[&str]) -> Config {
             secret: Some("reader-secret".into()),
             secret_sha256: None,
             tenants: vec![],
+            records_usage: true,
         }],
         ..Config::default()
     };
@@ -148,6 +149,7 @@ fn with_tokens(keys: &[&str]) -> Config {
         secret: Some("admin-secret".into()),
         secret_sha256: None,
         tenants: vec![],
+        records_usage: true,
     });
     config.tokens.signing_keys = keys.iter().map(|k| (*k).into()).collect();
     config
@@ -347,7 +349,13 @@ async fn a_token_records_usage_as_its_subject_and_no_one_else() {
     let client = Client::new();
     let base = &server.base;
     two_assets(&client, base).await;
-    let (_, minted) = mint(&client, base, "admin-secret", serde_json::json!({"subject": "mia"})).await;
+    let (_, minted) = mint(
+        &client,
+        base,
+        "admin-secret",
+        serde_json::json!({"subject": "mia", "record_usage": true}),
+    )
+    .await;
     let token = minted["token"].as_str().unwrap();
     let event = |id: &str, user: &str| {
         serde_json::json!([{"id": id, "asset": "brand:us-cup", "user": user, "action": "download",
@@ -369,4 +377,90 @@ async fn a_token_records_usage_as_its_subject_and_no_one_else() {
         "{}",
         recorded.text().await.unwrap()
     );
+}
+
+#[tokio::test]
+async fn recording_usage_is_a_permission_of_its_own() {
+    let mut config = with_tokens(&[SIGNING_KEY]);
+    config.keys.push(KeyConfig {
+        name: "front-end".into(),
+        role: Role::Editor,
+        secret: Some("front-end-secret".into()),
+        secret_sha256: None,
+        tenants: vec![],
+        records_usage: false,
+    });
+    config.server.usage_events_per_minute = 3;
+    let server = start_server(config).await;
+    let client = Client::new();
+    let base = &server.base;
+    two_assets(&client, base).await;
+    let events = |user: &str, n: usize| {
+        let events: Vec<_> = (0..n)
+            .map(|i| {
+                serde_json::json!({"id": format!("{user}-{i}-{n}"), "asset": "brand:us-cup", "user": user,
+                                        "action": "view", "territory": "US", "channel": "web"})
+            })
+            .collect();
+        serde_json::Value::from(events)
+    };
+    let post = |credential: String, body: serde_json::Value| {
+        let request = client
+            .post(format!("{base}/api/usage"))
+            .bearer_auth(credential)
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let generation = server.store.generation();
+
+    // A token minted without record_usage searches but records nothing.
+    let (_, plain) = mint(&client, base, "admin-secret", serde_json::json!({"subject": "mia"})).await;
+    let plain = plain["token"].as_str().unwrap().to_owned();
+    let (status, problem) = post(plain.clone(), events("mia", 1)).await;
+    assert_refused(status, &problem, (403, "forbidden", None));
+    let (status, _) = get_with(&client, &format!("{base}/api/search?q=cup"), &plain).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // A key with records_usage = false records nothing, and cannot grant
+    // a token that would.
+    let (status, problem) = post("front-end-secret".into(), events("ann", 1)).await;
+    assert_refused(status, &problem, (403, "forbidden", None));
+    let (status, problem) = mint(
+        &client,
+        base,
+        "front-end-secret",
+        serde_json::json!({"subject": "ann", "record_usage": true}),
+    )
+    .await;
+    assert_refused(status, &problem, (403, "forbidden", None));
+    assert_eq!(server.store.generation(), generation, "a refused event was stored");
+
+    // A person records at most usage_events_per_minute events: the batch
+    // that would pass the limit is refused whole with Retry-After, and
+    // another person is not held back.
+    let (_, minted) = mint(
+        &client,
+        base,
+        "admin-secret",
+        serde_json::json!({"subject": "mia", "record_usage": true}),
+    )
+    .await;
+    let token = minted["token"].as_str().unwrap().to_owned();
+    let (status, answer) = post(token.clone(), events("mia", 2)).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let generation = server.store.generation();
+    let (status, problem) = post(token.clone(), events("mia", 2)).await;
+    assert_refused(status, &problem, (429, "too-many-requests", None));
+    assert_eq!(
+        server.store.generation(),
+        generation,
+        "a batch over the limit was stored"
+    );
+    let (status, problem) = post(token, events("mia", 4)).await;
+    assert_refused(status, &problem, (413, "too-many-events", None));
+    let (status, answer) = post("admin-secret".into(), events("host-user", 3)).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
 }

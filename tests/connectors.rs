@@ -871,6 +871,7 @@ async fn rightsline_sync_searches_signed_and_the_usage_export_posts_records() {
     let how = assetgraph::usage::Recording {
         actor: "test",
         tenant: "default",
+        sees: None,
         on_error: assetgraph::usage::OnError::Reject,
         now: time::OffsetDateTime::now_utc().unix_timestamp(),
     };

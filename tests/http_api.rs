@@ -21,6 +21,7 @@ fn config_with_keys(max_body_bytes: usize) -> Config {
         secret: Some(secret.into()),
         secret_sha256: None,
         tenants: vec![],
+        records_usage: true,
     };
     Config {
         keys: vec![

@@ -28,6 +28,7 @@ async fn sparqlwrapper_queries_and_updates_with_basic_auth() {
             secret: Some("s3cret".into()),
             secret_sha256: None,
             tenants: vec![],
+            records_usage: true,
         }],
         ..Config::default()
     };

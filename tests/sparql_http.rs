@@ -25,6 +25,7 @@ fn config() -> Config {
         secret: Some(secret.into()),
         secret_sha256: None,
         tenants: vec![],
+        records_usage: true,
     };
     Config {
         keys: vec![

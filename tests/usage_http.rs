@@ -281,6 +281,7 @@ fn the_index_stays_current_across_usage_batches_without_a_rebuild() {
         let how = Recording {
             actor: "test",
             tenant: "default",
+            sees: None,
             on_error: OnError::Reject,
             now: time::OffsetDateTime::now_utc().unix_timestamp(),
         };
@@ -349,6 +350,7 @@ fn an_index_opened_after_unseen_downloads_rewrites_only_their_assets() {
     let how = Recording {
         actor: "test",
         tenant: "default",
+        sees: None,
         on_error: OnError::Reject,
         now: time::OffsetDateTime::now_utc().unix_timestamp(),
     };

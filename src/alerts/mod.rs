@@ -41,6 +41,8 @@ pub struct Ask {
     pub within: i64,
     /// The share of allowed downloads from which a limit is reported.
     pub download_share: f64,
+    /// The tenants whose assets are looked at (`None`: every tenant's).
+    pub tenants: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -67,6 +69,11 @@ pub struct Alert {
 pub fn expiring(store: &Store, rights: &dyn RightsOf, ask: &Ask) -> Result<Vec<Alert>> {
     let mut alerts = Vec::new();
     for graph in crate::records::graphs(store)? {
+        if let Some(tenants) = &ask.tenants {
+            if !tenants.contains(&store.graph_owner(graph.as_ref())?) {
+                continue;
+            }
+        }
         let Some(compiled) = rights.rights_of(&graph)? else {
             continue;
         };

@@ -34,6 +34,9 @@ pub struct Window {
     /// Unix seconds, exclusive.
     pub to: Option<i64>,
     pub limit: usize,
+    /// The tenants whose entries the whole trail shows (`None`: every
+    /// tenant's): changes they made, approvals and uses of their records.
+    pub tenants: Option<Vec<String>>,
 }
 
 /// One thing that happened.
@@ -111,6 +114,10 @@ fn of_asset(store: &Store, id: &str) -> Result<Vec<Entry>> {
 fn everything(store: &Store, window: &Window) -> Result<Vec<Entry>> {
     let db = store.db();
     let audit = graph(graphs::AUDIT);
+    let sees = Visibility {
+        store,
+        tenants: window.tenants.as_deref(),
+    };
     let mut entries = Vec::new();
     for generation in 1..=store.generation() {
         let change = NamedNode::new_unchecked(graphs::audit_entry(generation));
@@ -127,6 +134,9 @@ fn everything(store: &Store, window: &Window) -> Result<Vec<Entry>> {
             },
             None => None,
         };
+        if !sees.change(change.as_ref())? {
+            continue;
+        }
         entries.extend(change_entry(
             store,
             change.as_ref(),
@@ -146,7 +156,7 @@ fn everything(store: &Store, window: &Window) -> Result<Vec<Entry>> {
             if let (GraphName::NamedNode(record), NamedOrBlankNode::NamedNode(subject)) =
                 (quad.graph_name, quad.subject)
             {
-                if record == subject && approving.insert(record) {
+                if record == subject && approving.insert(record) && sees.record(subject.as_ref())? {
                     entries.extend(approvals_of(store, subject.as_ref())?);
                 }
             }
@@ -159,6 +169,9 @@ fn everything(store: &Store, window: &Window) -> Result<Vec<Entry>> {
     let mut uses = 0;
     for quad in db.quads_for_pattern(None, Some(rdf::TYPE), Some(ag::USAGE_EVENT.into()), Some(usage)) {
         if let NamedOrBlankNodeRef::NamedNode(event) = quad?.subject.as_ref() {
+            if !sees.use_of(event)? {
+                continue;
+            }
             if let Some(entry) = use_entry(store, event)? {
                 entries.push(entry);
                 uses += 1;
@@ -169,6 +182,56 @@ fn everything(store: &Store, window: &Window) -> Result<Vec<Entry>> {
         }
     }
     Ok(entries)
+}
+
+/// The tenant a commit was made for.
+pub(crate) fn tenant_of_change(store: &Store, generation: u64) -> Result<Option<String>> {
+    let change = NamedNode::new_unchecked(graphs::audit_entry(generation));
+    Ok(
+        match first_object(store, change.as_ref(), ag::TENANT, graph(graphs::AUDIT))? {
+            Some(Term::NamedNode(tenant)) => tenant
+                .as_str()
+                .strip_prefix(graphs::tenant("").as_str())
+                .map(str::to_owned),
+            _ => None,
+        },
+    )
+}
+
+/// Which entries of the whole trail a caller limited to some tenants sees.
+struct Visibility<'a> {
+    store: &'a Store,
+    tenants: Option<&'a [String]>,
+}
+
+impl Visibility<'_> {
+    /// A change made for one of the tenants.
+    fn change(&self, change: NamedNodeRef<'_>) -> Result<bool> {
+        let Some(tenants) = self.tenants else {
+            return Ok(true);
+        };
+        let tenant = first_object(self.store, change, ag::TENANT, graph(graphs::AUDIT))?;
+        Ok(matches!(tenant, Some(Term::NamedNode(t)) if tenants.iter().any(|mine| t.as_str() == graphs::tenant(mine))))
+    }
+
+    /// An approval of a record one of the tenants holds.
+    fn record(&self, record: NamedNodeRef<'_>) -> Result<bool> {
+        match self.tenants {
+            None => Ok(true),
+            Some(tenants) => Ok(tenants.contains(&self.store.graph_owner(record)?)),
+        }
+    }
+
+    /// A use of an asset one of the tenants holds.
+    fn use_of(&self, event: NamedNodeRef<'_>) -> Result<bool> {
+        if self.tenants.is_none() {
+            return Ok(true);
+        }
+        match first_object(self.store, event, prov::USED, graph(graphs::USAGE))? {
+            Some(Term::NamedNode(asset)) => self.record(asset.as_ref()),
+            _ => Ok(false),
+        }
+    }
 }
 
 /// The commits that changed `target`, as entries of `kind`.

@@ -48,6 +48,10 @@ pub struct TokenRequest {
     #[serde(default)]
     pub context: BTreeMap<String, String>,
     pub ttl_secs: Option<u64>,
+    /// Whether the token may record the subject's usage events (false
+    /// unless asked for, and only from a key that may itself).
+    #[serde(default)]
+    pub record_usage: bool,
 }
 
 /// A minted token and when it expires (unix seconds).
@@ -71,6 +75,9 @@ struct Claims {
     tenants: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     ctx: BTreeMap<String, String>,
+    /// May record usage events of `sub`.
+    #[serde(default)]
+    usage: bool,
 }
 
 /// Mints and verifies tokens with the configured keys.
@@ -118,6 +125,14 @@ impl Tokens {
             ));
         }
         let tenants = granted_tenants(issuer, request.tenants)?;
+        if request.record_usage && !issuer.records_usage {
+            return Err(Error::Forbidden {
+                message: format!(
+                    "key '{}' may not record usage, so it cannot grant a token that does",
+                    issuer.name
+                ),
+            });
+        }
         crate::rights::context_from(&request.context.clone().into_iter().collect())?;
         let ttl = request.ttl_secs.unwrap_or(DEFAULT_TTL_SECS);
         if ttl == 0 || ttl > MAX_TTL_SECS {
@@ -135,6 +150,7 @@ impl Tokens {
             role,
             tenants,
             ctx: request.context,
+            usage: request.record_usage,
         };
         let token = encode(
             &Header::new(Algorithm::HS256),
@@ -222,5 +238,6 @@ fn principal_of(claims: Claims, default_tenant: &str, now: i64) -> Result<Princi
         scoped,
         context: claims.ctx,
         subject: Some(claims.sub),
+        records_usage: claims.usage,
     })
 }

@@ -22,7 +22,7 @@ async fn expiring(
     caller: Caller,
     Params(mut query): Params<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, Problem> {
-    caller.require(Role::Reader)?;
+    let principal = caller.require(Role::Reader)?;
     let within = match query.remove("within") {
         Some(text) => alerts::parse_duration(&text).ok_or_else(|| {
             Problem::bad_request(
@@ -45,11 +45,13 @@ async fn expiring(
             })?,
         None => 0.8,
     };
+    super::auth::bind_context(principal, &mut query)?;
     let context = crate::rights::context_from(&query)?;
     let ask = Ask {
         context,
         within,
         download_share,
+        tenants: principal.readable_tenants(),
     };
     let (store, index) = (state.store.clone(), state.index.clone());
     let alerts = blocking(move || alerts::expiring(&store, &*index, &ask)).await?;

@@ -53,6 +53,7 @@ async fn ingest_batch(
     request: Request,
 ) -> Result<impl IntoResponse, Problem> {
     let principal = caller.require(Role::Editor)?.clone();
+    let tenant = principal.write_tenant()?.to_owned();
     let source = Source::from_name(&source).ok_or_else(|| {
         Problem::bad_request(
             "source",
@@ -84,7 +85,7 @@ async fn ingest_batch(
             &Ingest {
                 source,
                 actor: &principal.name,
-                tenant: principal.write_tenant(),
+                tenant: &tenant,
                 on_error,
             },
         )
@@ -204,10 +205,11 @@ async fn remove(
     PathSegment(id): PathSegment,
 ) -> Result<StatusCode, Problem> {
     let principal = caller.require(Role::Editor)?.clone();
+    let tenant = principal.write_tenant()?.to_owned();
     let store = state.store.clone();
     blocking(move || {
         crate::records::ensure_owned(&store, &id, principal.writable_tenants().as_deref())?;
-        assets::delete(&store, &id, &principal.name, principal.write_tenant())
+        assets::delete(&store, &id, &principal.name, &tenant)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)

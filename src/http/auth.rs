@@ -8,6 +8,7 @@
 //! ever echoed: a secret sent without its scheme would be.
 
 use super::server::ClientAddr;
+use super::tenant::RequestedTenant;
 use super::{AppState, Problem};
 use crate::auth::{Principal, Role};
 use axum::extract::FromRequestParts;
@@ -36,21 +37,25 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        if state.keys.is_empty() {
-            return Ok(Caller(Principal::local(&state.config.default_tenant)));
-        }
-        let principal = authenticate(parts, state);
-        match principal {
-            Ok(principal) => {
-                state.rates.check_key(&principal.name)?;
-                Ok(Caller(principal))
+        let mut principal = if state.keys.is_empty() {
+            Principal::local(&state.config.default_tenant)
+        } else {
+            match authenticate(parts, state) {
+                Ok(principal) => {
+                    state.rates.check_key(&principal.name)?;
+                    principal
+                }
+                Err(problem) => {
+                    let client = parts.extensions.get::<ClientAddr>().map(|c| c.0.ip());
+                    state.rates.check_client(client)?;
+                    return Err(problem);
+                }
             }
-            Err(problem) => {
-                let client = parts.extensions.get::<ClientAddr>().map(|c| c.0.ip());
-                state.rates.check_client(client)?;
-                Err(problem)
-            }
+        };
+        if let Some(RequestedTenant(tenant)) = parts.extensions.get::<RequestedTenant>() {
+            principal.choose_tenant(tenant)?;
         }
+        Ok(Caller(principal))
     }
 }
 

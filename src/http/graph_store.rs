@@ -91,7 +91,11 @@ async fn graph_store(
     } else {
         Role::Editor
     };
-    let tenants = caller.require(least)?.readable_tenants();
+    let principal = caller.require(least)?;
+    if least == Role::Editor {
+        principal.write_tenant()?;
+    }
+    let tenants = principal.readable_tenants();
     let headers = request.headers().clone();
     let named = named_graph(&state, &uri, raw_query.as_deref())?;
     match (method.as_str(), named) {
@@ -162,7 +166,7 @@ async fn write(
     let report = blocking(move || {
         let author = Author {
             actor: &principal.name,
-            tenant: principal.write_tenant(),
+            tenant: principal.write_tenant()?,
         };
         graph_store::write(&store, operation, graph, triples, &author)
     })

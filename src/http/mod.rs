@@ -22,6 +22,7 @@ pub mod server;
 mod sparql;
 mod sparql_form;
 mod taxonomies;
+mod tenant;
 mod tokens;
 mod usage;
 mod webhooks;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(problem::method_not_allowed)
         // Multipart bodies are held to the same limit as raw ones.
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(tenant::take_tenant_parameter))
         .layer(axum::middleware::from_fn(host::refuse_invalid_host))
         .layer(
             // One line per request at INFO, when its span closes: method,

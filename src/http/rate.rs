@@ -17,6 +17,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct Rates {
     /// None: no limit.
     limiters: Option<Limiters>,
+    /// Usage events per person; None: no limit.
+    usage: Option<DefaultKeyedRateLimiter<String>>,
 }
 
 struct Limiters {
@@ -32,8 +34,11 @@ const FORGET_EVERY: u64 = 4096;
 
 impl Rates {
     pub fn new(config: &ServerConfig) -> Self {
+        // A minute's events may come in one batch, then they trickle back.
+        let usage = NonZeroU32::new(config.usage_events_per_minute)
+            .map(|per_minute| RateLimiter::keyed(Quota::per_minute(per_minute)));
         let Some(rate) = NonZeroU32::new(config.requests_per_second) else {
-            return Rates { limiters: None };
+            return Rates { limiters: None, usage };
         };
         let burst = NonZeroU32::new(config.burst).unwrap_or(rate);
         let quota = Quota::per_second(rate).allow_burst(burst);
@@ -44,6 +49,29 @@ impl Rates {
                 clock: DefaultClock::default(),
                 checks: AtomicU64::new(0),
             }),
+            usage,
+        }
+    }
+
+    /// Counts `events` usage events recorded for `subject`, all or none.
+    pub(crate) fn check_usage(&self, subject: &str, events: usize) -> Result<(), Problem> {
+        let Some(usage) = &self.usage else {
+            return Ok(());
+        };
+        let n = NonZeroU32::new(u32::try_from(events).unwrap_or(u32::MAX)).unwrap_or(NonZeroU32::MIN);
+        let whose = format!("'{subject}' recorded more usage events than server.usage_events_per_minute allows");
+        match usage.check_key_n(&subject.to_owned(), n) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(not_until)) => Err(too_many(
+                not_until.wait_time_from(DefaultClock::default().now()),
+                &whose,
+            )),
+            Err(_) => Err(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too-many-events",
+                "Too many events in one batch",
+                format!("{whose} in a whole minute; send at most that many events a batch"),
+            )),
         }
     }
 
@@ -54,7 +82,10 @@ impl Rates {
         };
         match limiters.keys.check_key(&name.to_owned()) {
             Ok(()) => Ok(()),
-            Err(not_until) => Err(too_many(not_until.wait_time_from(limiters.clock.now()), "this API key")),
+            Err(not_until) => Err(too_many(
+                not_until.wait_time_from(limiters.clock.now()),
+                "this API key sent more requests than server.requests_per_second allows",
+            )),
         }
     }
 
@@ -70,19 +101,19 @@ impl Rates {
             Ok(()) => Ok(()),
             Err(not_until) => Err(too_many(
                 not_until.wait_time_from(limiters.clock.now()),
-                "requests without a valid key from this address",
+                "requests without a valid key from this address came faster than server.requests_per_second allows",
             )),
         }
     }
 }
 
-fn too_many(wait: std::time::Duration, whose: &str) -> Problem {
+fn too_many(wait: std::time::Duration, what: &str) -> Problem {
     let seconds = u16::try_from(wait.as_secs() + 1).unwrap_or(u16::MAX);
     let mut problem = Problem::new(
         StatusCode::TOO_MANY_REQUESTS,
         "too-many-requests",
         "Too many requests",
-        format!("{whose} sent more requests than server.requests_per_second allows; retry in {seconds} s"),
+        format!("{what}; retry in {seconds} s"),
     );
     problem.retry_after = Some(seconds);
     problem

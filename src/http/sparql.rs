@@ -236,6 +236,7 @@ fn endpoint_url(state: &AppState) -> String {
 
 async fn run_update(state: AppState, caller: Caller, params: Params) -> Result<Response, Problem> {
     let principal = caller.require(Role::Editor)?.clone();
+    let tenant = principal.write_tenant()?.to_owned();
     let stop = Stop::new();
     let request = UpdateRequest {
         text: params.update[0].clone(),
@@ -243,7 +244,7 @@ async fn run_update(state: AppState, caller: Caller, params: Params) -> Result<R
         using: Some(params.using()?),
         union_default_graph: state.config.sparql.union_default_graph,
         actor: principal.name.clone(),
-        tenant: principal.write_tenant().to_owned(),
+        tenant,
         shape: state.config.sparql.shape(),
         stop: stop.clone(),
     };

@@ -68,6 +68,7 @@ async fn push(
         PushMode::Merge
     };
     let principal = caller.require(Role::Editor)?.clone();
+    let tenant = principal.write_tenant()?.to_owned();
     taxonomy::validate_project_id(&id)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -95,7 +96,7 @@ async fn push(
                 quads,
                 default_graph,
                 actor: principal.name.clone(),
-                tenant: principal.write_tenant().to_owned(),
+                tenant,
             },
         )
     })

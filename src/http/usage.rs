@@ -1,7 +1,11 @@
 //! Usage events: `POST /api/usage` with one event, an array of them, or
-//! `{"events": [...]}` (`?on_error=reject|skip`). Any key may report the
-//! use it makes of assets (a DAM portal holds a reader key); the key is
-//! recorded as the reporter in the audit trail.
+//! `{"events": [...]}` (`?on_error=reject|skip`). Any key whose
+//! `records_usage` is not false may report the use made of the assets its
+//! tenants see (a DAM portal's server holds a reader key); a browser token
+//! only if minted with `record_usage`, and only for its subject. Each
+//! person (a token's subject, or a key) records at most
+//! `server.usage_events_per_minute` events. The key is recorded as the
+//! reporter in the audit trail.
 //!
 //! The answer counts every outcome and lists each event's by default;
 //! `?outcomes=exceptions` lists only the events not recorded within the
@@ -53,18 +57,32 @@ async fn record(
     request: Request,
 ) -> Result<impl IntoResponse, Problem> {
     let principal = caller.require(Role::Reader)?.clone();
+    if !principal.records_usage {
+        return Err(Problem::forbidden(format!(
+            "'{}' may not record usage; use a key with records_usage = true, or a token minted with \"record_usage\": true",
+            principal.name
+        )));
+    }
+    let tenant = principal.write_tenant()?.to_owned();
     let on_error = super::assets::on_error(params.on_error.as_deref())?;
     let listed = listed(params.outcomes.as_deref())?;
     let body = read_body(request.into_body(), state.config.max_body_bytes).await?;
     let (store, index) = (state.store.clone(), state.index.clone());
+    let events = blocking(move || usage::parse_batch(&body)).await?;
+    if let Some(subject) = &principal.subject {
+        usage::check_user(&events, subject)?;
+    }
+    if !state.keys.is_empty() {
+        // Per person: a token's subject, or the key.
+        let subject = principal.subject.as_deref().unwrap_or(&principal.name);
+        state.rates.check_usage(subject, events.len())?;
+    }
     let mut report = blocking(move || {
-        let events = usage::parse_batch(&body)?;
-        if let Some(subject) = &principal.subject {
-            usage::check_user(&events, subject)?;
-        }
+        let sees = principal.readable_tenants();
         let how = Recording {
             actor: &principal.name,
-            tenant: principal.write_tenant(),
+            tenant: &tenant,
+            sees: sees.as_deref(),
             on_error,
             now: time::OffsetDateTime::now_utc().unix_timestamp(),
         };

@@ -29,25 +29,58 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 async fn list(State(state): State<AppState>, caller: Caller) -> Result<impl IntoResponse, Problem> {
-    caller.require(Role::Admin)?;
-    let subscriptions: Vec<_> = state.subscriptions.all().iter().map(public).collect();
+    let tenants = caller.require(Role::Admin)?.readable_tenants();
+    let subscriptions: Vec<_> = visible(&state, tenants.as_deref()).iter().map(public).collect();
     Ok(Json(
         serde_json::json!({ "subscriptions": subscriptions, "event_types": webhooks::subscriptions::EVENT_TYPES }),
     ))
 }
 
 fn public(subscription: &Subscription) -> serde_json::Value {
-    serde_json::json!({ "name": subscription.name, "url": subscription.url, "events": subscription.events })
+    serde_json::json!({
+        "name": subscription.name,
+        "url": subscription.url,
+        "events": subscription.events,
+        "tenant": subscription.tenant,
+    })
+}
+
+/// The subscriptions a caller reading `tenants` sees: those of its tenants
+/// (a key naming no tenant sees all of them).
+fn visible(state: &AppState, tenants: Option<&[String]>) -> Vec<Subscription> {
+    state
+        .subscriptions
+        .all()
+        .into_iter()
+        .filter(|s| s.visible_to(tenants))
+        .collect()
+}
+
+/// The subscription `name`, if the caller may see it; another tenant's
+/// answers as one that does not exist.
+fn find(state: &AppState, name: &str, tenants: Option<&[String]>) -> Result<Subscription, Problem> {
+    state
+        .subscriptions
+        .get(name)
+        .filter(|s| s.visible_to(tenants))
+        .ok_or_else(|| crate::Error::not_found(format!("webhook subscription '{name}'")).into())
 }
 
 /// Webhook subscriptions live in a file that holds their secrets, not in
 /// the store; each change to them is still told by the audit trail (the
 /// name, the receiving host and the events, never the secret or the path).
-fn subscription_change(principal: &crate::auth::Principal, operation: &str, note: String) -> crate::store::Change {
+fn subscription_change(
+    principal: &crate::auth::Principal,
+    subscription: &Subscription,
+    operation: &str,
+    note: String,
+) -> crate::store::Change {
     crate::store::Change {
         actor: principal.name.clone(),
         operation: operation.into(),
-        tenant: principal.write_tenant().to_owned(),
+        tenant: (subscription.tenant.as_deref())
+            .unwrap_or(crate::store::DEFAULT_TENANT)
+            .to_owned(),
         note: Some(note),
         writes: Vec::new(),
     }
@@ -64,6 +97,11 @@ fn receiving_host(url: &str) -> String {
 
 async fn add(State(state): State<AppState>, caller: Caller, request: Request) -> Result<impl IntoResponse, Problem> {
     let principal = caller.require(Role::Admin)?.clone();
+    // A key limited to some tenants subscribes for its own tenant only.
+    let own_tenant = match principal.writable_tenants() {
+        Some(_) => Some(principal.write_tenant()?.to_owned()),
+        None => None,
+    };
     let body = read_body(request.into_body(), 64 * 1024).await?;
     let value = crate::ingest::parse_json(&body)?;
     let mut subscription: Subscription = serde_json::from_value(value).map_err(|e| {
@@ -72,6 +110,15 @@ async fn add(State(state): State<AppState>, caller: Caller, request: Request) ->
             format!("expected {{\"name\", \"url\", \"events\", \"secret\"?}}: {e}"),
         )
     })?;
+    if let Some(own) = own_tenant {
+        if subscription.tenant.as_ref().is_some_and(|asked| *asked != own) {
+            return Err(Problem::forbidden(format!(
+                "key '{}' subscribes for tenant '{own}' only",
+                principal.name
+            )));
+        }
+        subscription.tenant = Some(own);
+    }
     let generated = subscription.secret.is_empty();
     if generated {
         subscription.secret = hex::encode(rand::random::<[u8; 24]>()).into();
@@ -84,7 +131,7 @@ async fn add(State(state): State<AppState>, caller: Caller, request: Request) ->
         subscription.events.join(", "),
         receiving_host(&subscription.url)
     );
-    let change = subscription_change(&principal, "webhook.subscribe", note);
+    let change = subscription_change(&principal, &subscription, "webhook.subscribe", note);
     let (subscriptions, store) = (state.subscriptions.clone(), state.store.clone());
     blocking(move || {
         subscriptions.add(subscription)?;
@@ -105,12 +152,17 @@ async fn remove(
     PathSegment(name): PathSegment,
 ) -> Result<StatusCode, Problem> {
     let principal = caller.require(Role::Admin)?.clone();
+    let subscription = find(&state, &name, principal.readable_tenants().as_deref())?;
     let (subscriptions, store) = (state.subscriptions.clone(), state.store.clone());
-    let name_for_error = name.clone();
     let removed = blocking(move || {
         let removed = subscriptions.remove(&name)?;
         if removed {
-            let change = subscription_change(&principal, "webhook.unsubscribe", format!("'{name}' removed"));
+            let change = subscription_change(
+                &principal,
+                &subscription,
+                "webhook.unsubscribe",
+                format!("'{name}' removed"),
+            );
             store.record_outside_change(change)?;
         }
         Ok(removed)
@@ -119,7 +171,7 @@ async fn remove(
     if removed {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(crate::Error::not_found(format!("webhook subscription '{name_for_error}'")).into())
+        Err(crate::Error::not_found("webhook subscription (removed meanwhile)").into())
     }
 }
 
@@ -138,7 +190,7 @@ async fn deliveries(
     caller: Caller,
     params: Result<Params<LogParams>, Problem>,
 ) -> Result<impl IntoResponse, Problem> {
-    caller.require(Role::Admin)?;
+    let tenants = caller.require(Role::Admin)?.readable_tenants();
     let Params(params) = params.map_err(|mut p| {
         p.detail.push_str("; use state, subscription and limit");
         p
@@ -151,11 +203,19 @@ async fn deliveries(
             ));
         }
     }
+    let names: Option<Vec<String>> = match (&params.subscription, &tenants) {
+        (Some(name), _) => Some(vec![find(&state, name, tenants.as_deref())?.name]),
+        (None, Some(_)) => Some(
+            visible(&state, tenants.as_deref())
+                .into_iter()
+                .map(|s| s.name)
+                .collect(),
+        ),
+        (None, None) => None,
+    };
     let store = state.store.clone();
     let limit = params.limit.unwrap_or(100).min(10_000);
-    let log =
-        blocking(move || webhooks::deliveries(&store, params.state.as_deref(), params.subscription.as_deref(), limit))
-            .await?;
+    let log = blocking(move || webhooks::deliveries(&store, params.state.as_deref(), names.as_deref(), limit)).await?;
     Ok(Json(serde_json::json!({ "deliveries": log })))
 }
 
@@ -165,9 +225,7 @@ async fn redeliver(
     PathSegment(name): PathSegment,
 ) -> Result<impl IntoResponse, Problem> {
     let principal = caller.require(Role::Admin)?.clone();
-    if state.subscriptions.get(&name).is_none() {
-        return Err(crate::Error::not_found(format!("webhook subscription '{name}'")).into());
-    }
+    find(&state, &name, principal.readable_tenants().as_deref())?;
     let store = state.store.clone();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let requeued = blocking(move || webhooks::redeliver(&store, &name, now, &principal.name)).await?;

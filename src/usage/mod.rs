@@ -79,6 +79,10 @@ pub use crate::assets::OnError;
 pub struct Recording<'a> {
     pub actor: &'a str,
     pub tenant: &'a str,
+    /// The tenants whose assets the reporter sees (`None`: every tenant's):
+    /// an event on another tenant's asset is refused as one on an asset
+    /// that is not held.
+    pub sees: Option<&'a [String]>,
     pub on_error: OnError,
     /// The time events without one are given, and the bound on how far in
     /// the future an event may claim to be (clock skew).
@@ -212,7 +216,7 @@ impl Batch {
             .into_iter()
             .enumerate()
             .map(|(index, event)| match event {
-                Ok(event) => self.check(index, event, rights, how.now),
+                Ok(event) => self.check(index, event, view.store(), rights, how),
                 Err(error) => Ok(Err(error)),
             })
             .collect::<Result<_>>()?;
@@ -239,9 +243,11 @@ impl Batch {
         &mut self,
         index: usize,
         event: UsageEvent,
+        store: &Store,
         rights: &dyn RightsOf,
-        now: i64,
+        how: &Recording<'_>,
     ) -> Result<std::result::Result<Checked, RecordError>> {
+        let now = how.now;
         let fail = |field: &str, message: String| RecordError {
             index,
             id: event.id.clone(),
@@ -260,7 +266,11 @@ impl Batch {
             let found = rights.rights_of(&asset)?;
             self.rights.insert(asset.clone(), found);
         }
-        if self.rights[&asset].is_none() {
+        let hidden = match how.sees {
+            Some(tenants) => !tenants.contains(&store.graph_owner(asset.as_ref())?),
+            None => false,
+        };
+        if hidden || self.rights[&asset].is_none() {
             return Ok(Err(fail(
                 "asset",
                 format!(

@@ -139,7 +139,8 @@ pub(crate) fn enqueue_with_states(
                 continue;
             }
             add.extend(event_triples(&node, &event));
-            for subscription in subscriptions.wanting(&event.kind) {
+            let owner = owner_of(store, &event)?;
+            for subscription in subscriptions.wanting(&event.kind, owner.as_deref()) {
                 add.extend(delivery_triples(&subscription.name, &event.id, &node, now));
             }
             enqueued.push(event.id);
@@ -167,6 +168,18 @@ pub(crate) fn enqueue_with_states(
         Ok((change, enqueued))
     })?;
     Ok(enqueued)
+}
+
+/// The tenant an event is about: the owner of its asset, or the tenant
+/// of the change that updated a taxonomy.
+fn owner_of(store: &Store, event: &Event) -> Result<Option<String>> {
+    if let Some(asset) = event.data["asset"].as_str() {
+        return Ok(Some(store.graph_owner(crate::rdf::asset_iri(asset).as_ref())?));
+    }
+    if let Some(generation) = event.data["generation"].as_u64() {
+        return crate::audit::tenant_of_change(store, generation);
+    }
+    Ok(None)
 }
 
 /// Whether the asset was cleared for any use when the scheduler last
@@ -347,12 +360,12 @@ pub struct AttemptView {
     pub error: Option<String>,
 }
 
-/// The delivery log: deliveries in a state (all when `None`), of one
-/// subscription (all when `None`), newest first, at most `limit`.
+/// The delivery log: deliveries in a state (all when `None`), of some
+/// subscriptions (all when `None`), newest first, at most `limit`.
 pub fn deliveries(
     store: &Store,
     state: Option<&str>,
-    subscription: Option<&str>,
+    subscriptions: Option<&[String]>,
     limit: usize,
 ) -> Result<Vec<DeliveryView>> {
     let mut found = Vec::new();
@@ -370,7 +383,7 @@ pub fn deliveries(
         let Some(delivery) = read_delivery(store, node)? else {
             continue;
         };
-        if subscription.is_some_and(|s| s != delivery.subscription) {
+        if subscriptions.is_some_and(|names| !names.contains(&delivery.subscription)) {
             continue;
         }
         let text = |p| value(store, node, p);
@@ -410,7 +423,7 @@ pub fn deliveries(
 pub fn redeliver(store: &Store, subscription: &str, now: i64, actor: &str) -> Result<usize> {
     let (_, count) = store.write(|view| {
         let store = view.store();
-        let dead = deliveries(store, Some(DEAD), Some(subscription), usize::MAX)?;
+        let dead = deliveries(store, Some(DEAD), Some(&[subscription.to_owned()]), usize::MAX)?;
         let (mut remove, mut add) = (Vec::new(), Vec::new());
         for delivery in &dead {
             let node = delivery_iri(&delivery.subscription, &delivery.event_id);
@@ -617,6 +630,7 @@ mod tests {
             url: "https://dam.example/hook".into(),
             secret: "a-secret-of-some-length".into(),
             events: vec!["*".into()],
+            tenant: None,
         };
         let subscriptions = Subscriptions::new(vec![subscription], None, vec!["dam.example".into()]).unwrap();
         // Enqueued out of time order, seconds and years apart.

@@ -21,6 +21,10 @@ pub struct Subscription {
     /// Event types (`licence.expiring`), families (`licence.*`) or `*`.
     #[serde(default = "every_event")]
     pub events: Vec<String>,
+    /// The tenant whose events it receives (its own and the shared
+    /// tenant's), or every tenant's when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
 }
 
 fn every_event() -> Vec<String> {
@@ -28,6 +32,26 @@ fn every_event() -> Vec<String> {
 }
 
 impl Subscription {
+    /// Whether an event about something `owner` holds may reach it
+    /// (`None`: an event about no tenant's data, for unscoped receivers).
+    pub fn hears_of(&self, owner: Option<&str>) -> bool {
+        match (&self.tenant, owner) {
+            (None, _) => true,
+            (Some(mine), Some(owner)) => mine == owner || owner == crate::auth::SHARED_TENANT,
+            (Some(_), None) => false,
+        }
+    }
+
+    /// Whether a caller reading `tenants` (`None`: every tenant) may see
+    /// and manage it.
+    pub fn visible_to(&self, tenants: Option<&[String]>) -> bool {
+        match (tenants, &self.tenant) {
+            (None, _) => true,
+            (Some(tenants), Some(mine)) => tenants.contains(mine),
+            (Some(_), None) => false,
+        }
+    }
+
     pub fn wants(&self, kind: &str) -> bool {
         self.events.iter().any(|pattern| {
             pattern == "*"
@@ -106,8 +130,12 @@ impl Subscriptions {
         self.all().into_iter().find(|s| s.name == name)
     }
 
-    pub(crate) fn wanting(&self, kind: &str) -> Vec<Subscription> {
-        self.all().into_iter().filter(|s| s.wants(kind)).collect()
+    /// The subscriptions an event of `kind` about what `owner` holds goes to.
+    pub(crate) fn wanting(&self, kind: &str, owner: Option<&str>) -> Vec<Subscription> {
+        self.all()
+            .into_iter()
+            .filter(|s| s.wants(kind) && s.hears_of(owner))
+            .collect()
     }
 
     pub fn allowed_hosts(&self) -> &[String] {
@@ -165,6 +193,12 @@ impl Subscriptions {
                 ),
             ));
         }
+        if let Some(tenant) = subscription.tenant.as_deref().filter(|t| !crate::rdf::is_tenant_id(t)) {
+            return Err(Error::invalid_field(
+                "tenant",
+                format!("'{tenant}' is not a tenant id; use letters, digits, '-' and '_'"),
+            ));
+        }
         if subscription.secret.len() < 16 {
             return Err(Error::invalid_field(
                 "secret",
@@ -211,6 +245,7 @@ mod tests {
             url: "https://hooks.example.com/x".into(),
             secret: "0123456789abcdef".into(),
             events: events.iter().map(|e| (*e).to_owned()).collect(),
+            tenant: None,
         }
     }
 
