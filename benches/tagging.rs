@@ -72,6 +72,7 @@ fn main() {
             scheme: None,
             limit: AT,
             threshold,
+            tenants: None,
         };
         let tags = index.tag(&request).unwrap();
         let suggested: Vec<&str> = tags.iter().map(|t| t.iri.as_str()).collect();

@@ -43,7 +43,7 @@ async fn sync_now(
     caller: Caller,
     PathSegment(name): PathSegment,
 ) -> Result<impl IntoResponse, Problem> {
-    caller.require(Role::Editor)?;
+    require_connector_tenant(caller.require(Role::Editor)?, &state)?;
     let report = connectors::sync(&state.connectors, &name).await?;
     Ok(Json(report))
 }
@@ -93,6 +93,19 @@ async fn dropbox_notification(
     Ok(StatusCode::OK)
 }
 
+/// The connectors write and report for the service's default tenant: a
+/// key limited to other tenants may not run them.
+fn require_connector_tenant(principal: &crate::auth::Principal, state: &AppState) -> Result<(), Problem> {
+    let tenant = &state.config.default_tenant;
+    match principal.writable_tenants() {
+        Some(tenants) if !tenants.contains(tenant) => Err(Problem::forbidden(format!(
+            "the connectors act for tenant '{tenant}', which key '{}' does not hold",
+            principal.name
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn client_of(request: &Request) -> Option<std::net::IpAddr> {
     let client = request.extensions().get::<super::server::ClientAddr>();
     client.map(|c| c.0.ip())
@@ -113,7 +126,7 @@ async fn rightsline_usage_export(
     caller: Caller,
     Params(query): Params<HashMap<String, String>>,
 ) -> Result<impl IntoResponse, Problem> {
-    caller.require(Role::Editor)?;
+    require_connector_tenant(caller.require(Role::Editor)?, &state)?;
     let settings = rightsline_settings(&state)?;
     let time = |name: &str| -> Result<i64, Problem> {
         let text = query.get(name).ok_or_else(|| {

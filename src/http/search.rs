@@ -114,7 +114,7 @@ async fn tag(
     caller: Caller,
     body: axum::body::Body,
 ) -> Result<Json<TagAnswer>, Problem> {
-    caller.require(Role::Reader)?;
+    let tenants = caller.require(Role::Reader)?.readable_tenants();
     let body: TagBody = json_body(body, r#"{"text", "language", "scheme", "limit", "threshold"}"#).await?;
     let limit = limit_or(body.limit, 20, MAX_TAGS)?;
     if body.text.trim().is_empty() {
@@ -126,6 +126,7 @@ async fn tag(
         scheme: body.scheme,
         limit,
         threshold: threshold(body.threshold)?,
+        tenants,
     };
     let index = state.index.clone();
     let concepts = blocking(move || index.tag(&request)).await?;

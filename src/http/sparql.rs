@@ -245,6 +245,7 @@ async fn run_update(state: AppState, caller: Caller, params: Params) -> Result<R
         union_default_graph: state.config.sparql.union_default_graph,
         actor: principal.name.clone(),
         tenant,
+        tenants: principal.readable_tenants(),
         shape: state.config.sparql.shape(),
         stop: stop.clone(),
     };

@@ -53,6 +53,9 @@ struct Concept {
     /// The lookup keys of each label, in the same order.
     label_keys: Vec<Arc<LabelKeys>>,
     links: Links,
+    /// The tenants whose graphs label it (`shared` for the shipped
+    /// vocabularies and shared taxonomies).
+    owners: Vec<Arc<str>>,
 }
 
 /// A concept a query named, and by which label.
@@ -365,6 +368,9 @@ impl ConceptView {
                 );
             }
         }
+        for (graph, part) in statements.iter_mut() {
+            Arc::get_mut(part).expect("not shared while loading").owner = owner_of(store, graph)?;
+        }
         Ok(Self::assemble(statements))
     }
 
@@ -373,8 +379,9 @@ impl ConceptView {
     pub(crate) fn reload(&self, store: &Store, changed: &[&str]) -> Result<Self> {
         let mut statements = self.statements.clone();
         for &graph in changed {
-            let part = Statements::read_graph(store, graph)?;
+            let mut part = Statements::read_graph(store, graph)?;
             let key = graph_key(&graph_named(graph));
+            part.owner = owner_of(store, &key)?;
             if part.is_empty() {
                 statements.remove(&key);
             } else {
@@ -400,6 +407,11 @@ impl ConceptView {
                     let id = view.intern(&stated.concept);
                     let concept = &mut view.concepts[id as usize];
                     let entry = (kind, stated.language.clone(), stated.text.clone());
+                    if let Some(owner) = &part.owner {
+                        if !concept.owners.contains(owner) {
+                            concept.owners.push(owner.clone());
+                        }
+                    }
                     if !concept.labels.contains(&entry) {
                         concept.labels.push(entry);
                         concept.label_keys.push(stated.keys.clone());
@@ -452,6 +464,18 @@ impl ConceptView {
     /// The concept's direct broader concepts.
     pub fn broader(&self, id: u32) -> impl Iterator<Item = u32> + '_ {
         self.concepts[id as usize].links.broader.iter().copied()
+    }
+
+    /// Whether a caller reading `tenants` (`None`: every tenant) may see
+    /// concept `id`: one of its graphs labels it.
+    pub fn readable(&self, id: u32, tenants: Option<&[String]>) -> bool {
+        let Some(tenants) = tenants else {
+            return true;
+        };
+        self.concepts[id as usize]
+            .owners
+            .iter()
+            .any(|owner| tenants.iter().any(|t| t.as_str() == &**owner))
     }
 
     pub fn len(&self) -> usize {
@@ -653,7 +677,13 @@ impl ConceptView {
     /// with a later word starting with it, then (when those are few) labels
     /// one typo away; within each, prefLabel before altLabel before
     /// hiddenLabel, the asked language before others, shorter first.
-    pub fn suggest(&self, input: &str, lang: Option<&str>, limit: usize) -> Vec<Suggestion> {
+    pub fn suggest(
+        &self,
+        input: &str,
+        lang: Option<&str>,
+        limit: usize,
+        tenants: Option<&[String]>,
+    ) -> Vec<Suggestion> {
         let key = fold(input).join(" ");
         if key.is_empty() {
             return Vec::new();
@@ -682,7 +712,7 @@ impl ConceptView {
         });
         // One entry per concept, for its best completion.
         let mut seen = HashSet::new();
-        found.retain(|&(_, id, _)| seen.insert(id));
+        found.retain(|&(_, id, _)| self.readable(id, tenants) && seen.insert(id));
         found
             .into_iter()
             .take(limit)
@@ -1056,6 +1086,24 @@ struct Statements {
     /// (link, subject, object) as stated.
     links: Vec<(Link, String, String)>,
     deprecated: Vec<String>,
+    /// The tenant whose graph it is (`None`: the default graph, which no
+    /// tenant-limited caller reads).
+    owner: Option<Arc<str>>,
+}
+
+/// The tenant a graph of the view belongs to: the registry's, or `shared`
+/// for the shipped vocabularies.
+fn owner_of(store: &Store, key: &str) -> Result<Option<Arc<str>>> {
+    if key.is_empty() {
+        return Ok(None);
+    }
+    let graph = oxigraph::model::NamedNodeRef::new_unchecked(key);
+    let owner = if store.graph_kind(graph)?.as_deref() == Some("ontology") {
+        crate::auth::SHARED_TENANT.to_owned()
+    } else {
+        store.graph_owner(graph)?
+    };
+    Ok(Some(owner.into()))
 }
 
 #[derive(Debug)]

@@ -279,9 +279,16 @@ impl SearchIndex {
         } else {
             view.resolve(&request.q, lang, correct)
         };
+        // Another tenant's concepts are not known to this caller's query.
+        let tenants = request.tenants.as_deref();
+        let matches: Vec<_> = matches
+            .into_iter()
+            .filter(|m| view.readable(m.concept, tenants))
+            .collect();
         let corrected = did_you_mean(&request.q, &matches);
         let named: Vec<u32> = matches.iter().map(|m| m.concept).collect();
-        let expanded = view.expand(&named, &request.expansion);
+        let mut expanded = view.expand(&named, &request.expansion);
+        expanded.retain(|&(id, ..)| view.readable(id, tenants));
 
         // A search box asks for every word first; only when too few assets
         // have them all does any word do.
@@ -428,7 +435,7 @@ impl SearchIndex {
         wanted.extend(self.concept_clauses(searcher, view, expanded));
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(wanted)))];
         for iri in &request.concepts {
-            clauses.push((Occur::Must, self.concept_filter(view, iri)?));
+            clauses.push((Occur::Must, self.concept_filter(view, iri, request.tenants.as_deref())?));
         }
         if let Some(tenants) = &request.tenants {
             clauses.push((Occur::Must, self.tenant_filter(tenants)));
@@ -648,8 +655,8 @@ impl SearchIndex {
     }
 
     /// Assets tagged with the concept or any narrower one.
-    fn concept_filter(&self, view: &ConceptView, iri: &str) -> Result<Box<dyn Query>> {
-        let id = view.id(iri).ok_or_else(|| {
+    fn concept_filter(&self, view: &ConceptView, iri: &str, tenants: Option<&[String]>) -> Result<Box<dyn Query>> {
+        let id = view.id(iri).filter(|&id| view.readable(id, tenants)).ok_or_else(|| {
             Error::invalid_field(
                 "concept",
                 format!("<{iri}> is not a concept of any taxonomy in the store"),

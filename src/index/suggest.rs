@@ -34,7 +34,7 @@ impl SearchIndex {
         tenants: Option<&[String]>,
     ) -> Result<SuggestAnswer> {
         Ok(SuggestAnswer {
-            concepts: self.concepts().suggest(input, lang, limit),
+            concepts: self.concepts().suggest(input, lang, limit, tenants),
             assets: self.suggest_titles(input, limit, tenants)?,
         })
     }

@@ -25,6 +25,8 @@ pub struct TagRequest {
     pub limit: usize,
     /// Concepts scoring below this (0–1, relative to the best) are left out.
     pub threshold: f32,
+    /// Only concepts of these tenants' taxonomies (`None`: every tenant's).
+    pub tenants: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,7 +89,9 @@ pub(super) fn tag(view: &ConceptView, request: &TagRequest, rarity: &dyn Fn(&str
         range,
     } in view.occurrences(&request.text, lang)
     {
-        if request.scheme.as_deref().is_some_and(|s| !view.in_scheme(id, s)) {
+        if request.scheme.as_deref().is_some_and(|s| !view.in_scheme(id, s))
+            || !view.readable(id, request.tenants.as_deref())
+        {
             continue;
         }
         let (label_language, label) = view.label_at(id, n);

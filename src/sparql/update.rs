@@ -43,6 +43,9 @@ pub(crate) struct UpdateRequest {
     pub union_default_graph: bool,
     pub actor: String,
     pub tenant: String,
+    /// The tenants whose graphs the update's patterns read (`None`: every
+    /// tenant's), as a query of the same caller would.
+    pub tenants: Option<Vec<String>>,
     /// How long and how deeply nested the text may be.
     pub shape: super::limits::Shape,
     /// Ends the evaluation when it has to stop.
@@ -168,6 +171,8 @@ struct Scratch<'a> {
     ownership: &'a Ownership,
     union_default_graph: bool,
     protocol_using: Option<QueryDatasetSpecification>,
+    /// The graphs a `WHERE` may read, for a caller limited to tenants.
+    readable: Option<Vec<NamedNode>>,
     stop: super::stop::Stop,
 }
 
@@ -211,6 +216,10 @@ impl<'a> Scratch<'a> {
                 .as_ref()
                 .filter(|u| !u.is_empty())
                 .map(ProtocolDataset::specification),
+            readable: match &request.tenants {
+                Some(tenants) => Some(super::tenants::readable_graphs(view.store(), tenants)?),
+                None => None,
+            },
             stop: request.stop.clone(),
         };
         for operation in &update.operations {
@@ -369,6 +378,9 @@ impl<'a> Scratch<'a> {
             (None, Some(protocol)) => *prepared.dataset_mut() = protocol.clone(),
             (None, None) if self.union_default_graph => prepared.dataset_mut().set_default_graph_as_union(),
             (None, None) => {}
+        }
+        if let Some(readable) = &self.readable {
+            super::tenants::restrict(prepared.dataset_mut(), readable);
         }
         // A checkpoint unwinds no further than here: the writer lock
         // this runs under must not see a panic.

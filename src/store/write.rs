@@ -501,8 +501,12 @@ impl Store {
                 }
             }
             if self.graph_tenant(g.as_ref())?.is_some_and(|owner| owner != tenant) {
+                // The graph is not named: the caller may not know it exists.
                 return Err(Error::Forbidden {
-                    message: format!("graph <{}> belongs to another tenant", g.as_str()),
+                    message: format!(
+                        "this change touches a graph of another tenant; a key limited to tenant '{tenant}' \
+                         changes that tenant's graphs only"
+                    ),
                 });
             }
         }

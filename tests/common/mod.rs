@@ -308,3 +308,54 @@ pub fn assert_refused(status: reqwest::StatusCode, problem: &serde_json::Value, 
         "{problem}"
     );
 }
+
+/// The routes the router declares, read from `src/http/*.rs`: each
+/// `.route("PATH", get(…).post(…))` as (method, path pattern); `any` as `*`.
+pub fn declared_routes() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http");
+    let mut routes = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for declaration in text.split(".route(\"").skip(1) {
+            let Some((path, rest)) = declaration.split_once('"') else {
+                continue;
+            };
+            let handlers = rest.split(".route(").next().unwrap_or(rest);
+            let handlers = &handlers[..handlers.find("))").map_or(handlers.len(), |end| end + 1)];
+            for method in ["get", "post", "put", "delete", "any"] {
+                let called = handlers.match_indices(&format!("{method}(")).any(|(at, _)| {
+                    at == 0
+                        || !handlers.as_bytes()[at - 1].is_ascii_alphanumeric() && handlers.as_bytes()[at - 1] != b'_'
+                });
+                if called {
+                    let method = if method == "any" {
+                        "*".to_owned()
+                    } else {
+                        method.to_uppercase()
+                    };
+                    routes.push((method, path.to_owned()));
+                }
+            }
+        }
+    }
+    routes
+}
+
+/// Whether a concrete path is one of a route pattern's (`{x}` one
+/// segment, `{*x}` the rest).
+pub fn matches_pattern(pattern: &str, path: &str) -> bool {
+    let (mut pattern, mut path) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (pattern.next(), path.next()) {
+            (None, None) => return true,
+            (Some(p), Some(s)) if p.starts_with("{*") => return !s.is_empty(),
+            (Some(p), Some(s)) if p.starts_with('{') => {
+                if s.is_empty() {
+                    return false;
+                }
+            }
+            (Some(p), Some(s)) if p == s => {}
+            _ => return false,
+        }
+    }
+}
