@@ -7,6 +7,7 @@
 //! files that hold secrets (webhook subscriptions, OAuth tokens) are
 //! written by [`write_secret_file`], readable by their owner only.
 
+pub mod revocations;
 pub mod tokens;
 
 use crate::error::{Error, Result};

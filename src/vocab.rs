@@ -100,6 +100,8 @@ pub mod ag {
         GENERATION_CURSOR = "https://w3id.org/assetgraph/ns#generationCursor";
         CURSOR = "https://w3id.org/assetgraph/ns#cursor";
         ANNOUNCED_CLEARED = "https://w3id.org/assetgraph/ns#announcedCleared";
+        TOKEN_REVOCATION = "https://w3id.org/assetgraph/ns#TokenRevocation";
+        REVOKED_SUBJECT = "https://w3id.org/assetgraph/ns#revokedSubject";
         // What the audit timeline reads of a record as an approval.
         PURCHASED_AT = "https://w3id.org/assetgraph/ns#purchasedAt";
         PURCHASED_BY = "https://w3id.org/assetgraph/ns#purchasedBy";
@@ -215,6 +217,7 @@ pub mod prov {
         ACTIVITY = "http://www.w3.org/ns/prov#Activity";
         USED = "http://www.w3.org/ns/prov#used";
         GENERATED_AT_TIME = "http://www.w3.org/ns/prov#generatedAtTime";
+        AT_TIME = "http://www.w3.org/ns/prov#atTime";
     }
 }
 
@@ -250,6 +253,8 @@ pub mod graphs {
     pub(crate) const CONNECTORS: &str = "urn:assetgraph:graph:connectors";
     /// Usage events (append-only).
     pub const USAGE: &str = "urn:assetgraph:graph:usage";
+    /// Revoked browser tokens.
+    pub(crate) const REVOCATIONS: &str = "urn:assetgraph:graph:revocations";
     /// Prefix of the graphs that tally the downloads of one asset.
     pub(crate) const DOWNLOADS_PREFIX: &str = "urn:assetgraph:downloads:";
     /// The append-only audit trail.
@@ -278,7 +283,8 @@ pub mod graphs {
     /// nor concepts, so the index passes over them (a tally only changes
     /// the rights of its asset).
     pub(crate) fn is_bookkeeping(graph: &str) -> bool {
-        [REGISTRY, AUDIT, USAGE, OUTBOX, CONNECTORS].contains(&graph) || graph.starts_with(DOWNLOADS_PREFIX)
+        [REGISTRY, AUDIT, USAGE, OUTBOX, CONNECTORS, REVOCATIONS].contains(&graph)
+            || graph.starts_with(DOWNLOADS_PREFIX)
     }
 
     /// Whether a change to `graph` can change an asset's document or

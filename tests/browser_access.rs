@@ -464,3 +464,49 @@ async fn recording_usage_is_a_permission_of_its_own() {
     let (status, answer) = post("admin-secret".into(), events("host-user", 3)).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
 }
+
+#[tokio::test]
+async fn a_revoked_persons_tokens_are_refused_and_new_ones_work() {
+    let server = start_server(with_tokens(&[SIGNING_KEY])).await;
+    let client = Client::new();
+    let base = &server.base;
+    two_assets(&client, base).await;
+    let token_of = |subject: &'static str| {
+        let client = client.clone();
+        async move {
+            let (status, minted) = mint(&client, base, "admin-secret", serde_json::json!({"subject": subject})).await;
+            assert_eq!(status, StatusCode::CREATED, "{minted}");
+            minted["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let search = format!("{base}/api/search?q=cup");
+    let (mia, ann) = (token_of("mia").await, token_of("ann").await);
+    assert_eq!(get_with(&client, &search, &mia).await.0, StatusCode::OK);
+
+    let revoke = |key: String, body: serde_json::Value| {
+        let request = client
+            .post(format!("{base}/api/tokens/revocations"))
+            .bearer_auth(key)
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    // A token cannot revoke, not even its own person's.
+    let (status, problem) = revoke(mia.clone(), serde_json::json!({"subject": "mia"})).await;
+    assert_refused(status, &problem, (403, "forbidden", None));
+    let (status, problem) = revoke("admin-secret".into(), serde_json::json!({"subject": " "})).await;
+    assert_refused(status, &problem, (400, "invalid-request", Some("subject")));
+
+    let (status, revoked) = revoke("admin-secret".into(), serde_json::json!({"subject": "mia"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{revoked}");
+    assert_eq!(revoked["subject"], "mia");
+    let (status, problem) = get_with(&client, &search, &mia).await;
+    assert_refused(status, &problem, (401, "unauthorized", None));
+    assert!(problem["detail"].as_str().unwrap().contains("revoked"), "{problem}");
+    // Another person's token, and mia's next one, work.
+    assert_eq!(get_with(&client, &search, &ann).await.0, StatusCode::OK);
+    let again = token_of("mia").await;
+    assert_eq!(get_with(&client, &search, &again).await.0, StatusCode::OK);
+}

@@ -82,6 +82,7 @@ const ROUTES: &[(&str, &str, Takes, &str)] = &[
     ("GET", "/api/connectors/dropbox/webhook", Takes::Query, ""),
     ("POST", "/api/connectors/dropbox/webhook", Takes::Json, ""),
     ("POST", "/api/tokens", Takes::Json, "admin"),
+    ("POST", "/api/tokens/revocations", Takes::Json, "admin"),
 ];
 
 #[test]

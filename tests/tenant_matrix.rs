@@ -233,6 +233,12 @@ const CASES: &[Case] = &[
         JSON,
         r#"{"subject": "someone", "tenants": ["b"]}"#,
     ),
+    (
+        "POST",
+        "/api/tokens/revocations?tenant=b",
+        JSON,
+        r#"{"subject": "someone"}"#,
+    ),
     ("GET", "/api/search?q=bzebra&tenant=b", "", ""),
     (
         "POST",

@@ -9,6 +9,7 @@
 //! key's), its role (never above reader), the rights context its searches
 //! always apply (`ctx`) and when it expires (`exp`, at most a day away).
 
+use super::revocations::Revocations;
 use super::{Principal, Role, Secret};
 use crate::error::{Error, Result};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -68,6 +69,10 @@ struct Claims {
     /// The key that minted it.
     iss: String,
     iat: i64,
+    /// When it was signed, in milliseconds: a revocation refuses the
+    /// tokens signed before it, even within its second.
+    #[serde(default)]
+    ims: Option<i64>,
     exp: i64,
     role: Role,
     /// Absent: every tenant (minted by a key that names none).
@@ -84,10 +89,11 @@ struct Claims {
 #[derive(Default)]
 pub struct Tokens {
     keys: Vec<Secret>,
+    revocations: Revocations,
 }
 
 impl Tokens {
-    pub fn new(config: &TokensConfig) -> Result<Self> {
+    pub fn new(config: &TokensConfig, revocations: Revocations) -> Result<Self> {
         if let Some(short) = config.signing_keys.iter().position(|k| k.len() < MIN_KEY_BYTES) {
             return Err(Error::invalid_field(
                 "tokens.signing_keys",
@@ -96,7 +102,13 @@ impl Tokens {
         }
         Ok(Tokens {
             keys: config.signing_keys.clone(),
+            revocations,
         })
+    }
+
+    /// The revocations every token is checked against.
+    pub fn revocations(&self) -> &Revocations {
+        &self.revocations
     }
 
     pub fn is_configured(&self) -> bool {
@@ -104,7 +116,8 @@ impl Tokens {
     }
 
     /// A token for `request`, minted by `issuer` at `now`.
-    pub fn mint(&self, issuer: &Principal, request: TokenRequest, now: i64) -> Result<Minted> {
+    pub fn mint(&self, issuer: &Principal, request: TokenRequest, at: time::OffsetDateTime) -> Result<Minted> {
+        let now = at.unix_timestamp();
         let Some(key) = self.keys.first() else {
             return Err(Error::NotConfigured {
                 message: "no token signing key is configured; add [tokens] signing_keys = [\"<32 or more random bytes>\"] to the config file".into(),
@@ -146,6 +159,7 @@ impl Tokens {
             aud: AUDIENCE.into(),
             iss: issuer.name.clone(),
             iat: now,
+            ims: Some(unix_millis(at)),
             exp: now + ttl as i64,
             role,
             tenants,
@@ -175,7 +189,22 @@ impl Tokens {
         let mut last = None;
         for key in &self.keys {
             match decode::<Claims>(token, &DecodingKey::from_secret(key.expose().as_bytes()), &validation) {
-                Ok(data) => return principal_of(data.claims, default_tenant, now),
+                Ok(data) => {
+                    let claims = data.claims;
+                    let signed_ms = claims.ims.unwrap_or(claims.iat * 1000 + 999);
+                    if self
+                        .revocations
+                        .revokes(&claims.sub, claims.tenants.as_deref(), signed_ms)
+                    {
+                        return Err(Error::Unauthorized {
+                            message: format!(
+                                "the tokens of '{}' were revoked; ask the host for a new one",
+                                claims.sub
+                            ),
+                        });
+                    }
+                    return principal_of(claims, default_tenant, now);
+                }
                 Err(e) => last = Some(e),
             }
         }
@@ -191,6 +220,11 @@ impl Tokens {
             },
         })
     }
+}
+
+/// Milliseconds since the epoch.
+pub(crate) fn unix_millis(at: time::OffsetDateTime) -> i64 {
+    (at.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
 /// The tenants a token may read: those asked for, each one the issuer

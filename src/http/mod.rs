@@ -69,7 +69,8 @@ impl AppState {
         )?;
         let workers = crate::sparql::worker::Workers::new(config.sparql.max_concurrent, config.sparql.stack_bytes());
         let rates = Arc::new(rate::Rates::new(&config.server));
-        let tokens = Arc::new(crate::auth::tokens::Tokens::new(&config.tokens)?);
+        let revocations = crate::auth::revocations::Revocations::load(&store)?;
+        let tokens = Arc::new(crate::auth::tokens::Tokens::new(&config.tokens, revocations)?);
         let config = Arc::new(config);
         Ok(AppState {
             workers,

@@ -161,8 +161,9 @@ impl std::ops::DerefMut for Scratch<'_> {
 
 /// Kinds of graph the service keeps for every tenant at once: any
 /// tenant's writes may append to them.
-const SERVICE_KINDS: [&str; 6] = [
+const SERVICE_KINDS: [&str; 7] = [
     "usage",
+    "revocations",
     "downloads",
     "download-limit",
     "outbox",
