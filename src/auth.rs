@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Reader,
@@ -232,7 +232,7 @@ impl KeyRing {
 /// signing key. Its `Debug` never shows it, so no log line or debug print
 /// of a structure holding one can leak it; the value is read with
 /// [`Secret::expose`] where it is used, and nowhere else.
-#[derive(Clone, Default, Eq, serde::Serialize, Deserialize)]
+#[derive(Clone, Default, Eq, serde::Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct Secret(String);
 

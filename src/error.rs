@@ -182,7 +182,7 @@ impl From<oxigraph::sparql::QueryEvaluationError> for Error {
 }
 
 /// Why one record of a batch was refused.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct RecordError {
     pub index: usize,
     #[serde(skip_serializing_if = "Option::is_none")]

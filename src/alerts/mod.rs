@@ -45,7 +45,7 @@ pub struct Ask {
     pub tenants: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Alert {
     /// The asset's id (`smintio:88120`).
     pub asset: String,

@@ -42,7 +42,7 @@ pub struct Ingest<'a> {
     pub on_error: OnError,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RecordOutcome {
     pub index: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,7 +54,7 @@ pub struct RecordOutcome {
     pub message: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct IngestReport {
     pub source: String,
     pub records: usize,

@@ -40,7 +40,7 @@ pub struct Window {
 }
 
 /// One thing that happened.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Entry {
     /// The activity's IRI (a change or a usage event).
     pub id: String,

@@ -36,7 +36,7 @@ pub struct TokensConfig {
 }
 
 /// What `POST /api/tokens` asks for.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     /// The person the token is for; usage it records is theirs.
@@ -56,7 +56,7 @@ pub struct TokenRequest {
 }
 
 /// A minted token and when it expires (unix seconds).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Minted {
     pub token: String,
     pub expires_at: i64,

@@ -135,7 +135,7 @@ impl ConnectorsConfig {
 }
 
 /// What a sync did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct SyncReport {
     pub connector: String,
     /// Pages or exports read.

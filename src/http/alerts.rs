@@ -17,6 +17,13 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/api/alerts/expiring", get(expiring))
 }
 
+#[utoipa::path(
+    get, path = "/api/alerts/expiring", tag = "usage",
+    params(("within" = Option<String>, Query, description = "ISO 8601 duration ahead (P30D)"),
+           ("downloads" = Option<f64>, Query, description = "Report download limits used beyond this share (0.8)"),
+           ("territory" = Option<String>, Query, description = "A rights dimension of the context (also channel, usage, audience, industry, language, at)")),
+    responses((status = 200, description = "Licences ending and limits nearly reached, soonest first", body = AlertsAnswer), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn expiring(
     State(state): State<AppState>,
     caller: Caller,
@@ -55,5 +62,15 @@ async fn expiring(
     };
     let (store, index) = (state.store.clone(), state.index.clone());
     let alerts = blocking(move || alerts::expiring(&store, &*index, &ask)).await?;
-    Ok(Json(serde_json::json!({ "within_seconds": within, "alerts": alerts })))
+    Ok(Json(AlertsAnswer {
+        within_seconds: within,
+        alerts,
+    }))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(super) struct AlertsAnswer {
+    /// How far ahead was looked.
+    within_seconds: i64,
+    alerts: Vec<alerts::Alert>,
 }

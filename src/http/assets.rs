@@ -45,6 +45,20 @@ struct IngestParams {
 
 impl Repeatable for IngestParams {}
 
+#[utoipa::path(
+    post, path = "/api/ingest/{source}", tag = "assets",
+    description = "A batch of one source's records, mapped and written in one commit. `files` takes the file as the body (`?name=`) or multipart files.",
+    params(("source" = String, Path, description = "smintio, rightsline, photoshelter, dropbox, scaleflex, assetgraph or files"),
+           ("on_error" = Option<String>, Query, description = "reject (default: nothing is stored if a record is invalid) or skip"),
+           ("type" = Option<String>, Query, description = "Rightsline char type of the records"),
+           ("name" = Option<String>, Query, description = "files: the file's name"),
+           ("id" = Option<String>, Query, description = "files: the asset id to give the file")),
+    request_body(content = Object, description = "The source's records as it sends them (see docs/SOURCES.md)", content_type = "application/json"),
+    responses((status = 201, description = "Records created", body = crate::assets::IngestReport),
+              (status = 200, description = "Records updated or unchanged", body = crate::assets::IngestReport),
+              (status = 422, description = "Invalid records: each with its index, id, field and message", content_type = "application/problem+json", body = crate::http::problem::Problem),
+              (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn ingest_batch(
     State(state): State<AppState>,
     caller: Caller,
@@ -169,6 +183,12 @@ async fn read_files(request: Request, params: &IngestParams, limit: usize) -> Re
     .await
 }
 
+#[utoipa::path(
+    get, path = "/api/assets/{id}", tag = "assets",
+    description = "The asset with its metadata, tags, licences and clearance summary. `/api/assets/{id}/clearance?territory=…&channel=…&usage=…&audience=…&industry=…&language=…&at=…` answers whether it is cleared for that context, and why (a `Clearance`).",
+    params(("id" = String, Path, description = "The asset id (`smintio:88120`; may contain slashes)")),
+    responses((status = 200, description = "The asset, or its clearance for a context", body = crate::records::AssetView), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem), (status = 404, description = "Not found, or not one of the caller's tenants'", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -199,6 +219,11 @@ async fn show(
     Ok(Json(view).into_response())
 }
 
+#[utoipa::path(
+    delete, path = "/api/assets/{id}", tag = "assets",
+    params(("id" = String, Path, description = "The asset id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "Not found, or not one of the caller's tenants'", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,

@@ -42,6 +42,15 @@ enum Export {
     JsonLd,
 }
 
+#[utoipa::path(
+    get, path = "/api/audit", tag = "audit",
+    params(("asset" = Option<String>, Query, description = "One asset's trail; without it the whole trail of the caller's tenants"),
+           ("from" = Option<String>, Query, description = "From this moment (inclusive)"),
+           ("to" = Option<String>, Query, description = "Up to this moment (exclusive)"),
+           ("limit" = Option<usize>, Query, description = "Entries, 1 to 100000 (1000)"),
+           ("format" = Option<String>, Query, description = "json (default), csv or jsonld")),
+    responses((status = 200, description = "The entries, oldest first", body = AuditAnswer), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem), (status = 404, description = "Not found, or not one of the caller's tenants'", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn timeline(
     State(state): State<AppState>,
     caller: Caller,
@@ -77,7 +86,7 @@ async fn timeline(
     })
     .await?;
     Ok(match export {
-        Export::Json => Json(serde_json::json!({ "entries": entries })).into_response(),
+        Export::Json => Json(AuditAnswer { entries }).into_response(),
         Export::Csv => (
             [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
             audit::to_csv(&entries),
@@ -124,4 +133,10 @@ fn time_param(name: &str, value: Option<&str>) -> Result<Option<i64>, Problem> {
             })
         })
         .transpose()
+}
+
+/// The audit trail as JSON (CSV and JSON-LD carry the same entries).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(super) struct AuditAnswer {
+    entries: Vec<audit::Entry>,
 }

@@ -38,6 +38,11 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/connectors/rightsline/usage-export", post(rightsline_usage_export))
 }
 
+#[utoipa::path(
+    post, path = "/api/connectors/{name}/sync", tag = "connectors",
+    params(("name" = String, Path, description = "poolparty, smintio, rightsline, photoshelter, dropbox or scaleflex")),
+    responses((status = 200, description = "What the sync read and wrote", body = crate::connectors::SyncReport), (status = 404, description = "Not found, or not one of the caller's tenants'", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn sync_now(
     State(state): State<AppState>,
     caller: Caller,
@@ -48,6 +53,11 @@ async fn sync_now(
     Ok(Json(report))
 }
 
+#[utoipa::path(
+    get, path = "/api/connectors/dropbox/webhook", tag = "connectors", security(()),
+    params(("challenge" = String, Query, description = "Echoed as Dropbox verifies the endpoint")),
+    responses((status = 200, description = "The challenge", body = String, content_type = "text/plain"), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn dropbox_challenge(Params(query): Params<HashMap<String, String>>) -> Result<impl IntoResponse, Problem> {
     let challenge = query
         .get("challenge")
@@ -61,6 +71,11 @@ async fn dropbox_challenge(Params(query): Params<HashMap<String, String>>) -> Re
     ))
 }
 
+#[utoipa::path(
+    post, path = "/api/connectors/dropbox/webhook", tag = "connectors", security(()),
+    description = "Dropbox's notification, signed with the app secret (X-Dropbox-Signature); starts a sync.",
+    responses((status = 200, description = "Taken"), (status = 401, description = "The signature does not match", content_type = "application/problem+json", body = crate::http::problem::Problem), (status = 404, description = "Not found, or not one of the caller's tenants'", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn dropbox_notification(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -111,6 +126,12 @@ fn client_of(request: &Request) -> Option<std::net::IpAddr> {
     client.map(|c| c.0.ip())
 }
 
+#[utoipa::path(
+    post, path = "/api/connectors/rightsline/sns", tag = "connectors", security(()),
+    description = "Amazon SNS messages for Rightsline, checked against the signing certificate: confirmations are confirmed, notifications fetched.",
+    request_body(content = Object, content_type = "text/plain"),
+    responses((status = 200, description = "What was done", body = Object), (status = 401, description = "The signature does not verify", content_type = "application/problem+json", body = crate::http::problem::Problem), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem), (status = 404, description = "Not found, or not one of the caller's tenants'", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn rightsline_sns(State(state): State<AppState>, request: Request) -> Result<impl IntoResponse, Problem> {
     let settings = rightsline_settings(&state)?;
     state.rates.check_client(client_of(&request))?;
@@ -121,6 +142,11 @@ async fn rightsline_sns(State(state): State<AppState>, request: Request) -> Resu
     Ok(Json(serde_json::json!({ "outcome": outcome })))
 }
 
+#[utoipa::path(
+    post, path = "/api/connectors/rightsline/usage-export", tag = "connectors",
+    params(("from" = String, Query, description = "Window start"), ("to" = String, Query, description = "Window end")),
+    responses((status = 200, description = "The records posted to Rightsline", body = Object), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem), (status = 404, description = "Not found, or not one of the caller's tenants'", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn rightsline_usage_export(
     State(state): State<AppState>,
     caller: Caller,

@@ -76,6 +76,17 @@ fn own_url(state: &AppState, path: &str) -> Result<NamedNode, Problem> {
     NamedNode::new(url.as_str()).map_err(|e| Problem::bad_request("graph", format!("'{url}' is not an IRI: {e}")))
 }
 
+#[utoipa::path(
+    get, path = "/store", tag = "sparql",
+    description = "The SPARQL 1.1 Graph Store Protocol: GET/HEAD read a graph (analysts), PUT replaces, POST adds, DELETE drops (editors). `?graph=IRI` or `?default` names the graph; `/store/{path}` names the graph whose IRI is that URL.",
+    params(("graph" = Option<String>, Query, description = "The graph's IRI"),
+           ("default" = Option<String>, Query, description = "The default graph (no value)")),
+    request_body(content = String, description = "RDF in any syntax the service reads (PUT, POST)", content_type = "text/turtle"),
+    responses((status = 200, description = "The graph (GET) or what changed", body = String, content_type = "text/turtle"),
+              (status = 201, description = "A new graph"),
+              (status = 204, description = "Changed"),
+              (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem), (status = 404, description = "Not found, or not one of the caller's tenants'", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn graph_store(
     State(state): State<AppState>,
     caller: Caller,

@@ -13,6 +13,10 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/health", get(health))
 }
 
+#[utoipa::path(
+    get, path = "/health", tag = "operations", security(()),
+    responses((status = 200, description = "Alive: version, store generation, running and parked SPARQL work", body = Object))
+)]
 async fn health(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "status": "ok",

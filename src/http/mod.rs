@@ -13,6 +13,7 @@ mod graph_store;
 mod health;
 mod host;
 mod negotiate;
+pub(crate) mod openapi;
 mod params;
 mod problem;
 mod rate;
@@ -102,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .merge(webhooks::routes())
         .merge(connectors::routes())
         .merge(tokens::routes())
+        .merge(openapi::routes(&state.config.public_url()))
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         // Multipart bodies are held to the same limit as raw ones.

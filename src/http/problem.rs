@@ -10,7 +10,7 @@ use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
@@ -39,7 +39,7 @@ fn no_errors(errors: &Box<Vec<crate::error::RecordError>>) -> bool {
     errors.is_empty()
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Location {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub document: Option<String>,

@@ -24,11 +24,21 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/reports/{name}", get(run))
 }
 
+#[utoipa::path(
+    get, path = "/api/reports", tag = "reports",
+    responses((status = 200, description = "The named reports and their parameters", body = Object))
+)]
 async fn list(caller: Caller) -> Result<impl IntoResponse, Problem> {
     caller.require(Role::Analyst)?;
     Ok(Json(serde_json::json!({ "reports": reports::all() })))
 }
 
+#[utoipa::path(
+    get, path = "/api/reports/{name}", tag = "reports",
+    params(("name" = String, Path, description = "The report's name (GET /api/reports lists them)"),
+           ("format" = Option<String>, Query, description = "json (default), csv, tsv or xml")),
+    responses((status = 200, description = "The report's results; other parameters are the report's own", body = Object, content_type = "application/sparql-results+json"), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem), (status = 404, description = "Not found, or not one of the caller's tenants'", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn run(
     State(state): State<AppState>,
     caller: Caller,

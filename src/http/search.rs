@@ -36,6 +36,29 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/recommend", post(recommend))
 }
 
+#[utoipa::path(
+    get, path = "/api/search", tag = "search",
+    description = "Concept-aware, rights-aware search. Any of `at` and the rights dimensions makes a rights context: only assets cleared for it are found (unless include_blocked=true) and each hit says why.",
+    params(("q" = Option<String>, Query, description = "The words typed"),
+           ("lang" = Option<String>, Query, description = "The searcher's language"),
+           ("concept" = Option<Vec<String>>, Query, description = "Only assets tagged with this concept or a narrower one (repeatable)"),
+           ("limit" = Option<usize>, Query, description = "Hits per page, 1 to 200 (20)"),
+           ("offset" = Option<usize>, Query, description = "Hits skipped, up to 10000"),
+           ("sort" = Option<String>, Query, description = "relevance (default), newest, oldest, title or expiring"),
+           ("syntax" = Option<String>, Query, description = "words (default) or advanced (AND, OR, NOT, quotes, field:)"),
+           ("facet_limit" = Option<usize>, Query, description = "Buckets per facet"),
+           ("narrower_depth" = Option<usize>, Query, description = "How deep narrower concepts expand a query"),
+           ("related_weight" = Option<f32>, Query, description = "The weight of related concepts, 0 to 1"),
+           ("include_blocked" = Option<bool>, Query, description = "Also list assets not cleared for the context"),
+           ("at" = Option<String>, Query, description = "The moment of use (date or date-time)"),
+           ("territory" = Option<String>, Query, description = "ISO 3166 country or region"),
+           ("channel" = Option<String>, Query, description = "Channel key (web, print, social…)"),
+           ("usage" = Option<String>, Query, description = "Usage key (advertising, editorial…)"),
+           ("audience" = Option<String>, Query, description = "Audience key"),
+           ("industry" = Option<String>, Query, description = "Industry key"),
+           ("language" = Option<String>, Query, description = "Language of use")),
+    responses((status = 200, description = "Hits with their clearance, facets and the concepts the query named", body = crate::index::SearchAnswer), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn search(
     State(state): State<AppState>,
     caller: Caller,
@@ -56,6 +79,13 @@ const MAX_SUGGESTIONS: usize = 50;
 
 /// `GET /api/suggest?q=&lang=&limit=`: concept labels and asset titles
 /// completing what the user is typing.
+#[utoipa::path(
+    get, path = "/api/suggest", tag = "search",
+    params(("q" = String, Query, description = "The text typed so far, 1 to 100 characters"),
+           ("lang" = Option<String>, Query, description = "The searcher's language"),
+           ("limit" = Option<usize>, Query, description = "Suggestions, 1 to 50 (10)")),
+    responses((status = 200, description = "Concept labels and asset titles completing the input", body = crate::index::SuggestAnswer), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn suggest(
     State(state): State<AppState>,
     caller: Caller,
@@ -93,7 +123,7 @@ async fn suggest(
 const MAX_TEXT_BODY_BYTES: usize = 1024 * 1024;
 const MAX_TAGS: usize = 500;
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TagBody {
     text: String,
@@ -103,12 +133,17 @@ struct TagBody {
     threshold: Option<f32>,
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct TagAnswer {
     concepts: Vec<Tag>,
 }
 
 /// `POST /api/tag` with `{"text", "language"?, "scheme"?, "limit"?}`.
+#[utoipa::path(
+    post, path = "/api/tag", tag = "search",
+    request_body(content = TagBody, content_type = "application/json"),
+    responses((status = 200, description = "The concepts the text mentions, strongest first", body = TagAnswer), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn tag(
     State(state): State<AppState>,
     caller: Caller,
@@ -148,7 +183,7 @@ fn threshold(value: Option<f32>) -> Result<f32, Problem> {
 /// The longest brief, in characters.
 const MAX_BRIEF_CHARS: usize = 20_000;
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RecommendBody {
     brief: String,
@@ -167,6 +202,11 @@ struct RecommendBody {
 /// `POST /api/recommend`: a brief and a rights context → the most relevant
 /// assets cleared for it (at now when no date is given), each with the
 /// concepts that linked it.
+#[utoipa::path(
+    post, path = "/api/recommend", tag = "search",
+    request_body(content = RecommendBody, content_type = "application/json"),
+    responses((status = 200, description = "The assets cleared for the context that fit the brief best", body = crate::index::SearchAnswer), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn recommend(
     State(state): State<AppState>,
     caller: Caller,

@@ -95,6 +95,17 @@ fn iris(field: &str, values: &[String]) -> Result<Vec<NamedNode>, Problem> {
         .collect()
 }
 
+#[utoipa::path(
+    get, path = "/sparql", tag = "sparql",
+    description = "A SPARQL 1.1 query (`query`), the service description (no query), or the query form for a browser. Results in the format `Accept` or `format` asks for, streamed.",
+    params(("query" = Option<String>, Query, description = "The query"),
+           ("default-graph-uri" = Option<Vec<String>>, Query, description = "Graphs of the default graph (repeatable)"),
+           ("named-graph-uri" = Option<Vec<String>>, Query, description = "Named graphs (repeatable)"),
+           ("format" = Option<String>, Query, description = "json, xml, csv, tsv, turtle, ntriples… (instead of Accept)")),
+    responses((status = 200, description = "Results (SPARQL JSON, XML, CSV, TSV) or a graph (Turtle, N-Triples, RDF/XML, JSON-LD)", body = Object, content_type = "application/sparql-results+json"),
+              (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem),
+              (status = 503, description = "The query ran past sparql.timeout_secs or the service is busy", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn get_sparql(
     State(state): State<AppState>,
     caller: Caller,
@@ -116,6 +127,16 @@ async fn get_sparql(
     }
 }
 
+#[utoipa::path(
+    post, path = "/sparql", tag = "sparql",
+    description = "A query (`application/sparql-query`, or a form with `query=`) or an update (`application/sparql-update`, or a form with `update=`; editors and above). An update changes only the caller's tenant's graphs, and its patterns read only what the caller may read.",
+    params(("using-graph-uri" = Option<Vec<String>>, Query, description = "An update's default graphs"),
+           ("using-named-graph-uri" = Option<Vec<String>>, Query, description = "An update's named graphs")),
+    request_body(content = String, description = "The query or update text, or a form", content_type = "application/sparql-query"),
+    responses((status = 200, description = "Results, or the update's receipt", body = crate::sparql::update::UpdateReport),
+              (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem),
+              (status = 503, description = "Stopped past sparql.timeout_secs, or busy", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn post_sparql(
     State(state): State<AppState>,
     caller: Caller,

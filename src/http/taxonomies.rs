@@ -20,7 +20,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use oxigraph::model::NamedNode;
 use serde::Deserialize;
-use serde_json::json;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -29,12 +28,26 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/concepts", get(concept))
 }
 
+#[utoipa::path(
+    get, path = "/api/taxonomies", tag = "taxonomies",
+    responses((status = 200, description = "The taxonomy projects the caller's tenants (and `shared`) hold", body = ProjectList))
+)]
 async fn list(State(state): State<AppState>, caller: Caller) -> Result<impl IntoResponse, Problem> {
     let tenants = caller.require(Role::Reader)?.readable_tenants();
     let projects = blocking(move || taxonomy::list_of(&state.store, tenants.as_deref())).await?;
-    Ok(Json(json!({ "projects": projects })))
+    Ok(Json(ProjectList { projects }))
 }
 
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(super) struct ProjectList {
+    projects: Vec<taxonomy::ProjectSummary>,
+}
+
+#[utoipa::path(
+    get, path = "/api/taxonomies/{id}", tag = "taxonomies",
+    params(("id" = String, Path, description = "The project id")),
+    responses((status = 200, description = "One project: schemes, counts, version", body = crate::taxonomy::ProjectSummary), (status = 404, description = "Not found, or not one of the caller's tenants'", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn show(
     State(state): State<AppState>,
     caller: Caller,
@@ -53,6 +66,16 @@ struct PushParams {
 impl Repeatable for PushParams {}
 
 /// PUT replaces the project with the body, POST merges the body into it.
+#[utoipa::path(
+    put, path = "/api/taxonomies/{id}", tag = "taxonomies",
+    description = "PUT replaces the project with the body; POST (same parameters) merges the body into it. The answer carries the new version and the diff.",
+    params(("id" = String, Path, description = "The project id"),
+           ("graph" = Option<String>, Query, description = "The graph IRI the body's default graph is written to")),
+    request_body(content = String, description = "RDF: Turtle, TriG, N-Triples, N-Quads, RDF/XML or JSON-LD", content_type = "text/turtle"),
+    responses((status = 201, description = "A new project", body = crate::taxonomy::PushReport),
+              (status = 200, description = "A new version of the project", body = crate::taxonomy::PushReport),
+              (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn push(
     State(state): State<AppState>,
     caller: Caller,
@@ -122,6 +145,12 @@ fn english() -> String {
     "en".into()
 }
 
+#[utoipa::path(
+    get, path = "/api/concepts", tag = "taxonomies",
+    params(("iri" = String, Query, description = "The concept's IRI"),
+           ("lang" = Option<String>, Query, description = "The language of the labels shown (default en)")),
+    responses((status = 200, description = "The concept: labels, broader, narrower, related, projects", body = crate::taxonomy::ConceptDetail), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem), (status = 404, description = "Not found, or not one of the caller's tenants'", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn concept(
     State(state): State<AppState>,
     caller: Caller,

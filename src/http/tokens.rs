@@ -24,6 +24,12 @@ pub(super) fn routes() -> Router<AppState> {
 /// The largest token request body, in bytes.
 const MAX_BODY_BYTES: usize = 16 * 1024;
 
+#[utoipa::path(
+    post, path = "/api/tokens", tag = "tokens",
+    request_body(content = crate::auth::tokens::TokenRequest, content_type = "application/json"),
+    responses((status = 201, description = "The token and when it expires", body = crate::auth::tokens::Minted), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem),
+              (status = 501, description = "No signing key is configured", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn mint(
     State(state): State<AppState>,
     caller: Caller,
@@ -47,13 +53,13 @@ async fn mint(
     Ok((StatusCode::CREATED, Json(minted)))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RevokeRequest {
     subject: String,
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct Revoked {
     subject: String,
     /// Tokens of the subject signed up to this moment (RFC 3339, to the
@@ -64,6 +70,11 @@ struct Revoked {
     tenants: Option<Vec<String>>,
 }
 
+#[utoipa::path(
+    post, path = "/api/tokens/revocations", tag = "tokens",
+    request_body(content = RevokeRequest, content_type = "application/json"),
+    responses((status = 201, description = "Every token of the subject signed so far is refused", body = Revoked), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn revoke(
     State(state): State<AppState>,
     caller: Caller,

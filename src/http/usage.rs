@@ -50,6 +50,17 @@ fn listed(outcomes: Option<&str>) -> Result<fn(&usage::EventOutcome) -> bool, Pr
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/usage", tag = "usage",
+    description = "Usage events (one, an array, or `{\"events\": [...]}`), each checked against the asset's clearance at its time. Needs a key with records_usage, or a token minted with record_usage (whose events are its subject's only); at most server.usage_events_per_minute events per person.",
+    params(("on_error" = Option<String>, Query, description = "reject (default) or skip"),
+           ("outcomes" = Option<String>, Query, description = "all (default), exceptions or none")),
+    request_body(content = Object, description = "{asset, user, action, at?, territory?, channel?, usage?, audience?, campaign?, id?}", content_type = "application/json"),
+    responses((status = 201, description = "Events recorded", body = crate::usage::UsageReport),
+              (status = 200, description = "Nothing new recorded (duplicates)", body = crate::usage::UsageReport),
+              (status = 413, description = "More events in one batch than a minute allows", content_type = "application/problem+json", body = crate::http::problem::Problem),
+              (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn record(
     State(state): State<AppState>,
     caller: Caller,

@@ -28,6 +28,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/webhooks/{name}/redeliver", post(redeliver))
 }
 
+#[utoipa::path(
+    get, path = "/api/webhooks", tag = "webhooks",
+    responses((status = 200, description = "The subscriptions of the caller's tenants, without secrets, and the event types", body = Object))
+)]
 async fn list(State(state): State<AppState>, caller: Caller) -> Result<impl IntoResponse, Problem> {
     let tenants = caller.require(Role::Admin)?.readable_tenants();
     let subscriptions: Vec<_> = visible(&state, tenants.as_deref()).iter().map(public).collect();
@@ -95,6 +99,12 @@ fn receiving_host(url: &str) -> String {
         .unwrap_or_else(|| "an unreadable address".into())
 }
 
+#[utoipa::path(
+    post, path = "/api/webhooks", tag = "webhooks",
+    request_body(content = crate::webhooks::Subscription, description = "A secret is generated when none is given, and shown in this answer only", content_type = "application/json"),
+    responses((status = 201, description = "Subscribed", body = Object), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem),
+              (status = 409, description = "A subscription of that name exists", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn add(State(state): State<AppState>, caller: Caller, request: Request) -> Result<impl IntoResponse, Problem> {
     let principal = caller.require(Role::Admin)?.clone();
     // A key limited to some tenants subscribes for its own tenant only.
@@ -146,6 +156,11 @@ async fn add(State(state): State<AppState>, caller: Caller, request: Request) ->
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
+#[utoipa::path(
+    delete, path = "/api/webhooks/{name}", tag = "webhooks",
+    params(("name" = String, Path, description = "The subscription")),
+    responses((status = 204, description = "Removed"), (status = 404, description = "Not found, or not one of the caller's tenants'", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn remove(
     State(state): State<AppState>,
     caller: Caller,
@@ -185,6 +200,13 @@ struct LogParams {
 
 impl Repeatable for LogParams {}
 
+#[utoipa::path(
+    get, path = "/api/webhooks/deliveries", tag = "webhooks",
+    params(("state" = Option<String>, Query, description = "pending, delivered or dead"),
+           ("subscription" = Option<String>, Query, description = "One subscription's"),
+           ("limit" = Option<usize>, Query, description = "At most this many (100)")),
+    responses((status = 200, description = "The delivery log, newest first, each with its attempts", body = DeliveriesAnswer), (status = 400, description = "Invalid parameters or body: the problem names the field (and line and column where they apply)", content_type = "application/problem+json", body = crate::http::problem::Problem), (status = 404, description = "Not found, or not one of the caller's tenants'", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,
@@ -216,9 +238,19 @@ async fn deliveries(
     let store = state.store.clone();
     let limit = params.limit.unwrap_or(100).min(10_000);
     let log = blocking(move || webhooks::deliveries(&store, params.state.as_deref(), names.as_deref(), limit)).await?;
-    Ok(Json(serde_json::json!({ "deliveries": log })))
+    Ok(Json(DeliveriesAnswer { deliveries: log }))
 }
 
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(super) struct DeliveriesAnswer {
+    deliveries: Vec<webhooks::DeliveryView>,
+}
+
+#[utoipa::path(
+    post, path = "/api/webhooks/{name}/redeliver", tag = "webhooks",
+    params(("name" = String, Path, description = "The subscription")),
+    responses((status = 200, description = "Dead letters put back in the queue: {requeued}", body = Object), (status = 404, description = "Not found, or not one of the caller's tenants'", content_type = "application/problem+json", body = crate::http::problem::Problem))
+)]
 async fn redeliver(
     State(state): State<AppState>,
     caller: Caller,

@@ -333,7 +333,7 @@ impl TagPostings {
 const CACHED_SEGMENTS: usize = 64;
 
 /// A completion of what a user is typing: one per concept.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Suggestion {
     /// The concept.
     pub iri: String,

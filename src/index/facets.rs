@@ -16,7 +16,7 @@ use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 /// The plain fields counted, by their name in the index and the answer.
 const FIELDS: [&str; 3] = ["source", "content_type", "license_type"];
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct Facets {
     pub source: Vec<Bucket>,
     pub content_type: Vec<Bucket>,
@@ -26,14 +26,14 @@ pub struct Facets {
     pub schemes: Vec<SchemeFacet>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct SchemeFacet {
     pub scheme: String,
     /// Most assets first; `broader` lets a UI draw the tree.
     pub concepts: Vec<RolledUp>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct RolledUp {
     pub iri: String,
     pub label: String,
@@ -365,13 +365,13 @@ pub(super) fn schemes(counts: &[(u32, u32)], view: &ConceptView, lang: Option<&s
         .collect()
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Bucket {
     pub value: String,
     pub count: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ConceptBucket {
     pub iri: String,
     pub label: String,

@@ -16,7 +16,7 @@ const EXPIRES_SOON_SECS: i64 = 30 * 24 * 3600;
 
 /// A preview image: `{url, width?, height?}`, stored with the document as
 /// this JSON.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HitPreview {
     pub url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -33,7 +33,7 @@ impl HitPreview {
 }
 
 /// A label a result card shows as it is.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Badge {
     /// Cleared for editorial use only.
@@ -96,7 +96,7 @@ pub(super) fn in_language<'d>(
 }
 
 /// A passage of one field of an asset with the query's words marked.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Highlight {
     /// `title`, `description` or `text` (keywords, or text of several fields).
     pub field: &'static str,

@@ -124,7 +124,7 @@ const DEFAULT_FACET_LIMIT: usize = 20;
 
 /// Which of the query's words the text must contain (query syntax can
 /// say otherwise: `a OR b`, `+a b`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Words {
     /// Every word: what a search box asks.
@@ -170,7 +170,7 @@ impl Sort {
 }
 
 /// A concept the query resolved to: the UI shows these as chips.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ResolvedConcept {
     pub iri: String,
     /// Its prefLabel in the asked language (else English, else any).
@@ -184,7 +184,7 @@ pub struct ResolvedConcept {
     pub corrected: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     /// The asset id as ingested.
     pub id: String,
@@ -234,14 +234,14 @@ pub struct Hit {
 }
 
 /// A concept a hit matched through, as a UI shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HitConcept {
     pub iri: String,
     /// Its prefLabel in the asked language (else English, else any).
     pub label: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchAnswer {
     /// The store generation the index reflected when it answered.
     pub generation: Option<u64>,

@@ -11,13 +11,13 @@ use tantivy::query::{BooleanQuery, FuzzyTermQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Term, Value};
 use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, TantivyError, TERMINATED};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SuggestAnswer {
     pub concepts: Vec<Suggestion>,
     pub assets: Vec<TitleSuggestion>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TitleSuggestion {
     pub id: String,
     pub title: String,

@@ -29,7 +29,7 @@ pub struct TagRequest {
     pub tenants: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Tag {
     pub iri: String,
     /// The prefLabel in the text's language (else English, else any).

@@ -7,7 +7,7 @@ use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, Triple};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AssetView {
     pub id: String,
     pub iri: String,
@@ -25,7 +25,7 @@ pub struct AssetView {
     pub clearance: ClearanceSummary,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Licence {
     /// The ODRL rule's IRI: the `source` of clearance reasons.
     pub rule: String,
@@ -41,7 +41,7 @@ pub struct Licence {
     pub active: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ClearanceSummary {
     /// Cleared now for a context that constrains nothing but the moment.
     pub cleared_now: bool,
@@ -56,7 +56,7 @@ pub struct ClearanceSummary {
     pub reasons: Vec<crate::rights::Reason>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Downloads {
     pub used: u32,
     pub allowed: u32,

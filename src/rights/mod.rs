@@ -274,13 +274,13 @@ impl Context {
 }
 
 /// The answer with its reasons.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Clearance {
     pub cleared: bool,
     pub reasons: Vec<Reason>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Reason {
     /// `admitted`, `cancelled`, `editorial-only`, `downloads-exhausted`,
     /// `restricted`, `exclusive-rights-out`, `holdback`, `no-grant`,

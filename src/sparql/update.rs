@@ -79,7 +79,7 @@ impl ProtocolDataset {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct UpdateReport {
     #[serde(flatten)]
     pub receipt: Receipt,

@@ -70,7 +70,7 @@ pub struct Change {
 }
 
 /// What one graph gained and lost in a commit.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct GraphDelta {
     /// The graph's IRI, or [`graphs::DEFAULT`] for the default graph.
     pub graph: String,
@@ -80,7 +80,7 @@ pub struct GraphDelta {
 }
 
 /// The outcome of a write.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Receipt {
     /// The generation after the write (unchanged when nothing changed).
     pub generation: u64,
@@ -88,6 +88,7 @@ pub struct Receipt {
     pub changed: bool,
     pub graphs: Vec<GraphDelta>,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub committed_at: OffsetDateTime,
 }
 

@@ -73,7 +73,7 @@ impl Snapshot {
     }
 }
 
-#[derive(Debug, Default, Serialize, PartialEq)]
+#[derive(Debug, Default, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct TaxonomyDiff {
     pub added: Vec<ConceptRef>,
     pub removed: Vec<ConceptRef>,
@@ -82,14 +82,14 @@ pub struct TaxonomyDiff {
     pub moved: Vec<Moved>,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ConceptRef {
     pub iri: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Relabelled {
     pub iri: String,
     /// prefLabel per language before and after ("" for no language).
@@ -97,7 +97,7 @@ pub struct Relabelled {
     pub after: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Moved {
     pub iri: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -35,7 +35,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PushMode {
     /// The push is the whole new version of the project.
@@ -56,7 +56,7 @@ pub struct Push {
     pub tenant: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PushReport {
     pub project: String,
     pub mode: PushMode,
@@ -72,7 +72,7 @@ pub struct PushReport {
     pub delta: Vec<GraphDelta>,
 }
 
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Serialize, Default, utoipa::ToSchema)]
 pub struct Counts {
     pub triples: usize,
     pub derived_triples: usize,

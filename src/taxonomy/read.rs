@@ -11,7 +11,7 @@ use oxigraph::model::{NamedNode, NamedNodeRef, Term};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Serialize, Default, utoipa::ToSchema)]
 pub struct ProjectSummary {
     pub id: String,
     pub version: String,
@@ -26,7 +26,7 @@ pub struct ProjectSummary {
     pub schemes: Vec<SchemeSummary>,
 }
 
-#[derive(Debug, Serialize, Default, Clone)]
+#[derive(Debug, Serialize, Default, Clone, utoipa::ToSchema)]
 pub struct SchemeSummary {
     pub iri: String,
     /// Title per language ("" for none).
@@ -185,7 +185,7 @@ fn summarise(rows: &[(Term, NamedNode, Term)]) -> ProjectSummary {
 }
 
 /// A concept with everything a UI or a tagging client needs to show it.
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Serialize, Default, utoipa::ToSchema)]
 pub struct ConceptDetail {
     pub iri: String,
     pub projects: Vec<String>,
@@ -205,7 +205,7 @@ pub struct ConceptDetail {
 }
 
 /// A reference to another concept or scheme, with its label in the asked language.
-#[derive(Debug, Serialize, Default, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Serialize, Default, Clone, PartialEq, Eq, PartialOrd, Ord, utoipa::ToSchema)]
 pub struct Linked {
     pub iri: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -90,7 +90,7 @@ pub struct Recording<'a> {
 }
 
 /// What happened to one event of a batch.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EventOutcome {
     pub index: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -111,7 +111,7 @@ pub struct EventOutcome {
     pub field: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, utoipa::ToSchema)]
 pub struct UsageReport {
     pub events: usize,
     pub recorded: usize,

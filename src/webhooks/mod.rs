@@ -336,7 +336,7 @@ pub fn record(store: &Store, outcomes: &[(Delivery, Outcome)], retry: Retry, now
 }
 
 /// A delivery as the delivery log shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DeliveryView {
     pub subscription: String,
     pub event_id: String,
@@ -351,7 +351,7 @@ pub struct DeliveryView {
     pub log: Vec<AttemptView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttemptView {
     pub at: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::RwLock;
 
 /// Where events go.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Subscription {
     pub name: String,
