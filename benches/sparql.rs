@@ -18,6 +18,9 @@
 //! ratio; overall the geometric mean of the ratios. Then each named report
 //! runs through `GET /api/reports/{name}`, median of its rounds.
 //!
+//! Last, the same queries scoped to a tenant against unscoped (see
+//! [`scoped_against_unscoped`]).
+//!
 //! `OXIGRAPH=/path/to/oxigraph cargo bench --bench sparql`; without
 //! `OXIGRAPH` only the reports are timed. The oxigraph CLI 0.5.13 is the
 //! `oxigraph-0.5.13.data/scripts/oxigraph` file of the PyPI wheel
@@ -86,6 +89,51 @@ fn main() {
         println!("side by side with oxigraph: skipped, set OXIGRAPH to the oxigraph CLI binary");
     }
     runtime.block_on(time_reports(&client, &ours, rounds.min(5)));
+    let mut queries = side_by_side_queries(assets);
+    if std::env::var_os("ASSETGRAPH_BENCH_OTHER_TENANT").is_some() {
+        // Another tenant's graph: scoped queries now run over the list of
+        // the caller's graphs. Only the cheap queries: over a list of a
+        // hundred thousand graphs the others take minutes.
+        another_tenant(&store);
+        let cheap = [
+            "count assets",
+            "concept by label",
+            "one asset's record",
+            "titles containing a word",
+        ];
+        queries.retain(|(name, _)| cheap.contains(&name.as_str()));
+    }
+    runtime.block_on(scoped_against_unscoped(&client, &ours, &queries, rounds.min(5)));
+}
+
+/// A graph of tenant `other`, written through the write path (for good:
+/// the audit trail keeps the tenant, so this store's scoped queries stay
+/// on the slow path afterwards).
+fn another_tenant(store: &Store) {
+    let graph = NamedNode::new_unchecked("urn:bench:other-tenant");
+    let triple = Triple::new(
+        graph.clone(),
+        rdfs::LABEL,
+        Literal::new_simple_literal("another tenant's note"),
+    );
+    store
+        .write(|_| {
+            Ok((
+                Change {
+                    actor: "bench".into(),
+                    operation: "bench.other-tenant".into(),
+                    tenant: "other".into(),
+                    note: None,
+                    writes: vec![GraphWrite::Merge {
+                        graph: graph.clone(),
+                        kind: "bench",
+                        triples: vec![triple.clone()],
+                    }],
+                },
+                (),
+            ))
+        })
+        .unwrap();
 }
 
 /// One usage event per asset on average and a purchase for every other
@@ -423,6 +471,47 @@ async fn side_by_side(
         (log_ratios / queries.len() as f64).exp(),
         queries.len()
     );
+}
+
+/// The cost of tenant scoping: each query as a caller limited to the
+/// tenant that owns the data (`?tenant=default`) against the same query
+/// unscoped (the union of all graphs). While no other tenant holds
+/// anything the scoped caller reads the union too; with
+/// `ASSETGRAPH_BENCH_OTHER_TENANT` set, a graph of another tenant is
+/// written first, and the scoped dataset is the list of the caller's
+/// graphs.
+async fn scoped_against_unscoped(
+    client: &reqwest::Client,
+    ours: &Endpoint,
+    queries: &[(String, String)],
+    rounds: usize,
+) {
+    let scoped = format!("{}?tenant=default", ours.query);
+    println!("scoped (?tenant=default) against unscoped, {rounds} rounds, median ms:");
+    println!(
+        "  {:<45} {:>10} {:>10} {:>7}  rows",
+        "query", "unscoped", "scoped", "ratio"
+    );
+    for (name, text) in queries {
+        let mut times = (Vec::new(), Vec::new());
+        let mut sizes = (0, 0);
+        let started = Instant::now();
+        while times.0.len() < rounds && (times.0.len() < 2 || started.elapsed() < SLOW) {
+            let (ms, rows) = timed_query(client, &ours.query, text).await;
+            times.0.push(ms);
+            sizes.0 = rows;
+            let (ms, rows) = timed_query(client, &scoped, text).await;
+            times.1.push(ms);
+            sizes.1 = rows;
+        }
+        let (a, b) = (median(&mut times.0), median(&mut times.1));
+        println!(
+            "  {name:<45} {a:>10.2} {b:>10.2} {:>6.2}x  {} / {}",
+            b / a,
+            sizes.0,
+            sizes.1
+        );
+    }
 }
 
 /// Milliseconds until the whole answer is read, and its rows (solutions,

@@ -38,7 +38,8 @@ pub fn install(store: &Store) -> Result<Receipt> {
     store.apply(Change {
         actor: "system".into(),
         operation: "ontology.install".into(),
-        tenant: crate::store::DEFAULT_TENANT.into(),
+        // Every tenant reads them.
+        tenant: crate::auth::SHARED_TENANT.into(),
         note: Some(format!("assetgraph {}", env!("CARGO_PKG_VERSION"))),
         writes,
     })

@@ -251,8 +251,13 @@ pub mod graphs {
     pub(crate) const OUTBOX: &str = "urn:assetgraph:graph:outbox";
     /// The connectors' cursors.
     pub(crate) const CONNECTORS: &str = "urn:assetgraph:graph:connectors";
-    /// Usage events (append-only).
+    /// Usage events (append-only) recorded for the `default` tenant.
     pub const USAGE: &str = "urn:assetgraph:graph:usage";
+    /// Prefix of the usage graphs of the other tenants: each tenant's
+    /// events are its own graph, which its analysts' queries read.
+    pub(crate) const TENANT_USAGE_PREFIX: &str = "urn:assetgraph:tenant-usage:";
+    /// The tenant a key naming none writes for (unless configured).
+    pub(crate) const DEFAULT_TENANT: &str = "default";
     /// Revoked browser tokens.
     pub(crate) const REVOCATIONS: &str = "urn:assetgraph:graph:revocations";
     /// Prefix of the graphs that tally the downloads of one asset.
@@ -265,6 +270,20 @@ pub mod graphs {
     pub(crate) const TERRITORIES: &str = "urn:assetgraph:graph:territories";
     /// The shipped channels, usages, audiences, industries and languages.
     pub(crate) const RIGHTS_VOCABULARIES: &str = "urn:assetgraph:graph:rights-vocabularies";
+
+    /// The usage graph of a tenant's events.
+    pub fn usage_of(tenant: &str) -> String {
+        if tenant == DEFAULT_TENANT {
+            USAGE.to_owned()
+        } else {
+            format!("{TENANT_USAGE_PREFIX}{tenant}")
+        }
+    }
+
+    /// Whether a graph holds usage events.
+    pub(crate) fn is_usage(graph: &str) -> bool {
+        graph == USAGE || graph.starts_with(TENANT_USAGE_PREFIX)
+    }
 
     /// The tally graph of the downloads of an asset (by its graph's IRI).
     pub fn downloads(asset: &str) -> String {
@@ -283,7 +302,8 @@ pub mod graphs {
     /// nor concepts, so the index passes over them (a tally only changes
     /// the rights of its asset).
     pub(crate) fn is_bookkeeping(graph: &str) -> bool {
-        [REGISTRY, AUDIT, USAGE, OUTBOX, CONNECTORS, REVOCATIONS].contains(&graph)
+        [REGISTRY, AUDIT, OUTBOX, CONNECTORS, REVOCATIONS].contains(&graph)
+            || is_usage(graph)
             || graph.starts_with(DOWNLOADS_PREFIX)
     }
 

@@ -185,7 +185,12 @@ const CASES: &[Case] = &[
     ),
     ("GET", "/api/reports/licensing-spend-by-provider", "", ""),
     ("GET", "/api/reports/taxonomy-change-history", "", ""),
-    ("GET", "/api/reports/audit-trail-of-asset?asset=brand:b-secret", "", ""),
+    (
+        "GET",
+        "/api/reports/audit-trail-of-asset?asset=urn%3Aassetgraph%3Aasset%3Abrand%3Ab-secret",
+        "",
+        "",
+    ),
     (
         "POST",
         "/api/usage",
@@ -457,6 +462,33 @@ async fn a_tenant_sees_its_own_and_the_shared_data() {
     assert!(answer.contains("a-hook") && answer.contains("brand:a-cup"), "{answer}");
     let (_, answer) = get("a-reader", "/api/alerts/expiring?within=P60D").await;
     assert!(answer.contains("brand:a-cup"), "{answer}");
+
+    // Its analysts query its own usage events, in its own usage graph;
+    // the operator sees every tenant's.
+    let use_of_a = r#"[{"asset": "brand:a-cup", "user": "cup-user", "action": "view", "territory": "DE"}]"#;
+    let (status, answer) = send(&client, base, "a-editor", ("POST", "/api/usage", JSON, use_of_a)).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let events = "PREFIX ag: <https://w3id.org/assetgraph/ns#> SELECT ?g ?e WHERE { GRAPH ?g { ?e a ag:UsageEvent } }";
+    let (_, answer) = send(&client, base, "a-analyst", ("POST", "/sparql", QUERY, events)).await;
+    let rows: Value = serde_json::from_str(&answer).unwrap();
+    let graphs: Vec<&str> = rows["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["g"]["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(graphs, ["urn:assetgraph:tenant-usage:a"], "{answer}");
+    let (_, answer) = send(&client, base, "operator", ("POST", "/sparql", QUERY, events)).await;
+    assert!(
+        answer.contains("tenant-usage:a") && answer.contains("tenant-usage:b"),
+        "{answer}"
+    );
+    let (_, answer) = get(
+        "a-analyst",
+        "/api/reports/audit-trail-of-asset?asset=urn%3Aassetgraph%3Aasset%3Abrand%3Aa-cup",
+    )
+    .await;
+    assert!(answer.contains("cup-user"), "{answer}");
 
     // Only an admin writes for the shared tenant.
     let (status, answer) = send(

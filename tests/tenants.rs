@@ -343,3 +343,28 @@ async fn sparql_and_the_graph_store_see_only_the_callers_graphs() {
         assert_eq!(response.status(), status, "{graph}");
     }
 }
+
+#[tokio::test]
+async fn a_key_holding_every_tenant_reads_the_union_and_stops_when_another_tenant_arrives() {
+    let server = start_server(config()).await;
+    let client = Client::new();
+    let base = &server.base;
+    ingest(&client, base, "a-editor", "brand:a-cup", "Paper cup of A").await;
+    let titles = "SELECT ?t WHERE { ?s <http://purl.org/dc/terms/title> ?t }";
+    // Only tenant A (and the shared vocabularies) hold anything: A's
+    // analyst reads the union, as fast as an unscoped key.
+    assert_eq!(
+        column(&select(&client, base, "a-analyst", titles, &[]).await, "t"),
+        ["Paper cup of A"]
+    );
+    // Another tenant writes: from that commit on, A's dataset is cut down.
+    ingest(&client, base, "b-editor", "brand:b-cup", "Paper cup of B").await;
+    assert_eq!(
+        column(&select(&client, base, "a-analyst", titles, &[]).await, "t"),
+        ["Paper cup of A"]
+    );
+    assert_eq!(
+        column(&select(&client, base, "everyone", titles, &[]).await, "t"),
+        ["Paper cup of A", "Paper cup of B"]
+    );
+}

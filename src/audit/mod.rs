@@ -81,7 +81,7 @@ pub struct Entry {
 /// The timeline of the window, oldest first.
 pub fn timeline(store: &Store, window: &Window) -> Result<Vec<Entry>> {
     let mut entries = match &window.asset {
-        Some(id) => of_asset(store, id)?,
+        Some(id) => of_asset(store, id, window.tenants.as_deref())?,
         None => everything(store, window)?,
     };
     entries.retain(|e| window.from.is_none_or(|from| e.unix >= from) && window.to.is_none_or(|to| e.unix < to));
@@ -90,7 +90,7 @@ pub fn timeline(store: &Store, window: &Window) -> Result<Vec<Entry>> {
     Ok(entries)
 }
 
-fn of_asset(store: &Store, id: &str) -> Result<Vec<Entry>> {
+fn of_asset(store: &Store, id: &str, tenants: Option<&[String]>) -> Result<Vec<Entry>> {
     let asset = crate::rdf::asset_iri(id);
     let mut entries = changes_to(store, asset.as_ref(), "record")?;
     if entries.is_empty() && !store.db().contains_named_graph(&asset)? {
@@ -104,7 +104,8 @@ fn of_asset(store: &Store, id: &str) -> Result<Vec<Entry>> {
     for project in projects_of_concepts(store, &asset)? {
         entries.extend(changes_to(store, project.as_ref(), "taxonomy")?);
     }
-    entries.extend(uses_of(store, asset.as_ref())?);
+    let sees = Visibility { store, tenants };
+    entries.extend(uses_of(store, asset.as_ref(), &sees)?);
     Ok(entries)
 }
 
@@ -165,14 +166,16 @@ fn everything(store: &Store, window: &Window) -> Result<Vec<Entry>> {
             }
         }
     }
-    let usage = graph(graphs::USAGE);
     let mut uses = 0;
-    for quad in db.quads_for_pattern(None, Some(rdf::TYPE), Some(ag::USAGE_EVENT.into()), Some(usage)) {
-        if let NamedOrBlankNodeRef::NamedNode(event) = quad?.subject.as_ref() {
-            if !sees.use_of(event)? {
-                continue;
-            }
-            if let Some(entry) = use_entry(store, event)? {
+    for quad in db.quads_for_pattern(None, Some(rdf::TYPE), Some(ag::USAGE_EVENT.into()), None) {
+        let quad = quad?;
+        let (NamedOrBlankNodeRef::NamedNode(event), GraphNameRef::NamedNode(usage)) =
+            (quad.subject.as_ref(), quad.graph_name.as_ref())
+        else {
+            continue;
+        };
+        if graphs::is_usage(usage.as_str()) && sees.use_in(usage)? {
+            if let Some(entry) = use_entry(store, event, usage)? {
                 entries.push(entry);
                 uses += 1;
             }
@@ -222,15 +225,9 @@ impl Visibility<'_> {
         }
     }
 
-    /// A use of an asset one of the tenants holds.
-    fn use_of(&self, event: NamedNodeRef<'_>) -> Result<bool> {
-        if self.tenants.is_none() {
-            return Ok(true);
-        }
-        match first_object(self.store, event, prov::USED, graph(graphs::USAGE))? {
-            Some(Term::NamedNode(asset)) => self.record(asset.as_ref()),
-            _ => Ok(false),
-        }
+    /// A use recorded for one of the tenants (in its usage graph).
+    fn use_in(&self, usage: NamedNodeRef<'_>) -> Result<bool> {
+        self.record(usage)
     }
 }
 
@@ -312,7 +309,7 @@ fn change_entry(
 fn kind_of_graph(graph: &str) -> &'static str {
     if graph.starts_with(graphs::ASSET_PREFIX) {
         "record"
-    } else if graph == graphs::USAGE || graph.starts_with(graphs::DOWNLOADS_PREFIX) {
+    } else if graphs::is_usage(graph) || graph.starts_with(graphs::DOWNLOADS_PREFIX) {
         "usage-report"
     } else {
         "change"
@@ -367,27 +364,31 @@ fn approvals_of(store: &Store, record: NamedNodeRef<'_>) -> Result<Vec<Entry>> {
     Ok(entries)
 }
 
-/// The uses of an asset.
-fn uses_of(store: &Store, asset: NamedNodeRef<'_>) -> Result<Vec<Entry>> {
-    let usage = graph(graphs::USAGE);
+/// The uses of an asset that the caller sees: those its tenants recorded.
+fn uses_of(store: &Store, asset: NamedNodeRef<'_>, sees: &Visibility<'_>) -> Result<Vec<Entry>> {
     let mut entries = Vec::new();
     for quad in store
         .db()
-        .quads_for_pattern(None, Some(prov::USED), Some(asset.into()), Some(usage))
+        .quads_for_pattern(None, Some(prov::USED), Some(asset.into()), None)
     {
-        if let NamedOrBlankNodeRef::NamedNode(event) = quad?.subject.as_ref() {
-            entries.extend(use_entry(store, event)?);
+        let quad = quad?;
+        let (NamedOrBlankNodeRef::NamedNode(event), GraphNameRef::NamedNode(usage)) =
+            (quad.subject.as_ref(), quad.graph_name.as_ref())
+        else {
+            continue;
+        };
+        if graphs::is_usage(usage.as_str()) && sees.use_in(usage)? {
+            entries.extend(use_entry(store, event, usage)?);
         }
     }
     Ok(entries)
 }
 
-fn use_entry(store: &Store, event: NamedNodeRef<'_>) -> Result<Option<Entry>> {
-    let usage = graph(graphs::USAGE);
+fn use_entry(store: &Store, event: NamedNodeRef<'_>, usage: NamedNodeRef<'_>) -> Result<Option<Entry>> {
     let mut facts: Vec<(String, Term)> = Vec::new();
     for quad in store
         .db()
-        .quads_for_pattern(Some(event.into()), None, None, Some(usage))
+        .quads_for_pattern(Some(event.into()), None, None, Some(usage.into()))
     {
         let quad = quad?;
         facts.push((quad.predicate.into_string(), quad.object));
@@ -406,7 +407,7 @@ fn use_entry(store: &Store, event: NamedNodeRef<'_>) -> Result<Option<Entry>> {
         return Ok(None);
     };
     let who = match facts.iter().find(|(p, _)| p == prov::WAS_ASSOCIATED_WITH.as_str()) {
-        Some((_, Term::NamedNode(user))) => label(store, user.as_ref(), usage)?,
+        Some((_, Term::NamedNode(user))) => label(store, user.as_ref(), usage.into())?,
         _ => None,
     };
     let context: Vec<String> = (crate::rights::DIMENSIONS.iter())

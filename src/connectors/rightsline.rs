@@ -546,8 +546,9 @@ pub async fn export_usage(context: &Context, settings: &Settings, from: i64, to:
             "[connectors.rightsline] names no usage_template_id: the table template of usage records",
         )
     })?;
+    let usage = graphs_usage_of(context);
     let totals = context
-        .blocking(move |store| usage_by_catalog_item(store, from, to))
+        .blocking(move |store| usage_by_catalog_item(store, &usage, from, to))
         .await?;
     let client = Client::new(context, settings)?;
     let fields = &settings.usage_fields;
@@ -569,14 +570,25 @@ pub async fn export_usage(context: &Context, settings: &Settings, from: i64, to:
     Ok(totals.len())
 }
 
-/// Per Rightsline catalog item id: uses in the window, and those outside the terms.
-fn usage_by_catalog_item(store: &crate::store::Store, from: i64, to: i64) -> Result<Vec<(i64, (u64, u64))>> {
+/// The usage graph of the tenant the connectors act for.
+fn graphs_usage_of(context: &Context) -> oxigraph::model::NamedNode {
+    oxigraph::model::NamedNode::new_unchecked(crate::vocab::graphs::usage_of(&context.settings.default_tenant))
+}
+
+/// Per Rightsline catalog item id: uses in `usage` in the window, and
+/// those outside the terms.
+fn usage_by_catalog_item(
+    store: &crate::store::Store,
+    usage: &oxigraph::model::NamedNode,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, (u64, u64))>> {
     const USES: &str = "PREFIX ag: <https://w3id.org/assetgraph/ns#> PREFIX prov: <http://www.w3.org/ns/prov#>
-         SELECT ?asset (COUNT(?e) AS ?uses) (SUM(IF(?within, 0, 1)) AS ?outside) ?from ?to WHERE {
-           GRAPH <urn:assetgraph:graph:usage> { ?e prov:used ?asset ; prov:startedAtTime ?at ; ag:withinTerms ?within }
+         SELECT ?asset (COUNT(?e) AS ?uses) (SUM(IF(?within, 0, 1)) AS ?outside) ?from ?to ?usage WHERE {
+           GRAPH ?usage { ?e prov:used ?asset ; prov:startedAtTime ?at ; ag:withinTerms ?within }
            FILTER(STRSTARTS(STR(?asset), \"urn:assetgraph:asset:rightsline:catalog-item:\"))
            FILTER(?at >= ?from && ?at < ?to)
-         } GROUP BY ?asset ?from ?to ORDER BY ?asset";
+         } GROUP BY ?asset ?from ?to ?usage ORDER BY ?asset";
     let at = |seconds: i64| -> oxigraph::model::Term {
         oxigraph::model::Literal::new_typed_literal(
             crate::rdf::time::rfc3339(seconds),
@@ -584,7 +596,7 @@ fn usage_by_catalog_item(store: &crate::store::Store, from: i64, to: i64) -> Res
         )
         .into()
     };
-    let bindings = [("from", at(from)), ("to", at(to))];
+    let bindings = [("from", at(from)), ("to", at(to)), ("usage", usage.clone().into())];
     let number = |term: &Option<oxigraph::model::Term>| match term {
         Some(oxigraph::model::Term::Literal(l)) => l.value().parse::<u64>().unwrap_or(0),
         _ => 0,

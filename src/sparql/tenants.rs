@@ -3,8 +3,9 @@
 //! vocabularies. The dataset of its query — the union default graph,
 //! `FROM`, `FROM NAMED`, `default-graph-uri`, `named-graph-uri`, and so
 //! `GRAPH ?g` — is cut down to those graphs, so no pattern reaches another
-//! tenant's. The service's own graphs (the audit trail, usage events, the
-//! outbox, the registry) hold every tenant's entries and are left out.
+//! tenant's. Each tenant's usage events are in its own graph, which it
+//! reads; the service's own graphs (the audit trail, the outbox, the
+//! registry) hold every tenant's entries and are left out.
 
 use crate::error::Result;
 use crate::vocab::{ag, graphs};
@@ -18,6 +19,18 @@ const SHIPPED_KIND: &str = "ontology";
 
 /// The prefix of the graphs the service keeps for all tenants at once.
 const SERVICE_GRAPHS: &str = "urn:assetgraph:graph:";
+
+/// Whether `tenants` may read everything: no other tenant has ever held
+/// a graph or made a change here (a single-tenant install with scoped
+/// keys, or a key holding every tenant). Its dataset then needs no cutting
+/// down, which at a million graphs is the difference between a query
+/// over the union and one over a list of a million graphs.
+pub(crate) fn sees_every_tenant(store: &crate::store::Store, tenants: &[String]) -> Result<bool> {
+    Ok(store
+        .tenants_present()?
+        .iter()
+        .all(|t| t == crate::auth::SHARED_TENANT || tenants.contains(t)))
+}
 
 /// The graphs `tenants` may read.
 pub(crate) fn readable_graphs(store: &crate::store::Store, tenants: &[String]) -> Result<Vec<NamedNode>> {
@@ -38,6 +51,11 @@ pub(crate) fn readable_graphs(store: &crate::store::Store, tenants: &[String]) -
         owned_by(ag::TENANT, NamedNode::new_unchecked(graphs::tenant(tenant)).into())?;
     }
     owned_by(ag::GRAPH_KIND, Literal::new_simple_literal(SHIPPED_KIND).into())?;
+    // The default tenant's usage events keep the graph they always had,
+    // among the service's own; every other tenant's have a graph of its own.
+    if tenants.iter().any(|t| t == graphs::DEFAULT_TENANT) {
+        readable.push(NamedNode::new_unchecked(graphs::USAGE));
+    }
     readable.sort_unstable();
     readable.dedup();
     Ok(readable)

@@ -217,8 +217,10 @@ impl<'a> Scratch<'a> {
                 .filter(|u| !u.is_empty())
                 .map(ProtocolDataset::specification),
             readable: match &request.tenants {
-                Some(tenants) => Some(super::tenants::readable_graphs(view.store(), tenants)?),
-                None => None,
+                Some(tenants) if !super::tenants::sees_every_tenant(view.store(), tenants)? => {
+                    Some(super::tenants::readable_graphs(view.store(), tenants)?)
+                }
+                _ => None,
             },
             stop: request.stop.clone(),
         };

@@ -49,7 +49,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// The tenant that owns graphs when no tenant is configured.
-pub(crate) const DEFAULT_TENANT: &str = "default";
+pub(crate) const DEFAULT_TENANT: &str = graphs::DEFAULT_TENANT;
 
 /// The store as the layers above read it: oxigraph's read operations and
 /// query evaluation, and nothing that writes. Writing through it does not
@@ -118,6 +118,11 @@ pub struct Store {
     listeners: RwLock<Vec<Arc<dyn ChangeListener>>>,
     bulk_threshold: usize,
     markers: markers::MarkerFilters,
+    /// The tenants any graph was registered for or any change was made
+    /// for (a superset: a tenant stays once its last graph is dropped),
+    /// read from the registry and the audit trail the first time it is
+    /// asked for.
+    tenants_present: RwLock<Option<std::collections::BTreeSet<String>>>,
 }
 
 impl Store {
@@ -149,7 +154,46 @@ impl Store {
             // Where the bulk loader overtakes a transaction, with margin (see above).
             bulk_threshold: 4_096,
             markers: Default::default(),
+            tenants_present: RwLock::new(None),
         })
+    }
+
+    /// Every tenant that holds, or held, a graph.
+    pub(crate) fn tenants_present(&self) -> Result<std::collections::BTreeSet<String>> {
+        if let Some(known) = self.tenants_present.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            return Ok(known.clone());
+        }
+        let registry = NamedNodeRef::new_unchecked(graphs::REGISTRY);
+        let prefix = graphs::tenant("");
+        let audit = NamedNodeRef::new_unchecked(graphs::AUDIT);
+        let mut known = std::collections::BTreeSet::new();
+        for graph in [registry, audit] {
+            for quad in self
+                .db
+                .quads_for_pattern(None, Some(ag::TENANT), None, Some(graph.into()))
+            {
+                if let Term::NamedNode(tenant) = quad?.object {
+                    known.extend(tenant.as_str().strip_prefix(prefix.as_str()).map(str::to_owned));
+                }
+            }
+        }
+        let mut cache = self.tenants_present.write().unwrap_or_else(|p| p.into_inner());
+        // A commit may have added one while the registry was read.
+        if let Some(added) = cache.as_ref() {
+            known.extend(added.iter().cloned());
+        }
+        *cache = Some(known.clone());
+        Ok(known)
+    }
+
+    /// Records that a change is made for `tenant`, before it is visible.
+    fn note_tenant(&self, tenant: &str) {
+        let mut cache = self.tenants_present.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(known) = cache.as_mut() {
+            if !known.contains(tenant) {
+                known.insert(tenant.to_owned());
+            }
+        }
     }
 
     pub fn path(&self) -> &Path {

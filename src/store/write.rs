@@ -422,6 +422,7 @@ impl Store {
         let audit_quads = audit::entry(&change, generation, started, ended, &summary);
         self.check_owners(&change.tenant, &deltas)?;
         let (registry_added, registry_removed) = self.registry_changes(&change.tenant, &deltas)?;
+        self.note_tenant(&change.tenant);
 
         let bulk = deltas.iter().all(|d| d.removed.is_empty() && !d.dropped)
             && registry_removed.is_empty()
@@ -481,6 +482,7 @@ impl Store {
         let started = OffsetDateTime::now_utc();
         let generation = self.generation() + 1;
         let audit_quads = audit::entry(&change, generation, started, started, &[]);
+        self.note_tenant(&change.tenant);
         self.commit_transaction(&[], Vec::new(), Vec::new(), audit_quads)?;
         Ok(self.committed(&change, generation, Vec::new(), started))
     }

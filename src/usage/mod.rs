@@ -4,7 +4,9 @@
 //!
 //! # Model
 //! One `ag:UsageEvent` (a `prov:Activity`) per event, in the append-only
-//! usage graph `urn:assetgraph:graph:usage`:
+//! usage graph of the recording tenant (`urn:assetgraph:graph:usage` for
+//! `default`, `urn:assetgraph:tenant-usage:{tenant}` for the others, so
+//! that each tenant's analysts query their own):
 //!
 //! ```turtle
 //! <urn:assetgraph:usage:EVENT> a ag:UsageEvent ;
@@ -143,7 +145,7 @@ pub fn record(
     how: &Recording<'_>,
 ) -> Result<UsageReport> {
     let (receipt, outcomes) = store.write(|view| {
-        let mut batch = Batch::default();
+        let mut batch = Batch::new(NamedNode::new_unchecked(graphs::usage_of(how.tenant)));
         let outcomes = batch.take_all(view, events, rights, how)?;
         let change = Change {
             actor: how.actor.to_owned(),
@@ -179,8 +181,9 @@ impl UsageReport {
 }
 
 /// The events of a batch being decided, and what they will write.
-#[derive(Default)]
 struct Batch {
+    /// The recording tenant's usage graph.
+    graph: NamedNode,
     recorded: usize,
     usage: Vec<Triple>,
     /// Per asset with a download limit: the downloads of this batch.
@@ -190,6 +193,20 @@ struct Batch {
     users: HashSet<String>,
     /// Rights looked up in this batch, per asset.
     rights: HashMap<NamedNode, Option<AssetRights>>,
+}
+
+impl Batch {
+    fn new(graph: NamedNode) -> Self {
+        Batch {
+            graph,
+            recorded: 0,
+            usage: Vec::new(),
+            downloads: HashMap::new(),
+            names: HashSet::new(),
+            users: HashSet::new(),
+            rights: HashMap::new(),
+        }
+    }
 }
 
 /// An event that passed its checks, ready to be decided.
@@ -305,7 +322,10 @@ impl Batch {
         let name = event_iri(&event, at);
         let id = name.as_str().trim_start_matches(EVENT_PREFIX).to_owned();
         let duplicate = !self.names.insert(name.clone())
-            || view.mentions_by_marker(usage_graph(), &Triple::new(name.clone(), rdf::TYPE, ag::USAGE_EVENT))?;
+            || view.mentions_by_marker(
+                self.graph.as_ref().into(),
+                &Triple::new(name.clone(), rdf::TYPE, ag::USAGE_EVENT),
+            )?;
         if duplicate {
             return Ok(EventOutcome::duplicate(index, id));
         }
@@ -330,7 +350,7 @@ impl Batch {
         if self.users.insert(event.user.clone()) {
             let user = user_iri(&event.user);
             let agent = Triple::new(user.clone(), rdf::TYPE, prov::AGENT);
-            if !view.mentions_by_marker(usage_graph(), &agent)? {
+            if !view.mentions_by_marker(self.graph.as_ref().into(), &agent)? {
                 self.usage.push(agent);
                 self.usage
                     .push(Triple::new(user, rdfs::LABEL, Literal::new_simple_literal(&event.user)));
@@ -343,7 +363,7 @@ impl Batch {
 
     fn into_writes(self) -> Vec<GraphWrite> {
         let mut writes = vec![GraphWrite::Merge {
-            graph: NamedNode::new_unchecked(graphs::USAGE),
+            graph: self.graph,
             kind: "usage",
             triples: self.usage,
         }];
@@ -360,10 +380,6 @@ impl Batch {
         }
         writes
     }
-}
-
-fn usage_graph() -> oxigraph::model::GraphNameRef<'static> {
-    oxigraph::model::NamedNodeRef::new_unchecked(graphs::USAGE).into()
 }
 
 /// How far ahead of the service's clock an event may be dated.

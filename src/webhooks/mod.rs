@@ -161,7 +161,8 @@ pub(crate) fn enqueue_with_states(
         let change = Change {
             actor: "scheduler".into(),
             operation: "webhooks.enqueue".into(),
-            tenant: crate::store::DEFAULT_TENANT.into(),
+            // The outbox is the service's, for every tenant.
+            tenant: crate::auth::SHARED_TENANT.into(),
             note: Some(format!("{} event(s)", enqueued.len())),
             writes: vec![outbox_patch(remove, add)],
         };
@@ -326,7 +327,8 @@ pub fn record(store: &Store, outcomes: &[(Delivery, Outcome)], retry: Retry, now
         let change = Change {
             actor: "webhooks".into(),
             operation: "webhooks.deliver".into(),
-            tenant: crate::store::DEFAULT_TENANT.into(),
+            // The outbox is the service's, for every tenant.
+            tenant: crate::auth::SHARED_TENANT.into(),
             note: Some(format!("{} attempt(s)", outcomes.len())),
             writes: vec![outbox_patch(remove, add)],
         };
@@ -439,7 +441,8 @@ pub fn redeliver(store: &Store, subscription: &str, now: i64, actor: &str) -> Re
         let change = Change {
             actor: actor.to_owned(),
             operation: "webhooks.redeliver".into(),
-            tenant: crate::store::DEFAULT_TENANT.into(),
+            // The outbox is the service's, for every tenant.
+            tenant: crate::auth::SHARED_TENANT.into(),
             note: Some(format!("{} dead letter(s) of {subscription} requeued", dead.len())),
             writes: vec![outbox_patch(remove, add)],
         };
