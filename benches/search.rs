@@ -17,7 +17,9 @@
 //! search issue's scale; default 100,000). `ASSETGRAPH_BENCH_DATA=DIR`
 //! keeps the store and index in DIR: a later run with the same number of
 //! assets skips the ingest (delete DIR/index to time the build again).
-//! Skipped when ../shared is absent.
+//! `ASSETGRAPH_BENCH_TENANT=default` searches as a key limited to that
+//! tenant (the tenant filter in the index on top). Skipped when ../shared
+//! is absent.
 
 mod common;
 
@@ -68,6 +70,14 @@ fn main() {
     // The queries draw from their own generator: the same whether the
     // assets were generated in this run or reused.
     let mut rng = Rng(0x00dd_ba11);
+    // ASSETGRAPH_BENCH_TENANT=default: every search and suggestion as a
+    // key limited to that tenant (the index filter on top of the rest).
+    let tenants = std::env::var("ASSETGRAPH_BENCH_TENANT")
+        .ok()
+        .map(|tenant| vec![tenant, "shared".to_owned()]);
+    if let Some(tenants) = &tenants {
+        println!("as a key limited to {tenants:?}");
+    }
     let territories = Territories::global();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut times = Vec::with_capacity(QUERIES);
@@ -94,6 +104,7 @@ fn main() {
             lang: Some("en".into()),
             limit: 20,
             context: Some(context),
+            tenants: tenants.clone(),
             ..Default::default()
         };
         let started = Instant::now();
@@ -112,7 +123,7 @@ fn main() {
         let (_, label) = &labels[rng.below(labels.len())];
         let prefix: String = label.chars().take(3 + rng.below(4)).collect();
         let started = Instant::now();
-        index.suggest(&prefix, Some("en"), 10, None).unwrap();
+        index.suggest(&prefix, Some("en"), 10, tenants.as_deref()).unwrap();
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     report("suggest", &mut times);

@@ -151,7 +151,7 @@ impl Prepared {
     pub fn write(mut self, store: &Store, format: Format, out: impl Write) -> Result<()> {
         if let Some(tenants) = &self.tenants {
             if !super::tenants::sees_every_tenant(store, tenants)? {
-                let readable = super::tenants::readable_graphs(store, tenants)?;
+                let readable = super::tenants::readable(store, tenants)?;
                 super::tenants::restrict(self.query.dataset_mut(), &readable);
             }
         }

@@ -218,7 +218,7 @@ impl<'a> Scratch<'a> {
                 .map(ProtocolDataset::specification),
             readable: match &request.tenants {
                 Some(tenants) if !super::tenants::sees_every_tenant(view.store(), tenants)? => {
-                    Some(super::tenants::readable_graphs(view.store(), tenants)?)
+                    Some(super::tenants::readable(view.store(), tenants)?.to_vec())
                 }
                 _ => None,
             },
