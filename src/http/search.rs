@@ -69,7 +69,12 @@ async fn search(
     let mut request = request_from(params, principal)?;
     request.tenants = principal.readable_tenants();
     let index = state.index.clone();
-    let answer = blocking(move || index.search(&request)).await?;
+    let store = state.store.clone();
+    let answer = blocking(move || {
+        request.tenants = filtered(&store, request.tenants.take())?;
+        index.search(&request)
+    })
+    .await?;
     Ok(Json(answer))
 }
 
@@ -115,7 +120,12 @@ async fn suggest(
         ));
     }
     let index = state.index.clone();
-    let answer = blocking(move || index.suggest(&q, lang.as_deref(), limit, tenants.as_deref())).await?;
+    let store = state.store.clone();
+    let answer = blocking(move || {
+        let tenants = filtered(&store, tenants)?;
+        index.suggest(&q, lang.as_deref(), limit, tenants.as_deref())
+    })
+    .await?;
     Ok(Json(answer))
 }
 
@@ -164,7 +174,13 @@ async fn tag(
         tenants,
     };
     let index = state.index.clone();
-    let concepts = blocking(move || index.tag(&request)).await?;
+    let store = state.store.clone();
+    let mut request = request;
+    let concepts = blocking(move || {
+        request.tenants = filtered(&store, request.tenants.take())?;
+        index.tag(&request)
+    })
+    .await?;
     Ok(Json(TagAnswer { concepts }))
 }
 
@@ -241,7 +257,7 @@ async fn recommend(
         .filter_map(|(name, value)| Some((name.to_owned(), value?)))
         .collect();
     super::auth::bind_context(principal, &mut context)?;
-    let request = SearchRequest {
+    let mut request = SearchRequest {
         q: brief,
         lang: body.language.as_deref().map(language).transpose()?,
         limit,
@@ -251,8 +267,23 @@ async fn recommend(
         ..Default::default()
     };
     let index = state.index.clone();
-    let answer = blocking(move || index.search(&request)).await?;
+    let store = state.store.clone();
+    let answer = blocking(move || {
+        request.tenants = filtered(&store, request.tenants.take())?;
+        index.search(&request)
+    })
+    .await?;
     Ok(Json(answer))
+}
+
+/// The tenants the index filters on: none when the caller may read every
+/// tenant's assets anyway (no other tenant holds any), which spares the
+/// filter's cost (half a millisecond a search at 100,000 assets).
+fn filtered(store: &crate::store::Store, tenants: Option<Vec<String>>) -> crate::Result<Option<Vec<String>>> {
+    match tenants {
+        Some(tenants) if crate::sparql::tenants::sees_every_tenant(store, &tenants)? => Ok(None),
+        other => Ok(other),
+    }
 }
 
 /// A JSON request body of the shape `expected` describes (for the error).
