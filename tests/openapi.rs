@@ -160,6 +160,14 @@ async fn the_reference_page_loads_nothing_from_another_host() {
             "the page loads from elsewhere: {text}"
         );
     }
+    let missing = client
+        .get(format!("{}/api/docs/no-such-file.js", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let problem: Value = missing.json().await.unwrap();
+    assert_refused(reqwest::StatusCode::NOT_FOUND, &problem, (404, "not-found", None));
     for asset in ["swagger-ui.css", "swagger-ui-bundle.js"] {
         let status = client
             .get(format!("{}/api/docs/{asset}", server.base))

@@ -151,6 +151,23 @@ pub(crate) fn document(public_url: &str) -> Document {
 /// `/openapi.json` and the reference page at `/api/docs`.
 pub(super) fn routes(public_url: &str) -> Router<AppState> {
     Router::from(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/openapi.json", document(public_url)))
+        .layer(axum::middleware::map_response(problem_for_missing_page))
+}
+
+/// The reference page answers a file it does not have with a bare 404;
+/// like every other refusal, it becomes a problem document.
+async fn problem_for_missing_page(response: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if response.status() == axum::http::StatusCode::NOT_FOUND {
+        return super::Problem::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            "the API reference has no such file; open /api/docs/",
+        )
+        .into_response();
+    }
+    response
 }
 
 /// Routes one handler serves under more methods or paths than its
