@@ -138,6 +138,7 @@ fn hostile_queries() -> Vec<(&'static str, String)> {
             "concept",
             "name",
             "challenge",
+            "tenant",
         ]
         .iter()
         .map(|name| format!("{name}={value}"))
