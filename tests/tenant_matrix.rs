@@ -54,6 +54,8 @@ const SHARED_TAXONOMY: &str = "@prefix skos: <http://www.w3.org/2004/02/skos/cor
 /// Every route with the requests that aim at B's data through it.
 const CASES: &[Case] = &[
     ("GET", "/health", "", ""),
+    ("GET", "/", "", ""),
+    ("GET", "/web/assetgraph-search.js", "", ""),
     ("GET", "/api/taxonomies", "", ""),
     ("GET", "/api/taxonomies/b-themes", "", ""),
     ("PUT", "/api/taxonomies/b-themes", TURTLE, A_TAXONOMY),

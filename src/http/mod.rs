@@ -26,6 +26,7 @@ mod taxonomies;
 mod tenant;
 mod tokens;
 mod usage;
+mod web;
 mod webhooks;
 
 pub use problem::Problem;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .merge(connectors::routes())
         .merge(tokens::routes())
         .merge(openapi::routes(&state.config.public_url()))
+        .merge(web::routes())
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         // Multipart bodies are held to the same limit as raw ones.

@@ -122,6 +122,8 @@ pub(crate) const PROBLEM_TYPES: &[(&str, &str)] = &[
         super::connectors::rightsline_usage_export,
         super::tokens::mint,
         super::tokens::revoke,
+        super::web::demo_page,
+        super::web::component,
     ),
     components(schemas(crate::records::AssetView, crate::rights::Clearance)),
     modifiers(&SameHandler, &Shared),
@@ -137,6 +139,7 @@ pub(crate) const PROBLEM_TYPES: &[(&str, &str)] = &[
         (name = "connectors", description = "Source systems: syncs and their notifications"),
         (name = "tokens", description = "Browser tokens (admins mint and revoke)"),
         (name = "operations", description = "Health"),
+        (name = "web", description = "The demo page and the <assetgraph-search> custom element"),
     )
 )]
 struct ApiDoc;
