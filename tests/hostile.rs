@@ -36,6 +36,7 @@ const ROUTES: &[(&str, &str, Takes, &str)] = &[
     ("GET", "/health", Takes::Query, ""),
     ("GET", "/", Takes::Query, ""),
     ("GET", "/web/assetgraph-search.js", Takes::Query, ""),
+    ("GET", "/web/assetgraph-search.classic.js", Takes::Query, ""),
     ("GET", "/api/taxonomies", Takes::Query, "reader"),
     ("GET", "/api/taxonomies/demo", Takes::Query, "reader"),
     ("PUT", "/api/taxonomies/hostile", Takes::Rdf, "editor"),

@@ -56,6 +56,7 @@ const CASES: &[Case] = &[
     ("GET", "/health", "", ""),
     ("GET", "/", "", ""),
     ("GET", "/web/assetgraph-search.js", "", ""),
+    ("GET", "/web/assetgraph-search.classic.js", "", ""),
     ("GET", "/api/taxonomies", "", ""),
     ("GET", "/api/taxonomies/b-themes", "", ""),
     ("PUT", "/api/taxonomies/b-themes", TURTLE, A_TAXONOMY),

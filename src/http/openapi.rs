@@ -124,6 +124,7 @@ pub(crate) const PROBLEM_TYPES: &[(&str, &str)] = &[
         super::tokens::revoke,
         super::web::demo_page,
         super::web::component,
+        super::web::classic_component,
     ),
     components(schemas(crate::records::AssetView, crate::rights::Clearance)),
     modifiers(&SameHandler, &Shared),
