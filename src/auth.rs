@@ -74,7 +74,7 @@ pub struct Principal {
 
 /// The tenant whose graphs every caller sees: the shipped vocabularies and
 /// the taxonomies an admin pushes for everyone.
-pub const SHARED_TENANT: &str = "shared";
+pub const SHARED_TENANT: &str = crate::vocab::graphs::SHARED_TENANT;
 
 impl Principal {
     /// The caller when no keys are configured: a local operator with every right.

@@ -258,6 +258,8 @@ pub mod graphs {
     pub(crate) const TENANT_USAGE_PREFIX: &str = "urn:assetgraph:tenant-usage:";
     /// The tenant a key naming none writes for (unless configured).
     pub(crate) const DEFAULT_TENANT: &str = "default";
+    /// The tenant whose graphs every tenant reads.
+    pub const SHARED_TENANT: &str = "shared";
     /// Revoked browser tokens.
     pub(crate) const REVOCATIONS: &str = "urn:assetgraph:graph:revocations";
     /// Prefix of the graphs that tally the downloads of one asset.

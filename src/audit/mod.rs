@@ -169,16 +169,12 @@ fn everything(store: &Store, window: &Window) -> Result<Vec<Entry>> {
     let mut uses = 0;
     for quad in db.quads_for_pattern(None, Some(rdf::TYPE), Some(ag::USAGE_EVENT.into()), None) {
         let quad = quad?;
-        let (NamedOrBlankNodeRef::NamedNode(event), GraphNameRef::NamedNode(usage)) =
-            (quad.subject.as_ref(), quad.graph_name.as_ref())
-        else {
+        let Some((event, usage)) = event_in_usage_graph(&quad).filter(|(_, usage)| sees.use_in(*usage)) else {
             continue;
         };
-        if graphs::is_usage(usage.as_str()) && sees.use_in(usage)? {
-            if let Some(entry) = use_entry(store, event, usage)? {
-                entries.push(entry);
-                uses += 1;
-            }
+        if let Some(entry) = use_entry(store, event, usage)? {
+            entries.push(entry);
+            uses += 1;
         }
         if enough(uses) {
             break;
@@ -225,9 +221,22 @@ impl Visibility<'_> {
         }
     }
 
-    /// A use recorded for one of the tenants (in its usage graph).
-    fn use_in(&self, usage: NamedNodeRef<'_>) -> Result<bool> {
-        self.record(usage)
+    /// A use recorded for one of the tenants: each tenant's uses are in
+    /// its own usage graph, so the graph's name says whose it is.
+    fn use_in(&self, usage: NamedNodeRef<'_>) -> bool {
+        self.tenants
+            .is_none_or(|tenants| tenants.iter().any(|t| graphs::usage_of(t) == usage.as_str()))
+    }
+}
+
+/// A usage event and the usage graph that holds it, from a quad naming the
+/// event as subject (`None` for quads of other graphs).
+fn event_in_usage_graph<'a>(quad: &'a oxigraph::model::Quad) -> Option<(NamedNodeRef<'a>, NamedNodeRef<'a>)> {
+    match (quad.subject.as_ref(), quad.graph_name.as_ref()) {
+        (NamedOrBlankNodeRef::NamedNode(event), GraphNameRef::NamedNode(usage)) if graphs::is_usage(usage.as_str()) => {
+            Some((event, usage))
+        }
+        _ => None,
     }
 }
 
@@ -372,14 +381,10 @@ fn uses_of(store: &Store, asset: NamedNodeRef<'_>, sees: &Visibility<'_>) -> Res
         .quads_for_pattern(None, Some(prov::USED), Some(asset.into()), None)
     {
         let quad = quad?;
-        let (NamedOrBlankNodeRef::NamedNode(event), GraphNameRef::NamedNode(usage)) =
-            (quad.subject.as_ref(), quad.graph_name.as_ref())
-        else {
+        let Some((event, usage)) = event_in_usage_graph(&quad).filter(|(_, usage)| sees.use_in(*usage)) else {
             continue;
         };
-        if graphs::is_usage(usage.as_str()) && sees.use_in(usage)? {
-            entries.extend(use_entry(store, event, usage)?);
-        }
+        entries.extend(use_entry(store, event, usage)?);
     }
     Ok(entries)
 }

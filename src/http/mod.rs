@@ -147,6 +147,18 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(Problem::from)
 }
 
+/// A JSON request body of at most `max` bytes, of the shape `expected`
+/// describes (for the error).
+pub(super) async fn json_body<T: serde::de::DeserializeOwned>(
+    body: axum::body::Body,
+    max: usize,
+    expected: &str,
+) -> Result<T, Problem> {
+    let bytes = read_body(body, max).await?;
+    let value = crate::ingest::parse_json(&bytes)?;
+    serde_json::from_value(value).map_err(|e| Problem::bad_request("body", format!("expected {expected}: {e}")))
+}
+
 /// Reads the whole body, refusing it with 413 beyond `limit` bytes, and
 /// with 408 when the client stops sending it.
 pub(crate) async fn read_body(body: axum::body::Body, limit: usize) -> Result<bytes::Bytes, Problem> {

@@ -11,7 +11,7 @@
 
 use super::auth::Caller;
 use super::params::{Pairs, Params};
-use super::{blocking, AppState, Problem};
+use super::{blocking, json_body, AppState, Problem};
 use crate::auth::{Principal, Role};
 use crate::index::{Expansion, SearchAnswer, SearchRequest, Sort, SuggestAnswer, Tag, TagRequest};
 use crate::rights::DIMENSIONS;
@@ -160,7 +160,12 @@ async fn tag(
     body: axum::body::Body,
 ) -> Result<Json<TagAnswer>, Problem> {
     let tenants = caller.require(Role::Reader)?.readable_tenants();
-    let body: TagBody = json_body(body, r#"{"text", "language", "scheme", "limit", "threshold"}"#).await?;
+    let body: TagBody = json_body(
+        body,
+        MAX_TEXT_BODY_BYTES,
+        r#"{"text", "language", "scheme", "limit", "threshold"}"#,
+    )
+    .await?;
     let limit = limit_or(body.limit, 20, MAX_TAGS)?;
     if body.text.trim().is_empty() {
         return Err(Problem::bad_request("text", "the text is empty: give the text to tag"));
@@ -232,6 +237,7 @@ async fn recommend(
     let tenants = principal.readable_tenants();
     let body: RecommendBody = json_body(
         body,
+        MAX_TEXT_BODY_BYTES,
         r#"{"brief", "language", "limit", "at", "territory", "channel", "usage", "audience", "industry", "content_language"}"#,
     )
     .await?;
@@ -281,16 +287,9 @@ async fn recommend(
 /// filter's cost (half a millisecond a search at 100,000 assets).
 fn filtered(store: &crate::store::Store, tenants: Option<Vec<String>>) -> crate::Result<Option<Vec<String>>> {
     match tenants {
-        Some(tenants) if crate::sparql::tenants::sees_every_tenant(store, &tenants)? => Ok(None),
+        Some(tenants) if store.holds_only(&tenants)? => Ok(None),
         other => Ok(other),
     }
-}
-
-/// A JSON request body of the shape `expected` describes (for the error).
-async fn json_body<T: serde::de::DeserializeOwned>(body: axum::body::Body, expected: &str) -> Result<T, Problem> {
-    let bytes = super::read_body(body, MAX_TEXT_BODY_BYTES).await?;
-    let value = crate::ingest::parse_json(&bytes)?;
-    serde_json::from_value(value).map_err(|e| Problem::bad_request("body", format!("expected {expected}: {e}")))
 }
 
 fn limit_or(limit: Option<usize>, default: usize, max: usize) -> Result<usize, Problem> {

@@ -41,14 +41,12 @@ async fn mint(
             "a token cannot mint tokens; mint them with an admin key",
         ));
     }
-    let bytes = super::read_body(body, MAX_BODY_BYTES).await?;
-    let value = crate::ingest::parse_json(&bytes)?;
-    let request: TokenRequest = serde_json::from_value(value).map_err(|e| {
-        Problem::bad_request(
-            "body",
-            format!("expected {{\"subject\", \"tenants\"?, \"role\"?, \"context\"?, \"ttl_secs\"?}}: {e}"),
-        )
-    })?;
+    let request: TokenRequest = super::json_body(
+        body,
+        MAX_BODY_BYTES,
+        r#"{"subject", "tenants"?, "role"?, "context"?, "ttl_secs"?, "record_usage"?}"#,
+    )
+    .await?;
     let minted = state.tokens.mint(issuer, request, time::OffsetDateTime::now_utc())?;
     Ok((StatusCode::CREATED, Json(minted)))
 }
@@ -84,10 +82,7 @@ async fn revoke(
     if admin.subject.is_some() {
         return Err(Problem::forbidden("a token cannot revoke tokens; use an admin key"));
     }
-    let bytes = super::read_body(body, MAX_BODY_BYTES).await?;
-    let value = crate::ingest::parse_json(&bytes)?;
-    let request: RevokeRequest = serde_json::from_value(value)
-        .map_err(|e| Problem::bad_request("body", format!("expected {{\"subject\"}}: {e}")))?;
+    let request: RevokeRequest = super::json_body(body, MAX_BODY_BYTES, r#"{"subject"}"#).await?;
     let subject = request.subject.trim().to_owned();
     if subject.is_empty() || subject.len() > 200 {
         return Err(Problem::bad_request(

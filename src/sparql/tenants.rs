@@ -21,18 +21,6 @@ const SHIPPED_KIND: &str = "ontology";
 /// The prefix of the graphs the service keeps for all tenants at once.
 const SERVICE_GRAPHS: &str = "urn:assetgraph:graph:";
 
-/// Whether `tenants` may read everything: no other tenant has ever held
-/// a graph or made a change here (a single-tenant install with scoped
-/// keys, or a key holding every tenant). Its dataset then needs no cutting
-/// down, which at a million graphs is the difference between a query
-/// over the union and one over a list of a million graphs.
-pub(crate) fn sees_every_tenant(store: &crate::store::Store, tenants: &[String]) -> Result<bool> {
-    Ok(store
-        .tenants_present()?
-        .iter()
-        .all(|t| t == crate::auth::SHARED_TENANT || tenants.contains(t)))
-}
-
 /// What [`readable`] listed lately: per store, generation and tenants.
 type Listed = (std::path::PathBuf, u64, Vec<String>, Arc<Vec<NamedNode>>);
 

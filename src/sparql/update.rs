@@ -217,7 +217,7 @@ impl<'a> Scratch<'a> {
                 .filter(|u| !u.is_empty())
                 .map(ProtocolDataset::specification),
             readable: match &request.tenants {
-                Some(tenants) if !super::tenants::sees_every_tenant(view.store(), tenants)? => {
+                Some(tenants) if !view.store().holds_only(tenants)? => {
                     Some(super::tenants::readable(view.store(), tenants)?.to_vec())
                 }
                 _ => None,

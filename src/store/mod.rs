@@ -44,6 +44,7 @@ use crate::vocab::{ag, graphs};
 use oxigraph::model::{GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, QuadRef, Term, TermRef, Triple};
 use oxigraph::sparql::{BoundPreparedSparqlQuery, PreparedSparqlQuery};
 use oxigraph::store::{GraphNameIter, QuadIter, StorageError};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -122,7 +123,7 @@ pub struct Store {
     /// for (a superset: a tenant stays once its last graph is dropped),
     /// read from the registry and the audit trail the first time it is
     /// asked for.
-    tenants_present: RwLock<Option<std::collections::BTreeSet<String>>>,
+    tenants_present: RwLock<Option<BTreeSet<String>>>,
 }
 
 impl Store {
@@ -158,16 +159,29 @@ impl Store {
         })
     }
 
-    /// Every tenant that holds, or held, a graph.
-    pub(crate) fn tenants_present(&self) -> Result<std::collections::BTreeSet<String>> {
+    /// Whether no tenant but `tenants` and `shared` ever held a graph or
+    /// made a change here: a caller limited to `tenants` then may read the
+    /// whole store, and its queries need no cutting down.
+    pub(crate) fn holds_only(&self, tenants: &[String]) -> Result<bool> {
+        let only = |known: &BTreeSet<String>| known.iter().all(|t| t == graphs::SHARED_TENANT || tenants.contains(t));
         if let Some(known) = self.tenants_present.read().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            return Ok(known.clone());
+            return Ok(only(known));
         }
-        let registry = NamedNodeRef::new_unchecked(graphs::REGISTRY);
+        // Read under the write lock: a commit's note_tenant waits for the
+        // reading to end and then adds its tenant, so none is missed.
+        let mut cache = self.tenants_present.write().unwrap_or_else(|p| p.into_inner());
+        if cache.is_none() {
+            *cache = Some(self.read_tenants_present()?);
+        }
+        Ok(cache.as_ref().is_some_and(only))
+    }
+
+    /// The tenants the registry and the audit trail name.
+    fn read_tenants_present(&self) -> Result<BTreeSet<String>> {
         let prefix = graphs::tenant("");
-        let audit = NamedNodeRef::new_unchecked(graphs::AUDIT);
-        let mut known = std::collections::BTreeSet::new();
-        for graph in [registry, audit] {
+        let mut known = BTreeSet::new();
+        for graph in [graphs::REGISTRY, graphs::AUDIT] {
+            let graph = NamedNodeRef::new_unchecked(graph);
             for quad in self
                 .db
                 .quads_for_pattern(None, Some(ag::TENANT), None, Some(graph.into()))
@@ -177,12 +191,6 @@ impl Store {
                 }
             }
         }
-        let mut cache = self.tenants_present.write().unwrap_or_else(|p| p.into_inner());
-        // A commit may have added one while the registry was read.
-        if let Some(added) = cache.as_ref() {
-            known.extend(added.iter().cloned());
-        }
-        *cache = Some(known.clone());
         Ok(known)
     }
 
