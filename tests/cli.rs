@@ -122,11 +122,11 @@ fn serve_answers_health_and_stops_cleanly_on_sigterm() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     let body: serde_json::Value = serde_json::from_str(response.split("\r\n\r\n").nth(1).unwrap()).unwrap();
     assert_eq!(body["status"], "ok");
-    // The ontologies, the demo taxonomy, then the demo assets of three
-    // sources; then perhaps the scheduler's first tick (its cursor and the
-    // demo's licence events).
+    // The ontologies, the demo taxonomy, the demo assets of three sources
+    // and their usage; then perhaps the scheduler's first tick (its cursor
+    // and the demo's licence events).
     let generation = body["generation"].as_u64().unwrap();
-    assert!((5..=6).contains(&generation), "{body}");
+    assert!((6..=7).contains(&generation), "{body}");
 
     // Every named report runs on the demo data, its required parameters given.
     let list = http_get(&address, "/api/reports", "");
@@ -151,7 +151,23 @@ fn serve_answers_health_and_stops_cleanly_on_sigterm() {
         }
         let answer = http_get(&address, &path, "");
         assert!(answer.starts_with("HTTP/1.1 200"), "{name}: {answer}");
+        if report["chart"].is_object() {
+            let chart = http_get(&address, &path.replace("format=json", "format=svg"), "");
+            assert!(chart.starts_with("HTTP/1.1 200"), "{name}: {chart}");
+            assert!(chart.contains("<rect x="), "{name}: the demo draws bars: {chart}");
+        }
     }
+    // The content gaps are the demo taxonomy's, not the shipped rights
+    // vocabularies' (territories, channels…), unless asked for.
+    let gaps = http_get(&address, "/api/reports/concepts-without-cleared-asset?format=csv", "");
+    assert!(gaps.contains("https://demo.assetgraph.example/"), "{gaps}");
+    assert!(!gaps.contains("https://w3id.org/assetgraph/"), "{gaps}");
+    let all = http_get(
+        &address,
+        "/api/reports/concepts-without-cleared-asset?format=csv&vocabularies=true",
+        "",
+    );
+    assert!(all.contains("https://w3id.org/assetgraph/territory/"), "{all}");
 
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

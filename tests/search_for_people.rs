@@ -270,6 +270,33 @@ async fn typos_plurals_order_and_function_words_still_find_the_concept() {
     assert_eq!(answer["concepts"], json!([]), "{answer}");
 }
 
+/// A chip or a facet the user picks is a concept filter; with no words
+/// left, the search browses every asset tagged with the concept.
+#[tokio::test]
+async fn a_concept_can_be_browsed_without_words() {
+    let (server, client) = subjects_server().await;
+    let base = &server.base;
+    let weapons = format!("{S}weapons");
+    let (status, answer) = search(&client, base, &[("concept", weapons.as_str())]).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(ids(&answer), ["a:sword"], "{answer}");
+    let food = format!("{S}food");
+    let (_, answer) = search(
+        &client,
+        base,
+        &[("concept", weapons.as_str()), ("concept", food.as_str())],
+    )
+    .await;
+    assert_eq!(answer["total"], 0, "both concepts at once: {answer}");
+    // words and a concept: both apply
+    let (_, answer) = search(&client, base, &[("q", "salt"), ("concept", food.as_str())]).await;
+    assert_eq!(answer["total"], 0, "{answer}");
+    // neither words nor a concept: still a clear 400
+    let (status, answer) = search(&client, base, &[("q", "  ")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["field"], "q", "{answer}");
+}
+
 #[tokio::test]
 async fn function_words_never_drive_the_any_word_fallback() {
     let (server, client) = subjects_server().await;

@@ -483,4 +483,48 @@ async fn reports_run_with_their_parameters_as_json_and_csv() {
     assert!(problem.contains("\"field\":\"days\""));
     let (status, _) = get(format!("{}/api/reports/no-such-report", server.base)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A report with a chart draws it: one column per month.
+    let (status, csv) = get(format!("{}/api/reports/usage-per-month?format=csv", server.base)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        csv.lines().collect::<Vec<_>>(),
+        ["month,uses,assets", "2026-03,1,1", "2026-04,1,1"]
+    );
+    let response = client
+        .get(format!(
+            "{}/api/reports/usage-per-month?format=svg&action=publish",
+            server.base
+        ))
+        .bearer_auth("analyst-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/svg+xml; charset=utf-8");
+    let svg = response.text().await.unwrap();
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""), "{svg}");
+    assert!(
+        svg.contains("<title>2026-03: 1</title>") && svg.contains("<title>2026-04: 1</title>"),
+        "{svg}"
+    );
+    // its parameters are checked as for the table; a report without a
+    // chart says so
+    let (status, problem) = get(format!(
+        "{}/api/reports/usage-per-month?format=svg&from=May",
+        server.base
+    ))
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    let (status, problem) = get(format!("{}/api/reports/out-of-contract-usage?format=svg", server.base)).await;
+    assert_eq!(status, StatusCode::NOT_ACCEPTABLE, "{problem}");
+    assert!(problem.contains("has no chart"), "{problem}");
+    // a reader may not draw what it may not read
+    let response = client
+        .get(format!("{}/api/reports/usage-per-month?format=svg", server.base))
+        .bearer_auth("reader-secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }

@@ -1,7 +1,8 @@
 """Writes the demo assets of `assetgraph serve --demo`: records of the
-project's own format (demo/assets.json), Smint.io purchases
-(demo/smintio.json) and Rightsline titles with their rights
-(demo/rightsline.json). Deterministic; run from the repository root:
+project's own format (demo/assets.json), Smint.io purchases with their
+prices (demo/smintio.json), Rightsline titles with their rights
+(demo/rightsline.json) and six months of usage events (demo/usage.json),
+which the reports chart. Deterministic; run from the repository root:
 
     python3 demo/tools/gen_demo_assets.py
 
@@ -119,7 +120,8 @@ def lpt(n, title, keywords, term, **extra):
         "current_downloads": 0,
         "can_be_synced": True,
         "version": 1,
-        "purchased_at": "2024-03-01T10:00:00Z",
+        "total_price_eur": [49.0, 320.0, 12.5, 175.0, 89.0, 499.0, 35.0, 240.0][(n - 1) % 8],
+        "purchased_at": f"2026-0{1 + (n - 1) % 6}-1{n % 10}T10:00:00Z",
         "purchased_by_user_name": "Mia Keller",
         "created_at": "2024-03-01T10:00:00Z",
         "last_updated_at": "2024-03-02T08:00:00Z",
@@ -188,6 +190,34 @@ def rightsline_records():
     return entities
 
 
+def usage_events():
+    """What people did with the demo assets in the six months before the
+    demo's today: a few uses a month, more in spring, some downloads, one
+    use in a market an asset is not cleared for."""
+    assets = [f"brand:{name}" for name in ["eco-friendly-001", "recyclable-002", "carbon-neutral-003",
+                                          "compostable-004", "students-006", "summer-sale-009"]]
+    assets += [f"smintio:{88100 + n}" for n in (1, 3, 6)]
+    people = ["mia@brand.example", "jonas@brand.example", "lea@agency.example"]
+    events = []
+    for month in range(1, 7):
+        for i in range(2 + month % 4 * 2):
+            asset = assets[(month * 3 + i) % len(assets)]
+            events.append({
+                "id": f"demo-{month}-{i}",
+                "asset": asset,
+                "user": people[i % 3],
+                "action": ["view", "download", "publish"][i % 3],
+                "at": f"2026-0{month}-{10 + i:02d}T09:30:00Z",
+                "territory": "DE",
+                "channel": "web",
+                "campaign": ["Spring Campaign", "Back to school"][month // 4],
+            })
+    events.append({"id": "demo-outside", "asset": "smintio:88101", "user": "jonas@brand.example",
+                   "action": "publish", "at": "2026-06-20T11:00:00Z", "territory": "US", "channel": "web",
+                   "campaign": "Spring Campaign"})
+    return events
+
+
 def main():
     with open("demo/assets.json", "w") as f:
         json.dump(own_records(), f, indent=1, ensure_ascii=False)
@@ -199,6 +229,9 @@ def main():
         f.write("\n")
     with open("demo/rightsline.json", "w") as f:
         json.dump(rightsline_records(), f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    with open("demo/usage.json", "w") as f:
+        json.dump(usage_events(), f, indent=1, ensure_ascii=False)
         f.write("\n")
 
 

@@ -1,6 +1,7 @@
 //! The demo of `assetgraph serve --demo`: a campaign taxonomy and assets
 //! from three sources with rights that differ by territory, channel,
-//! audience and date (`demo/`, written by `demo/tools/gen_demo_assets.py`).
+//! audience and date, and six months of their use (`demo/`, written by
+//! `demo/tools/gen_demo_assets.py`).
 //!
 //! The records' dates are written for a demo "today" of [`WRITTEN_FOR`].
 //! On load every date moves by the days from then to the real today, so
@@ -25,6 +26,9 @@ const ASSETS: [(Source, &str); 3] = [
     (Source::SmintIo, include_str!("../../demo/smintio.json")),
     (Source::Rightsline, include_str!("../../demo/rightsline.json")),
 ];
+
+/// What people did with the demo assets, as `POST /api/usage` takes it.
+const USAGE: &str = include_str!("../../demo/usage.json");
 
 /// The day the records' dates were written for.
 pub(crate) const WRITTEN_FOR: Date = date!(2026 - 07 - 01);
@@ -72,6 +76,26 @@ pub(crate) fn load(store: &Store) -> Result<()> {
             "demo assets loaded"
         );
     }
+    load_usage(store, shift)
+}
+
+/// The demo's usage events, through the usage write path like any other;
+/// their ids make a second load record nothing new.
+fn load_usage(store: &Store, shift: Duration) -> Result<()> {
+    let events = crate::usage::parse_batch(moved_by(USAGE, shift).as_bytes())?;
+    let how = crate::usage::Recording {
+        actor: "demo",
+        tenant: crate::store::DEFAULT_TENANT,
+        sees: None,
+        on_error: crate::assets::OnError::Reject,
+        now: OffsetDateTime::now_utc().unix_timestamp(),
+    };
+    let report = crate::usage::record(store, events, &crate::records::FromStore(store), &how)?;
+    tracing::info!(
+        recorded = report.recorded,
+        duplicates = report.duplicates,
+        "demo usage loaded"
+    );
     Ok(())
 }
 

@@ -39,7 +39,7 @@ pub(super) fn routes() -> Router<AppState> {
 #[utoipa::path(
     get, path = "/api/search", tag = "search",
     description = "Concept-aware, rights-aware search. Any of `at` and the rights dimensions makes a rights context: only assets cleared for it are found (unless include_blocked=true) and each hit says why.",
-    params(("q" = Option<String>, Query, description = "The words typed"),
+    params(("q" = Option<String>, Query, description = "The words typed (may be left out when a concept is given: browse it)"),
            ("lang" = Option<String>, Query, description = "The searcher's language"),
            ("concept" = Option<Vec<String>>, Query, description = "Only assets tagged with this concept or a narrower one (repeatable)"),
            ("limit" = Option<usize>, Query, description = "Hits per page, 1 to 200 (20)"),
@@ -380,10 +380,10 @@ fn request_from(params: Vec<(String, String)>, principal: &Principal) -> Result<
         request.context = Some(super::assets::context_from(&context)?);
     }
     let q = q.unwrap_or_default().trim().to_owned();
-    if q.is_empty() {
+    if q.is_empty() && request.concepts.is_empty() {
         return Err(Problem::bad_request(
             "q",
-            "the query is empty: give some words to search for",
+            "the query is empty: give some words to search for, or a concept to browse",
         ));
     }
     if q.chars().count() > MAX_QUERY_CHARS {

@@ -317,7 +317,10 @@ const GRACE: Duration = Duration::from_secs(1);
 
 /// Waits for a job's result; if the job has not ended a little after its
 /// deadline, answers with the timeout anyway.
-async fn answer_in_time<T>(state: &AppState, receiver: oneshot::Receiver<Result<T, Problem>>) -> Result<T, Problem> {
+pub(super) async fn answer_in_time<T>(
+    state: &AppState,
+    receiver: oneshot::Receiver<Result<T, Problem>>,
+) -> Result<T, Problem> {
     let seconds = state.config.sparql.timeout_secs;
     match tokio::time::timeout(Duration::from_secs(seconds) + GRACE, receiver).await {
         Ok(Ok(result)) => result,

@@ -29,7 +29,8 @@ use std::sync::Arc;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue, SortByString};
 use tantivy::collector::{Collector, Count, SortKeyComputer, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser, TermQuery,
+    TermSetQuery,
 };
 use tantivy::schema::{IndexRecordOption, Term, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -431,9 +432,15 @@ impl SearchIndex {
     ) -> Result<(BooleanQuery, Collected)> {
         // A corrected query's text is searched as corrected.
         let q = corrected.unwrap_or(&request.q);
-        let mut wanted: Vec<(Occur, Box<dyn Query>)> = self.text_clauses(request, q, words)?;
-        wanted.extend(self.concept_clauses(searcher, view, expanded));
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(wanted)))];
+        // No words: browsing the asked concepts, every asset tagged with them.
+        let wanted: Box<dyn Query> = if q.trim().is_empty() {
+            Box::new(AllQuery)
+        } else {
+            let mut wanted: Vec<(Occur, Box<dyn Query>)> = self.text_clauses(request, q, words)?;
+            wanted.extend(self.concept_clauses(searcher, view, expanded));
+            Box::new(BooleanQuery::new(wanted))
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, wanted)];
         for iri in &request.concepts {
             clauses.push((Occur::Must, self.concept_filter(view, iri, request.tenants.as_deref())?));
         }

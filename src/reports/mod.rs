@@ -12,7 +12,10 @@
 //! are evaluated before the join. `DEFAULT` is `-` for a parameter that may
 //! stay unbound, which the query then handles with `BOUND(?NAME)`, and `!`
 //! for one the caller must give. Types: `integer`, `decimal`, `date`,
-//! `dateTime`, `string`, `iri`.
+//! `dateTime`, `string`, `iri`, `boolean`. A `# @chart …` line declares the
+//! report's chart (see [`chart`]).
+
+pub mod chart;
 
 use crate::error::{Error, Result};
 use oxigraph::model::vocab::xsd;
@@ -27,6 +30,9 @@ pub struct Report {
     /// What the report answers (its comment lines, joined).
     pub description: String,
     pub parameters: Vec<Parameter>,
+    /// The picture of its results, when one says more than the table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chart: Option<chart::Chart>,
     #[serde(skip)]
     pub text: &'static str,
 }
@@ -66,6 +72,7 @@ pub fn find(name: &str) -> Result<Report> {
 fn read(name: &'static str, text: &'static str) -> Report {
     let mut description = Vec::new();
     let mut parameters = Vec::new();
+    let mut drawn = None;
     for line in text.lines().map(str::trim).take_while(|l| l.starts_with('#')) {
         let line = line.trim_start_matches('#').trim();
         if let Some(declaration) = line.strip_prefix("@param") {
@@ -80,6 +87,8 @@ fn read(name: &'static str, text: &'static str) -> Report {
                 required: default == "!",
                 description: parts.collect::<Vec<_>>().join(" "),
             });
+        } else if let Some(declaration) = line.strip_prefix("@chart") {
+            drawn = chart::Chart::parse(declaration);
         } else if !line.is_empty() {
             description.push(line);
         }
@@ -88,6 +97,7 @@ fn read(name: &'static str, text: &'static str) -> Report {
         name,
         description: description.join(" "),
         parameters,
+        chart: drawn,
         text,
     }
 }
@@ -152,6 +162,10 @@ fn typed(kind: &str, value: &str) -> std::result::Result<Term, &'static str> {
             literal(xsd::DATE_TIME)
         }
         "iri" => NamedNode::new(value).map_err(|_| "an absolute IRI")?.into(),
+        "boolean" => match value {
+            "true" | "false" => literal(xsd::BOOLEAN),
+            _ => return Err("true or false"),
+        },
         _ => Literal::new_simple_literal(value).into(),
     })
 }
@@ -183,6 +197,15 @@ mod tests {
                 .parse_query(report.text)
                 .unwrap_or_else(|e| panic!("{}: {e}", report.name));
             crate::sparql::query::bind(&mut query, &bindings).unwrap();
+            if let Some(chart) = &report.chart {
+                for variable in [&chart.label, &chart.value] {
+                    assert!(
+                        chart::selects(report.text, variable),
+                        "{} charts ?{variable}, which it does not select",
+                        report.name
+                    );
+                }
+            }
             for p in &report.parameters {
                 if let Some(default) = &p.default {
                     typed(&p.kind, default)
