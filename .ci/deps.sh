@@ -35,3 +35,23 @@ if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import SPARQLWrapper' >/d
   python3 -m pip install --quiet --disable-pip-version-check SPARQLWrapper >&2 \
     || echo "notice: SPARQLWrapper could not be installed; its test will be skipped" >&2
 fi
+
+# The browser scenarios (tests/browser.rs) drive Debian's Chromium with
+# playwright-core from npm (web/package-lock.json). Where either cannot be
+# installed, that test says so and skips.
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM:-}" ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "installing: chromium (for the browser scenarios)" >&2
+  { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >&2 \
+    || echo "notice: chromium could not be installed; the browser scenarios will be skipped" >&2
+fi
+web="$(dirname "$0")/../web"
+if [ ! -f "$web/node_modules/playwright-core/package.json" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error) >&2 \
+      || echo "notice: playwright-core could not be installed; the browser scenarios will be skipped" >&2
+  else
+    echo "notice: no npm; the browser scenarios will be skipped" >&2
+  fi
+fi

@@ -37,6 +37,8 @@ const ROUTES: &[(&str, &str, Takes, &str)] = &[
     ("GET", "/", Takes::Query, ""),
     ("GET", "/web/assetgraph-search.js", Takes::Query, ""),
     ("GET", "/web/assetgraph-search.classic.js", Takes::Query, ""),
+    ("GET", "/web/pages/common.js", Takes::Query, ""),
+    ("GET", "/reports", Takes::Query, ""),
     ("GET", "/api/taxonomies", Takes::Query, "reader"),
     ("GET", "/api/taxonomies/demo", Takes::Query, "reader"),
     ("PUT", "/api/taxonomies/hostile", Takes::Rdf, "editor"),

@@ -280,6 +280,7 @@ async fn a_concept_can_be_browsed_without_words() {
     let (status, answer) = search(&client, base, &[("concept", weapons.as_str())]).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(ids(&answer), ["a:sword"], "{answer}");
+    assert_eq!(answer["hits"][0]["matched"], json!(["concept filter"]), "{answer}");
     let food = format!("{S}food");
     let (_, answer) = search(
         &client,

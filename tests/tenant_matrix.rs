@@ -57,6 +57,8 @@ const CASES: &[Case] = &[
     ("GET", "/", "", ""),
     ("GET", "/web/assetgraph-search.js", "", ""),
     ("GET", "/web/assetgraph-search.classic.js", "", ""),
+    ("GET", "/web/pages/common.js", "", ""),
+    ("GET", "/reports", "", ""),
     ("GET", "/api/taxonomies", "", ""),
     ("GET", "/api/taxonomies/b-themes", "", ""),
     ("PUT", "/api/taxonomies/b-themes", TURTLE, A_TAXONOMY),

@@ -21,7 +21,6 @@ mod reports;
 mod search;
 pub mod server;
 mod sparql;
-mod sparql_form;
 mod taxonomies;
 mod tenant;
 mod tokens;

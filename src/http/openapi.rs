@@ -123,6 +123,8 @@ pub(crate) const PROBLEM_TYPES: &[(&str, &str)] = &[
         super::tokens::mint,
         super::tokens::revoke,
         super::web::demo_page,
+        super::web::reports_page,
+        super::web::file,
         super::web::component,
         super::web::classic_component,
     ),

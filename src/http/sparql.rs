@@ -8,7 +8,7 @@
 //! - results in the format the `Accept` header (or `?format=`) asks for,
 //!   streamed as they are produced;
 //! - `GET /sparql` with neither: the service description, or the query
-//!   form for a browser (`Accept: text/html`).
+//!   console for a browser (`Accept: text/html`, see `web.rs`).
 //!
 //! Analysts and above query, editors and above update. A query or update
 //! running past `sparql.timeout_secs` is stopped and answered with 503; a
@@ -25,7 +25,7 @@ use crate::Error;
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use oxigraph::model::NamedNode;
@@ -97,7 +97,7 @@ fn iris(field: &str, values: &[String]) -> Result<Vec<NamedNode>, Problem> {
 
 #[utoipa::path(
     get, path = "/sparql", tag = "sparql",
-    description = "A SPARQL 1.1 query (`query`), the service description (no query), or the query form for a browser. Results in the format `Accept` or `format` asks for, streamed.",
+    description = "A SPARQL 1.1 query (`query`), the service description (no query), or the SPARQL console for a browser. Results in the format `Accept` or `format` asks for, streamed.",
     params(("query" = Option<String>, Query, description = "The query"),
            ("default-graph-uri" = Option<Vec<String>>, Query, description = "Graphs of the default graph (repeatable)"),
            ("named-graph-uri" = Option<Vec<String>>, Query, description = "Named graphs (repeatable)"),
@@ -120,7 +120,7 @@ async fn get_sparql(
         ));
     }
     match params.query.len() {
-        0 if wants_html(&headers) => Ok(Html(super::sparql_form::page(&state)).into_response()),
+        0 if wants_html(&headers) => Ok(super::web::console()),
         0 => service_description(&state, &headers),
         1 => run_query(state, caller, params, headers).await,
         _ => Err(one_only("query")),

@@ -115,6 +115,8 @@ struct Page<'a> {
     lang: Option<&'a str>,
     context: Option<&'a Context>,
     searcher: &'a Searcher,
+    /// No words: the hits are there for the concepts asked for, not text.
+    browsing: bool,
 }
 
 /// The concepts the expansion reached: weight, and how.
@@ -314,6 +316,7 @@ impl SearchIndex {
             lang,
             context: request.context.as_ref(),
             searcher: &searcher,
+            browsing: request.q.trim().is_empty(),
         };
         let hits = self.hits(&page, top)?;
         let concepts = matches
@@ -399,7 +402,11 @@ impl SearchIndex {
             preview: HitPreview::stored(doc.get_first(self.fields.preview).and_then(|v| v.as_str())),
             created: text(self.fields.created_at),
             score,
-            matched: reasons(page.view, page.matches, &page.reached, &tagged, page.lang),
+            matched: if page.browsing {
+                vec!["concept filter".into()]
+            } else {
+                reasons(page.view, page.matches, &page.reached, &tagged, page.lang)
+            },
             concepts: matched_concepts(page.view, &page.reached, &tagged)
                 .into_iter()
                 .map(|iri| HitConcept {

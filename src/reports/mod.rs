@@ -33,7 +33,8 @@ pub struct Report {
     /// The picture of its results, when one says more than the table.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chart: Option<chart::Chart>,
-    #[serde(skip)]
+    /// The SPARQL text, its parameters as variables.
+    #[serde(rename = "query")]
     pub text: &'static str,
 }
 

@@ -11,12 +11,21 @@
 // Attributes: endpoint (the service's URL, default this page's origin),
 // lang, territory, channel, usage, audience, industry, at (the rights
 // context: only assets cleared for it are shown), mode (single or
-// multiple), limit (hits per page).
+// multiple), limit (hits per page), concepts (concept IRIs, space
+// separated, the search starts filtered by; also the `filters` property).
+//
+// The concepts a search stands for are chips: those the words resolved to
+// and those the user picked (a suggested concept, a facet). A chip can be
+// removed, widened to a broader concept or narrowed to a narrower one; once
+// the user acts on one, the words' concepts become filters too, and only
+// the words no concept accounts for stay a text query.
 //
 // Events (bubbling, composed): assetgraph-select {assets}, assetgraph-cancel,
-// assetgraph-error {status, problem}, assetgraph-token-expired.
+// assetgraph-error {status, problem}, assetgraph-token-expired (after which
+// the request is tried once more with a token from getToken).
 
 const CONTEXT = ["territory", "channel", "usage", "audience", "industry", "at"];
+const DEFAULT_LIMIT = 24;
 
 const STYLE = `
 :host { display: block; font: 14px/1.4 var(--assetgraph-font, system-ui, sans-serif);
@@ -31,7 +40,30 @@ input[role=combobox] { flex: 1; font: inherit; padding: .5rem .75rem; border-rad
 #suggestions li { padding: .35rem .75rem; cursor: pointer; }
 #suggestions li[aria-selected=true] { background: var(--assetgraph-accent-soft, #e3efff); }
 .chips { display: flex; flex-wrap: wrap; gap: .35rem; margin: .6rem 0 0; }
-.chip { border-radius: 999px; padding: .1rem .6rem; background: var(--assetgraph-accent-soft, #e3efff); font-size: 12px; }
+.chip { position: relative; display: inline-flex; align-items: center; border-radius: 999px;
+        background: var(--assetgraph-accent-soft, #e3efff); font-size: 12px; }
+.chip button { border: 0; background: none; padding: .15rem .35rem .15rem .65rem; font-size: 12px; border-radius: 999px; }
+.chip button.remove { padding: .15rem .55rem .15rem .2rem; font-weight: 700; }
+.chip.words { outline: 1px dashed var(--assetgraph-accent, #2563eb); outline-offset: -1px; }
+.menu { position: absolute; top: 100%; left: 0; z-index: 3; min-width: 12rem; margin-top: 2px; padding: .3rem 0;
+        background: var(--assetgraph-surface, #fff); border: 1px solid var(--assetgraph-border, #b8c0c8);
+        border-radius: 6px; box-shadow: 0 4px 12px rgb(0 0 0 / .12); }
+.menu[hidden] { display: none; }
+.menu p { margin: .2rem .7rem; font-size: 11px; color: var(--assetgraph-muted, #5b6570); }
+.menu button { display: block; width: 100%; text-align: left; border-radius: 0; padding: .25rem .9rem; }
+.menu button:focus, .menu button:hover { background: var(--assetgraph-accent-soft, #e3efff); }
+.layout { display: flex; gap: 1rem; align-items: flex-start; }
+.layout > .results { flex: 1; min-width: 0; }
+.facets { flex: 0 0 var(--assetgraph-facets-width, 13rem); font-size: 13px; }
+.facets[hidden] { display: none; }
+.facets h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; margin: .8rem 0 .2rem;
+        color: var(--assetgraph-muted, #5b6570); }
+.facets ul { list-style: none; margin: 0; padding-left: .8rem; }
+.facets > ul, .facets section > ul { padding-left: 0; }
+.facets button { border: 0; background: none; padding: .1rem .2rem; text-align: left; font-size: 13px; }
+.facets button:hover, .facets button:focus { text-decoration: underline; }
+.facets button[aria-pressed=true] { font-weight: 700; color: var(--assetgraph-accent, #2563eb); }
+.facets .count { color: var(--assetgraph-muted, #5b6570); font-size: 11px; margin-left: .25rem; }
 .status { margin: .6rem 0; color: var(--assetgraph-muted, #5b6570); }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(var(--assetgraph-card-width, 180px), 1fr));
         gap: .75rem; padding: 0; margin: 0; list-style: none; }
@@ -58,9 +90,12 @@ const MARKUP = `
          aria-controls="suggestions" aria-label="Search assets" placeholder="Search by meaning…" autocomplete="off">
   <ul id="suggestions" role="listbox" aria-label="Suggestions" part="suggestions" hidden></ul>
 </div>
-<div class="chips" part="chips" aria-label="Concepts the search found"></div>
+<div class="chips" part="chips" role="group" aria-label="Concepts searched for"></div>
 <p class="status" part="status" role="status" aria-live="polite"></p>
-<ul class="grid" part="grid" role="listbox" aria-label="Results"></ul>
+<div class="layout">
+  <nav class="facets" part="facets" aria-label="Refine by concept" hidden></nav>
+  <div class="results"><ul class="grid" part="grid" role="listbox" aria-label="Results"></ul></div>
+</div>
 <div class="actions" part="actions">
   <button type="button" class="more" part="more" hidden>More</button>
   <button type="button" class="cancel" part="cancel">Cancel</button>
@@ -69,7 +104,7 @@ const MARKUP = `
 `;
 
 export class AssetgraphSearch extends HTMLElement {
-  static observedAttributes = ["endpoint", "lang", "mode", "limit", ...CONTEXT];
+  static observedAttributes = ["endpoint", "lang", "mode", "limit", "concepts", ...CONTEXT];
 
   /** The host's function that returns a browser token (may be async). */
   getToken = null;
@@ -79,10 +114,17 @@ export class AssetgraphSearch extends HTMLElement {
   #hits = [];
   #selected = new Map();
   #query = "";
+  /** Concepts the search is filtered by: {iri, label}. */
+  #filters = [];
+  /** The concepts the words resolved to in the last answer. */
+  #resolved = [];
+  #correctedQuery = null;
   #total = 0;
   #suggestions = [];
   #active = -1;
   #typing = null;
+  /** Counts the searches and closings: a late suggestion answer is dropped. */
+  #turn = 0;
   #searching = null;
 
   constructor() {
@@ -94,6 +136,7 @@ export class AssetgraphSearch extends HTMLElement {
       input: $("input"),
       list: $("#suggestions"),
       chips: $(".chips"),
+      facets: $(".facets"),
       status: $(".status"),
       grid: $(".grid"),
       more: $(".more"),
@@ -104,10 +147,23 @@ export class AssetgraphSearch extends HTMLElement {
   }
 
   attributeChangedCallback(name, before, after) {
-    // A new context shows what is cleared for it: the search runs again.
-    if (before !== after && this.#query && (CONTEXT.includes(name) || name === "lang")) {
-      this.search(this.#query);
+    if (before === after) return;
+    if (name === "concepts") {
+      this.filters = (after || "").split(/\s+/).filter(Boolean);
+    } else if (this.#searched() && (CONTEXT.includes(name) || name === "lang")) {
+      // A new context shows what is cleared for it: the search runs again.
+      this.#run();
     }
+  }
+
+  /** The concept IRIs the search is filtered by. */
+  get filters() {
+    return this.#filters.map((f) => f.iri);
+  }
+
+  set filters(iris) {
+    this.#filters = [...new Set(iris)].map((iri) => ({ iri, label: labelOf(iri) }));
+    if (this.#searched()) this.#run();
   }
 
   get endpoint() {
@@ -119,12 +175,23 @@ export class AssetgraphSearch extends HTMLElement {
     return [...this.#selected.values()];
   }
 
-  /** Searches for `text` and shows the first page. */
-  async search(text, offset = 0) {
+  /** Searches for `text` (within the concept filters) and shows the first page. */
+  search(text) {
     this.#query = text.trim();
-    if (!this.#query) return;
+    this.#els.input.value = this.#query;
+    return this.#run();
+  }
+
+  #searched() {
+    return this.#query !== "" || this.#filters.length > 0;
+  }
+
+  async #run(offset = 0) {
+    if (!this.#searched()) return;
     this.#closeSuggestions();
-    const params = this.#params({ q: this.#query, offset, limit: this.getAttribute("limit") || 24 });
+    const params = this.#params({ offset, limit: this.getAttribute("limit") || DEFAULT_LIMIT });
+    if (this.#query) params.set("q", this.#query);
+    for (const filter of this.#filters) params.append("concept", filter.iri);
     this.#searching?.abort();
     this.#searching = new AbortController();
     this.#els.status.textContent = "Searching…";
@@ -132,12 +199,15 @@ export class AssetgraphSearch extends HTMLElement {
     if (!answer) return;
     this.#hits = offset === 0 ? answer.hits : this.#hits.concat(answer.hits);
     this.#total = answer.total;
-    this.#renderChips(answer.concepts);
+    this.#resolved = answer.concepts.filter((c) => !this.#filters.some((f) => f.iri === c.iri));
+    this.#correctedQuery = answer.did_you_mean ?? null;
+    this.#renderChips();
+    this.#renderFacets(answer.facets?.schemes ?? []);
     this.#renderHits(offset === 0);
     const shown = this.#hits.length;
     this.#els.status.textContent =
       answer.total === 0
-        ? `No asset cleared for this context matches “${this.#query}”.`
+        ? `No asset cleared for this context matches “${this.#describe()}”.`
         : `${answer.total} ${answer.total === 1 ? "asset" : "assets"} cleared` +
           (shown < answer.total ? `, ${shown} shown` : "") +
           (answer.did_you_mean ? ` — showing results for “${answer.did_you_mean}”` : "");
@@ -151,6 +221,7 @@ export class AssetgraphSearch extends HTMLElement {
       this.#typing = setTimeout(() => this.#suggest(input.value), 150);
     });
     input.addEventListener("keydown", (event) => this.#onInputKey(event));
+    input.addEventListener("blur", () => this.#closeSuggestions());
     list.addEventListener("mousedown", (event) => {
       const option = event.target.closest("li[role=option]");
       if (option) {
@@ -163,7 +234,7 @@ export class AssetgraphSearch extends HTMLElement {
       if (card) this.#toggle(card);
     });
     grid.addEventListener("keydown", (event) => this.#onGridKey(event));
-    more.addEventListener("click", () => this.search(this.#query, this.#hits.length));
+    more.addEventListener("click", () => this.#run(this.#hits.length));
     cancel.addEventListener("click", () => this.#emit("assetgraph-cancel", {}));
     select.addEventListener("click", () => this.#emit("assetgraph-select", { assets: this.selected }));
   }
@@ -206,10 +277,12 @@ export class AssetgraphSearch extends HTMLElement {
 
   async #suggest(text) {
     if (text.trim().length < 2) return this.#closeSuggestions();
+    const turn = this.#turn;
     const answer = await this.#get(`/api/suggest?${this.#params({ q: text.trim(), limit: 8 }, false)}`);
-    if (!answer || this.#els.input.value !== text) return;
+    // Typed on, searched or left since: this answer is not wanted any more.
+    if (!answer || this.#els.input.value !== text || turn !== this.#turn) return;
     this.#suggestions = [
-      ...answer.concepts.map((c) => ({ label: c.label, kind: "concept" })),
+      ...answer.concepts.map((c) => ({ label: c.label, iri: c.iri, kind: "concept" })),
       ...answer.assets.map((a) => ({ label: a.title, kind: "asset" })),
     ];
     const { list, input } = this.#els;
@@ -235,31 +308,200 @@ export class AssetgraphSearch extends HTMLElement {
     this.#els.input.setAttribute("aria-activedescendant", `suggestion-${index}`);
   }
 
+  /** A suggested concept becomes a filter; a suggested title is searched. */
   #choose(index) {
     const chosen = this.#suggestions[index];
     if (!chosen) return;
-    this.#els.input.value = chosen.label;
-    this.search(chosen.label);
+    if (chosen.kind !== "concept") return this.search(chosen.label);
+    this.#addFilter({ iri: chosen.iri, label: chosen.label });
+    this.search("");
+  }
+
+  #addFilter(concept) {
+    if (!this.#filters.some((f) => f.iri === concept.iri)) this.#filters.push(concept);
+  }
+
+  /** What the search stands for, in words, for the status line. */
+  #describe() {
+    return [this.#query, ...this.#filters.map((f) => f.label)].filter(Boolean).join(" + ");
   }
 
   #closeSuggestions() {
+    this.#turn += 1;
+    clearTimeout(this.#typing);
     this.#els.list.hidden = true;
     this.#els.input.setAttribute("aria-expanded", "false");
     this.#els.input.removeAttribute("aria-activedescendant");
     this.#active = -1;
   }
 
-  #renderChips(concepts) {
-    this.#els.chips.replaceChildren(
-      ...concepts.map((concept) => {
-        const chip = document.createElement("span");
-        chip.className = "chip";
-        chip.setAttribute("part", "chip");
-        chip.title = concept.iri;
-        chip.textContent = concept.label;
-        return chip;
-      }),
+  #renderChips() {
+    const chips = [
+      ...this.#resolved.map((c) => ({ iri: c.iri, label: c.label, words: true })),
+      ...this.#filters.map((f) => ({ ...f, words: false })),
+    ];
+    this.#els.chips.replaceChildren(...chips.map((concept) => this.#chip(concept)));
+  }
+
+  /** One chip: its label opens the wider and narrower concepts; × removes it. */
+  #chip(concept) {
+    const chip = document.createElement("span");
+    chip.className = concept.words ? "chip words" : "chip";
+    chip.setAttribute("part", "chip");
+    chip.dataset.iri = concept.iri;
+    const open = document.createElement("button");
+    open.type = "button";
+    open.textContent = concept.label;
+    open.title = concept.words ? `${concept.iri} (from your words)` : concept.iri;
+    open.setAttribute("aria-haspopup", "menu");
+    open.setAttribute("aria-expanded", "false");
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "remove";
+    remove.textContent = "×";
+    remove.setAttribute("aria-label", `Remove ${concept.label}`);
+    const menu = document.createElement("div");
+    menu.className = "menu";
+    menu.setAttribute("role", "menu");
+    menu.setAttribute("part", "chip-menu");
+    menu.hidden = true;
+    open.addEventListener("click", () => this.#toggleMenu(concept, open, menu));
+    remove.addEventListener("click", () => this.#replace(concept.iri, []));
+    menu.addEventListener("keydown", (event) => this.#onMenuKey(event, open, menu));
+    chip.append(open, remove, menu);
+    return chip;
+  }
+
+  async #toggleMenu(concept, button, menu) {
+    if (!menu.hidden) return this.#closeMenu(button, menu);
+    const params = new URLSearchParams({ iri: concept.iri });
+    const lang = this.getAttribute("lang");
+    if (lang) params.set("lang", lang);
+    const about = await this.#get(`/api/concepts?${params}`);
+    if (!about) return;
+    const item = (target, verb) => {
+      const entry = document.createElement("button");
+      entry.type = "button";
+      entry.setAttribute("role", "menuitem");
+      entry.textContent = target.label || labelOf(target.iri);
+      entry.setAttribute("aria-label", `${verb} to ${entry.textContent}`);
+      entry.addEventListener("click", () => this.#replace(concept.iri, [{ iri: target.iri, label: entry.textContent }]));
+      return entry;
+    };
+    const heading = (text) => Object.assign(document.createElement("p"), { textContent: text });
+    const broader = about.broader ?? [];
+    const narrower = about.narrower ?? [];
+    menu.replaceChildren(
+      ...(broader.length ? [heading("Widen to"), ...broader.map((b) => item(b, "Widen"))] : []),
+      ...(narrower.length ? [heading("Narrow to"), ...narrower.map((n) => item(n, "Narrow"))] : []),
+      ...(broader.length + narrower.length === 0 ? [heading("No wider or narrower concept")] : []),
     );
+    menu.hidden = false;
+    button.setAttribute("aria-expanded", "true");
+    menu.querySelector("button")?.focus();
+  }
+
+  #closeMenu(button, menu) {
+    menu.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    button.focus();
+  }
+
+  #onMenuKey(event, button, menu) {
+    const items = [...menu.querySelectorAll("button")];
+    const at = items.indexOf(this.#root.activeElement);
+    if (event.key === "Escape") {
+      event.preventDefault();
+      this.#closeMenu(button, menu);
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      items[(at + step + items.length) % items.length]?.focus();
+    }
+  }
+
+  /**
+   * Replaces one chip's concept by others (none: removes it). The words'
+   * concepts become filters first, and the words they account for leave
+   * the text query, so that what the chips show is what is searched.
+   */
+  #replace(iri, by) {
+    let words = this.#correctedQuery ?? this.#query;
+    for (const concept of this.#resolved) {
+      words = withoutPhrase(words, concept.label);
+      const matched = this.#resolvedMatched(concept);
+      if (matched) words = withoutPhrase(words, matched);
+      this.#addFilter({ iri: concept.iri, label: concept.label });
+    }
+    const at = this.#filters.findIndex((f) => f.iri === iri);
+    this.#filters.splice(at < 0 ? this.#filters.length : at, at < 0 ? 0 : 1);
+    for (const concept of by) this.#addFilter(concept);
+    this.#resolved = [];
+    this.#query = words.trim();
+    this.#els.input.value = this.#query;
+    if (this.#searched()) return this.#run();
+    this.#clearResults();
+  }
+
+  #resolvedMatched(concept) {
+    return concept.matched && concept.matched !== concept.label ? concept.matched : null;
+  }
+
+  #clearResults() {
+    this.#hits = [];
+    this.#els.chips.replaceChildren();
+    this.#els.grid.replaceChildren();
+    this.#els.facets.hidden = true;
+    this.#els.more.hidden = true;
+    this.#els.status.textContent = "";
+  }
+
+  /** The facet tree: per scheme, its concepts under their broader ones. */
+  #renderFacets(schemes) {
+    const { facets } = this.#els;
+    facets.replaceChildren(...schemes.map((scheme) => this.#schemeFacet(scheme)));
+    facets.hidden = schemes.length === 0;
+  }
+
+  #schemeFacet(scheme) {
+    const section = document.createElement("section");
+    const title = document.createElement("h3");
+    title.textContent = labelOf(scheme.scheme);
+    const present = new Set(scheme.concepts.map((c) => c.iri));
+    const children = new Map();
+    const roots = [];
+    for (const concept of scheme.concepts) {
+      const parents = concept.broader.filter((b) => present.has(b));
+      if (parents.length === 0) roots.push(concept);
+      for (const parent of parents) children.set(parent, [...(children.get(parent) ?? []), concept]);
+    }
+    const branch = (concepts, seen) => {
+      const list = document.createElement("ul");
+      for (const concept of concepts) {
+        if (seen.has(concept.iri)) continue;
+        const item = document.createElement("li");
+        const pick = document.createElement("button");
+        pick.type = "button";
+        pick.setAttribute("part", "facet");
+        pick.dataset.iri = concept.iri;
+        pick.setAttribute("aria-pressed", String(this.#filters.some((f) => f.iri === concept.iri)));
+        pick.append(concept.label);
+        const count = Object.assign(document.createElement("span"), { className: "count", textContent: concept.count });
+        pick.append(count);
+        pick.setAttribute("aria-label", `${concept.label}, ${concept.count} assets`);
+        pick.addEventListener("click", () => {
+          this.#addFilter({ iri: concept.iri, label: concept.label });
+          this.#run();
+        });
+        item.append(pick);
+        const below = children.get(concept.iri);
+        if (below) item.append(branch(below, new Set([...seen, concept.iri])));
+        list.append(item);
+      }
+      return list;
+    };
+    section.append(title, branch(roots, new Set()));
+    return section;
   }
 
   #renderHits(fresh) {
@@ -293,7 +535,7 @@ export class AssetgraphSearch extends HTMLElement {
     title.textContent = hit.title || hit.id;
     const why = document.createElement("p");
     why.className = "why";
-    why.textContent = hit.concepts.length ? `via ${hit.concepts.map((c) => c.label).join(", ")}` : hit.matched.join(", ");
+    why.textContent = this.#why(hit);
     const badges = document.createElement("div");
     badges.className = "badges";
     for (const badge of hit.badges) {
@@ -306,6 +548,13 @@ export class AssetgraphSearch extends HTMLElement {
     body.append(title, why, badges);
     card.append(image, body);
     return card;
+  }
+
+  /** Why a hit is there, in a few words. */
+  #why(hit) {
+    if (hit.concepts.length) return `via ${hit.concepts.map((c) => c.label).join(", ")}`;
+    if (!this.#query) return `in ${this.#filters.map((f) => f.label).join(" + ")}`;
+    return hit.matched.join(", ");
   }
 
   #toggle(card) {
@@ -344,8 +593,13 @@ export class AssetgraphSearch extends HTMLElement {
     return params;
   }
 
-  /** A GET with the host's token; problems become events, never throws. */
-  async #get(path, signal) {
+  /**
+   * A GET with the host's token; problems become events, never throws. An
+   * expired token is said with `assetgraph-token-expired`, whose listener
+   * can drop the host's cached token; the request is then tried once more
+   * with what `getToken` gives next.
+   */
+  async #get(path, signal, retried = false) {
     try {
       const headers = { Accept: "application/json" };
       const token = this.getToken ? await this.getToken() : null;
@@ -355,6 +609,7 @@ export class AssetgraphSearch extends HTMLElement {
       if (response.ok) return body;
       if (response.status === 401 && body?.type?.endsWith("/token-expired")) {
         this.#emit("assetgraph-token-expired", { problem: body });
+        if (!retried && this.getToken) return this.#get(path, signal, true);
       } else {
         this.#emit("assetgraph-error", { status: response.status, problem: body });
       }
@@ -370,6 +625,20 @@ export class AssetgraphSearch extends HTMLElement {
   #emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
+}
+
+/** A readable name from an IRI's last segment, until its label is known. */
+function labelOf(iri) {
+  const last = decodeURIComponent(iri.replace(/[/#]+$/, "").split(/[/#:]/).pop() || iri);
+  const words = last.replace(/[-_]+/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** `text` without `phrase` (whole words, any case). */
+function withoutPhrase(text, phrase) {
+  const escaped = phrase.trim().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  if (!escaped) return text;
+  return text.replace(new RegExp(`(^|\\s)${escaped}(?=\\s|$)`, "iu"), " ").replace(/\s+/g, " ").trim();
 }
 
 /** What a result card says of a badge. */
