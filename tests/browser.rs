@@ -30,6 +30,13 @@ use std::time::{Duration, Instant};
 const HOST_PAGE: &str = include_str!("../web/test/host.html");
 const ADMIN: &str = "admin-secret-0123456789";
 
+/// Straight to the terminal, past the test harness's capture: whether the
+/// scenarios ran, or why not, belongs in every CI log.
+fn say(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{}", text.trim_end());
+}
+
 fn chromium() -> Option<PathBuf> {
     let candidates = [
         std::env::var("CHROMIUM").ok(),
@@ -82,11 +89,11 @@ async fn mint(client: &reqwest::Client, service: &str, body: Value) -> Value {
 async fn the_web_face_works_in_a_real_browser() {
     let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
     let Some(chromium) = chromium() else {
-        eprintln!("notice: no Chromium (apt-get install chromium, or set CHROMIUM); the browser scenarios are skipped");
+        say("notice: no Chromium (apt-get install chromium, or set CHROMIUM); the browser scenarios are skipped");
         return;
     };
     if !node_ready(&web) {
-        eprintln!("notice: no Node with playwright-core (cd web && npm ci); the browser scenarios are skipped");
+        say("notice: no Node with playwright-core (cd web && npm ci); the browser scenarios are skipped");
         return;
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -136,7 +143,7 @@ async fn the_web_face_works_in_a_real_browser() {
         .await
         .unwrap();
     let report = String::from_utf8_lossy(&output.stdout);
-    println!("{report}");
+    say(&report);
     assert!(
         output.status.success(),
         "browser scenarios failed:\n{report}\n{}",

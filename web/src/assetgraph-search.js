@@ -119,6 +119,8 @@ export class AssetgraphSearch extends HTMLElement {
   /** The concepts the words resolved to in the last answer. */
   #resolved = [];
   #correctedQuery = null;
+  /** The titles of the concept schemes, by IRI and language, read once. */
+  #schemeTitles = null;
   #total = 0;
   #suggestions = [];
   #active = -1;
@@ -195,14 +197,17 @@ export class AssetgraphSearch extends HTMLElement {
     this.#searching?.abort();
     this.#searching = new AbortController();
     this.#els.status.textContent = "Searching…";
+    this.#schemeTitles ??= this.#readSchemeTitles();
     const answer = await this.#get(`/api/search?${params}`, this.#searching.signal);
     if (!answer) return;
+    const titles = await this.#schemeTitles;
+    if (!titles) this.#schemeTitles = null; // asked again next time
     this.#hits = offset === 0 ? answer.hits : this.#hits.concat(answer.hits);
     this.#total = answer.total;
     this.#resolved = answer.concepts.filter((c) => !this.#filters.some((f) => f.iri === c.iri));
     this.#correctedQuery = answer.did_you_mean ?? null;
     this.#renderChips();
-    this.#renderFacets(answer.facets?.schemes ?? []);
+    this.#renderFacets(answer.facets?.schemes ?? [], titles);
     this.#renderHits(offset === 0);
     const shown = this.#hits.length;
     this.#els.status.textContent =
@@ -456,17 +461,37 @@ export class AssetgraphSearch extends HTMLElement {
     this.#els.status.textContent = "";
   }
 
+  /**
+   * The schemes' titles from the taxonomies the caller may read, or null;
+   * without them (a refusal, an expired token) the tree names schemes by
+   * their IRIs until the next search reads them.
+   */
+  async #readSchemeTitles() {
+    try {
+      const headers = { Accept: "application/json" };
+      const token = this.getToken ? await this.getToken() : null;
+      if (token) headers.Authorization = `Bearer ${token}`;
+      const response = await fetch(`${this.endpoint}/api/taxonomies`, { headers });
+      if (!response.ok) return null;
+      const { projects } = await response.json();
+      return new Map(projects.flatMap((p) => p.schemes ?? []).map((s) => [s.iri, s.title ?? {}]));
+    } catch {
+      return null;
+    }
+  }
+
   /** The facet tree: per scheme, its concepts under their broader ones. */
-  #renderFacets(schemes) {
+  #renderFacets(schemes, titles) {
     const { facets } = this.#els;
-    facets.replaceChildren(...schemes.map((scheme) => this.#schemeFacet(scheme)));
+    facets.replaceChildren(...schemes.map((scheme) => this.#schemeFacet(scheme, titles)));
     facets.hidden = schemes.length === 0;
   }
 
-  #schemeFacet(scheme) {
+  #schemeFacet(scheme, titles) {
     const section = document.createElement("section");
     const title = document.createElement("h3");
-    title.textContent = labelOf(scheme.scheme);
+    const titled = titles?.get(scheme.scheme) ?? {};
+    title.textContent = titled[this.getAttribute("lang") || "en"] ?? titled.en ?? Object.values(titled)[0] ?? labelOf(scheme.scheme);
     const present = new Set(scheme.concepts.map((c) => c.iri));
     const children = new Map();
     const roots = [];

@@ -110,6 +110,8 @@ await scenario("a typo, a suggestion, then chips, facets and results", async () 
   const facets = await page.locator("assetgraph-search .facets button").allTextContents();
   check(facets.some((f) => f.startsWith("Recyclable")), `the facet tree lists narrower concepts: ${facets}`);
   check(await page.locator("assetgraph-search .facets ul ul").count() > 0, "the facet tree nests narrower concepts");
+  const schemes = await page.locator("assetgraph-search .facets h3").allTextContents();
+  check(schemes.includes("Product categories"), `the tree names each scheme by its title: ${schemes}`);
   await shot(page, "01-typo-suggestion-chips");
   return page;
 });
@@ -197,6 +199,19 @@ await scenario("embedded in a page on another origin: the host receives the sele
   const asset = received.detail.assets[0];
   check(asset?.id && asset.iri?.startsWith("urn:assetgraph:asset:"), `the event carries the asset: ${JSON.stringify(asset)}`);
   check(asset.licence && "cleared_now" in asset.licence, `and its licence summary: ${JSON.stringify(asset.licence)}`);
+  // Styles cross neither way: the portal's rules for button and .card do
+  // not reach the picker, the picker's .title rule not the portal.
+  const styles = await page.evaluate(() => {
+    const root = document.querySelector("assetgraph-search").shadowRoot;
+    return {
+      card: getComputedStyle(root.querySelector(".card")).display,
+      button: getComputedStyle(root.querySelector("button.cancel")).backgroundColor,
+      ownTitle: getComputedStyle(document.getElementById("own-title")).fontWeight,
+    };
+  });
+  check(styles.card !== "none", "the host's .card rule does not hide the picker's cards");
+  check(styles.button !== "rgb(255, 0, 0)", "the host's button rule does not paint the picker's buttons");
+  check(styles.ownTitle === "400", `the picker's .title rule does not reach the host (${styles.ownTitle})`);
   const hostOrigin = new URL(HOST).origin;
   check(page.url().startsWith(hostOrigin), "the page is the host's");
   await shot(page, "06-host-page-selection");
