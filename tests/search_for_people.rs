@@ -298,6 +298,40 @@ async fn a_concept_can_be_browsed_without_words() {
     assert_eq!(answer["field"], "q", "{answer}");
 }
 
+/// A picker for one kind of content (an image field) asks for it.
+#[tokio::test]
+async fn content_types_narrow_the_search_to_any_of_them() {
+    let server = start_server(unthrottled()).await;
+    let client = Client::new();
+    let base = &server.base;
+    let record = |id: &str, kind: &str| json!({"id": id, "title": format!("Harbour at dawn {id}"), "language": "en", "content_type": kind});
+    ingest(
+        &client,
+        base,
+        json!([
+            record("h:photo", "image"),
+            record("h:clip", "video"),
+            record("h:talk", "audio")
+        ]),
+    )
+    .await;
+    let (status, answer) = search(&client, base, &[("q", "harbour"), ("content_type", "video")]).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(ids(&answer), ["h:clip"], "{answer}");
+    let (_, answer) = search(
+        &client,
+        base,
+        &[("q", "harbour"), ("content_type", "image"), ("content_type", "video")],
+    )
+    .await;
+    let mut found = ids(&answer);
+    found.sort_unstable();
+    assert_eq!(found, ["h:clip", "h:photo"], "{answer}");
+    let (status, answer) = search(&client, base, &[("q", "harbour"), ("content_type", "image' OR 1=1")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["field"], "content_type", "{answer}");
+}
+
 #[tokio::test]
 async fn function_words_never_drive_the_any_word_fallback() {
     let (server, client) = subjects_server().await;

@@ -25,9 +25,9 @@ impl Repeatable for std::collections::HashMap<String, String> {}
 #[serde(transparent)]
 pub(super) struct Pairs<const CONCEPTS: bool>(pub Vec<(String, String)>);
 
-/// Search takes `concept` several times.
+/// Search takes `concept` and `content_type` several times.
 impl Repeatable for Pairs<true> {
-    const REPEATABLE: &'static [&'static str] = &["concept"];
+    const REPEATABLE: &'static [&'static str] = &["concept", "content_type"];
 }
 
 impl Repeatable for Pairs<false> {}

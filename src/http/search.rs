@@ -42,6 +42,7 @@ pub(super) fn routes() -> Router<AppState> {
     params(("q" = Option<String>, Query, description = "The words typed (may be left out when a concept is given: browse it)"),
            ("lang" = Option<String>, Query, description = "The searcher's language"),
            ("concept" = Option<Vec<String>>, Query, description = "Only assets tagged with this concept or a narrower one (repeatable)"),
+           ("content_type" = Option<Vec<String>>, Query, description = "Only assets of this content type: image, video, audio, document… (repeatable: any of them)"),
            ("limit" = Option<usize>, Query, description = "Hits per page, 1 to 200 (20)"),
            ("offset" = Option<usize>, Query, description = "Hits skipped, up to 10000"),
            ("sort" = Option<String>, Query, description = "relevance (default), newest, oldest, title or expiring"),
@@ -316,6 +317,7 @@ fn request_from(params: Vec<(String, String)>, principal: &Principal) -> Result<
             "q" => q = Some(value),
             "lang" => request.lang = Some(language(&value)?),
             "concept" => request.concepts.push(value),
+            "content_type" => request.content_types.push(content_type(value)?),
             "limit" => request.limit = number(&name, &value, 1, MAX_LIMIT)?,
             "offset" => request.offset = number(&name, &value, 0, MAX_OFFSET)?,
             "facet_limit" => request.facet_limit = number(&name, &value, 1, MAX_FACET_LIMIT)?,
@@ -361,7 +363,7 @@ fn request_from(params: Vec<(String, String)>, principal: &Principal) -> Result<
                 return Err(Problem::bad_request(
                     &name,
                     format!(
-                        "unknown parameter '{name}': use q, lang, concept, limit, offset, sort, syntax, facet_limit, \
+                        "unknown parameter '{name}': use q, lang, concept, content_type, limit, offset, sort, syntax, facet_limit, \
                          narrower_depth, related_weight, include_blocked, at or a rights dimension ({})",
                         DIMENSIONS.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
                     ),
@@ -394,6 +396,18 @@ fn request_from(params: Vec<(String, String)>, principal: &Principal) -> Result<
     }
     request.q = q;
     Ok(request)
+}
+
+/// A content type as the sources name them: a short word.
+fn content_type(value: String) -> Result<String, Problem> {
+    let word = value.trim();
+    if word.is_empty() || word.len() > 40 || !word.chars().all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c)) {
+        return Err(Problem::bad_request(
+            "content_type",
+            format!("'{value}' is not a content type: give a word such as image, video, audio or document"),
+        ));
+    }
+    Ok(word.to_owned())
 }
 
 fn number(name: &str, value: &str, min: usize, max: usize) -> Result<usize, Problem> {

@@ -58,6 +58,9 @@ pub struct SearchRequest {
     pub lang: Option<String>,
     /// Only assets tagged with each of these concepts or a narrower one.
     pub concepts: Vec<String>,
+    /// Only assets of one of these content types (`image`, `video`…), as
+    /// the sources name them; empty: any.
+    pub content_types: Vec<String>,
     pub expansion: Expansion,
     pub limit: usize,
     pub offset: usize,
@@ -87,6 +90,7 @@ impl Default for SearchRequest {
             q: String::new(),
             lang: None,
             concepts: Vec::new(),
+            content_types: Vec::new(),
             expansion: Expansion::default(),
             limit: 0,
             offset: 0,
@@ -450,6 +454,11 @@ impl SearchIndex {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, wanted)];
         for iri in &request.concepts {
             clauses.push((Occur::Must, self.concept_filter(view, iri, request.tenants.as_deref())?));
+        }
+        if !request.content_types.is_empty() {
+            let terms = (request.content_types.iter()).map(|t| Term::from_field_text(self.fields.content_type, t));
+            let any_type = Box::new(TermSetQuery::new(terms));
+            clauses.push((Occur::Must, Box::new(BoostQuery::new(any_type, 0.0))));
         }
         if let Some(tenants) = &request.tenants {
             clauses.push((Occur::Must, self.tenant_filter(tenants)));

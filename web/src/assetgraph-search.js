@@ -12,7 +12,14 @@
 // lang, territory, channel, usage, audience, industry, at (the rights
 // context: only assets cleared for it are shown), mode (single or
 // multiple), limit (hits per page), concepts (concept IRIs, space
-// separated, the search starts filtered by; also the `filters` property).
+// separated, the search starts filtered by; also the `filters` property),
+// content-type (only these content types: "image", "image video"), modal
+// (shown only by `open()`, over the page).
+//
+// Inline, the picker is part of the page. With `modal`, `open()` shows it in
+// a modal dialog and returns a Promise of the chosen assets, or undefined
+// when the person cancels (Cancel, Escape); `open()` works inline as well,
+// resolving at the next choice.
 //
 // The concepts a search stands for are chips: those the words resolved to
 // and those the user picked (a suggested concept, a facet). A chip can be
@@ -28,6 +35,13 @@ const CONTEXT = ["territory", "channel", "usage", "audience", "industry", "at"];
 const DEFAULT_LIMIT = 24;
 
 const STYLE = `
+dialog { position: static; display: block; border: 0; padding: 0; margin: 0; width: auto; max-width: none;
+        color: inherit; background: transparent; }
+dialog:not([open]) { display: none; }
+dialog:modal { position: fixed; width: min(1100px, 94vw); max-height: 90vh; overflow: auto; margin: auto;
+        padding: 1.25rem; border-radius: 10px; background: var(--assetgraph-surface, #fff);
+        box-shadow: 0 12px 40px rgb(0 0 0 / .3); }
+dialog::backdrop { background: rgb(0 0 0 / .45); }
 :host { display: block; font: 14px/1.4 var(--assetgraph-font, system-ui, sans-serif);
         color: var(--assetgraph-text, #1d232a); }
 .bar { display: flex; gap: .5rem; align-items: center; position: relative; }
@@ -85,6 +99,7 @@ button:disabled { opacity: .5; cursor: default; }
 `;
 
 const MARKUP = `
+<dialog part="dialog" aria-label="Choose assets">
 <div class="bar" part="bar">
   <input part="input" role="combobox" aria-autocomplete="list" aria-expanded="false"
          aria-controls="suggestions" aria-label="Search assets" placeholder="Search by meaning…" autocomplete="off">
@@ -101,10 +116,11 @@ const MARKUP = `
   <button type="button" class="cancel" part="cancel">Cancel</button>
   <button type="button" class="primary select" part="select" disabled>Use selected</button>
 </div>
+</dialog>
 `;
 
 export class AssetgraphSearch extends HTMLElement {
-  static observedAttributes = ["endpoint", "lang", "mode", "limit", "concepts", ...CONTEXT];
+  static observedAttributes = ["endpoint", "lang", "mode", "limit", "concepts", "content-type", "modal", ...CONTEXT];
 
   /** The host's function that returns a browser token (may be async). */
   getToken = null;
@@ -128,6 +144,8 @@ export class AssetgraphSearch extends HTMLElement {
   /** Counts the searches and closings: a late suggestion answer is dropped. */
   #turn = 0;
   #searching = null;
+  /** Resolves the Promise of `open()`, at the next choice or cancel. */
+  #pending = null;
 
   constructor() {
     super();
@@ -137,6 +155,7 @@ export class AssetgraphSearch extends HTMLElement {
     this.#els = {
       input: $("input"),
       list: $("#suggestions"),
+      dialog: $("dialog"),
       chips: $(".chips"),
       facets: $(".facets"),
       status: $(".status"),
@@ -148,11 +167,51 @@ export class AssetgraphSearch extends HTMLElement {
     this.#wire();
   }
 
+  connectedCallback() {
+    this.#placeDialog();
+  }
+
+  /** Inline, the dialog is simply open in the page; modal, it waits for `open()`. */
+  #placeDialog() {
+    const { dialog } = this.#els;
+    if (this.hasAttribute("modal")) {
+      if (dialog.open && !dialog.matches(":modal")) dialog.close();
+    } else if (!dialog.open) {
+      dialog.show();
+    }
+  }
+
+  /**
+   * Shows the picker (over the page when `modal`) and resolves with the
+   * chosen assets, or undefined when the person cancels.
+   */
+  open() {
+    const { dialog, input } = this.#els;
+    if (this.hasAttribute("modal") && !dialog.open) dialog.showModal();
+    input.focus();
+    this.#pending?.(undefined);
+    return new Promise((resolve) => (this.#pending = resolve));
+  }
+
+  /** Hides a modal picker, as Cancel does. */
+  close() {
+    this.#finish("assetgraph-cancel", {}, undefined);
+  }
+
+  #finish(type, detail, result) {
+    this.#emit(type, detail);
+    this.#pending?.(result);
+    this.#pending = null;
+    if (this.hasAttribute("modal") && this.#els.dialog.open) this.#els.dialog.close();
+  }
+
   attributeChangedCallback(name, before, after) {
     if (before === after) return;
-    if (name === "concepts") {
+    if (name === "modal") {
+      this.#placeDialog();
+    } else if (name === "concepts") {
       this.filters = (after || "").split(/\s+/).filter(Boolean);
-    } else if (this.#searched() && (CONTEXT.includes(name) || name === "lang")) {
+    } else if (this.#searched() && (CONTEXT.includes(name) || name === "lang" || name === "content-type")) {
       // A new context shows what is cleared for it: the search runs again.
       this.#run();
     }
@@ -194,6 +253,9 @@ export class AssetgraphSearch extends HTMLElement {
     const params = this.#params({ offset, limit: this.getAttribute("limit") || DEFAULT_LIMIT });
     if (this.#query) params.set("q", this.#query);
     for (const filter of this.#filters) params.append("concept", filter.iri);
+    for (const type of (this.getAttribute("content-type") || "").split(/\s+/).filter(Boolean)) {
+      params.append("content_type", type);
+    }
     this.#searching?.abort();
     this.#searching = new AbortController();
     this.#els.status.textContent = "Searching…";
@@ -240,8 +302,13 @@ export class AssetgraphSearch extends HTMLElement {
     });
     grid.addEventListener("keydown", (event) => this.#onGridKey(event));
     more.addEventListener("click", () => this.#run(this.#hits.length));
-    cancel.addEventListener("click", () => this.#emit("assetgraph-cancel", {}));
-    select.addEventListener("click", () => this.#emit("assetgraph-select", { assets: this.selected }));
+    cancel.addEventListener("click", () => this.close());
+    select.addEventListener("click", () => this.#finish("assetgraph-select", { assets: this.selected }, this.selected));
+    // Escape in a modal picker: the dialog's own cancel, as Cancel.
+    this.#els.dialog.addEventListener("cancel", (event) => {
+      event.preventDefault();
+      this.close();
+    });
   }
 
   #onInputKey(event) {
@@ -256,7 +323,10 @@ export class AssetgraphSearch extends HTMLElement {
       event.preventDefault();
       if (open && this.#active >= 0) this.#choose(this.#active);
       else this.search(this.#els.input.value);
-    } else if (event.key === "Escape") {
+    } else if (event.key === "Escape" && open) {
+      // Escape closes the suggestions first, and only them.
+      event.preventDefault();
+      event.stopPropagation();
       this.#closeSuggestions();
     }
   }
@@ -560,7 +630,7 @@ export class AssetgraphSearch extends HTMLElement {
     title.textContent = hit.title || hit.id;
     const why = document.createElement("p");
     why.className = "why";
-    why.textContent = this.#why(hit);
+    why.textContent = [hit.content_type, this.#why(hit)].filter(Boolean).join(" · ");
     const badges = document.createElement("div");
     badges.className = "badges";
     for (const badge of hit.badges) {

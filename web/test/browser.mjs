@@ -218,6 +218,33 @@ await scenario("embedded in a page on another origin: the host receives the sele
   return page;
 });
 
+await scenario("a modal picker: open() resolves with the choice, or undefined on Escape", async () => {
+  const page = await open(`${HOST}/?modal=1`);
+  check(!(await page.locator("assetgraph-search dialog").isVisible()), "a modal picker is hidden until opened");
+  await page.click("#choose");
+  const dialog = page.locator("assetgraph-search dialog");
+  await dialog.waitFor();
+  check(await dialog.evaluate((d) => d.matches(":modal")), "open() shows it as a modal dialog");
+  await searchFor(page, "sustainable packaging");
+  const types = await page.locator("assetgraph-search .why").allTextContents();
+  check(types.length > 0 && types.every((t) => t.startsWith("image")), `content-type="image" shows images only: ${types}`);
+  await shot(page, "07-modal-picker");
+  await page.locator("assetgraph-search .card").first().click();
+  await page.locator("assetgraph-search button.select").click();
+  await page.waitForFunction(() => document.getElementById("opened").textContent.length > 0);
+  const chosen = JSON.parse(await page.locator("#opened").textContent());
+  check(chosen.resolved?.length === 1 && chosen.resolved[0].iri, `open() resolves with the asset: ${JSON.stringify(chosen)}`);
+  check(!(await dialog.isVisible()), "the dialog closes on the choice");
+  await page.evaluate(() => (document.getElementById("opened").textContent = ""));
+  await page.click("#choose");
+  await dialog.waitFor();
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => document.getElementById("opened").textContent.length > 0);
+  check(JSON.parse(await page.locator("#opened").textContent()).resolved === null, "Escape resolves with nothing");
+  check(!(await dialog.isVisible()), "and closes the dialog");
+  return page;
+});
+
 await scenario("an expired token raises assetgraph-token-expired; the host gives a fresh one", async () => {
   const page = await open(`${HOST}/?expired=1`, ["401"]);
   await searchFor(page, "recyclable");
@@ -226,7 +253,7 @@ await scenario("an expired token raises assetgraph-token-expired; the host gives
   check(received.type === "assetgraph-token-expired", `the host hears assetgraph-token-expired, not ${received.type}`);
   await page.locator("assetgraph-search .card").first().waitFor();
   check((await countOf(page)) > 0, "with the fresh token the host gave, the search answers");
-  await shot(page, "07-token-expired");
+  await shot(page, "08-token-expired");
   return page;
 });
 
@@ -245,13 +272,13 @@ await scenario("a report run with a parameter, its CSV downloaded, a chart drawn
   const lines = csv.trim().split(/\r?\n/);
   check(lines[0] === "asset,title,ends,provider", `the CSV's header: ${lines[0]}`);
   check(lines.length === rows + 1, `the CSV has the table's ${rows} rows: ${lines.length - 1}`);
-  await shot(page, "08-report-parameter");
+  await shot(page, "09-report-parameter");
   await page.click("a[data-name=usage-per-month]");
   const chart = page.locator("#chart img");
   await chart.waitFor();
   await page.waitForFunction(() => document.querySelector("#chart img")?.naturalWidth > 0);
   check((await chart.getAttribute("alt")) === "Uses per month", "the chart says what it shows");
-  await shot(page, "09-report-chart");
+  await shot(page, "10-report-chart");
   return page;
 });
 
@@ -270,7 +297,7 @@ await scenario("the SPARQL console: highlighting, a report as an example, result
   const gaps = await page.locator("#results tbody td.iri").allTextContents();
   check(gaps.length > 0 && gaps.every((iri) => !iri.startsWith("https://w3id.org/assetgraph/")),
     "the content gaps leave the shipped vocabularies out");
-  await shot(page, "10-console");
+  await shot(page, "11-console");
   await page.locator(".CodeMirror textarea").focus();
   await page.keyboard.press("End");
   await page.keyboard.type(" ");
