@@ -137,6 +137,9 @@ async fn the_web_face_works_in_a_real_browser() {
         .current_dir(&web)
         .env("OPEN", open.url(""))
         .env("HOST", &host_url)
+        .env("KEYED", &service)
+        .env("ANALYST_KEY", "analyst-secret-0123456789")
+        .env("READER_KEY", "reader-secret-0123456789")
         .env("OUT", &out)
         .env("CHROMIUM", &chromium);
     let output = tokio::task::spawn_blocking(move || scenarios.output().unwrap())

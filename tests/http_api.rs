@@ -204,6 +204,21 @@ async fn keys_and_roles_are_enforced() {
         .to_str()
         .unwrap()
         .contains("Basic"));
+    // a browser script's request is offered Bearer only, so that no login
+    // dialog of the browser's opens over the page asking it
+    let response = client.get(&url).header("Sec-Fetch-Dest", "empty").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"assetgraph\"");
+    let response = client
+        .get(&url)
+        .header("Sec-Fetch-Dest", "document")
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("Basic"));
     // wrong key → 401
     let response = client.get(&url).bearer_auth("nope").send().await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);

@@ -131,3 +131,26 @@ fn basic(encoded: &str) -> Option<(String, String)> {
     let (user, password) = text.split_once(':')?;
     Some((user.to_owned(), password.to_owned()))
 }
+
+/// A 401 to a script's request (`Sec-Fetch-Dest: empty`: `fetch` or XHR in
+/// a browser) offers Bearer only: offering Basic would make the browser
+/// open its own login dialog over the page, which asks for a key its own
+/// way (the console's and the reports' key field, the picker's token).
+/// Navigations, curl and PoolParty's loaders keep Basic.
+pub(super) async fn no_login_dialog_for_scripts(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let from_script = request
+        .headers()
+        .get("sec-fetch-dest")
+        .is_some_and(|dest| dest.as_bytes() == b"empty");
+    let mut response = next.run(request).await;
+    if from_script && response.headers().contains_key(axum::http::header::WWW_AUTHENTICATE) {
+        response.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer realm=\"assetgraph\""),
+        );
+    }
+    response
+}

@@ -110,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         // Multipart bodies are held to the same limit as raw ones.
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn(tenant::take_tenant_parameter))
+        .layer(axum::middleware::from_fn(auth::no_login_dialog_for_scripts))
         .layer(axum::middleware::from_fn(host::refuse_invalid_host))
         .layer(
             // One line per request at INFO, when its span closes: method,

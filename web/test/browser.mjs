@@ -8,6 +8,7 @@
 //   HOST  a plain host page on another port (another origin) that embeds
 //         the element from a service with keys, getting browser tokens from
 //         its own server (`/token`, `/expired-token`);
+//   KEYED the service with keys, ANALYST_KEY and READER_KEY two of them;
 //   OUT   where the screenshots of each scenario go;
 //   CHROMIUM  the browser.
 //
@@ -18,13 +19,15 @@ import { chromium } from "playwright-core";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 
-const { OPEN, HOST, OUT, CHROMIUM } = process.env;
+const { OPEN, HOST, KEYED, ANALYST_KEY, READER_KEY, OUT, CHROMIUM } = process.env;
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"],
 });
 let failures = 0;
+/** The page of the scenario running, for a screenshot when it fails. */
+let current = null;
 
 /** A fresh page; every script error and CSP refusal on it is a failure. */
 async function open(url, expected = []) {
@@ -37,6 +40,7 @@ async function open(url, expected = []) {
     if (message.type() === "error" && !expected.some((e) => text.includes(e))) page.problems.push(text);
   });
   await page.goto(url);
+  current = page;
   return page;
 }
 
@@ -48,7 +52,10 @@ async function scenario(name, body) {
     await page?.context().close();
   } catch (error) {
     failures += 1;
-    console.log(`FAIL  ${name}: ${error.message}`);
+    const status = await current?.locator("#status").textContent({ timeout: 1000 }).catch(() => null);
+    console.log(`FAIL  ${name}: ${error.message}${status ? ` (the page says: ${status})` : ""}`);
+    await current?.screenshot({ path: path.join(OUT, `FAILED-${failures}.png`), fullPage: true }).catch(() => {});
+    await current?.context().close().catch(() => {});
   }
 }
 
@@ -279,6 +286,25 @@ await scenario("a report run with a parameter, its CSV downloaded, a chart drawn
   await page.waitForFunction(() => document.querySelector("#chart img")?.naturalWidth > 0);
   check((await chart.getAttribute("alt")) === "Uses per month", "the chart says what it shows");
   await shot(page, "10-report-chart");
+  return page;
+});
+
+await scenario("on a service with keys, the reports page asks for an analyst's key", async () => {
+  const page = await open(`${KEYED}/reports#licensing-spend-by-provider`, ["401", "403"]);
+  await page.waitForFunction(() => document.getElementById("status").textContent.includes("Paste an analyst key"));
+  await page.fill("#key", READER_KEY);
+  await page.dispatchEvent("#key", "change");
+  await page.waitForFunction(() => /analyst/.test(document.getElementById("status").textContent));
+  check(await page.locator("#reports a").count() === 0, "a reader's key lists no report");
+  await page.fill("#key", ANALYST_KEY);
+  await page.dispatchEvent("#key", "change");
+  await page.waitForFunction(() => /^\d+ rows?\./.test(document.getElementById("status").textContent));
+  check(await page.locator("#table tbody tr").count() > 0, "the analyst's report has rows");
+  await page.locator("#chart img").waitFor();
+  check(!page.url().includes(ANALYST_KEY), "the key never reaches the address");
+  await page.reload();
+  check(await page.inputValue("#key") === ANALYST_KEY, "the key stays for the tab (sessionStorage)");
+  check(await page.evaluate(() => localStorage.length) === 0, "and is not kept beyond it");
   return page;
 });
 
