@@ -99,6 +99,17 @@ async fn the_web_face_works_in_a_real_browser() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let host_url = format!("http://{}", listener.local_addr().unwrap());
     let open = Served::start("[alerts]\ninterval_secs = 0\n", &["--demo"]);
+    // A record whose text is markup: the pages must show it as text.
+    let hostile = json!([{"id": "hostile:markup", "language": "en", "content_type": "image",
+        "title": "<img src=x onerror=\"window.__pwned = 1\"> Harbour <b>at</b> dawn",
+        "description": "<script>window.__pwned = 2</script> a harbour"}]);
+    let ingested = reqwest::Client::new()
+        .post(open.url("/api/ingest/assetgraph"))
+        .json(&hostile)
+        .send()
+        .await
+        .unwrap();
+    assert!(ingested.status().is_success(), "{}", ingested.text().await.unwrap());
     let keyed_config = config_with_keys(&format!(
         "[http]\ncors_origins = [\"{host_url}\"]\n\n[tokens]\nsigning_keys = [\"browser-test-signing-key-0123456789abcdef\"]\n"
     ));

@@ -168,6 +168,31 @@ await scenario("a territory chosen hides the assets blocked there", async () => 
   return page;
 });
 
+await scenario("text that is markup is shown as text, in the picker and the console", async () => {
+  const page = await open(`${OPEN}/`);
+  page.on("dialog", (dialog) => {
+    page.problems.push(`a dialog opened: ${dialog.message()}`);
+    dialog.dismiss();
+  });
+  await searchFor(page, "harbour");
+  const titles = await page.locator("assetgraph-search .card .title").allTextContents();
+  check(titles.some((t) => t.startsWith("<img src=x onerror=")), `the title is shown as written: ${titles}`);
+  check(await page.locator("assetgraph-search .card .title img, assetgraph-search .card .title b").count() === 0,
+    "no element was made of it");
+  const console_ = await (await page.context().newPage());
+  await console_.goto(`${OPEN}/sparql`);
+  await console_.locator(".CodeMirror").waitFor();
+  await console_.evaluate(() => document.querySelector(".CodeMirror").CodeMirror.setValue(
+    'SELECT ?title WHERE { ?a <http://purl.org/dc/terms/title> ?title FILTER(CONTAINS(?title, "onerror")) }'));
+  await console_.click("#run");
+  await console_.waitForFunction(() => /rows? in \d+ ms/.test(document.getElementById("status").textContent));
+  const cells = await console_.locator("#results tbody td").allTextContents();
+  check(cells.some((c) => c.includes("<img src=x")), `the console shows it as text: ${cells}`);
+  check(await page.evaluate(() => window.__pwned) === undefined, "no script of the record ran in the picker");
+  check(await console_.evaluate(() => window.__pwned) === undefined, "nor in the console");
+  return page;
+});
+
 await scenario("keyboard only: suggestion, card, selection", async () => {
   const page = await open(`${OPEN}/`);
   const focusedInShadow = () =>
