@@ -504,6 +504,55 @@ async fn the_clock_raises_each_licence_and_clearance_event_once() {
     running.stop().await;
 }
 
+/// An event nobody hears is not kept: with no subscription the scheduler
+/// writes nothing after an ingest (no second commit, no audit entry), and
+/// a cursor left from earlier subscribers is dropped once, so that the next
+/// subscriber starts from now rather than from a replay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_no_subscription_the_scheduler_writes_nothing() {
+    use assetgraph::alerts::events::run_tick;
+    use assetgraph::webhooks::{Subscription, Subscriptions};
+    let server = common::start_server(Config::default()).await;
+    let ingest = Client::new()
+        .post(format!("{}/api/ingest/assetgraph", server.base))
+        .body(assets())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ingest.status(), reqwest::StatusCode::CREATED);
+    let (store, index) = (server.store.clone(), server.index.clone());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let after_ingest = store.generation();
+    let nobody = Subscriptions::none();
+    assert!(run_tick(&store, &*index, &nobody, now, 86_400, true)
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.generation(), after_ingest, "no commit when nobody listens");
+
+    // A subscriber's ticks keep a cursor; once the last one has gone, it
+    // is dropped in one write, and then nothing more is written.
+    let hook = Subscription {
+        name: "hook".into(),
+        url: "http://127.0.0.1:9/hook".into(),
+        secret: SECRET.to_owned().into(),
+        events: vec!["*".into()],
+        tenant: None,
+    };
+    let listening = Subscriptions::new(vec![hook], None, vec!["127.0.0.1:*".into()]).unwrap();
+    run_tick(&store, &*index, &listening, now, 86_400, true).unwrap();
+    assert!(webhooks::cursor(&store).unwrap().generation.is_some());
+    let with_cursor = store.generation();
+    run_tick(&store, &*index, &nobody, now + 60, 86_400, true).unwrap();
+    assert_eq!(
+        store.generation(),
+        with_cursor + 1,
+        "the cursor is dropped in one write"
+    );
+    assert_eq!(webhooks::cursor(&store).unwrap(), webhooks::Cursor::default());
+    run_tick(&store, &*index, &nobody, now + 120, 86_400, true).unwrap();
+    assert_eq!(store.generation(), with_cursor + 1, "and then nothing is written");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_that_blocks_an_asset_raises_asset_blocked_once() {
     let dir = tempfile::tempdir().unwrap();

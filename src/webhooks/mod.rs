@@ -171,6 +171,28 @@ pub(crate) fn enqueue_with_states(
     Ok(enqueued)
 }
 
+/// Forgets the scheduler's cursor, in one write if one is stored, none
+/// otherwise: while no subscription listens nothing is kept, and the first
+/// subscription then starts from a first tick (now), not from a replay of
+/// everything that changed while nobody listened.
+pub(crate) fn forget_cursor(store: &Store) -> Result<()> {
+    let (old, _) = cursor_triples(store, Cursor::default())?;
+    if old.is_empty() {
+        return Ok(());
+    }
+    store.write(|_| {
+        let change = Change {
+            actor: "scheduler".into(),
+            operation: "webhooks.forget-cursor".into(),
+            tenant: crate::auth::SHARED_TENANT.into(),
+            note: Some("no subscription listens".into()),
+            writes: vec![outbox_patch(old, Vec::new())],
+        };
+        Ok((change, ()))
+    })?;
+    Ok(())
+}
+
 /// The tenant an event is about: the owner of its asset, or the tenant
 /// of the change that updated a taxonomy.
 fn owner_of(store: &Store, event: &Event) -> Result<Option<String>> {

@@ -126,6 +126,11 @@ impl Subscriptions {
         self.configured.iter().chain(added.iter()).cloned().collect()
     }
 
+    /// Whether no subscription listens at all.
+    pub fn is_empty(&self) -> bool {
+        self.configured.is_empty() && self.added.read().expect("subscriptions lock").is_empty()
+    }
+
     pub fn get(&self, name: &str) -> Option<Subscription> {
         self.all().into_iter().find(|s| s.name == name)
     }
