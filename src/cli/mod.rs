@@ -115,9 +115,12 @@ fn init_logging(format: &str) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // Span close events carry each write stage's time (RUST_LOG=assetgraph=debug).
+    // Colour only for a terminal: a log file or journal keeps plain text.
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();

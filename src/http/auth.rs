@@ -55,6 +55,8 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(RequestedTenant(tenant)) = parts.extensions.get::<RequestedTenant>() {
             principal.choose_tenant(tenant)?;
         }
+        // Into the request's log line: who asked (never the secret).
+        tracing::Span::current().record("caller", principal.subject.as_deref().unwrap_or(&principal.name));
         Ok(Caller(principal))
     }
 }

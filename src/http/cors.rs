@@ -22,11 +22,12 @@ const ALLOWED_HEADERS: [HeaderName; 4] = [
 ];
 
 /// The answer headers a page may read beyond the always-safe ones.
-const EXPOSED_HEADERS: [HeaderName; 4] = [
+const EXPOSED_HEADERS: [HeaderName; 5] = [
     header::RETRY_AFTER,
     header::LOCATION,
     header::CONTENT_DISPOSITION,
     header::WWW_AUTHENTICATE,
+    super::request_id::X_REQUEST_ID,
 ];
 
 /// The layer for the configured origins, or `None` when there are none.

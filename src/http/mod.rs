@@ -18,6 +18,7 @@ mod params;
 mod problem;
 mod rate;
 mod reports;
+mod request_id;
 mod search;
 pub mod server;
 mod sparql;
@@ -115,21 +116,33 @@ pub fn router(state: AppState) -> Router {
         .layer(
             // One line per request at INFO, when its span closes: method,
             // path (never the query string or headers, where credentials may
-            // be), status, and time.
+            // be), its id, who asked (a key's name or a token's subject,
+            // never a secret), status, and the time in milliseconds.
             TraceLayer::new_for_http()
                 .make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+                    let id = request
+                        .headers()
+                        .get(request_id::X_REQUEST_ID)
+                        .and_then(|v| v.to_str().ok());
                     tracing::info_span!(
                         "request",
                         method = %request.method(),
                         path = %request.uri().path(),
-                        status = tracing::field::Empty
+                        request_id = id.unwrap_or(""),
+                        caller = tracing::field::Empty,
+                        status = tracing::field::Empty,
+                        duration_ms = tracing::field::Empty
                     )
                 })
                 .on_request(())
-                .on_response(|response: &axum::http::Response<_>, _latency, span: &tracing::Span| {
-                    span.record("status", response.status().as_u16());
-                }),
+                .on_response(
+                    |response: &axum::http::Response<_>, latency: std::time::Duration, span: &tracing::Span| {
+                        span.record("status", response.status().as_u16());
+                        span.record("duration_ms", (latency.as_secs_f64() * 1e3 * 1e3).round() / 1e3);
+                    },
+                ),
         )
+        .layer(axum::middleware::from_fn(request_id::assign))
         // Outermost, so that a preflight is answered before anything asks
         // for a key, and every answer (a refusal too) carries the headers a
         // page needs to read it.

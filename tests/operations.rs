@@ -1,0 +1,102 @@
+//! What the people who run the service rely on, against the real binary:
+//! each request's id in its answer and in its one log line, with who asked
+//! and how long it took in numbers; logs that a file can hold.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// The log entries of the requests to `path`, waiting a little for them.
+fn request_lines(served: &Served, path: &str) -> Vec<Value> {
+    let started = Instant::now();
+    loop {
+        let found: Vec<Value> = (served.log.lock().unwrap().iter())
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|entry| entry["span"]["name"] == "request" && entry["span"]["path"] == path)
+            .filter(|entry| entry["fields"]["message"] == "close")
+            .collect();
+        if !found.is_empty() || started.elapsed() > Duration::from_secs(5) {
+            return found;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_request_has_an_id_in_its_answer_and_its_log_line() {
+    let served = Served::start(&config_with_keys(""), &[]);
+    let client = reqwest::Client::new();
+    let response = client
+        .get(served.url("/api/taxonomies"))
+        .header("Authorization", bearer("reader"))
+        .header("X-Request-Id", "from-the-proxy-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["x-request-id"],
+        "from-the-proxy-1",
+        "a client's own id is kept"
+    );
+    let lines = request_lines(&served, "/api/taxonomies");
+    assert_eq!(lines.len(), 1, "one line per request: {lines:?}");
+    let span = &lines[0]["span"];
+    assert_eq!(span["request_id"], "from-the-proxy-1", "{span}");
+    assert_eq!(span["caller"], "reader", "the key's name: {span}");
+    assert_eq!(span["status"], 200, "{span}");
+    assert!(span["duration_ms"].is_number(), "a number, not a string: {span}");
+
+    // An id that is not a short token of safe characters is replaced.
+    let response = client
+        .get(served.url("/health"))
+        .header("X-Request-Id", "x".repeat(300))
+        .send()
+        .await
+        .unwrap();
+    let id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(id.len() <= 64 && !id.contains("xxxx"), "{id}");
+    // Refusals too, and no secret reaches the log.
+    let refused = client
+        .get(served.url("/api/taxonomies"))
+        .header("Authorization", "Bearer not-a-key-s3cr3t")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert!(refused.headers().contains_key("x-request-id"));
+    let log = served.log.lock().unwrap().join("\n");
+    assert!(
+        !log.contains("s3cr3t") && !log.contains("reader-secret"),
+        "a secret reached the log"
+    );
+}
+
+#[test]
+fn a_log_written_to_a_file_has_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("serve.log");
+    let log_file = std::fs::File::create(&log_path).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_assetgraph"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(dir.path().join("data"))
+        .env_remove("ASSETGRAPH_API_KEYS")
+        .env_remove("RUST_LOG")
+        .stderr(log_file)
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let text = loop {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if text.contains("assetgraph listening") || started.elapsed() > Duration::from_secs(60) {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(text.contains("assetgraph listening"), "{text}");
+    assert!(!text.contains('\u{1b}'), "escape codes in a log file: {text:?}");
+}
