@@ -39,6 +39,7 @@ const ROUTES: &[(&str, &str, Takes, &str)] = &[
     ("GET", "/web/assetgraph-search.classic.js", Takes::Query, ""),
     ("GET", "/web/pages/common.js", Takes::Query, ""),
     ("GET", "/reports", Takes::Query, ""),
+    ("GET", "/metrics", Takes::Query, "analyst"),
     ("GET", "/api/taxonomies", Takes::Query, "reader"),
     ("GET", "/api/taxonomies/demo", Takes::Query, "reader"),
     ("PUT", "/api/taxonomies/hostile", Takes::Rdf, "editor"),

@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -99,4 +100,60 @@ fn a_log_written_to_a_file_has_no_colour_codes() {
     let _ = child.wait();
     assert!(text.contains("assetgraph listening"), "{text}");
     assert!(!text.contains('\u{1b}'), "escape codes in a log file: {text:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_requests_by_route_and_read_the_store() {
+    let toml = config_with_keys("")
+        + "[[keys]]\nname = \"scoped\"\nrole = \"analyst\"\nsecret = \"scoped-secret-0123456789\"\ntenants = [\"acme\"]\n";
+    let server = start_server(toml::from_str(&toml).unwrap()).await;
+    let client = reqwest::Client::new();
+    for id in ["a:1", "a:%2F..%2Fb", "a:3"] {
+        let response = client
+            .get(format!("{}/api/assets/{id}", server.base))
+            .header("Authorization", bearer("reader"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404);
+    }
+    let scrape = |key: &'static str| {
+        let request = client
+            .get(format!("{}/metrics", server.base))
+            .header("Authorization", key)
+            .send();
+        async move {
+            let response = request.await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    assert_eq!(
+        scrape("Bearer reader-secret-0123456789").await.0,
+        403,
+        "readers do not read metrics"
+    );
+    let (status, scoped) = scrape("Bearer scoped-secret-0123456789").await;
+    assert_eq!(status, 403, "a key limited to tenants does not: {scoped}");
+    let (status, text) = scrape("Bearer analyst-secret-0123456789").await;
+    assert_eq!(status, 200, "{text}");
+    // Counted by the route's pattern, whatever the path asked.
+    assert!(
+        text.contains(r#"assetgraph_http_requests_total{method="GET",route="/api/assets/{*id}",status="404"} 3"#),
+        "{text}"
+    );
+    assert!(!text.contains("%2F"), "no path a client chose becomes a series: {text}");
+    let timed = text.lines().find(|l| {
+        l.starts_with("assetgraph_http_request_duration_seconds_count{") && l.contains(r#"route="/api/assets/{*id}""#)
+    });
+    assert!(timed.is_some_and(|l| l.ends_with(" 3")), "each answer timed: {text}");
+    let generation = server.store.generation();
+    assert!(
+        text.contains(&format!("assetgraph_store_generation {generation}\n")),
+        "{text}"
+    );
+    assert!(text.contains("assetgraph_index_lag "), "{text}");
+    assert!(text.contains("assetgraph_webhook_deliveries_pending 0\n"), "{text}");
+    assert!(text.contains("assetgraph_webhook_dead_letters 0\n"), "{text}");
+    assert!(text.contains("assetgraph_query_timeouts_total "), "{text}");
+    assert!(text.trim_end().ends_with("# EOF"), "{text}");
 }

@@ -59,6 +59,7 @@ const CASES: &[Case] = &[
     ("GET", "/web/assetgraph-search.classic.js", "", ""),
     ("GET", "/web/pages/common.js", "", ""),
     ("GET", "/reports", "", ""),
+    ("GET", "/metrics", "", ""),
     ("GET", "/api/taxonomies", "", ""),
     ("GET", "/api/taxonomies/b-themes", "", ""),
     ("PUT", "/api/taxonomies/b-themes", TURTLE, A_TAXONOMY),

@@ -193,6 +193,9 @@ pub struct Context {
     /// One sync at a time: a webhook arriving during a scheduled sync
     /// waits, then finds the cursor where the other left it.
     running: Arc<tokio::sync::Mutex<()>>,
+    /// When each connector last synced without error (Unix seconds), since
+    /// this process started: for `/metrics`.
+    succeeded: Arc<std::sync::Mutex<std::collections::BTreeMap<String, i64>>>,
 }
 
 impl Context {
@@ -212,6 +215,7 @@ impl Context {
             http,
             settings: Arc::new(settings),
             running: Arc::default(),
+            succeeded: Arc::default(),
         })
     }
 
@@ -229,6 +233,12 @@ impl Context {
         }
     }
 
+    /// Each connector's last sync without error, as Unix seconds.
+    pub fn last_successes(&self) -> Vec<(String, i64)> {
+        let times = self.succeeded.lock().expect("connector times");
+        times.iter().map(|(name, at)| (name.clone(), *at)).collect()
+    }
+
     /// Runs blocking store work off the async workers.
     async fn blocking<T: Send + 'static>(&self, work: impl FnOnce(&Store) -> Result<T> + Send + 'static) -> Result<T> {
         let store = self.store.clone();
@@ -241,12 +251,19 @@ impl Context {
 /// Runs the named connector once.
 pub async fn sync(context: &Context, name: &str) -> Result<SyncReport> {
     let _one_at_a_time = context.running.lock().await;
-    dispatch(context, name).await.unwrap_or_else(|| {
+    let report = dispatch(context, name).await.unwrap_or_else(|| {
         Err(Error::invalid_field(
             "connector",
             format!("'{name}' is not a connector; use one of {}", NAMES.join(", ")),
         ))
-    })
+    })?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    context
+        .succeeded
+        .lock()
+        .expect("connector times")
+        .insert(name.to_owned(), now);
+    Ok(report)
 }
 
 /// Runs each connector that has a schedule, every so often, and listens

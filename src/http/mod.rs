@@ -12,6 +12,7 @@ mod cors;
 mod graph_store;
 mod health;
 mod host;
+pub mod metrics;
 mod negotiate;
 pub(crate) mod openapi;
 mod params;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub rates: Arc<rate::Rates>,
     /// Browser tokens: minted by `POST /api/tokens`, taken wherever a key is.
     pub tokens: Arc<crate::auth::tokens::Tokens>,
+    /// Counted as requests are answered; `GET /metrics` reads them.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -84,6 +87,7 @@ impl AppState {
             keys,
             config,
             subscriptions: Arc::new(subscriptions),
+            metrics: Arc::new(metrics::Metrics::default()),
         })
     }
 }
@@ -106,10 +110,12 @@ pub fn router(state: AppState) -> Router {
         .merge(tokens::routes())
         .merge(openapi::routes(&state.config.public_url()))
         .merge(web::routes())
+        .merge(metrics::routes())
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         // Multipart bodies are held to the same limit as raw ones.
         .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::count))
         .layer(axum::middleware::from_fn(tenant::take_tenant_parameter))
         .layer(axum::middleware::from_fn(auth::no_login_dialog_for_scripts))
         .layer(axum::middleware::from_fn(host::refuse_invalid_host))

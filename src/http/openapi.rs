@@ -125,6 +125,7 @@ pub(crate) const PROBLEM_TYPES: &[(&str, &str)] = &[
         super::web::demo_page,
         super::web::reports_page,
         super::web::file,
+        super::metrics::scrape,
         super::web::component,
         super::web::classic_component,
     ),
@@ -141,8 +142,8 @@ pub(crate) const PROBLEM_TYPES: &[(&str, &str)] = &[
         (name = "webhooks", description = "Subscriptions and deliveries (admins)"),
         (name = "connectors", description = "Source systems: syncs and their notifications"),
         (name = "tokens", description = "Browser tokens (admins mint and revoke)"),
-        (name = "operations", description = "Health"),
-        (name = "web", description = "The demo page and the <assetgraph-search> custom element"),
+        (name = "operations", description = "Health and metrics"),
+        (name = "web", description = "The demo page, the console and reports pages, and the <assetgraph-search> custom element"),
     )
 )]
 struct ApiDoc;

@@ -172,12 +172,15 @@ impl From<Error> for Problem {
             Error::NotFound { .. } => Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found", detail),
             Error::Conflict { .. } => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
             Error::Forbidden { .. } => Problem::forbidden(detail),
-            Error::Timeout { .. } => Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "query-timeout",
-                "Query time limit reached",
-                detail,
-            ),
+            Error::Timeout { .. } => {
+                super::metrics::QUERY_TIMEOUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "query-timeout",
+                    "Query time limit reached",
+                    detail,
+                )
+            }
             Error::OverBudget { .. } => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "query-memory",

@@ -443,6 +443,25 @@ pub fn deliveries(
     Ok(found)
 }
 
+/// How many deliveries wait to be sent, and how many gave up.
+pub fn delivery_counts(store: &Store) -> Result<(u64, u64)> {
+    let count = |state: &str| -> Result<u64> {
+        let state = Literal::new_simple_literal(state);
+        let mut n = 0;
+        for quad in store.db().quads_for_pattern(
+            None,
+            Some(ag::DELIVERY_STATE),
+            Some(state.as_ref().into()),
+            Some(outbox().as_ref().into()),
+        ) {
+            quad?;
+            n += 1;
+        }
+        Ok(n)
+    };
+    Ok((count(PENDING)?, count(DEAD)?))
+}
+
 /// Puts the dead letters of a subscription back in the queue, due now.
 pub fn redeliver(store: &Store, subscription: &str, now: i64, actor: &str) -> Result<usize> {
     let (_, count) = store.write(|view| {
