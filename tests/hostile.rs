@@ -40,6 +40,7 @@ const ROUTES: &[(&str, &str, Takes, &str)] = &[
     ("GET", "/web/pages/common.js", Takes::Query, ""),
     ("GET", "/reports", Takes::Query, ""),
     ("GET", "/metrics", Takes::Query, "analyst"),
+    ("POST", "/api/backups", Takes::Json, "admin"),
     ("GET", "/api/taxonomies", Takes::Query, "reader"),
     ("GET", "/api/taxonomies/demo", Takes::Query, "reader"),
     ("PUT", "/api/taxonomies/hostile", Takes::Rdf, "editor"),

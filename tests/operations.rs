@@ -157,3 +157,117 @@ async fn metrics_count_requests_by_route_and_read_the_store() {
     assert!(text.contains("assetgraph_query_timeouts_total "), "{text}");
     assert!(text.trim_end().ends_with("# EOF"), "{text}");
 }
+
+/// Every quad of a store, as sorted N-Quads lines.
+fn every_quad(store: &assetgraph::store::Store) -> Vec<String> {
+    let mut lines: Vec<String> = store
+        .db()
+        .quads_for_pattern(None, None, None, None)
+        .map(|q| q.unwrap().to_string())
+        .collect();
+    lines.sort_unstable();
+    lines
+}
+
+/// Opens a restored data directory as `assetgraph restore` leaves it.
+fn restored(
+    backup: &std::path::Path,
+) -> (
+    tempfile::TempDir,
+    assetgraph::store::Store,
+    assetgraph::index::SearchIndex,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assetgraph::store::backup::restore(backup, &data).unwrap();
+    let store = assetgraph::store::Store::open(&data).unwrap();
+    let index = assetgraph::index::SearchIndex::open_for_rebuild(&data.join("index")).unwrap();
+    index.rebuild(&store, &|_, _| {}).unwrap();
+    (dir, store, index)
+}
+
+fn search_ids(index: &assetgraph::index::SearchIndex, q: &str) -> Vec<String> {
+    let answer = index
+        .search(&assetgraph::index::SearchRequest {
+            q: q.into(),
+            limit: 1000,
+            ..Default::default()
+        })
+        .unwrap();
+    let mut ids: Vec<String> = answer.hits.into_iter().map(|h| h.id).collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backup_taken_while_writes_run_restores_whole_commits() {
+    let server = start_server(toml::from_str(&config_with_keys("")).unwrap()).await;
+    let client = reqwest::Client::new();
+    const BATCH: usize = 10;
+    let writer = {
+        let (client, base) = (client.clone(), server.base.clone());
+        tokio::spawn(async move {
+            for batch in 0..40 {
+                let records: Vec<Value> = (0..BATCH)
+                    .map(|i| serde_json::json!({"id": format!("b{batch}-{i}"), "title": format!("Harbour record {batch} {i}"), "language": "en"}))
+                    .collect();
+                let response = client
+                    .post(format!("{base}/api/ingest/assetgraph"))
+                    .header("Authorization", bearer("editor"))
+                    .json(&records)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(response.status().is_success());
+            }
+        })
+    };
+    let backup = |name: &'static str| {
+        let request = client
+            .post(format!("{}/api/backups", server.base))
+            .header("Authorization", bearer("admin"))
+            .json(&serde_json::json!({"name": name}))
+            .send();
+        async move {
+            let response = request.await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let (status, taken) = backup("while-writing").await;
+    assert_eq!(status, 201, "{taken}");
+    writer.await.unwrap();
+
+    // Whole batches, and only whole ones: a commit is in or out.
+    let (_dir, store, index) = restored(std::path::Path::new(taken["path"].as_str().unwrap()));
+    assert_eq!(store.generation(), taken["generation"].as_u64().unwrap());
+    let found = search_ids(&index, "harbour");
+    for batch in 0..40 {
+        let of_batch = found.iter().filter(|id| id.starts_with(&format!("b{batch}-"))).count();
+        assert!(
+            of_batch == 0 || of_batch == BATCH,
+            "batch {batch} is cut: {of_batch} of {BATCH}"
+        );
+    }
+
+    // Taken at rest, a backup restores the store exactly, and its search.
+    let (status, at_rest) = backup("at-rest").await;
+    assert_eq!(status, 201, "{at_rest}");
+    let (_dir, again, again_index) = restored(std::path::Path::new(at_rest["path"].as_str().unwrap()));
+    assert_eq!(every_quad(&again), every_quad(&server.store), "every graph as it was");
+    assert_eq!(
+        search_ids(&again_index, "harbour"),
+        search_ids(&server.index, "harbour")
+    );
+    assert_eq!(search_ids(&again_index, "harbour").len(), 40 * BATCH);
+
+    // A name taken, or not a name, is refused; so is a restore over data.
+    assert_eq!(backup("at-rest").await.0, 409);
+    assert_eq!(backup("../elsewhere").await.0, 400);
+    let occupied = tempfile::tempdir().unwrap();
+    std::fs::write(occupied.path().join("something"), "kept").unwrap();
+    let refused =
+        assetgraph::store::backup::restore(std::path::Path::new(at_rest["path"].as_str().unwrap()), occupied.path());
+    assert!(refused.unwrap_err().to_string().contains("is not empty"));
+}

@@ -60,6 +60,7 @@ const CASES: &[Case] = &[
     ("GET", "/web/pages/common.js", "", ""),
     ("GET", "/reports", "", ""),
     ("GET", "/metrics", "", ""),
+    ("POST", "/api/backups", JSON, r#"{"name": "a-takes-everything"}"#),
     ("GET", "/api/taxonomies", "", ""),
     ("GET", "/api/taxonomies/b-themes", "", ""),
     ("PUT", "/api/taxonomies/b-themes", TURTLE, A_TAXONOMY),

@@ -3,6 +3,7 @@
 //! calls the core and reports. Errors end in one place ([`main`]), which
 //! prints what went wrong and what to do next.
 
+mod backup;
 pub(crate) mod demo;
 mod import;
 mod load;
@@ -59,6 +60,10 @@ enum Command {
     Sync(sync::Args),
     /// Rebuild the search index from the store.
     Reindex(search::ReindexArgs),
+    /// Back the store up into a new directory (a running service: POST /api/backups).
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new data directory, and rebuild its search index.
+    Restore(backup::RestoreArgs),
     /// Search assets by text, as the search API does.
     Search(search::SearchArgs),
 }
@@ -75,6 +80,8 @@ pub fn main() -> ExitCode {
         Command::Import(args) => import::run(args, config),
         Command::Sync(args) => sync::run(args, config),
         Command::Reindex(args) => search::reindex(args, config),
+        Command::Backup(args) => backup::backup(args, config),
+        Command::Restore(args) => backup::restore(args, config),
         Command::Search(args) => search::search(args, config),
     });
     match result {

@@ -36,21 +36,28 @@ pub(super) fn reindex(args: ReindexArgs, config: Config) -> Result<()> {
     let store = Store::open(&data)?;
     // Not `open`, which would rebuild an index that is behind a first time.
     let index = SearchIndex::open_for_rebuild(&data.join("index"))?;
-    let bar = ProgressBar::new(0).with_style(
-        ProgressStyle::with_template("reindexing [{bar:30}] {pos}/{len} records ({per_sec}, {eta})")
-            .expect("the template is valid"),
-    );
-    let count = index.rebuild(&store, &|done, total| {
-        bar.set_length(total as u64);
-        bar.set_position(done as u64);
-    })?;
-    bar.finish_and_clear();
+    let count = rebuild_with_progress(&index, &store)?;
     eprintln!(
         "reindexed {count} record graphs: {} assets searchable at generation {}",
         index.len(),
         store.generation()
     );
     Ok(())
+}
+
+/// Rebuilds the index from the store with a progress bar; the record
+/// graphs indexed.
+pub(super) fn rebuild_with_progress(index: &SearchIndex, store: &Store) -> Result<usize> {
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("reindexing [{bar:30}] {pos}/{len} records ({per_sec}, {eta})")
+            .expect("the template is valid"),
+    );
+    let count = index.rebuild(store, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
+    Ok(count)
 }
 
 pub(super) fn search(args: SearchArgs, config: Config) -> Result<()> {

@@ -7,6 +7,7 @@ mod alerts;
 mod assets;
 mod audit;
 mod auth;
+mod backups;
 mod connectors;
 mod cors;
 mod graph_store;
@@ -111,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::routes(&state.config.public_url()))
         .merge(web::routes())
         .merge(metrics::routes())
+        .merge(backups::routes())
         .fallback(problem::not_found)
         .method_not_allowed_fallback(problem::method_not_allowed)
         // Multipart bodies are held to the same limit as raw ones.

@@ -126,6 +126,7 @@ pub(crate) const PROBLEM_TYPES: &[(&str, &str)] = &[
         super::web::reports_page,
         super::web::file,
         super::metrics::scrape,
+        super::backups::create,
         super::web::component,
         super::web::classic_component,
     ),

@@ -225,7 +225,7 @@ impl SearchIndex {
 
     /// Opens the index in `dir` as it is, without concepts or rights: for a
     /// caller that rebuilds it at once (`assetgraph reindex`).
-    pub(crate) fn open_for_rebuild(dir: &Path) -> Result<Self> {
+    pub fn open_for_rebuild(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|source| Error::File {
             path: dir.display().to_string(),
             source,

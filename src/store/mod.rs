@@ -33,6 +33,7 @@
 //! 415 ms). Everything else commits as an oxigraph transaction.
 
 mod audit;
+pub mod backup;
 mod fault;
 mod markers;
 mod write;
@@ -133,6 +134,7 @@ impl Store {
             path: dir.display().to_string(),
             source,
         })?;
+        backup::check_format(dir)?;
         let db = oxigraph::store::Store::open(dir.join("store")).map_err(|e| {
             let message = e.to_string();
             if message.contains("lock") || message.contains("LOCK") {
