@@ -161,6 +161,23 @@ impl From<tantivy::query::QueryParserError> for Error {
     }
 }
 
+/// A progress report for the log while the index works through the store
+/// on open: a line every few seconds, and one at the end of a long run, so
+/// that a restart of a large store is seen to be working.
+fn logged_progress(what: &'static str) -> impl Fn(usize, usize) {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+    let started = std::time::Instant::now();
+    let last = std::sync::Mutex::new(started);
+    move |done, total| {
+        let mut last = last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let finished = done == total && started.elapsed() >= EVERY;
+        if last.elapsed() >= EVERY || finished {
+            *last = std::time::Instant::now();
+            tracing::info!(done, total, seconds = started.elapsed().as_secs(), "{what}");
+        }
+    }
+}
+
 impl SearchIndex {
     /// Opens the index in `dir` (creating it if needed) and brings it up to
     /// the store's generation, rebuilding it when it is behind.
@@ -177,7 +194,7 @@ impl SearchIndex {
                 store = store.generation(),
                 "search index behind the store: rebuilding"
             );
-            search.rebuild(store, &|_, _| {})?;
+            search.rebuild(store, &logged_progress("rebuilding the search index: records"))?;
             return Ok(search);
         };
         search.reload_concepts(store)?;
@@ -195,7 +212,7 @@ impl SearchIndex {
         if !search.rights_classes_known()? {
             // Written by a version that described rights differently.
             tracing::info!("search index carries unknown rights classes: rebuilding");
-            search.rebuild(store, &|_, _| {})?;
+            search.rebuild(store, &logged_progress("rebuilding the search index: records"))?;
         }
         Ok(search)
     }
@@ -466,8 +483,13 @@ impl SearchIndex {
             let triples = store.graph_triples(graph.as_ref())?;
             rights::Prepared::read(store, graph, &triples, Territories::global(), &targeting)
         };
-        for_each_read(&crate::records::graphs(store)?, read, |_, prepared| {
+        let graphs = crate::records::graphs(store)?;
+        let progress = logged_progress("compiling the rights of the records");
+        let mut done = 0;
+        for_each_read(&graphs, read, |_, prepared| {
             rights.accept(prepared);
+            done += 1;
+            progress(done, graphs.len());
             Ok(())
         })
     }
