@@ -330,6 +330,10 @@ async fn content_types_narrow_the_search_to_any_of_them() {
     let (status, answer) = search(&client, base, &[("q", "harbour"), ("content_type", "image' OR 1=1")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     assert_eq!(answer["field"], "content_type", "{answer}");
+    let many: Vec<(&str, &str)> = std::iter::repeat_n(("content_type", "image"), 21).collect();
+    let (status, answer) = search(&client, base, &many).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(answer["field"], "content_type", "{answer}");
 }
 
 #[tokio::test]

@@ -73,13 +73,8 @@ async fn create(
             "give the backup a name of letters, digits, '-', '_' or '.', up to 64, not starting with '.'",
         ));
     }
+    // A taken name is refused by the backup itself (409), races included.
     let target = state.store.path().join("backups").join(name);
-    if target.exists() {
-        return Err(crate::error::Error::Conflict {
-            message: format!("a backup named '{name}' exists already: give another name"),
-        }
-        .into());
-    }
     let store = state.store.clone();
     let path = target.display().to_string();
     let info: BackupInfo = blocking(move || store.backup(&target)).await?;

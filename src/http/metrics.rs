@@ -25,7 +25,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -55,7 +54,6 @@ pub struct Metrics {
     store_generation: Gauge,
     index_generation: Gauge,
     index_lag: Gauge,
-    timeouts: Counter,
     outbox_pending: Gauge,
     outbox_dead: Gauge,
     connector_success: Family<ConnectorLabels, Gauge>,
@@ -95,11 +93,10 @@ impl Default for Metrics {
             "index_lag",
             "Commits the search index is behind the store",
         );
-        let timeouts = Counter::default();
         registry.register(
             "query_timeouts",
             "Queries and updates stopped at their time limit",
-            timeouts.clone(),
+            QUERY_TIMEOUTS.clone(),
         );
         let outbox_pending = gauge(
             &mut registry,
@@ -120,7 +117,6 @@ impl Default for Metrics {
             store_generation,
             index_generation,
             index_lag,
-            timeouts,
             outbox_pending,
             outbox_dead,
             connector_success,
@@ -145,8 +141,9 @@ impl Metrics {
 }
 
 /// Queries and updates stopped at their time limit, counted where the
-/// error becomes an answer (which knows no state).
-pub(super) static QUERY_TIMEOUTS: AtomicU64 = AtomicU64::new(0);
+/// error becomes an answer (which knows no state): one counter for the
+/// process, which every registry shows.
+pub(super) static QUERY_TIMEOUTS: std::sync::LazyLock<Counter> = std::sync::LazyLock::new(Counter::default);
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/metrics", get(scrape))
@@ -193,8 +190,6 @@ async fn scrape(State(state): State<AppState>, caller: Caller) -> Result<Respons
     metrics.index_lag.set(generation.saturating_sub(indexed) as i64);
     metrics.outbox_pending.set(pending as i64);
     metrics.outbox_dead.set(dead as i64);
-    let timeouts = QUERY_TIMEOUTS.load(Ordering::Relaxed);
-    metrics.timeouts.inc_by(timeouts.saturating_sub(metrics.timeouts.get()));
     for (connector, at) in state.connectors.last_successes() {
         metrics
             .connector_success

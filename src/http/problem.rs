@@ -173,7 +173,7 @@ impl From<Error> for Problem {
             Error::Conflict { .. } => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail),
             Error::Forbidden { .. } => Problem::forbidden(detail),
             Error::Timeout { .. } => {
-                super::metrics::QUERY_TIMEOUTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                super::metrics::QUERY_TIMEOUTS.inc();
                 Problem::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "query-timeout",

@@ -381,6 +381,12 @@ fn request_from(params: Vec<(String, String)>, principal: &Principal) -> Result<
     if !context.is_empty() {
         request.context = Some(super::assets::context_from(&context)?);
     }
+    if request.content_types.len() > MAX_CONTENT_TYPES {
+        return Err(Problem::bad_request(
+            "content_type",
+            format!("give at most {MAX_CONTENT_TYPES} content types"),
+        ));
+    }
     let q = q.unwrap_or_default().trim().to_owned();
     if q.is_empty() && request.concepts.is_empty() {
         return Err(Problem::bad_request(
@@ -397,6 +403,9 @@ fn request_from(params: Vec<(String, String)>, principal: &Principal) -> Result<
     request.q = q;
     Ok(request)
 }
+
+/// The most content types one search filters by.
+const MAX_CONTENT_TYPES: usize = 20;
 
 /// A content type as the sources name them: a short word.
 fn content_type(value: String) -> Result<String, Problem> {

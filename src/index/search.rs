@@ -456,9 +456,7 @@ impl SearchIndex {
             clauses.push((Occur::Must, self.concept_filter(view, iri, request.tenants.as_deref())?));
         }
         if !request.content_types.is_empty() {
-            let terms = (request.content_types.iter()).map(|t| Term::from_field_text(self.fields.content_type, t));
-            let any_type = Box::new(TermSetQuery::new(terms));
-            clauses.push((Occur::Must, Box::new(BoostQuery::new(any_type, 0.0))));
+            clauses.push((Occur::Must, any_of(self.fields.content_type, &request.content_types)));
         }
         if let Some(tenants) = &request.tenants {
             clauses.push((Occur::Must, self.tenant_filter(tenants)));
@@ -485,8 +483,7 @@ impl SearchIndex {
 
     /// Only the documents of these tenants, adding nothing to the score.
     pub(super) fn tenant_filter(&self, tenants: &[String]) -> Box<dyn Query> {
-        let terms = tenants.iter().map(|t| Term::from_field_text(self.fields.tenant, t));
-        Box::new(BoostQuery::new(Box::new(TermSetQuery::new(terms)), 0.0))
+        any_of(self.fields.tenant, tenants)
     }
 
     /// Runs the query with the given top-hits collector, the count and the
@@ -696,6 +693,13 @@ impl SearchIndex {
             .collect();
         Ok(Box::new(BooleanQuery::new(any)))
     }
+}
+
+/// Only the documents with one of these values in `field`, adding nothing
+/// to the score: a filter.
+fn any_of(field: tantivy::schema::Field, values: &[String]) -> Box<dyn Query> {
+    let terms = values.iter().map(|v| Term::from_field_text(field, v));
+    Box::new(BoostQuery::new(Box::new(TermSetQuery::new(terms)), 0.0))
 }
 
 /// BM25's inverse document frequency of a term over the whole index.

@@ -137,10 +137,12 @@ pub fn restore(backup: &Path, data: &Path) -> Result<BackupInfo> {
 fn refuse_unless_empty(dir: &Path, what: &str) -> Result<()> {
     let occupied = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some());
     if occupied {
-        return Err(Error::Storage(format!(
-            "{what} {} is not empty: give a new directory (nothing is overwritten)",
-            dir.display()
-        )));
+        return Err(Error::Conflict {
+            message: format!(
+                "{what} {} is not empty: give a new directory (nothing is overwritten)",
+                dir.display()
+            ),
+        });
     }
     Ok(())
 }

@@ -537,17 +537,9 @@ export class AssetgraphSearch extends HTMLElement {
    * their IRIs until the next search reads them.
    */
   async #readSchemeTitles() {
-    try {
-      const headers = { Accept: "application/json" };
-      const token = this.getToken ? await this.getToken() : null;
-      if (token) headers.Authorization = `Bearer ${token}`;
-      const response = await fetch(`${this.endpoint}/api/taxonomies`, { headers });
-      if (!response.ok) return null;
-      const { projects } = await response.json();
-      return new Map(projects.flatMap((p) => p.schemes ?? []).map((s) => [s.iri, s.title ?? {}]));
-    } catch {
-      return null;
-    }
+    const answer = await this.#get("/api/taxonomies", undefined, { quiet: true });
+    if (!answer?.projects) return null;
+    return new Map(answer.projects.flatMap((p) => p.schemes ?? []).map((s) => [s.iri, s.title ?? {}]));
   }
 
   /** The facet tree: per scheme, its concepts under their broader ones. */
@@ -692,9 +684,10 @@ export class AssetgraphSearch extends HTMLElement {
    * A GET with the host's token; problems become events, never throws. An
    * expired token is said with `assetgraph-token-expired`, whose listener
    * can drop the host's cached token; the request is then tried once more
-   * with what `getToken` gives next.
+   * with what `getToken` gives next. `quiet`: a failure is only a null
+   * (for what the picker can do without).
    */
-  async #get(path, signal, retried = false) {
+  async #get(path, signal, { quiet = false, retried = false } = {}) {
     try {
       const headers = { Accept: "application/json" };
       const token = this.getToken ? await this.getToken() : null;
@@ -702,15 +695,16 @@ export class AssetgraphSearch extends HTMLElement {
       const response = await fetch(this.endpoint + path, { headers, signal });
       const body = await response.json().catch(() => null);
       if (response.ok) return body;
+      if (quiet) return null;
       if (response.status === 401 && body?.type?.endsWith("/token-expired")) {
         this.#emit("assetgraph-token-expired", { problem: body });
-        if (!retried && this.getToken) return this.#get(path, signal, true);
+        if (!retried && this.getToken) return this.#get(path, signal, { retried: true });
       } else {
         this.#emit("assetgraph-error", { status: response.status, problem: body });
       }
       this.#els.status.textContent = body?.detail || `The search failed (${response.status}).`;
     } catch (error) {
-      if (error.name === "AbortError") return null;
+      if (error.name === "AbortError" || quiet) return null;
       this.#emit("assetgraph-error", { status: 0, problem: { detail: String(error) } });
       this.#els.status.textContent = "The search service cannot be reached.";
     }
