@@ -296,6 +296,103 @@ fn an_index_rebuilt_from_the_store_applies_rights_records_to_the_titles_they_tar
     assert!(found("US").is_empty());
 }
 
+#[test]
+fn a_restart_loads_the_saved_rights_and_catches_up_with_what_changed_after_the_save() {
+    let dir = tempfile::tempdir().unwrap();
+    let index_dir = dir.path().join("index");
+    let saved = index_dir.join("rights.saved");
+    let rightsline = std::fs::read_to_string(fixture("sources/rightsline-entities.json")).unwrap();
+    let lighthouse = |id: &str, territory: &str| json!({"id": id, "title": "Lighthouse", "rights": {"grants": [{"territory": territory}]}});
+    // The first run: saved when it ends.
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let _index = follow_in(&index_dir, &store);
+        let body = json!([lighthouse("a:one", "FR"), lighthouse("a:two", "DE")]);
+        ingest_without_index(&store, &serde_json::to_vec(&body).unwrap());
+        ingest_from_without_index(&store, Source::Rightsline, rightsline.as_bytes());
+    }
+    let first_save = std::fs::read(&saved).expect("the rights table is saved when the index goes");
+    // The second run changes rights, then ends without a save (it died):
+    // its index is current, the saved table is the first run's.
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let index = follow_in(&index_dir, &store);
+        assert!(index.rights_loaded().is_some());
+        let body = json!([lighthouse("a:one", "DE"), lighthouse("a:three", "DE")]);
+        ingest_without_index(&store, &serde_json::to_vec(&body).unwrap());
+        assets::delete(&store, "a:two", "tester", "default").unwrap();
+        // The Rights In that cleared the title in Europe goes.
+        let rights_in = assetgraph::records::graphs(&store).unwrap();
+        let rights_in = rights_in.iter().find(|g| g.as_str().ends_with(":2199")).unwrap();
+        let id = rights_in
+            .as_str()
+            .trim_start_matches("urn:assetgraph:asset:")
+            .to_owned();
+        assets::delete(&store, &id, "tester", "default").unwrap();
+    }
+    std::fs::write(&saved, &first_save).unwrap();
+
+    let at = time::macros::datetime!(2026-07-01 0:00 UTC).unix_timestamp();
+    let found = |index: &SearchIndex, q: &str, territory: &str| -> Vec<String> {
+        let answer = search_in_territory(index, q, territory, at);
+        let mut ids: Vec<String> = answer.hits.into_iter().map(|hit| hit.id).collect();
+        ids.sort();
+        ids
+    };
+    let store = Store::open(dir.path()).unwrap();
+    let index = SearchIndex::open(&index_dir, &store).unwrap();
+    let (saved_at, replayed) = index.rights_loaded().expect("the saved table is loaded");
+    assert!(saved_at < store.generation());
+    assert_eq!(
+        replayed, 4,
+        "a:one, a:two, a:three and the Rights In are compiled again"
+    );
+    assert_eq!(index.documents_written(), 0, "current: not rebuilt");
+    assert_eq!(found(&index, "lighthouse", "DE"), ["a:one", "a:three"]);
+    assert!(found(&index, "lighthouse", "FR").is_empty());
+    assert!(
+        found(&index, "northern lights", "AT").is_empty(),
+        "the title lost the Rights In it had in the save"
+    );
+    drop(index);
+
+    // The same answers from rights compiled afresh, without a saved table.
+    std::fs::remove_file(&saved).unwrap();
+    let compiled = SearchIndex::open(&index_dir, &store).unwrap();
+    assert!(compiled.rights_loaded().is_none());
+    assert_eq!(found(&compiled, "lighthouse", "DE"), ["a:one", "a:three"]);
+    assert!(found(&compiled, "northern lights", "AT").is_empty());
+    drop(compiled);
+    assert!(saved.exists(), "compiled afresh, the table is saved again");
+
+    // A table saved for a later generation than the store's (another
+    // store's) is not used.
+    let mut later = Vec::new();
+    {
+        let other = tempfile::tempdir().unwrap();
+        let other_store = Store::open(other.path()).unwrap();
+        let other_index = follow_in(&other.path().join("index"), &other_store);
+        for i in 0..store.generation() + 3 {
+            let body = json!([lighthouse(&format!("b:{i}"), "US")]);
+            ingest_without_index(&other_store, &serde_json::to_vec(&body).unwrap());
+        }
+        drop(other_index);
+        drop(other_store);
+        later.extend(std::fs::read(other.path().join("index/rights.saved")).unwrap());
+    }
+    std::fs::write(&saved, later).unwrap();
+    let index = SearchIndex::open(&index_dir, &store).unwrap();
+    assert!(index.rights_loaded().is_none(), "saved past the store's generation");
+    assert_eq!(found(&index, "lighthouse", "DE"), ["a:one", "a:three"]);
+}
+
+/// An index opened in `index_dir` and following the store's commits.
+fn follow_in(index_dir: &std::path::Path, store: &Store) -> std::sync::Arc<SearchIndex> {
+    let index = std::sync::Arc::new(SearchIndex::open(index_dir, store).unwrap());
+    store.subscribe(index.clone());
+    index
+}
+
 /// Searches in-process for what is cleared in a territory at a moment.
 fn search_in_territory(index: &SearchIndex, q: &str, territory: &str, at: i64) -> assetgraph::index::SearchAnswer {
     use assetgraph::rights::{Context, Dimension, Key};

@@ -46,7 +46,7 @@ pub(crate) fn run(args: Args, mut config: Config) -> Result<()> {
     if args.demo {
         super::demo::load(&store)?;
     }
-    let state = AppState::new(Arc::new(store), index, config)?;
+    let state = AppState::new(Arc::new(store), index.clone(), config)?;
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| Error::Storage(format!("cannot start the runtime: {e}")))?;
     let served = runtime.block_on(async move {
@@ -59,20 +59,44 @@ pub(crate) fn run(args: Args, mut config: Config) -> Result<()> {
         )?;
         // Connectors with a schedule, and Smint.io's doorbell when configured.
         let schedules = crate::connectors::spawn_schedules(&state.connectors);
+        let saving = tokio::spawn(save_derived_now_and_then(state.index.clone()));
         let listener = tokio::net::TcpListener::bind(address)
             .await
             .map_err(|e| Error::invalid_field("listen", format!("cannot listen on {address}: {e}")))?;
         tracing::info!(address = %listener.local_addr().unwrap_or(address), data = %state.config.data.display(), generation = state.store.generation(), "assetgraph listening");
         let served = http::serve(listener, state).await;
         schedules.iter().for_each(|task| task.abort());
+        saving.abort();
         served.map_err(|e| Error::Storage(format!("server error: {e}")))
     });
     // Work still on the blocking pool is not waited for: every commit is
     // durable when acknowledged, and the process is about to end.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    // So that the next start loads the rights instead of compiling them.
+    if let Err(e) = index.save_derived() {
+        tracing::warn!(error = %e, "cannot save the rights table; the next start compiles it");
+    }
     served?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often a running server saves what its index derived: a start after
+/// a crash brings the last save up to date with what changed since.
+const SAVE_EVERY: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+async fn save_derived_now_and_then(index: Arc<SearchIndex>) {
+    let mut ticks = tokio::time::interval(SAVE_EVERY);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let index = index.clone();
+        match tokio::task::spawn_blocking(move || index.save_derived()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "cannot save the rights table"),
+            Err(e) => tracing::warn!(error = %e, "saving the rights table stopped"),
+        }
+    }
 }
 
 /// Without keys every caller may do anything, so only this machine may call.

@@ -39,6 +39,7 @@ mod labels;
 mod loose;
 mod query_text;
 mod rights;
+mod saved;
 mod search;
 mod stop_words;
 mod suggest;
@@ -54,7 +55,7 @@ use document::{Fields, ASSET_GRAPH_PREFIX};
 use oxigraph::model::{NamedNode, Triple};
 use rights::RightsTable;
 use std::collections::{BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use tantivy::schema::{Term, Value};
@@ -84,6 +85,11 @@ const PARALLEL_FROM: u64 = 200_000;
 const READERS_PER_CORE: usize = 2;
 /// ...and at most.
 const MAX_READERS: usize = 8;
+
+/// Changed records a saved rights table is brought up to date with at
+/// least, before compiling every record is thought quicker (beyond a
+/// quarter of the assets).
+const REPLAY_AT_MOST: u64 = 10_000;
 
 /// A record graph as a rebuild reads it: its document, if it holds an
 /// asset, and its part of the rights table.
@@ -126,6 +132,8 @@ fn for_each_read<T: Send>(
 }
 
 pub struct SearchIndex {
+    /// Where tantivy keeps its files, and the index its saved rights.
+    dir: PathBuf,
     index: Index,
     fields: Fields,
     writer: Mutex<IndexWriter>,
@@ -141,6 +149,14 @@ pub struct SearchIndex {
     concepts: RwLock<Arc<ConceptView>>,
     /// Every indexed asset's compiled rights, for the clearance filter.
     rights: Arc<RwLock<RightsTable>>,
+    /// Whether the rights table is whole (not while it is filled), and so
+    /// may be saved.
+    rights_whole: AtomicBool,
+    /// The generation of the rights table last saved or loaded.
+    rights_saved: AtomicU64,
+    /// When the open loaded a saved rights table: its generation and the
+    /// records compiled again to bring it up to date.
+    rights_loaded: Mutex<Option<(u64, usize)>>,
     /// Asset documents written since the index was opened (rebuilds included).
     written: AtomicU64,
     /// The threads a query's segments are collected on, one per core...
@@ -198,7 +214,7 @@ impl SearchIndex {
             return Ok(search);
         };
         search.reload_concepts(store)?;
-        search.load_rights(store)?;
+        let compiled = search.restore_rights(store)?;
         if tallied.is_empty() {
             search.generation.store(store.generation(), Ordering::SeqCst);
         } else {
@@ -213,6 +229,8 @@ impl SearchIndex {
             // Written by a version that described rights differently.
             tracing::info!("search index carries unknown rights classes: rebuilding");
             search.rebuild(store, &logged_progress("rebuilding the search index: records"))?;
+        } else if compiled {
+            search.save_rights_or_warn();
         }
         Ok(search)
     }
@@ -255,6 +273,7 @@ impl SearchIndex {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let generation = index.load_metas()?.payload.as_deref().and_then(|p| p.parse().ok());
         Ok(SearchIndex {
+            dir: dir.to_owned(),
             index,
             fields,
             writer: Mutex::new(writer),
@@ -264,9 +283,19 @@ impl SearchIndex {
             concepts: RwLock::default(),
             written: AtomicU64::new(0),
             rights: Arc::default(),
+            rights_whole: AtomicBool::new(false),
+            rights_saved: AtomicU64::new(NEVER_COMMITTED),
+            rights_loaded: Mutex::new(None),
             executor: search_threads()?,
             parallel_from: AtomicU64::new(PARALLEL_FROM),
         })
+    }
+
+    /// When the open loaded the saved rights table instead of compiling
+    /// every record: the generation it was saved at, and how many records
+    /// changed since were compiled again.
+    pub fn rights_loaded(&self) -> Option<(u64, usize)> {
+        *self.rights_loaded.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The store generation the index reflects (`None` for an index never committed).
@@ -286,6 +315,7 @@ impl SearchIndex {
         self.reload_concepts(store)?;
         let view = self.concepts();
         let mut rights = self.rights_mut();
+        self.rights_whole.store(false, Ordering::SeqCst);
         rights.clear();
         let total = graphs.len();
         let targeting = Targeting::read_all(store)?;
@@ -305,6 +335,9 @@ impl SearchIndex {
         drop(rights);
         self.commit(&mut writer, generation)?;
         self.stale.store(false, Ordering::SeqCst);
+        self.rights_whole.store(true, Ordering::SeqCst);
+        drop(writer);
+        self.save_rights_or_warn();
         Ok(graphs.len())
     }
 
@@ -475,9 +508,85 @@ impl SearchIndex {
         Ok(graphs)
     }
 
-    /// Compiles every asset's rights from the store (the documents are current).
-    fn load_rights(&self, store: &Store) -> Result<()> {
+    /// Fills the rights table for an index whose documents are current:
+    /// the saved table brought up to the store's generation when there is
+    /// one this release can use, else every asset's rights compiled afresh.
+    /// Returns whether they were compiled afresh.
+    fn restore_rights(&self, store: &Store) -> Result<bool> {
+        let started = std::time::Instant::now();
+        if let Some((generation, table)) = saved::read(&self.dir) {
+            *self.rights_mut() = table;
+            if let Some(replayed) = self.replay_rights(store, generation)? {
+                self.rights_saved.store(generation, Ordering::SeqCst);
+                self.rights_whole.store(true, Ordering::SeqCst);
+                *self.rights_loaded.lock().unwrap_or_else(|p| p.into_inner()) = Some((generation, replayed));
+                let ms = started.elapsed().as_millis() as u64;
+                tracing::info!(saved_at = generation, replayed, ms, "rights table loaded");
+                return Ok(false);
+            }
+        }
+        self.compile_rights(store)?;
+        self.rights_whole.store(true, Ordering::SeqCst);
+        Ok(true)
+    }
+
+    /// Brings a loaded rights table from `since` up to the store: the
+    /// records changed meanwhile, and the assets whose downloads were
+    /// counted, are compiled again. `None` when the table cannot be used:
+    /// saved at a generation the store has not reached (another store), or
+    /// so long ago that compiling everything is quicker.
+    fn replay_rights(&self, store: &Store, since: u64) -> Result<Option<usize>> {
+        if since > store.generation() {
+            return Ok(None);
+        }
+        let mut changed = BTreeSet::new();
+        for graph in store.graphs_changed_since(since)? {
+            if graph.starts_with(ASSET_GRAPH_PREFIX) {
+                changed.insert(graph);
+            } else if let Some(asset) = graphs::asset_of_downloads(&graph) {
+                changed.insert(asset);
+            }
+        }
+        if changed.len() as u64 > REPLAY_AT_MOST.max(self.len() / 4) {
+            return Ok(None);
+        }
         let mut rights = self.rights_mut();
+        for graph in &changed {
+            let node = NamedNode::new_unchecked(graph.as_str());
+            let triples = store.graph_triples(node.as_ref())?;
+            rights.refresh(store, &node, &triples, Territories::global())?;
+        }
+        Ok(Some(changed.len()))
+    }
+
+    /// Saves the rights table beside the index, unless it is already saved
+    /// at this generation: a restart then loads it instead of compiling
+    /// every record (see `saved.rs`). Writes wait only while it is encoded.
+    pub fn save_derived(&self) -> Result<()> {
+        let writer = self.lock_writer();
+        let generation = self.generation.load(Ordering::SeqCst);
+        let unsaved = generation != self.rights_saved.load(Ordering::SeqCst);
+        let sound = self.rights_whole.load(Ordering::SeqCst) && !self.stale.load(Ordering::SeqCst);
+        if !(unsaved && sound && generation != NEVER_COMMITTED) {
+            return Ok(());
+        }
+        let bytes = saved::encode(generation, &self.rights())?;
+        drop(writer);
+        saved::write(&self.dir, &bytes)?;
+        self.rights_saved.store(generation, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn save_rights_or_warn(&self) {
+        if let Err(e) = self.save_derived() {
+            tracing::warn!(error = %e, "cannot save the rights table; the next start compiles it");
+        }
+    }
+
+    /// Compiles every asset's rights from the store (the documents are current).
+    fn compile_rights(&self, store: &Store) -> Result<()> {
+        let mut rights = self.rights_mut();
+        rights.clear();
         let targeting = Targeting::read_all(store)?;
         let read = |graph: &NamedNode| {
             let triples = store.graph_triples(graph.as_ref())?;
@@ -653,6 +762,13 @@ fn create(dir: &Path, schema: &tantivy::schema::Schema) -> Result<Index> {
 impl crate::rights::RightsOf for SearchIndex {
     fn rights_of(&self, asset: &NamedNode) -> Result<Option<crate::rights::AssetRights>> {
         Ok(self.rights().get(rights::key_of(asset.as_str())))
+    }
+}
+
+/// What the index derived is saved when it goes, for the next start.
+impl Drop for SearchIndex {
+    fn drop(&mut self) {
+        self.save_rights_or_warn();
     }
 }
 

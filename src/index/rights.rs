@@ -255,6 +255,40 @@ impl RightsTable {
         self.classes.rights.len()
     }
 
+    /// The table as it is saved beside the index (see `saved.rs`).
+    pub(super) fn saved(&self) -> SavedRef<'_> {
+        SavedRef {
+            hashes: &self.classes.hashes,
+            rights: &self.classes.rights,
+            by_key: &self.by_key,
+            targets_of: &self.targets_of,
+        }
+    }
+
+    /// The table again from what [`Self::saved`] wrote; `None` when it does
+    /// not hold together (a class number without its class).
+    pub(super) fn from_saved(saved: Saved) -> Option<RightsTable> {
+        if saved.hashes.len() != saved.rights.len() {
+            return None;
+        }
+        let mut classes = Classes::default();
+        for (number, (hash, rights)) in saved.hashes.into_iter().zip(&saved.rights).enumerate() {
+            // Joined in their saved order, classes keep their numbers.
+            if classes.join(hash, rights) as usize != number {
+                return None;
+            }
+        }
+        let known = classes.rights.len();
+        if saved.by_key.values().any(|entry| entry.number as usize >= known) {
+            return None;
+        }
+        Some(RightsTable {
+            by_key: saved.by_key,
+            classes,
+            targets_of: saved.targets_of,
+        })
+    }
+
     fn insert(&mut self, key: u64, rights: AssetRights) {
         self.insert_of_class(key, class_of(&rights), rights);
     }
@@ -339,6 +373,26 @@ impl RightsTable {
         }
         Ok(())
     }
+}
+
+/// What is saved of the table: the classes in the order of their numbers,
+/// and every asset's entry. Memos and segment maps are not: they are
+/// filled again by the first queries.
+#[derive(serde::Serialize)]
+pub(super) struct SavedRef<'a> {
+    hashes: &'a [u64],
+    rights: &'a [AssetRights],
+    by_key: &'a KeyMap<Entry>,
+    targets_of: &'a HashMap<String, Vec<String>>,
+}
+
+/// [`SavedRef`] as it is read back: the same fields, owned.
+#[derive(serde::Deserialize)]
+pub(super) struct Saved {
+    hashes: Vec<u64>,
+    rights: Vec<AssetRights>,
+    by_key: KeyMap<Entry>,
+    targets_of: HashMap<String, Vec<String>>,
 }
 
 /// Passes on to `inner` only the documents whose rights class is cleared
@@ -511,6 +565,7 @@ fn compile_asset(
 }
 
 /// One asset in the table.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct Entry {
     /// The number of its class.
     number: u32,

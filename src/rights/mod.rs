@@ -43,7 +43,7 @@ pub use territory::{Territories, TerritoryId};
 /// ODRL triples of a rights statement.
 pub use odrl::{policy_triples, triples as odrl_triples};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The dimensions of a context and of a constraint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -102,7 +102,7 @@ pub trait RightsOf: Sync {
 }
 
 /// A value in a constraint or a context, resolved once.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Key {
     Territory(TerritoryId),
     /// A canonical key of the shipped word vocabularies (`channel_web` and
@@ -154,7 +154,7 @@ fn covers(scope: &Key, asked: &Key, territories: &Territories) -> bool {
 }
 
 /// Constraints per dimension; an empty list leaves the dimension open.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Constraints([Vec<Key>; 6]);
 
 impl Constraints {
@@ -168,7 +168,7 @@ impl Constraints {
 }
 
 /// A half-open window in Unix seconds; `None` is unbounded.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
     pub from: Option<i64>,
     pub until: Option<i64>,
@@ -182,7 +182,7 @@ impl Window {
 }
 
 /// Permission to use the asset within some constraints and a term.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Grant {
     /// Where it comes from, for explanations: `smintio:88120#term-1`.
     pub id: String,
@@ -190,7 +190,7 @@ pub struct Grant {
     pub term: Window,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RestrictionKind {
     /// A source's restricted list (Smint.io `restricted_*`).
@@ -223,7 +223,7 @@ impl RestrictionKind {
 }
 
 /// A rule that forbids a use the grants may admit.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Restriction {
     pub id: String,
     pub kind: RestrictionKind,
@@ -232,7 +232,7 @@ pub struct Restriction {
 }
 
 /// Everything the engine needs to know of one asset's rights.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AssetRights {
     pub cancelled: bool,
     pub editorial_only: bool,
