@@ -9,7 +9,11 @@
 //! query's outermost `WHERE` group — in the parsed algebra, never in the
 //! text (`sparql::query::bind`) — so use parameters in that group (its
 //! filters, or patterns joined there), not only inside nested groups, which
-//! are evaluated before the join. `DEFAULT` is `-` for a parameter that may
+//! are evaluated before the join. A group that starts with a `UNION` is the
+//! exception: the row goes into each branch, and into the first triple
+//! patterns of a branch that mention every parameter, with the values in
+//! place of the variables, so that a report on one asset reads only what
+//! concerns it (`audit-trail-of-asset`). `DEFAULT` is `-` for a parameter that may
 //! stay unbound, which the query then handles with `BOUND(?NAME)`, and `!`
 //! for one the caller must give. Types: `integer`, `decimal`, `date`,
 //! `dateTime`, `string`, `iri`, `boolean`. A `# @chart …` line declares the

@@ -26,7 +26,7 @@ use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::Variable;
 use oxigraph::sparql::{PreparedSparqlQuery, QueryEvaluationError, QueryResults, SparqlEvaluator};
 use spargebra::algebra::GraphPattern;
-use spargebra::term::GroundTerm;
+use spargebra::term::{GroundTerm, NamedNodePattern, TermPattern, TriplePattern};
 use std::io::Write;
 use std::sync::Arc;
 
@@ -244,6 +244,18 @@ pub(crate) fn run_to_end(
 /// joined first into its outermost group, below the solution modifiers and
 /// the group's own filters and BINDs, which therefore see the values — the
 /// algebra of a `VALUES` written first in the outermost `WHERE` group.
+///
+/// The engine joins a `VALUES` row with the group's first element only
+/// after evaluating that element whole, so the row is carried on to where
+/// it narrows the reading, wherever that leaves the answers as they are:
+/// into each branch of a `UNION` the group starts with (a join distributes
+/// over a union), into a `GRAPH` it starts with (unless the row binds the
+/// graph's name), first into such a nested group when its first element
+/// binds every variable of the row, and into the triple patterns of the
+/// basic graph pattern finally reached, where each bound variable is
+/// replaced by its value (joined with the row, they match what they
+/// matched with the variable). An asset's audit trail then reads that
+/// asset's entries instead of every entry.
 pub fn bind(query: &mut spargebra::Query, bindings: &[(Variable, Term)]) -> Result<()> {
     if bindings.is_empty() {
         return Ok(());
@@ -268,13 +280,94 @@ pub fn bind(query: &mut spargebra::Query, bindings: &[(Variable, Term)]) -> Resu
         | spargebra::Query::Describe { pattern, .. }
         | spargebra::Query::Ask { pattern, .. } => pattern,
     };
-    let first = first_of_outer_group(pattern, true);
-    let element = std::mem::replace(first, GraphPattern::Bgp { patterns: Vec::new() });
-    *first = GraphPattern::Join {
-        left: Box::new(values),
+    join_first(pattern, &values, true);
+    Ok(())
+}
+
+/// Joins `values` (one row) into a group: at the top, first into its first
+/// element, by definition; below, the same where that gives the answers of
+/// joining the whole group (its first element binds every variable of the
+/// row, so each later element sees the same values either way), and
+/// otherwise with the whole group.
+fn join_first(group: &mut GraphPattern, values: &GraphPattern, top: bool) {
+    let GraphPattern::Values { variables, bindings } = values else {
+        unreachable!("join_first joins a VALUES row");
+    };
+    if !top && !binds_all(group, variables) {
+        join_row(group, values);
+        return;
+    }
+    let first = first_of_outer_group(group, top);
+    match first {
+        // A join distributes over a union.
+        GraphPattern::Union { left, right } => {
+            join_first(left, values, false);
+            join_first(right, values, false);
+        }
+        GraphPattern::Graph { name, inner } if !is_one_of(name, variables) => join_first(inner, values, false),
+        GraphPattern::Bgp { patterns } => {
+            for pattern in patterns.iter_mut() {
+                substitute(pattern, variables, &bindings[0]);
+            }
+            join_row(first, values);
+        }
+        other => join_row(other, values),
+    }
+}
+
+fn join_row(pattern: &mut GraphPattern, values: &GraphPattern) {
+    let element = std::mem::replace(pattern, GraphPattern::Bgp { patterns: Vec::new() });
+    *pattern = GraphPattern::Join {
+        left: Box::new(values.clone()),
         right: Box::new(element),
     };
-    Ok(())
+}
+
+/// Whether the first element of a group (inside a union, of each branch)
+/// is a basic graph pattern that mentions every one of the variables.
+fn binds_all(group: &mut GraphPattern, variables: &[Variable]) -> bool {
+    match first_of_outer_group(group, false) {
+        GraphPattern::Bgp { patterns } => variables.iter().all(|variable| {
+            patterns.iter().any(|p| {
+                matches!(&p.subject, TermPattern::Variable(v) if v == variable)
+                    || matches!(&p.predicate, NamedNodePattern::Variable(v) if v == variable)
+                    || matches!(&p.object, TermPattern::Variable(v) if v == variable)
+            })
+        }),
+        GraphPattern::Graph { name, inner } => !is_one_of(name, variables) && binds_all(inner, variables),
+        GraphPattern::Union { left, right } => binds_all(left, variables) && binds_all(right, variables),
+        _ => false,
+    }
+}
+
+fn is_one_of(name: &NamedNodePattern, variables: &[Variable]) -> bool {
+    matches!(name, NamedNodePattern::Variable(v) if variables.contains(v))
+}
+
+/// Replaces the bound variables of a triple pattern by their values, where
+/// the position can hold the value (a literal only as object).
+fn substitute(pattern: &mut TriplePattern, variables: &[Variable], row: &[Option<GroundTerm>]) {
+    let value_of = |variable: &Variable| {
+        let at = variables.iter().position(|v| v == variable)?;
+        row.get(at)?.clone()
+    };
+    if let TermPattern::Variable(variable) = &pattern.subject {
+        if let Some(GroundTerm::NamedNode(iri)) = value_of(variable) {
+            pattern.subject = TermPattern::NamedNode(iri);
+        }
+    }
+    if let TermPattern::Variable(variable) = &pattern.object {
+        match value_of(variable) {
+            Some(GroundTerm::NamedNode(iri)) => pattern.object = TermPattern::NamedNode(iri),
+            Some(GroundTerm::Literal(literal)) => pattern.object = TermPattern::Literal(literal),
+            _ => {}
+        }
+    }
+    if let NamedNodePattern::Variable(variable) = &pattern.predicate {
+        if let Some(GroundTerm::NamedNode(iri)) = value_of(variable) {
+            pattern.predicate = NamedNodePattern::NamedNode(iri);
+        }
+    }
 }
 
 /// The first element of the outermost group: below the modifiers (one
@@ -328,3 +421,98 @@ fn evaluation_error(e: QueryEvaluationError) -> Error {
 
 /// The message of a query stopped by its cancellation token.
 pub(crate) const CANCELLED: &str = "the query was cancelled";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bound(text: &str) -> String {
+        let mut query = spargebra::SparqlParser::new().parse_query(text).unwrap();
+        let iri = oxigraph::model::NamedNode::new_unchecked("urn:a");
+        let asset = (Variable::new_unchecked("asset"), Term::from(iri));
+        bind(&mut query, &[asset]).unwrap();
+        query.to_string()
+    }
+
+    /// The answers of a query on a small store, each solution a sorted
+    /// line, the lines sorted.
+    fn answers(store: &oxigraph::store::Store, query: spargebra::Query) -> Vec<String> {
+        let mut prepared = SparqlEvaluator::new().for_query(query);
+        prepared.dataset_mut().set_default_graph_as_union();
+        let QueryResults::Solutions(solutions) = prepared.on_store(store).execute().unwrap() else {
+            panic!("a SELECT");
+        };
+        let mut lines: Vec<String> = solutions
+            .map(|solution| {
+                let mut pairs: Vec<String> = solution.unwrap().iter().map(|(v, t)| format!("{v}={t}")).collect();
+                pairs.sort();
+                pairs.join(" ")
+            })
+            .collect();
+        lines.sort();
+        lines
+    }
+
+    #[test]
+    fn a_bound_row_gives_the_answers_of_values_written_first_in_the_where_group() {
+        let store = oxigraph::store::Store::new().unwrap();
+        store
+            .load_from_slice(
+                oxigraph::io::RdfFormat::TriG,
+                r#"<urn:audit> { <urn:c1> <urn:changed> <urn:a> ; <urn:at> 1 .
+                                 <urn:c2> <urn:changed> <urn:b> ; <urn:at> 2 .
+                                 <urn:c3> <urn:kind> "edit" ; <urn:about> <urn:b> . }
+                   <urn:usage> { <urn:e1> <urn:used> <urn:a> ; <urn:at> 3 ; <urn:by> "ann" .
+                                 <urn:e2> <urn:used> <urn:b> ; <urn:at> 4 . }"#,
+            )
+            .unwrap();
+        let queries = [
+            // The audit trail's shape: a union of graphs, each bound inside.
+            "SELECT ?at ?kind WHERE { { GRAPH <urn:audit> { ?c <urn:changed> ?asset ; <urn:at> ?at } BIND(\"change\" AS ?kind) } \
+             UNION { GRAPH ?g { ?e <urn:used> ?asset ; <urn:at> ?at OPTIONAL { ?e <urn:by> ?who } } BIND(\"use\" AS ?kind) } } ORDER BY ?at",
+            // A branch whose OPTIONAL, not its first pattern, binds the variable.
+            "SELECT * WHERE { { ?c <urn:kind> ?k OPTIONAL { ?c <urn:about> ?asset } } UNION { ?e <urn:used> ?asset } }",
+            // A graph named by the bound variable itself.
+            "SELECT * WHERE { GRAPH ?asset { ?s ?p ?o } }",
+            // A literal, and a filter on the variable in the outer group.
+            "SELECT * WHERE { ?s <urn:at> ?n FILTER(?n >= 1) }",
+        ];
+        for (text, (variable, value)) in queries.iter().zip([
+            ("asset", "<urn:a>"),
+            // <urn:c3> is about <urn:b>: its branch must not find it for <urn:a>.
+            ("asset", "<urn:a>"),
+            ("asset", "<urn:usage>"),
+            ("n", "3"),
+        ]) {
+            let written = text.replacen("WHERE {", &format!("WHERE {{ VALUES ?{variable} {{ {value} }}"), 1);
+            let expected = answers(&store, spargebra::SparqlParser::new().parse_query(&written).unwrap());
+            let mut query = spargebra::SparqlParser::new().parse_query(text).unwrap();
+            let term: Term = if value.starts_with('<') {
+                oxigraph::model::NamedNode::new_unchecked(value.trim_matches(['<', '>'])).into()
+            } else {
+                oxigraph::model::Literal::from(value.parse::<i64>().unwrap()).into()
+            };
+            bind(&mut query, &[(Variable::new_unchecked(variable), term)]).unwrap();
+            assert_eq!(answers(&store, query), expected, "{text}");
+            assert!(!expected.is_empty(), "a query that finds something: {text}");
+        }
+    }
+
+    #[test]
+    fn a_row_is_joined_first_into_the_outer_group_or_each_branch_of_its_leading_union() {
+        let plain = bound("SELECT ?at WHERE { ?e <urn:used> ?asset ; <urn:at> ?at } ORDER BY ?at");
+        assert_eq!(plain.matches("VALUES").count(), 1, "{plain}");
+
+        let union = bound(
+            "SELECT ?at WHERE { { ?c <urn:changed> ?asset ; <urn:at> ?at } \
+             UNION { ?e <urn:used> ?asset ; <urn:at> ?at } } ORDER BY ?at",
+        );
+        assert_eq!(union.matches("VALUES").count(), 2, "one row in each branch: {union}");
+        let (first, second) = union.split_once("UNION").unwrap();
+        assert!(first.contains("VALUES") && second.contains("VALUES"), "{union}");
+
+        // A union further on in the group is joined after the row, as written.
+        let later = bound("SELECT ?at WHERE { ?x <urn:p> ?asset { ?a <urn:q> ?at } UNION { ?b <urn:r> ?at } }");
+        assert_eq!(later.matches("VALUES").count(), 1, "{later}");
+    }
+}
