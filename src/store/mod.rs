@@ -34,6 +34,7 @@
 
 mod audit;
 pub mod backup;
+mod cache;
 mod fault;
 mod markers;
 mod write;
@@ -125,6 +126,8 @@ pub struct Store {
     /// read from the registry and the audit trail the first time it is
     /// asked for.
     tenants_present: RwLock<Option<BTreeSet<String>>>,
+    /// Large graphs as the write path last knew them (see `cache.rs`).
+    kept: Mutex<cache::KeptGraphs>,
 }
 
 impl Store {
@@ -158,6 +161,7 @@ impl Store {
             bulk_threshold: 4_096,
             markers: Default::default(),
             tenants_present: RwLock::new(None),
+            kept: Mutex::default(),
         })
     }
 
@@ -260,6 +264,11 @@ impl Store {
     }
 
     /// All triples of one named graph.
+    /// The large graphs the write path keeps between writes.
+    fn kept(&self) -> std::sync::MutexGuard<'_, cache::KeptGraphs> {
+        self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     pub fn graph_triples(&self, graph: NamedNodeRef<'_>) -> Result<Vec<Triple>> {
         self.db
             .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph)))

@@ -1,7 +1,7 @@
 //! The single write path: validate, compute the delta, commit once, audit,
 //! notify.
 
-use super::{audit, fault, Store};
+use super::{audit, cache, fault, Store};
 use crate::error::{Error, Result};
 use crate::vocab::{ag, graphs};
 use oxigraph::model::vocab::rdf;
@@ -129,6 +129,10 @@ impl<'a> WriteView<'a> {
         if let Some(triples) = self.graphs.borrow().get(&graph.into_owned()) {
             return Ok(triples.clone());
         }
+        if let Some(triples) = self.store.kept().get(&graph.into_owned()) {
+            self.graphs.borrow_mut().insert(graph.into_owned(), triples.clone());
+            return Ok(triples);
+        }
         let triples: Vec<Triple> = self
             .store
             .db
@@ -137,6 +141,7 @@ impl<'a> WriteView<'a> {
             .collect::<Result<_>>()?;
         let triples = Arc::new(triples);
         self.graphs.borrow_mut().insert(graph.into_owned(), triples.clone());
+        self.store.kept().keep(graph.into_owned(), triples.clone());
         Ok(triples)
     }
 }
@@ -224,6 +229,7 @@ impl WriteView<'_> {
         Ok(Delta {
             added,
             removed,
+            created: !exists,
             dropped: kind.is_none() && exists && graph.is_named_node(),
             register: kind.filter(|_| graph.is_named_node()),
             graph,
@@ -296,6 +302,7 @@ impl WriteView<'_> {
         };
         Ok(Delta {
             register: (!exists && graph.is_named_node()).then_some(kind),
+            created: !exists,
             dropped: drop && exists && graph.is_named_node(),
             added,
             removed,
@@ -382,6 +389,17 @@ struct Delta {
     removed: Vec<Triple>,
     /// A named graph removed as a whole.
     dropped: bool,
+    /// A named graph the write creates.
+    created: bool,
+}
+
+/// A commit's delta to a graph kept between writes.
+struct KeptChange {
+    graph: GraphName,
+    removed: Vec<Triple>,
+    added: Vec<Triple>,
+    dropped: bool,
+    created: bool,
 }
 
 impl Store {
@@ -404,6 +422,8 @@ impl Store {
         let (mut change, value) = tracing::debug_span!("build").in_scope(|| build(&view))?;
         validate(&change)?;
         let deltas = tracing::debug_span!("delta").in_scope(|| view.deltas(std::mem::take(&mut change.writes)))?;
+        // Its reads are done; what it kept of large graphs is no longer shared.
+        drop(view);
         if deltas
             .iter()
             .all(|d| d.added.is_empty() && d.removed.is_empty() && !d.dropped)
@@ -431,6 +451,7 @@ impl Store {
             (self.markers).committing(delta.graph.as_ref(), &delta.added, &delta.removed, delta.dropped);
         }
         fault::pause_point("before-commit");
+        let kept = self.kept_changes(&deltas);
         let _commit = tracing::debug_span!("commit", bulk).entered();
         if bulk {
             self.commit_bulk(deltas, registry_added, audit_quads)?;
@@ -438,8 +459,38 @@ impl Store {
             self.commit_transaction(&deltas, registry_added, registry_removed, audit_quads)?;
         }
         drop(_commit);
+        self.keep_changes(kept);
         let receipt = self.committed(&change, generation, summary, ended);
         Ok((receipt, value))
+    }
+
+    /// What a commit is about to do to the large graphs kept between writes
+    /// (see `cache.rs`), and the large graphs it creates.
+    fn kept_changes(&self, deltas: &[Delta]) -> Vec<KeptChange> {
+        let kept = self.kept();
+        deltas
+            .iter()
+            .filter(|d| kept.holds(&d.graph) || (d.created && d.added.len() >= cache::KEPT_FROM))
+            .map(|d| KeptChange {
+                graph: d.graph.clone(),
+                removed: d.removed.clone(),
+                added: d.added.clone(),
+                dropped: d.dropped,
+                created: d.created,
+            })
+            .collect()
+    }
+
+    /// Once the commit is durable: the kept graphs follow it.
+    fn keep_changes(&self, changes: Vec<KeptChange>) {
+        let mut kept = self.kept();
+        for change in changes {
+            if change.created {
+                kept.keep(change.graph, Arc::new(change.added));
+            } else {
+                kept.apply(&change.graph, &change.removed, &change.added, change.dropped);
+            }
+        }
     }
 
     /// After a commit: the new generation, its log line, and the listeners
@@ -660,4 +711,135 @@ fn validate(change: &Change) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::model::{BlankNode, Term};
+
+    fn apply(store: &Store, write: GraphWrite) -> GraphDelta {
+        let receipt = store
+            .apply(Change {
+                actor: "tester".into(),
+                operation: "test.write".into(),
+                tenant: "default".into(),
+                note: None,
+                writes: vec![write],
+            })
+            .unwrap();
+        receipt.graphs.into_iter().next().unwrap()
+    }
+
+    fn replace(graph: &NamedNode, triples: Vec<Triple>) -> GraphWrite {
+        GraphWrite::Replace {
+            graph: graph.clone(),
+            kind: "graph",
+            triples,
+        }
+    }
+
+    fn triple(s: &str, p: &str, o: impl Into<Term>) -> Triple {
+        Triple::new(NamedNode::new_unchecked(s), NamedNode::new_unchecked(p), o)
+    }
+
+    /// A graph large enough to be kept between writes, with literals of
+    /// several kinds and two triples with a blank node.
+    fn large(changed: &str) -> Vec<Triple> {
+        let blank = BlankNode::default();
+        let mut triples: Vec<Triple> = (0..cache::KEPT_FROM + 500)
+            .map(|i| {
+                let subject = format!("urn:s:{}", i / 3);
+                match i % 3 {
+                    0 => triple(
+                        &subject,
+                        "urn:p:label",
+                        Literal::new_language_tagged_literal_unchecked(format!("label {i}"), "en"),
+                    ),
+                    1 => triple(&subject, "urn:p:rank", Literal::from(i as i64)),
+                    _ => triple(&subject, "urn:p:link", NamedNode::new_unchecked(format!("urn:o:{i}"))),
+                }
+            })
+            .collect();
+        triples.push(triple(
+            "urn:s:changing",
+            "urn:p:label",
+            Literal::new_simple_literal(changed),
+        ));
+        triples.push(triple("urn:s:0", "urn:p:note", blank.clone()));
+        triples.push(Triple::new(
+            blank,
+            NamedNode::new_unchecked("urn:p:text"),
+            Literal::new_simple_literal("a note"),
+        ));
+        triples
+    }
+
+    /// The triples without blank nodes, and how many have one.
+    fn shape(triples: &[Triple]) -> (HashSet<Triple>, usize) {
+        let ground = |t: &&Triple| {
+            matches!(t.subject, NamedOrBlankNode::NamedNode(_))
+                && !matches!(t.object, oxigraph::model::Term::BlankNode(_))
+        };
+        let distinct: HashSet<Triple> = triples.iter().cloned().collect();
+        let with_blank = distinct.iter().filter(|t| !ground(t)).count();
+        (distinct.iter().filter(ground).cloned().collect(), with_blank)
+    }
+
+    #[test]
+    fn a_large_graph_kept_between_writes_follows_every_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let graph = NamedNode::new_unchecked("urn:graph:large");
+        let name = GraphName::from(graph.clone());
+        let first = large("before");
+        assert_eq!(apply(&store, replace(&graph, first.clone())).added, first.len());
+        assert!(store.kept().holds(&name), "created large: kept");
+
+        // One ground triple changed, every triple sent twice, fresh blank nodes.
+        let mut second = large("after");
+        second.extend(second.clone());
+        let delta = apply(&store, replace(&graph, second.clone()));
+        assert_eq!(
+            (delta.added, delta.removed),
+            (3, 3),
+            "the changed triple and the two with a blank node, each way"
+        );
+        assert_eq!(shape(&store.graph_triples(graph.as_ref()).unwrap()), shape(&second));
+
+        // A patch (a SPARQL update, say) between two replacements.
+        let extra = triple("urn:s:extra", "urn:p:label", Literal::new_simple_literal("extra"));
+        let gone = triple("urn:s:1", "urn:p:rank", Literal::from(4_i64));
+        let patch = GraphWrite::Patch {
+            graph: name.clone(),
+            kind: "graph",
+            remove: vec![gone.clone()],
+            add: vec![extra.clone()],
+            drop: false,
+        };
+        let delta = apply(&store, patch);
+        assert_eq!((delta.added, delta.removed), (1, 1));
+        let third = large("after");
+        let delta = apply(&store, replace(&graph, third.clone()));
+        assert_eq!(
+            (delta.added, delta.removed),
+            (3, 3),
+            "the patch undone, and the blank-node triples"
+        );
+        let stored = store.graph_triples(graph.as_ref()).unwrap();
+        assert_eq!(shape(&stored), shape(&third));
+        assert_eq!(
+            store.kept().get(&name).map(|kept| shape(&kept)),
+            Some(shape(&stored)),
+            "what is kept is what is stored"
+        );
+
+        // Shrunk to one triple: no longer kept; dropped: gone.
+        let one = vec![triple("urn:s:0", "urn:p:rank", Literal::from(1_i64))];
+        assert_eq!(apply(&store, replace(&graph, one)).removed, third.len() - 1);
+        assert!(!store.kept().holds(&name));
+        apply(&store, replace(&graph, first.clone()));
+        apply(&store, GraphWrite::Drop { graph: graph.clone() });
+        assert!(!store.kept().holds(&name), "dropped");
+    }
 }
