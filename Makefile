@@ -20,6 +20,7 @@ bench: deps
 	cargo bench --bench ingest
 	cargo bench --bench search
 	cargo bench --bench tagging
+	cargo bench --bench replace
 	cargo bench --bench relevance
 	cargo bench --bench sparql
 	cargo bench --bench usage
