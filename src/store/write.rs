@@ -209,18 +209,7 @@ impl WriteView<'_> {
         } else {
             Arc::default()
         };
-        let old: HashSet<&Triple> = old_triples.iter().collect();
-        // Which new triples to add: first occurrences not already stored.
-        let (keep, removed) = {
-            let mut seen: HashSet<&Triple> = HashSet::with_capacity(new.len());
-            let keep: Vec<bool> = new.iter().map(|t| seen.insert(t) && !old.contains(t)).collect();
-            let removed: Vec<Triple> = old
-                .iter()
-                .filter(|t| !seen.contains(**t))
-                .map(|t| (*t).clone())
-                .collect();
-            (keep, removed)
-        };
+        let (keep, removed) = compare(&old_triples, &new);
         let added = new
             .into_iter()
             .zip(keep)
@@ -391,6 +380,80 @@ struct Delta {
     dropped: bool,
     /// A named graph the write creates.
     created: bool,
+}
+
+/// What a replacement keeps of the new triples (their first occurrences
+/// not already stored) and what it removes of the old. Each triple is
+/// hashed once; the old version and the new one are hashed and gathered
+/// on two threads when they are large.
+fn compare(old: &[Triple], new: &[Triple]) -> (Vec<bool>, Vec<Triple>) {
+    let state = ahash::RandomState::new();
+    let hashed = |triples| hashed(&state, triples);
+    let gather_old = || {
+        let old = hashed(old);
+        let set: HashSet<Hashed<'_>> = old.iter().copied().collect();
+        (old, set)
+    };
+    let gather_new = || {
+        let new = hashed(new);
+        let mut seen: HashSet<Hashed<'_>> = HashSet::with_capacity(new.len());
+        let first: Vec<bool> = new.iter().map(|h| seen.insert(*h)).collect();
+        (new, seen, first)
+    };
+    let ((old, stored), (new, seen, first)) = if old.len() + new.len() >= cache::KEPT_FROM {
+        std::thread::scope(|scope| {
+            let other = scope.spawn(gather_old);
+            let new = gather_new();
+            (
+                other.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                new,
+            )
+        })
+    } else {
+        (gather_old(), gather_new())
+    };
+    let keep = new
+        .iter()
+        .zip(first)
+        .map(|(h, first)| first && !stored.contains(h))
+        .collect();
+    let removed = old
+        .iter()
+        .filter(|h| !seen.contains(*h))
+        .map(|h| h.triple.clone())
+        .collect();
+    (keep, removed)
+}
+
+fn hashed<'a>(state: &ahash::RandomState, triples: &'a [Triple]) -> Vec<Hashed<'a>> {
+    triples
+        .iter()
+        .map(|triple| Hashed {
+            hash: state.hash_one(triple),
+            triple,
+        })
+        .collect()
+}
+
+/// A triple with its hash, computed once however often it is looked up.
+#[derive(Clone, Copy)]
+struct Hashed<'a> {
+    hash: u64,
+    triple: &'a Triple,
+}
+
+impl PartialEq for Hashed<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.triple == other.triple
+    }
+}
+
+impl Eq for Hashed<'_> {}
+
+impl std::hash::Hash for Hashed<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
 }
 
 /// A commit's delta to a graph kept between writes.
