@@ -1123,6 +1123,20 @@ async fn a_rights_record_that_changes_changes_what_its_titles_are_found_for() {
 
 #[test]
 fn a_view_read_again_only_for_the_graphs_a_commit_changed_equals_one_read_whole() {
+    view_followed_equals_view_read_whole(0);
+}
+
+/// The same with a taxonomy large enough for the store to keep it in
+/// memory between writes: the index reads the pushed graph from there.
+#[test]
+fn a_view_read_again_from_a_kept_graph_equals_one_read_whole() {
+    view_followed_equals_view_read_whole(2_100);
+}
+
+/// Pushes a taxonomy with `filler` more concepts (five statements each,
+/// under a top concept of their own), then a changed version; the view
+/// the index followed must equal one read whole from the store.
+fn view_followed_equals_view_read_whole(filler: usize) {
     let (dir, store) = open_store();
     let index = std::sync::Arc::new(SearchIndex::open(&dir.path().join("index"), &store).unwrap());
     store.subscribe(index.clone());
@@ -1131,7 +1145,16 @@ fn a_view_read_again_only_for_the_graphs_a_commit_changed_equals_one_read_whole(
         std::fs::write(&path, turtle).unwrap();
         push_file(&store, project, &path, assetgraph::taxonomy::PushMode::Replace);
     };
-    push("packaging", TAXONOMY);
+    let fillers: String = (0..filler)
+        .map(|i| {
+            format!(
+                "t:fill{i} a skos:Concept ; skos:prefLabel \"Filler {i}\"@en ; skos:altLabel \"Füller {i}\"@de ; \
+                 skos:broader t:fillers ; skos:inScheme t:scheme .\n"
+            )
+        })
+        .collect();
+    let taxonomy = format!("{TAXONOMY}\nt:fillers a skos:Concept ; skos:prefLabel \"Fillers\"@en .\n{fillers}");
+    push("packaging", &taxonomy);
     push(
         "other",
         r#"@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
@@ -1139,7 +1162,7 @@ fn a_view_read_again_only_for_the_graphs_a_commit_changed_equals_one_read_whole(
              skos:exactMatch <https://example.com/taxonomy/reuse> ."#,
     );
     // a new altLabel, Recyclable moved under Packaging, Reuse deprecated
-    let changed = TAXONOMY
+    let changed = taxonomy
         .replace(
             "skos:altLabel \"wiederverwertbar\"@de",
             "skos:altLabel \"wiederverwertbar\"@de, \"recyclebar\"@nl",
@@ -1152,7 +1175,7 @@ fn a_view_read_again_only_for_the_graphs_a_commit_changed_equals_one_read_whole(
             "t:reuse a skos:Concept ;",
             "t:reuse a skos:Concept ; <http://www.w3.org/2002/07/owl#deprecated> true ;",
         );
-    assert_ne!(changed, TAXONOMY);
+    assert_ne!(changed, taxonomy);
     push("packaging", &changed);
 
     let followed = index.concepts();

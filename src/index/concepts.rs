@@ -365,11 +365,14 @@ impl ConceptView {
                     quad.predicate.as_ref(),
                     &quad.subject,
                     &quad.object,
+                    &new_label_keys,
                 );
             }
         }
         for (graph, part) in statements.iter_mut() {
-            Arc::get_mut(part).expect("not shared while loading").owner = owner_of(store, graph)?;
+            let part = Arc::get_mut(part).expect("not shared while loading");
+            part.owner = owner_of(store, graph)?;
+            part.sort();
         }
         Ok(Self::assemble(statements))
     }
@@ -379,8 +382,9 @@ impl ConceptView {
     pub(crate) fn reload(&self, store: &Store, changed: &[&str]) -> Result<Self> {
         let mut statements = self.statements.clone();
         for &graph in changed {
-            let mut part = Statements::read_graph(store, graph)?;
             let key = graph_key(&graph_named(graph));
+            let previous = self.statements.get(&key).map(|part| &**part);
+            let mut part = tracing::debug_span!("read").in_scope(|| Statements::read_graph(store, graph, previous))?;
             part.owner = owner_of(store, &key)?;
             if part.is_empty() {
                 statements.remove(&key);
@@ -388,7 +392,7 @@ impl ConceptView {
                 statements.insert(key, Arc::new(part));
             }
         }
-        Ok(Self::assemble(statements))
+        Ok(tracing::debug_span!("assemble").in_scope(|| Self::assemble(statements)))
     }
 
     /// The view of what the graphs say: concepts, labels, links, keys.
@@ -1076,6 +1080,13 @@ impl Links {
     }
 }
 
+/// How a label's lookup keys are had: worked out, or taken over.
+type LabelKeysOf<'a> = dyn Fn(&str, &str) -> Arc<LabelKeys> + Sync + 'a;
+
+fn new_label_keys(text: &str, language: &str) -> Arc<LabelKeys> {
+    Arc::new(LabelKeys::of(text, language))
+}
+
 /// The statements of one graph the view is made of.
 #[derive(Debug, Default)]
 struct Statements {
@@ -1160,7 +1171,7 @@ impl LabelKeys {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Link {
     Narrower,
     Broader,
@@ -1183,8 +1194,15 @@ impl Statements {
         owl::DEPRECATED,
     ];
 
-    /// Keeps one quad if the view needs it.
-    fn take(&mut self, graph: &GraphName, predicate: NamedNodeRef<'_>, subject: &NamedOrBlankNode, object: &Term) {
+    /// Keeps one quad if the view needs it; `keys` gives a label's lookup keys.
+    fn take(
+        &mut self,
+        graph: &GraphName,
+        predicate: NamedNodeRef<'_>,
+        subject: &NamedOrBlankNode,
+        object: &Term,
+        keys: &LabelKeysOf<'_>,
+    ) {
         let NamedOrBlankNode::NamedNode(s) = subject else {
             return;
         };
@@ -1203,7 +1221,7 @@ impl Statements {
                     kind,
                     language: language.to_owned(),
                     text: l.value().to_owned(),
-                    keys: Arc::new(LabelKeys::of(l.value(), language)),
+                    keys: keys(l.value(), language),
                 });
             }
             return;
@@ -1234,12 +1252,33 @@ impl Statements {
         self.labels.is_empty() && self.in_scheme.is_empty() && self.links.is_empty() && self.deprecated.is_empty()
     }
 
-    /// What one graph says, read predicate by predicate (only those the
-    /// view needs, in the order [`ConceptView::load`] reads them), half of
-    /// the predicates on another thread: decoding the quads of a pushed
-    /// taxonomy is most of what a push costs the index.
-    fn read_graph(store: &Store, graph: &str) -> Result<Statements> {
+    /// What one graph says. A graph the write path keeps in memory (a
+    /// large one, see `store::cache`) is read from there; any other is read
+    /// from the store predicate by predicate (only those the view needs),
+    /// half of the predicates on another thread: decoding the quads of a
+    /// pushed taxonomy was most of what a push cost the index. The lookup
+    /// keys of a label the graph already had (`previous`) are taken over,
+    /// not worked out again.
+    fn read_graph(store: &Store, graph: &str, previous: Option<&Statements>) -> Result<Statements> {
         let name = graph_named(graph);
+        let known = previous.map(Statements::label_keys).unwrap_or_default();
+        let keys = |text: &str, language: &str| -> Arc<LabelKeys> {
+            match known.get(&(text, language)) {
+                Some(keys) => keys.clone(),
+                None => new_label_keys(text, language),
+            }
+        };
+        if let Some(triples) = store.kept_triples(&name) {
+            let mut part = Statements::default();
+            let wanted = triples
+                .iter()
+                .filter(|t| Self::PREDICATES.contains(&t.predicate.as_ref()));
+            for t in wanted {
+                part.take(&name, t.predicate.as_ref(), &t.subject, &t.object, &keys);
+            }
+            part.sort();
+            return Ok(part);
+        }
         let read = |predicates: &[NamedNodeRef<'static>]| -> Result<Statements> {
             let mut part = Statements::default();
             for &predicate in predicates {
@@ -1248,7 +1287,7 @@ impl Statements {
                     .quads_for_pattern(None, Some(predicate), None, Some(name.as_ref()));
                 for quad in quads {
                     let quad = quad?;
-                    part.take(&name, predicate, &quad.subject, &quad.object);
+                    part.take(&name, predicate, &quad.subject, &quad.object, &keys);
                 }
             }
             Ok(part)
@@ -1261,7 +1300,27 @@ impl Statements {
         });
         let mut first = first?;
         first.append(second.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
+        first.sort();
         Ok(first)
+    }
+
+    /// The lookup keys of each label, by its text and language.
+    fn label_keys(&self) -> HashMap<(&str, &str), Arc<LabelKeys>> {
+        (self.labels.iter())
+            .map(|l| ((l.text.as_str(), l.language.as_str()), l.keys.clone()))
+            .collect()
+    }
+
+    /// Puts the statements in one order, whatever order they were read in
+    /// (the store's or a kept graph's), so that a view is the same however
+    /// its graphs were read.
+    fn sort(&mut self) {
+        self.labels.sort_by(|a, b| {
+            (&a.concept, a.kind, &a.language, &a.text).cmp(&(&b.concept, b.kind, &b.language, &b.text))
+        });
+        self.in_scheme.sort();
+        self.links.sort();
+        self.deprecated.sort();
     }
 
     fn append(&mut self, other: Statements) {

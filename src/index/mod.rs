@@ -362,9 +362,11 @@ impl SearchIndex {
         let mut rewrite: BTreeSet<String> = BTreeSet::new();
         if !taxonomies.is_empty() {
             let before = self.concepts();
-            let after = Arc::new(before.reload(store, &taxonomies)?);
+            let after = Arc::new(tracing::debug_span!("concepts").in_scope(|| before.reload(store, &taxonomies))?);
             *self.concepts.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = after.clone();
-            rewrite.extend(self.mentioning_changed_labels(&before, &after)?);
+            let mentioning =
+                tracing::debug_span!("relabelled").in_scope(|| self.mentioning_changed_labels(&before, &after))?;
+            rewrite.extend(mentioning);
             // Freeing a large view takes a while; the write need not wait.
             std::thread::spawn(move || drop(before));
         }

@@ -264,6 +264,13 @@ impl Store {
     }
 
     /// All triples of one named graph.
+    /// The triples of a graph the write path keeps in memory (see
+    /// `cache.rs`), as the last commit left it: for the listeners a commit
+    /// tells, which then need not read a large graph back.
+    pub(crate) fn kept_triples(&self, graph: &oxigraph::model::GraphName) -> Option<Arc<Vec<Triple>>> {
+        self.kept().get(graph)
+    }
+
     /// The large graphs the write path keeps between writes.
     fn kept(&self) -> std::sync::MutexGuard<'_, cache::KeptGraphs> {
         self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
