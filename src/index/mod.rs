@@ -156,7 +156,7 @@ pub struct SearchIndex {
     rights_saved: AtomicU64,
     /// When the open loaded a saved rights table: its generation and the
     /// records compiled again to bring it up to date.
-    rights_loaded: Mutex<Option<(u64, usize)>>,
+    rights_loaded: Option<(u64, usize)>,
     /// Asset documents written since the index was opened (rebuilds included).
     written: AtomicU64,
     /// The threads a query's segments are collected on, one per core...
@@ -198,7 +198,7 @@ impl SearchIndex {
     /// Opens the index in `dir` (creating it if needed) and brings it up to
     /// the store's generation, rebuilding it when it is behind.
     pub fn open(dir: &Path, store: &Store) -> Result<Self> {
-        let search = Self::open_for_rebuild(dir)?;
+        let mut search = Self::open_for_rebuild(dir)?;
         let tallied = if search.generation() == Some(store.generation()) {
             Some(BTreeSet::new())
         } else {
@@ -214,7 +214,8 @@ impl SearchIndex {
             return Ok(search);
         };
         search.reload_concepts(store)?;
-        let compiled = search.restore_rights(store)?;
+        search.rights_loaded = search.restore_rights(store)?;
+        let compiled = search.rights_loaded.is_none();
         if tallied.is_empty() {
             search.generation.store(store.generation(), Ordering::SeqCst);
         } else {
@@ -285,7 +286,7 @@ impl SearchIndex {
             rights: Arc::default(),
             rights_whole: AtomicBool::new(false),
             rights_saved: AtomicU64::new(NEVER_COMMITTED),
-            rights_loaded: Mutex::new(None),
+            rights_loaded: None,
             executor: search_threads()?,
             parallel_from: AtomicU64::new(PARALLEL_FROM),
         })
@@ -295,7 +296,7 @@ impl SearchIndex {
     /// every record: the generation it was saved at, and how many records
     /// changed since were compiled again.
     pub fn rights_loaded(&self) -> Option<(u64, usize)> {
-        *self.rights_loaded.lock().unwrap_or_else(|p| p.into_inner())
+        self.rights_loaded
     }
 
     /// The store generation the index reflects (`None` for an index never committed).
@@ -513,23 +514,23 @@ impl SearchIndex {
     /// Fills the rights table for an index whose documents are current:
     /// the saved table brought up to the store's generation when there is
     /// one this release can use, else every asset's rights compiled afresh.
-    /// Returns whether they were compiled afresh.
-    fn restore_rights(&self, store: &Store) -> Result<bool> {
+    /// Returns the generation of the table loaded and the records compiled
+    /// again to bring it up to date; `None` when all were compiled afresh.
+    fn restore_rights(&self, store: &Store) -> Result<Option<(u64, usize)>> {
         let started = std::time::Instant::now();
         if let Some((generation, table)) = saved::read(&self.dir) {
             *self.rights_mut() = table;
             if let Some(replayed) = self.replay_rights(store, generation)? {
                 self.rights_saved.store(generation, Ordering::SeqCst);
                 self.rights_whole.store(true, Ordering::SeqCst);
-                *self.rights_loaded.lock().unwrap_or_else(|p| p.into_inner()) = Some((generation, replayed));
                 let ms = started.elapsed().as_millis() as u64;
                 tracing::info!(saved_at = generation, replayed, ms, "rights table loaded");
-                return Ok(false);
+                return Ok(Some((generation, replayed)));
             }
         }
         self.compile_rights(store)?;
         self.rights_whole.store(true, Ordering::SeqCst);
-        Ok(true)
+        Ok(None)
     }
 
     /// Brings a loaded rights table from `since` up to the store: the
@@ -596,11 +597,9 @@ impl SearchIndex {
         };
         let graphs = crate::records::graphs(store)?;
         let progress = logged_progress("compiling the rights of the records");
-        let mut done = 0;
-        for_each_read(&graphs, read, |_, prepared| {
+        for_each_read(&graphs, read, |taken, prepared| {
             rights.accept(prepared);
-            done += 1;
-            progress(done, graphs.len());
+            progress(taken + 1, graphs.len());
             Ok(())
         })
     }

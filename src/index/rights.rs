@@ -33,6 +33,7 @@ use crate::rights::{AssetRights, Context, Territories};
 use crate::store::Store;
 use crate::vocab::odrl;
 use oxigraph::model::{NamedNode, Term, Triple};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
@@ -256,23 +257,23 @@ impl RightsTable {
     }
 
     /// The table as it is saved beside the index (see `saved.rs`).
-    pub(super) fn saved(&self) -> SavedRef<'_> {
-        SavedRef {
-            hashes: &self.classes.hashes,
-            rights: &self.classes.rights,
-            by_key: &self.by_key,
-            targets_of: &self.targets_of,
+    pub(super) fn saved(&self) -> Saved<'_> {
+        Saved {
+            hashes: Cow::Borrowed(&self.classes.hashes),
+            rights: Cow::Borrowed(&self.classes.rights),
+            by_key: Cow::Borrowed(&self.by_key),
+            targets_of: Cow::Borrowed(&self.targets_of),
         }
     }
 
     /// The table again from what [`Self::saved`] wrote; `None` when it does
     /// not hold together (a class number without its class).
-    pub(super) fn from_saved(saved: Saved) -> Option<RightsTable> {
+    pub(super) fn from_saved(saved: Saved<'_>) -> Option<RightsTable> {
         if saved.hashes.len() != saved.rights.len() {
             return None;
         }
         let mut classes = Classes::default();
-        for (number, (hash, rights)) in saved.hashes.into_iter().zip(&saved.rights).enumerate() {
+        for (number, (&hash, rights)) in saved.hashes.iter().zip(saved.rights.iter()).enumerate() {
             // Joined in their saved order, classes keep their numbers.
             if classes.join(hash, rights) as usize != number {
                 return None;
@@ -283,9 +284,9 @@ impl RightsTable {
             return None;
         }
         Some(RightsTable {
-            by_key: saved.by_key,
+            by_key: saved.by_key.into_owned(),
             classes,
-            targets_of: saved.targets_of,
+            targets_of: saved.targets_of.into_owned(),
         })
     }
 
@@ -376,23 +377,15 @@ impl RightsTable {
 }
 
 /// What is saved of the table: the classes in the order of their numbers,
-/// and every asset's entry. Memos and segment maps are not: they are
-/// filled again by the first queries.
-#[derive(serde::Serialize)]
-pub(super) struct SavedRef<'a> {
-    hashes: &'a [u64],
-    rights: &'a [AssetRights],
-    by_key: &'a KeyMap<Entry>,
-    targets_of: &'a HashMap<String, Vec<String>>,
-}
-
-/// [`SavedRef`] as it is read back: the same fields, owned.
-#[derive(serde::Deserialize)]
-pub(super) struct Saved {
-    hashes: Vec<u64>,
-    rights: Vec<AssetRights>,
-    by_key: KeyMap<Entry>,
-    targets_of: HashMap<String, Vec<String>>,
+/// and every asset's entry; borrowed from the table when written, owned
+/// when read back. Memos and segment maps are not saved: the first
+/// queries fill them again.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(super) struct Saved<'a> {
+    hashes: Cow<'a, [u64]>,
+    rights: Cow<'a, [AssetRights]>,
+    by_key: Cow<'a, KeyMap<Entry>>,
+    targets_of: Cow<'a, HashMap<String, Vec<String>>>,
 }
 
 /// Passes on to `inner` only the documents whose rights class is cleared
@@ -565,7 +558,7 @@ fn compile_asset(
 }
 
 /// One asset in the table.
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 struct Entry {
     /// The number of its class.
     number: u32,

@@ -12,9 +12,12 @@
 //!
 //! The store stays the truth. Only the write path, under its writer lock,
 //! reads and changes the kept graphs, and only with the deltas of commits
-//! that succeeded; a process starts with none. At most [`BUDGET`] triples
-//! are kept, the graphs least recently used leaving first.
+//! that succeeded; a process starts with none. The audit trail and the
+//! registry are never kept: every commit writes to them besides its
+//! deltas. At most [`BUDGET`] triples are kept, the graphs least recently
+//! used leaving first.
 
+use crate::vocab::graphs;
 use ahash::{AHashMap as HashMap, AHashSet as HashSet};
 use oxigraph::model::{GraphName, Triple};
 use std::sync::Arc;
@@ -24,6 +27,14 @@ pub(super) const KEPT_FROM: usize = 10_000;
 
 /// Triples kept at most, over all graphs (about 200 bytes each in memory).
 pub(super) const BUDGET: usize = 2_000_000;
+
+/// Whether a graph of `triples` triples is worth keeping, and may be: the
+/// write path changes it by deltas only.
+pub(super) fn worth_keeping(graph: &GraphName, triples: usize) -> bool {
+    let written_besides_deltas = matches!(graph, GraphName::NamedNode(g)
+        if g.as_str() == graphs::AUDIT || g.as_str() == graphs::REGISTRY);
+    (KEPT_FROM..=BUDGET).contains(&triples) && !written_besides_deltas
+}
 
 #[derive(Default)]
 pub(super) struct KeptGraphs {
@@ -50,7 +61,7 @@ impl KeptGraphs {
 
     /// Keeps what a graph holds, if it is large enough to be worth it.
     pub(super) fn keep(&mut self, graph: GraphName, triples: Arc<Vec<Triple>>) {
-        if triples.len() < KEPT_FROM || triples.len() > BUDGET {
+        if !worth_keeping(&graph, triples.len()) {
             return;
         }
         self.forget(&graph);

@@ -263,7 +263,6 @@ impl Store {
         self.listeners.write().expect("listener lock").push(listener);
     }
 
-    /// All triples of one named graph.
     /// The triples of a graph the write path keeps in memory (see
     /// `cache.rs`), as the last commit left it: for the listeners a commit
     /// tells, which then need not read a large graph back.
@@ -276,6 +275,7 @@ impl Store {
         self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// All triples of one named graph.
     pub fn graph_triples(&self, graph: NamedNodeRef<'_>) -> Result<Vec<Triple>> {
         self.db
             .quads_for_pattern(None, None, None, Some(GraphNameRef::NamedNode(graph)))

@@ -533,7 +533,7 @@ impl Store {
         let kept = self.kept();
         deltas
             .iter()
-            .filter(|d| kept.holds(&d.graph) || (d.created && d.added.len() >= cache::KEPT_FROM))
+            .filter(|d| kept.holds(&d.graph) || (d.created && cache::worth_keeping(&d.graph, d.added.len())))
             .map(|d| KeptChange {
                 graph: d.graph.clone(),
                 removed: d.removed.clone(),
@@ -847,6 +847,52 @@ mod tests {
         let distinct: HashSet<Triple> = triples.iter().cloned().collect();
         let with_blank = distinct.iter().filter(|t| !ground(t)).count();
         (distinct.iter().filter(ground).cloned().collect(), with_blank)
+    }
+
+    /// What a write reads of a graph, through its view.
+    fn read_in_a_write(store: &Store, graph: &str) -> usize {
+        let graph = NamedNode::new_unchecked(graph);
+        let nothing = |view: &WriteView<'_>| {
+            let read = view.graph_triples(&graph)?.len();
+            let change = Change {
+                actor: "tester".into(),
+                operation: "test.read".into(),
+                tenant: "default".into(),
+                note: None,
+                writes: Vec::new(),
+            };
+            Ok((change, read))
+        };
+        store.write(nothing).unwrap().1
+    }
+
+    #[test]
+    fn the_registry_is_read_afresh_however_large_as_commits_write_it_besides_their_deltas() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let merge = |name: String| GraphWrite::Merge {
+            graph: NamedNode::new_unchecked(name),
+            kind: "graph",
+            triples: vec![triple("urn:s", "urn:p", Literal::new_simple_literal("o"))],
+        };
+        let graphs = cache::KEPT_FROM / 3 + 1;
+        store
+            .apply(Change {
+                actor: "tester".into(),
+                operation: "test.write".into(),
+                tenant: "default".into(),
+                note: None,
+                writes: (0..graphs).map(|i| merge(format!("urn:graph:{i}"))).collect(),
+            })
+            .unwrap();
+        let registered = read_in_a_write(&store, graphs::REGISTRY);
+        assert!(registered >= cache::KEPT_FROM, "{registered} registry triples");
+        apply(&store, merge("urn:graph:one-more".into()));
+        assert_eq!(
+            read_in_a_write(&store, graphs::REGISTRY),
+            registered + 3,
+            "the new graph's registry entry is seen"
+        );
     }
 
     #[test]
