@@ -111,6 +111,18 @@ pub mod ag {
         STATUS_UPDATED_BY = "https://w3id.org/assetgraph/ns#statusUpdatedBy";
         PROCESS = "https://w3id.org/assetgraph/ns#process";
         TEMPLATE = "https://w3id.org/assetgraph/ns#template";
+        // What the write path keeps for the reports (store/summaries.rs).
+        LICENSE_EXPIRES = "https://w3id.org/assetgraph/ns#licenseExpires";
+        PRICE_EUR = "https://w3id.org/assetgraph/ns#priceEur";
+        PROVIDER = "https://w3id.org/assetgraph/ns#provider";
+        LICENCE_ENDS = "https://w3id.org/assetgraph/ns#licenceEnds";
+        LICENCE_END_TALLY = "https://w3id.org/assetgraph/ns#LicenceEndTally";
+        LICENCES_ENDING = "https://w3id.org/assetgraph/ns#licencesEnding";
+        SPEND_TALLY = "https://w3id.org/assetgraph/ns#SpendTally";
+        SPEND_EUR = "https://w3id.org/assetgraph/ns#spendEur";
+        PURCHASES = "https://w3id.org/assetgraph/ns#purchases";
+        DAY = "https://w3id.org/assetgraph/ns#day";
+        SUMMARIES_AT = "https://w3id.org/assetgraph/ns#summariesAt";
     }
 
     /// A term of the project's ontology by its local name, for the many
@@ -264,6 +276,9 @@ pub mod graphs {
     pub(crate) const REVOCATIONS: &str = "urn:assetgraph:graph:revocations";
     /// Prefix of the graphs that tally the downloads of one asset.
     pub(crate) const DOWNLOADS_PREFIX: &str = "urn:assetgraph:downloads:";
+    /// Prefix of the summary graph of each tenant, kept by the write path
+    /// for the reports.
+    pub(crate) const SUMMARY_PREFIX: &str = "urn:assetgraph:summary:";
     /// The append-only audit trail.
     pub(crate) const AUDIT: &str = "urn:assetgraph:graph:audit";
     /// The project's own ontology.
@@ -307,6 +322,7 @@ pub mod graphs {
         [REGISTRY, AUDIT, OUTBOX, CONNECTORS, REVOCATIONS].contains(&graph)
             || is_usage(graph)
             || graph.starts_with(DOWNLOADS_PREFIX)
+            || graph.starts_with(SUMMARY_PREFIX)
     }
 
     /// Whether a change to `graph` can change an asset's document or

@@ -190,6 +190,7 @@ mod tests {
                     let value = p.default.clone().unwrap_or_else(|| match p.kind.as_str() {
                         "iri" => "http://example.org/x".into(),
                         "dateTime" => "2026-01-01T00:00:00Z".into(),
+                        "date" => "2026-01-01".into(),
                         _ => "1".into(),
                     });
                     (

@@ -32,7 +32,7 @@ pub(super) const BUDGET: usize = 2_000_000;
 /// write path changes it by deltas only.
 pub(super) fn worth_keeping(graph: &GraphName, triples: usize) -> bool {
     let written_besides_deltas = matches!(graph, GraphName::NamedNode(g)
-        if g.as_str() == graphs::AUDIT || g.as_str() == graphs::REGISTRY);
+        if g.as_str() == graphs::AUDIT || g.as_str() == graphs::REGISTRY || g.as_str().starts_with(graphs::SUMMARY_PREFIX));
     (KEPT_FROM..=BUDGET).contains(&triples) && !written_besides_deltas
 }
 

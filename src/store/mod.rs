@@ -37,6 +37,7 @@ pub mod backup;
 mod cache;
 mod fault;
 mod markers;
+mod summaries;
 mod write;
 
 pub use write::{Change, ChangeListener, GraphDelta, GraphWrite, Receipt, Scratch, WriteView};
@@ -151,7 +152,7 @@ impl Store {
             }
         })?;
         let generation = read_generation(&db)?;
-        Ok(Store {
+        let store = Store {
             db,
             path: dir.to_path_buf(),
             writer: Mutex::new(()),
@@ -162,7 +163,22 @@ impl Store {
             markers: Default::default(),
             tenants_present: RwLock::new(None),
             kept: Mutex::default(),
-        })
+        };
+        store.summaries_current()?;
+        Ok(store)
+    }
+
+    /// Builds the report summaries again if they are not current (see
+    /// `summaries.rs`); a store with nothing to summarise has none to build.
+    fn summaries_current(&self) -> Result<()> {
+        let _guard = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if summaries::current(self)? {
+            return Ok(());
+        }
+        if summaries::stored_markers(self)?.is_empty() && !summaries::has_sources(self)? {
+            return Ok(());
+        }
+        summaries::rebuild(self, self.generation())
     }
 
     /// Whether no tenant but `tenants` and `shared` ever held a graph or

@@ -1,7 +1,7 @@
 //! The single write path: validate, compute the delta, commit once, audit,
 //! notify.
 
-use super::{audit, cache, fault, Store};
+use super::{audit, cache, fault, summaries, Store};
 use crate::error::{Error, Result};
 use crate::vocab::{ag, graphs};
 use oxigraph::model::vocab::rdf;
@@ -370,16 +370,16 @@ pub trait ChangeListener: Send + Sync {
 }
 
 /// The triples one graph gains and loses.
-struct Delta {
-    graph: GraphName,
+pub(super) struct Delta {
+    pub(super) graph: GraphName,
     /// The kind to record in the registry, for a named graph that gains triples.
     register: Option<&'static str>,
-    added: Vec<Triple>,
-    removed: Vec<Triple>,
+    pub(super) added: Vec<Triple>,
+    pub(super) removed: Vec<Triple>,
     /// A named graph removed as a whole.
-    dropped: bool,
+    pub(super) dropped: bool,
     /// A named graph the write creates.
-    created: bool,
+    pub(super) created: bool,
 }
 
 /// What a replacement keeps of the new triples (their first occurrences
@@ -507,6 +507,8 @@ impl Store {
         let (registry_added, registry_removed) = self.registry_changes(&change.tenant, &deltas)?;
         self.note_tenant(&change.tenant);
 
+        let prepared = summaries::prepare(&deltas);
+
         let bulk = deltas.iter().all(|d| d.removed.is_empty() && !d.dropped)
             && registry_removed.is_empty()
             && deltas.iter().map(|d| d.added.len()).sum::<usize>() >= self.bulk_threshold;
@@ -517,14 +519,92 @@ impl Store {
         let kept = self.kept_changes(&deltas);
         let _commit = tracing::debug_span!("commit", bulk).entered();
         if bulk {
-            self.commit_bulk(deltas, registry_added, audit_quads)?;
+            self.commit_bulk_with_summaries(
+                generation,
+                &change.tenant,
+                deltas,
+                prepared,
+                registry_added,
+                audit_quads,
+            )?;
         } else {
-            self.commit_transaction(&deltas, registry_added, registry_removed, audit_quads)?;
+            let mut deltas = deltas;
+            let mut registry_added = registry_added;
+            if let Some(prepared) = &prepared {
+                let snapshot = self.db.start_transaction()?;
+                let summarised = self.summary_delta(&snapshot, &change.tenant, prepared)?;
+                registry_added.extend(self.registry_changes(&change.tenant, summarised.as_slice())?.0);
+                deltas.extend(summarised);
+            }
+            self.commit_transaction(generation, &deltas, registry_added, registry_removed, audit_quads)?;
         }
         drop(_commit);
         self.keep_changes(kept);
         let receipt = self.committed(&change, generation, summary, ended);
         Ok((receipt, value))
+    }
+
+    /// The change to the summary graph of `tenant` that goes with a commit
+    /// (see `summaries.rs`), as a delta of its own.
+    fn summary_delta(
+        &self,
+        snapshot: &oxigraph::store::Transaction<'_>,
+        tenant: &str,
+        prepared: &summaries::Prepared,
+    ) -> Result<Option<Delta>> {
+        let change = tracing::debug_span!("summaries").in_scope(|| summaries::update(snapshot, tenant, prepared))?;
+        Ok(change.map(|s| Delta {
+            graph: s.graph.into(),
+            register: s.created.then_some(summaries::KIND),
+            added: s.added,
+            removed: s.removed,
+            dropped: false,
+            created: s.created,
+        }))
+    }
+
+    /// A bulk load, and its summaries. The bulk loader only adds, and the
+    /// summaries replace tallies: they follow in a transaction of their
+    /// own, computed from a snapshot taken before the load on a second
+    /// thread while the load runs. Should they fail once the load is in,
+    /// they are built again from the records.
+    fn commit_bulk_with_summaries(
+        &self,
+        generation: u64,
+        tenant: &str,
+        deltas: Vec<Delta>,
+        prepared: Option<summaries::Prepared>,
+        registry_added: Vec<Quad>,
+        audit_quads: Vec<Quad>,
+    ) -> Result<()> {
+        let summarised = std::thread::scope(|scope| -> Result<Result<Option<Delta>>> {
+            let (taken, snapshot_taken) = std::sync::mpsc::channel();
+            let worker = prepared.as_ref().map(|prepared| {
+                let span = tracing::Span::current();
+                scope.spawn(move || {
+                    let _entered = span.enter();
+                    let snapshot = self.db.start_transaction();
+                    let _ = taken.send(());
+                    self.summary_delta(&snapshot?, tenant, prepared)
+                })
+            });
+            if worker.is_some() {
+                let _ = snapshot_taken.recv();
+            }
+            self.commit_bulk(deltas, registry_added, audit_quads)?;
+            Ok(worker.map_or(Ok(None), |w| {
+                w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            }))
+        })?;
+        let summarised = match summarised {
+            Ok(summarised) => summarised,
+            Err(error) => {
+                tracing::error!(%error, "the summaries of a bulk load failed; building them again");
+                return summaries::rebuild(self, generation);
+            }
+        };
+        let registered = self.registry_changes(tenant, summarised.as_slice())?.0;
+        self.commit_transaction(generation, summarised.as_slice(), registered, Vec::new(), Vec::new())
     }
 
     /// What a commit is about to do to the large graphs kept between writes
@@ -597,7 +677,7 @@ impl Store {
         let generation = self.generation() + 1;
         let audit_quads = audit::entry(&change, generation, started, started, &[]);
         self.note_tenant(&change.tenant);
-        self.commit_transaction(&[], Vec::new(), Vec::new(), audit_quads)?;
+        self.commit_transaction(generation, &[], Vec::new(), Vec::new(), audit_quads)?;
         Ok(self.committed(&change, generation, Vec::new(), started))
     }
 
@@ -634,7 +714,6 @@ impl Store {
     /// Registry triples to add (new graphs: tenant and kind) and to remove (dropped graphs).
     fn registry_changes(&self, tenant: &str, deltas: &[Delta]) -> Result<(Vec<Quad>, Vec<Quad>)> {
         let registry = NamedNodeRef::new_unchecked(graphs::REGISTRY);
-        let tenant_iri = NamedNode::new_unchecked(graphs::tenant(tenant));
         let (mut added, mut removed) = (Vec::new(), Vec::new());
         for delta in deltas {
             let GraphName::NamedNode(g) = &delta.graph else {
@@ -648,21 +727,17 @@ impl Store {
                     removed.push(quad?);
                 }
             } else if let (Some(kind), false) = (delta.register, delta.added.is_empty()) {
-                added.push(Quad::new(g.clone(), rdf::TYPE, ag::MANAGED_GRAPH, registry));
-                added.push(Quad::new(g.clone(), ag::TENANT, tenant_iri.clone(), registry));
-                added.push(Quad::new(
-                    g.clone(),
-                    ag::GRAPH_KIND,
-                    Literal::new_simple_literal(kind),
-                    registry,
-                ));
+                added.extend(registration(g, kind, tenant));
             }
         }
         Ok((added, removed))
     }
 
+    /// Commits in one transaction, with the generation the report
+    /// summaries are now current at.
     fn commit_transaction(
         &self,
+        generation: u64,
         deltas: &[Delta],
         registry_added: Vec<Quad>,
         registry_removed: Vec<Quad>,
@@ -687,6 +762,10 @@ impl Store {
         }
         tx.extend(&registry_added);
         tx.extend(&audit_quads);
+        for old in summaries::stored_markers(self)? {
+            tx.remove(&old);
+        }
+        tx.insert(&summaries::marker(generation));
         tx.commit()?;
         Ok(())
     }
@@ -717,6 +796,26 @@ impl Store {
         loader.commit()?;
         Ok(())
     }
+}
+
+/// The registry's statements of a graph: managed, its tenant, its kind.
+pub(super) fn registration(graph: &NamedNode, kind: &str, tenant: &str) -> [Quad; 3] {
+    let registry = NamedNodeRef::new_unchecked(graphs::REGISTRY);
+    [
+        Quad::new(graph.clone(), rdf::TYPE, ag::MANAGED_GRAPH, registry),
+        Quad::new(
+            graph.clone(),
+            ag::TENANT,
+            NamedNode::new_unchecked(graphs::tenant(tenant)),
+            registry,
+        ),
+        Quad::new(
+            graph.clone(),
+            ag::GRAPH_KIND,
+            Literal::new_simple_literal(kind),
+            registry,
+        ),
+    ]
 }
 
 impl Delta {
