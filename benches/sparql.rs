@@ -551,6 +551,7 @@ async fn time_reports(client: &reqwest::Client, ours: &Endpoint, rounds: usize) 
         let parameters = report_parameters(report.name, assets);
         let mut times = Vec::new();
         let mut answered = 0;
+        let mut stopped = false;
         let first = Instant::now();
         while times.len() < rounds && (times.len() < 3 || first.elapsed() < SLOW) {
             let started = Instant::now();
@@ -563,15 +564,22 @@ async fn time_reports(client: &reqwest::Client, ours: &Endpoint, rounds: usize) 
             let status = response.status();
             let body = response.bytes().await.unwrap();
             times.push(started.elapsed().as_secs_f64() * 1000.0);
-            assert!(
-                status.is_success(),
-                "{}: {status} {}",
-                report.name,
-                String::from_utf8_lossy(&body)
-            );
+            if !status.is_success() {
+                // A report stopped by a limit (the query memory budget at a
+                // million assets) is a figure too; the others still run.
+                println!(
+                    "  {:<36} stopped: {status} {}",
+                    report.name,
+                    String::from_utf8_lossy(&body)
+                );
+                stopped = true;
+                break;
+            }
             answered = rows(&body);
         }
-        println!("  {:<36} {:>10.1} ms  {answered} rows", report.name, median(&mut times));
+        if !stopped {
+            println!("  {:<36} {:>10.1} ms  {answered} rows", report.name, median(&mut times));
+        }
     }
 }
 

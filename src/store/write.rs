@@ -596,6 +596,7 @@ impl Store {
                 w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             }))
         })?;
+        fault::pause_point("between-bulk-and-summaries");
         let summarised = match summarised {
             Ok(summarised) => summarised,
             Err(error) => {
