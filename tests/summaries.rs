@@ -108,9 +108,12 @@ fn write(store: &Store, tenant: &str, write: GraphWrite) {
         .unwrap();
 }
 
+fn ag(local: &str) -> NamedNode {
+    assetgraph::vocab::ag::term(local)
+}
+
 /// The purchases graph: (asset id, price, provider, day).
 fn purchases(store: &Store, rows: &[(&str, &str, Option<&str>, &str)]) {
-    let ag = |local: &str| assetgraph::vocab::ag::term(local);
     let mut triples = Vec::new();
     for (id, price, provider, bought) in rows {
         let a = asset(id);
@@ -233,6 +236,37 @@ fn the_summarised_reports_answer_as_the_records_do_after_every_kind_of_write() {
         ],
     );
     assert_reports_agree(&store, "after purchases were changed");
+
+    // A purchase whose date is not one (text a source sent, not ASCII where
+    // a day would end) counts as undated, and the write goes through.
+    let odd = asset("odd");
+    write(
+        &store,
+        "default",
+        GraphWrite::Replace {
+            graph: NamedNode::new_unchecked("urn:test:odd-purchase"),
+            kind: "graph",
+            triples: vec![
+                Triple::new(
+                    odd.clone(),
+                    ag("priceEur"),
+                    Literal::new_typed_literal("5", xsd::DECIMAL),
+                ),
+                Triple::new(
+                    odd,
+                    ag("purchasedAt"),
+                    Literal::new_simple_literal("2026-03-0\u{e9}t\u{e9}"),
+                ),
+            ],
+        },
+    );
+    assert_reports_agree(&store, "after an undated purchase");
+    let undated = common::count(
+        &store,
+        "SELECT (COUNT(*) AS ?n) WHERE { ?t a <https://w3id.org/assetgraph/ns#SpendTally> \
+         FILTER NOT EXISTS { ?t <https://w3id.org/assetgraph/ns#day> ?d } }",
+    );
+    assert_eq!(undated, 1, "the odd purchase is not the one undated tally");
 
     // A rights record of another graph grants asset b a longer term, then
     // is withdrawn: b's end follows the record.

@@ -371,8 +371,7 @@ trait Statements {
         let mut contribution = Contribution::default();
         if licence {
             contribution.licence_ends = self.licence_ends(subject.as_ref())?;
-            if let Some(ends) = &contribution.licence_ends {
-                let day = ends.value().get(..10).unwrap_or(ends.value()).to_owned();
+            if let Some(day) = contribution.licence_ends.as_ref().and_then(day_of) {
                 contribution.tallies.push((
                     Key::LicencesEnding { day },
                     Measure {
@@ -446,7 +445,7 @@ trait Statements {
             dated = self.objects(subject, dcterms::CREATED)?;
         }
         let day = dated.iter().find_map(|t| match t {
-            Term::Literal(l) if l.value().len() >= 10 => Some(l.value()[..10].to_owned()),
+            Term::Literal(l) => day_of(l),
             _ => None,
         });
         let providers = self.objects(subject, ag::PROVIDER)?;
@@ -472,6 +471,22 @@ trait Statements {
             })
             .collect())
     }
+}
+
+/// The day (`YYYY-MM-DD`) of a dateTime or date literal, whatever its
+/// text looks like; `None` for anything else, which counts as undated.
+fn day_of(literal: &Literal) -> Option<String> {
+    let (year, month, day) = if let Ok(at) = DateTime::from_str(literal.value()) {
+        (at.year(), at.month(), at.day())
+    } else {
+        let date = oxsdatatypes::Date::from_str(literal.value()).ok()?;
+        (date.year(), date.month(), date.day())
+    };
+    // xsd:date allows years of any length and sign; a tally's day is a
+    // plain four-digit one.
+    (0..=9999)
+        .contains(&year)
+        .then(|| format!("{year:04}-{month:02}-{day:02}"))
 }
 
 /// Each item once, in the order first met (a statement may be in several graphs).
