@@ -914,15 +914,46 @@ impl Loaded {
                     .insert((constraint.clone(), p.into_owned()), vec![o.into_owned().into()]);
             }
         }
-        let mut add = |tenant: String, quad: Quad| {
-            loaded
-                .entry(tenant)
-                .or_default()
-                .by_subject
-                .entry((quad.subject, quad.predicate))
-                .or_default()
-                .push(quad.object);
-        };
+        // The licences and the purchases read different predicates: read
+        // on two threads, then put together.
+        let (licences, purchases) = std::thread::scope(|threads| {
+            let purchases = threads.spawn(|| Loaded::purchases(&scan));
+            let licences = Loaded::licences(&scan, &ends);
+            let purchases = purchases
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (licences, purchases)
+        });
+        for part in [licences?, purchases?] {
+            for (tenant, statements) in part {
+                loaded.entry(tenant).or_default().merge(statements);
+            }
+        }
+        Ok(loaded)
+    }
+}
+
+/// Reads every statement of a predicate (of an object, when given) in the
+/// graphs of a tenant, with the tenant's name.
+type Scan<'a> = dyn Fn(NamedNodeRef<'_>, Option<TermRef<'_>>, &mut dyn FnMut(String, Quad)) -> Result<()> + Sync + 'a;
+
+impl Loaded {
+    /// Puts in what another part of the reading found (other predicates).
+    fn merge(&mut self, other: Loaded) {
+        self.by_subject.extend(other.by_subject);
+        self.by_object.extend(other.by_object);
+        for (subject, (licence, spend)) in other.wanted {
+            let wanted = self.wanted.entry(subject).or_default();
+            wanted.0 |= licence;
+            wanted.1 |= spend;
+        }
+    }
+
+    /// The policies, their permissions, the constraints among `ends` and
+    /// their values, and the `ag:licenseExpires`: every licensed asset.
+    fn licences(scan: &Scan<'_>, ends: &HashSet<(String, NamedOrBlankNode)>) -> Result<HashMap<String, Loaded>> {
+        let mut loaded: HashMap<String, Loaded> = HashMap::new();
+        let mut add = |tenant: String, quad: Quad| loaded.entry(tenant).or_default().add(quad);
         scan(odrl::RIGHT_OPERAND, None, &mut |t, q| {
             if ends.contains(&(t.clone(), q.subject.clone())) {
                 add(t, q);
@@ -933,48 +964,55 @@ impl Loaded {
                 add(t, q);
             }
         })?;
-        drop(ends);
         scan(odrl::PERMISSION, None, &mut |t, q| add(t, q))?;
-        scan(ag::LICENSE_EXPIRES, None, &mut |t, q| add(t, q))?;
+        scan(ag::LICENSE_EXPIRES, None, &mut |t, q| {
+            loaded
+                .entry(t.clone())
+                .or_default()
+                .wanted
+                .entry(q.subject.clone())
+                .or_default()
+                .0 = true;
+            loaded.entry(t).or_default().add(q);
+        })?;
+        scan(odrl::TARGET, None, &mut |t, q| {
+            let Some(asset) = node(&q.object) else { return };
+            let statements = loaded.entry(t).or_default();
+            statements.wanted.entry(asset).or_default().0 = true;
+            statements
+                .by_object
+                .entry((q.predicate, q.object))
+                .or_default()
+                .push(q.subject);
+        })?;
+        Ok(loaded)
+    }
+
+    /// The prices, and the providers and dates of what has a price: every purchase.
+    fn purchases(scan: &Scan<'_>) -> Result<HashMap<String, Loaded>> {
+        let mut loaded: HashMap<String, Loaded> = HashMap::new();
         let mut purchases = HashSet::new();
         scan(ag::PRICE_EUR, None, &mut |t, q| {
             purchases.insert((t.clone(), q.subject.clone()));
-            add(t, q)
+            let statements = loaded.entry(t).or_default();
+            statements.wanted.entry(q.subject.clone()).or_default().1 = true;
+            statements.add(q);
         })?;
         for predicate in [ag::PROVIDER, ag::PURCHASED_AT, dcterms::CREATED] {
             scan(predicate, None, &mut |t, q| {
                 if purchases.contains(&(t.clone(), q.subject.clone())) {
-                    add(t, q);
+                    loaded.entry(t).or_default().add(q);
                 }
             })?;
         }
-        let mut targets = Vec::new();
-        scan(odrl::TARGET, None, &mut |t, q| targets.push((t, q)))?;
-        for (tenant, quad) in targets {
-            let Some(asset) = node(&quad.object) else { continue };
-            let statements = loaded.entry(tenant).or_default();
-            statements.wanted.entry(asset).or_default().0 = true;
-            statements
-                .by_object
-                .entry((quad.predicate, quad.object))
-                .or_default()
-                .push(quad.subject);
-        }
-        for statements in loaded.values_mut() {
-            let expiring: Vec<NamedOrBlankNode> = statements
-                .by_subject
-                .keys()
-                .filter(|(_, p)| p.as_ref() == ag::LICENSE_EXPIRES)
-                .map(|(s, _)| s.clone())
-                .collect();
-            for subject in expiring {
-                statements.wanted.entry(subject).or_default().0 = true;
-            }
-        }
-        for (tenant, subject) in purchases {
-            loaded.entry(tenant).or_default().wanted.entry(subject).or_default().1 = true;
-        }
         Ok(loaded)
+    }
+
+    fn add(&mut self, quad: Quad) {
+        self.by_subject
+            .entry((quad.subject, quad.predicate))
+            .or_default()
+            .push(quad.object);
     }
 }
 
