@@ -28,7 +28,6 @@ pub mod ag {
     use super::*;
     iris! {
         TENANT = "https://w3id.org/assetgraph/ns#tenant";
-        MANAGED_GRAPH = "https://w3id.org/assetgraph/ns#ManagedGraph";
         GRAPH_KIND = "https://w3id.org/assetgraph/ns#graphKind";
         TAXONOMY_PROJECT = "https://w3id.org/assetgraph/ns#TaxonomyProject";
         PROJECT_ID = "https://w3id.org/assetgraph/ns#projectId";
